@@ -1,0 +1,153 @@
+//! The command line: open the app, or run one of the operator's commands.
+
+pub mod seed;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use sqlx::PgPool;
+
+use crate::config::Settings;
+use crate::domain::user::Role;
+use crate::service::Services;
+use crate::service::auth::NewAccount;
+use crate::{MIGRATOR, db};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "bytemtaani",
+    version,
+    about = "ByteMtaani Terminal: point-of-sale, admin console and kiosk"
+)]
+pub struct Cli {
+    /// A settings file to use instead of the one in your config directory.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Kiosk mode: customer screens only, idle logout.
+    #[arg(long)]
+    pub kiosk: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the database if missing and apply all migrations.
+    Migrate,
+    /// Load data into the database.
+    Seed(SeedArgs),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// Load the demo shop: categories, products and three demo users.
+    #[arg(long, required = true)]
+    pub demo: bool,
+    /// How many products the catalog should hold (up to 1,000,000).
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(i64).range(1..=1_000_000))]
+    pub products: i64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password comes from BYTEMTAANI_PASSWORD, else it is asked for.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "")]
+        phone: String,
+        /// Point-of-sale staff.
+        #[arg(long, conflicts_with = "admin")]
+        staff: bool,
+        /// Administrator (also staff).
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
+    match cli.command {
+        Some(Command::Migrate) => migrate(&settings).await,
+        Some(Command::Seed(args)) => {
+            let pool = connect(&settings).await?;
+            let services = Services::new(pool.clone(), settings.login.policy());
+            seed::demo(&pool, &services, args.products).await
+        }
+        Some(Command::User(UserCommand::Create {
+            username,
+            email,
+            phone,
+            staff,
+            admin,
+        })) => {
+            let role = match (staff, admin) {
+                (_, true) => Role::Admin,
+                (true, false) => Role::Staff,
+                _ => Role::Customer,
+            };
+            let password = new_password()?;
+            let pool = connect(&settings).await?;
+            let services = Services::new(pool, settings.login.policy());
+            let account = NewAccount {
+                username,
+                email,
+                phone,
+                password,
+            };
+            let user = services.auth.create_account(account, role).await?;
+            println!("Created {} ({role}).", user.username);
+            Ok(())
+        }
+        None => {
+            println!(
+                "ByteMtaani Terminal {}: the terminal screens arrive with the next release.\n\
+                 For now: `bytemtaani migrate`, `bytemtaani seed --demo`, `bytemtaani user create`.",
+                env!("CARGO_PKG_VERSION")
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn migrate(settings: &Settings) -> Result<()> {
+    if db::create_database_if_missing(&settings.database.url)
+        .await
+        .context("creating the database (is PostgreSQL running?)")?
+    {
+        println!("Created the database.");
+    }
+    let pool = db::connect(&settings.database.url, 2).await?;
+    MIGRATOR.run(&pool).await.context("applying migrations")?;
+    println!("Database is up to date.");
+    Ok(())
+}
+
+async fn connect(settings: &Settings) -> Result<PgPool> {
+    let pool = db::connect(&settings.database.url, settings.database.max_connections)
+        .await
+        .context("connecting to the database (has `bytemtaani migrate` been run?)")?;
+    Ok(pool)
+}
+
+/// BYTEMTAANI_PASSWORD, or asked twice without echo.
+fn new_password() -> Result<String> {
+    if let Ok(password) = std::env::var("BYTEMTAANI_PASSWORD") {
+        return Ok(password);
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("set BYTEMTAANI_PASSWORD or run this in a terminal to be asked for the password");
+    }
+    let first = rpassword::prompt_password("Password: ")?;
+    let again = rpassword::prompt_password("Password again: ")?;
+    if first != again {
+        bail!("the passwords differ");
+    }
+    Ok(first)
+}

@@ -1,0 +1,315 @@
+//! `bytemtaani seed --demo`: a believable Kenyan shop to try the app on.
+
+use anyhow::Result;
+use sqlx::PgPool;
+
+use crate::db::seed::{self, DemoProduct};
+use crate::domain::Error;
+use crate::domain::user::Role;
+use crate::domain::values::Slug;
+use crate::service::Services;
+use crate::service::auth::NewAccount;
+
+const CATEGORIES: [(&str, &str); 8] = [
+    ("Phones", "phones"),
+    ("Accessories", "accessories"),
+    ("Electronics", "electronics"),
+    ("Groceries", "groceries"),
+    ("Beverages", "beverages"),
+    ("Household", "household"),
+    ("Personal Care", "personal-care"),
+    ("Stationery", "stationery"),
+];
+
+/// (category, SKU, name, price, stock, description)
+const PRODUCTS: [(&str, &str, &str, &str, i32, &str); 24] = [
+    (
+        "phones",
+        "6941059612345",
+        "Tecno Spark 20 128GB",
+        "15999",
+        12,
+        "6.6\" display, 50MP camera, 5000mAh battery, dual SIM.",
+    ),
+    (
+        "phones",
+        "6941059623456",
+        "Infinix Hot 40i 256GB",
+        "17499",
+        8,
+        "Big storage, 5000mAh battery, 18W fast charging.",
+    ),
+    (
+        "phones",
+        "8801643512345",
+        "Samsung Galaxy A15 128GB",
+        "21999",
+        5,
+        "Super AMOLED display, 4 years of security updates.",
+    ),
+    (
+        "phones",
+        "6901443112233",
+        "Nokia 105 Feature Phone",
+        "2299",
+        30,
+        "Long-lasting battery, FM radio, torch. M-Pesa menu ready.",
+    ),
+    (
+        "accessories",
+        "6941057412345",
+        "Oraimo FreePods Lite",
+        "2799",
+        20,
+        "True wireless earbuds with 40 hours of playback.",
+    ),
+    (
+        "accessories",
+        "6941057423456",
+        "Oraimo 20000mAh Power Bank",
+        "2999",
+        15,
+        "Charges two phones at once; fast charging in and out.",
+    ),
+    (
+        "accessories",
+        "BM-CBL-USBC1",
+        "USB-C Charging Cable 1m",
+        "399",
+        60,
+        "Braided, 3A fast-charge cable.",
+    ),
+    (
+        "accessories",
+        "BM-CASE-A15",
+        "Galaxy A15 Silicone Case",
+        "699",
+        25,
+        "Soft-touch case with camera protection.",
+    ),
+    (
+        "electronics",
+        "6921734912345",
+        "Sunking Solar Lamp Pro",
+        "3499",
+        10,
+        "Solar lamp with phone charging: lights a home all night.",
+    ),
+    (
+        "electronics",
+        "6942147412345",
+        "Hisense 32\" Smart TV",
+        "22999",
+        4,
+        "HD smart TV with YouTube and Netflix; free-to-air decoder built in.",
+    ),
+    (
+        "electronics",
+        "BM-SPK-BT10",
+        "Mtaani Bluetooth Speaker",
+        "1899",
+        18,
+        "Portable speaker, 10 hours of music, FM radio.",
+    ),
+    (
+        "groceries",
+        "6161100940012",
+        "Jogoo Maize Flour 2kg",
+        "189",
+        80,
+        "Sifted maize meal for ugali.",
+    ),
+    (
+        "groceries",
+        "6161101600012",
+        "Pembe Home Baking Flour 2kg",
+        "219",
+        45,
+        "All-purpose wheat flour for chapati and mandazi.",
+    ),
+    (
+        "groceries",
+        "6164001122334",
+        "Pishori Rice 1kg",
+        "279",
+        40,
+        "Aromatic Mwea pishori rice.",
+    ),
+    (
+        "groceries",
+        "6161100512345",
+        "Elianto Corn Oil 1L",
+        "449",
+        35,
+        "Cholesterol-free cooking oil.",
+    ),
+    (
+        "groceries",
+        "6161102312345",
+        "Kabras Sugar 1kg",
+        "199",
+        50,
+        "Pure cane sugar.",
+    ),
+    (
+        "beverages",
+        "6161100280012",
+        "Ketepa Pride Tea Leaves 250g",
+        "249",
+        40,
+        "Kenyan black tea for chai.",
+    ),
+    (
+        "beverages",
+        "6161100281234",
+        "Dormans Instant Coffee 100g",
+        "599",
+        20,
+        "Kenyan AA instant coffee.",
+    ),
+    (
+        "beverages",
+        "6161106612345",
+        "Pick n Peel Mango Juice 1L",
+        "229",
+        30,
+        "100% mango juice.",
+    ),
+    (
+        "household",
+        "6161100120012",
+        "Menengai Bar Soap 800g",
+        "189",
+        50,
+        "Multi-purpose washing bar.",
+    ),
+    (
+        "household",
+        "6001087412345",
+        "Omo Washing Powder 1kg",
+        "399",
+        30,
+        "Hand-wash detergent powder.",
+    ),
+    (
+        "personal-care",
+        "4005900123456",
+        "Nivea Body Lotion 400ml",
+        "699",
+        15,
+        "Deep moisture lotion.",
+    ),
+    (
+        "personal-care",
+        "6001067012345",
+        "Colgate Toothpaste 100ml",
+        "189",
+        40,
+        "Cavity protection with calcium.",
+    ),
+    (
+        "stationery",
+        "6161108812345",
+        "Kasuku Exercise Book 96pg",
+        "59",
+        200,
+        "Ruled A5 exercise book.",
+    ),
+];
+
+/// Demo accounts, printed by the README for trying the app. Never use them in a real shop.
+pub const DEMO_USERS: [(&str, &str, &str, Role); 3] = [
+    (
+        "admin",
+        "admin@bytemtaani.co.ke",
+        "duka-admin-2026",
+        Role::Admin,
+    ),
+    (
+        "cashier",
+        "cashier@bytemtaani.co.ke",
+        "duka-till-2026",
+        Role::Staff,
+    ),
+    (
+        "wanjiku",
+        "wanjiku@example.co.ke",
+        "duka-kiosk-2026",
+        Role::Customer,
+    ),
+];
+
+const BATCH: i64 = 100_000;
+/// From this many generated products on, indexes are dropped and rebuilt around the load.
+const BULK: i64 = 50_000;
+
+/// Loads the demo shop; running it again adds only what is missing. `products` is the
+/// catalog size wanted: the hand-picked ones plus generated ones up to that number.
+pub async fn demo(pool: &PgPool, services: &Services, products: i64) -> Result<()> {
+    for (name, slug) in CATEGORIES {
+        seed::category(pool, name, slug).await?;
+    }
+    for (category_slug, sku, name, price, stock, description) in PRODUCTS {
+        let product = DemoProduct {
+            category_slug,
+            sku,
+            name,
+            price,
+            stock,
+            description,
+        };
+        seed::product(pool, Slug::from_name(name).as_str(), &product).await?;
+    }
+    generate_products(pool, products - PRODUCTS.len() as i64).await?;
+    seed::analyze(pool).await?;
+    for (username, email, password, role) in DEMO_USERS {
+        let account = NewAccount {
+            username: username.into(),
+            email: email.into(),
+            phone: String::new(),
+            password: password.into(),
+        };
+        match services.auth.create_account(account, role).await {
+            Ok(_) | Err(Error::Conflict(_)) => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    println!(
+        "Demo shop ready: {} products. Log in as admin, cashier or wanjiku (passwords in the README).",
+        seed::count_products(pool).await?
+    );
+    Ok(())
+}
+
+/// Adds generated products numbered 1..=count, in batches, all in one transaction, so an
+/// interrupted seed leaves the catalog (and its indexes) as they were.
+async fn generate_products(pool: &PgPool, count: i64) -> Result<()> {
+    if count <= 0 {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await?;
+    let indexes = if count >= BULK {
+        seed::secondary_indexes(&mut *tx).await?
+    } else {
+        Vec::new()
+    };
+    for (drop, _) in &indexes {
+        seed::execute_ddl(&mut *tx, drop).await?;
+    }
+    let mut from = 1;
+    while from <= count {
+        let to = (from + BATCH - 1).min(count);
+        seed::generated_products(&mut *tx, from, to).await?;
+        println!("  products: {} of {}", to, count);
+        from = to + 1;
+    }
+    if !indexes.is_empty() {
+        println!("  building search indexes");
+        seed::more_memory_for_index_builds(&mut *tx).await?;
+    }
+    for (_, create) in &indexes {
+        seed::execute_ddl(&mut *tx, create).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

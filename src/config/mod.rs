@@ -1,0 +1,216 @@
+//! Settings: the commented defaults in `config/default.toml` (built in), then the user's
+//! file, then environment variables (DATABASE_URL first).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use directories::ProjectDirs;
+use serde::Deserialize;
+
+use crate::service::LoginPolicy;
+
+const DEFAULTS: &str = include_str!("../../config/default.toml");
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub shop: ShopSettings,
+    pub login: LoginSettings,
+    pub kiosk: KioskSettings,
+    pub stock: StockSettings,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub max_connections: u32,
+}
+
+/// Shows the URL without its password, so settings can be logged.
+impl fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &redact_password(&self.url))
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShopSettings {
+    pub name: String,
+    pub address: String,
+    pub phone: String,
+    pub kra_pin: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginSettings {
+    pub max_failures: i32,
+    pub lock_minutes: i32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KioskSettings {
+    pub idle_logout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StockSettings {
+    pub low_threshold: i32,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("database", &self.database)
+            .field("shop", &self.shop)
+            .field("login", &self.login)
+            .field("kiosk", &self.kiosk)
+            .field("stock", &self.stock)
+            .finish()
+    }
+}
+
+impl LoginSettings {
+    pub fn policy(&self) -> LoginPolicy {
+        LoginPolicy {
+            max_failures: self.max_failures,
+            lock_minutes: self.lock_minutes,
+        }
+    }
+}
+
+pub fn project_dirs() -> Option<ProjectDirs> {
+    ProjectDirs::from("ke", "ByteMtaani", "bytemtaani")
+}
+
+/// The user's settings file: `explicit` when given, else the one in the config directory.
+pub fn user_file(explicit: Option<&Path>) -> Option<PathBuf> {
+    explicit
+        .map(Path::to_path_buf)
+        .or_else(|| project_dirs().map(|dirs| dirs.config_dir().join("config.toml")))
+}
+
+impl Settings {
+    /// Loads defaults, the user's file (a missing default file is fine; a missing explicit
+    /// one is an error), then the environment.
+    pub fn load(explicit: Option<&Path>) -> Result<Settings> {
+        let mut table: toml::Table = toml::from_str(DEFAULTS).context("built-in defaults")?;
+        if let Some(path) = user_file(explicit) {
+            match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    let user: toml::Table = toml::from_str(&text)
+                        .with_context(|| format!("reading {}", path.display()))?;
+                    merge(&mut table, user);
+                }
+                Err(err) if explicit.is_none() && err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(err) => return Err(err).with_context(|| format!("reading {}", path.display())),
+            }
+        }
+        let mut settings: Settings = table.try_into().context("settings")?;
+        settings.apply_env(|name| std::env::var(name).ok())?;
+        Ok(settings)
+    }
+
+    fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<()> {
+        if let Some(url) = var("DATABASE_URL").filter(|v| !v.is_empty()) {
+            self.database.url = url;
+        }
+        if let Some(max) = var("BYTEMTAANI_DB_MAX_CONNECTIONS") {
+            self.database.max_connections = max.parse().context("BYTEMTAANI_DB_MAX_CONNECTIONS")?;
+        }
+        Ok(())
+    }
+}
+
+/// Deep-merges `over` into `base`: tables merge key by key, anything else replaces.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(into)), toml::Value::Table(from)) => merge(into, from),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults() -> Settings {
+        toml::from_str::<toml::Table>(DEFAULTS)
+            .unwrap()
+            .try_into()
+            .unwrap()
+    }
+
+    #[test]
+    fn defaults_parse_and_name_the_local_database() {
+        let s = defaults();
+        assert_eq!(s.database.url, "postgres://localhost/bytemtaani");
+        assert_eq!(s.login.max_failures, 5);
+        assert_eq!(s.login.lock_minutes, 15);
+    }
+
+    #[test]
+    fn a_user_file_overrides_single_keys() {
+        let mut table: toml::Table = toml::from_str(DEFAULTS).unwrap();
+        merge(
+            &mut table,
+            toml::from_str("[shop]\nname = \"Duka\"").unwrap(),
+        );
+        let s: Settings = table.try_into().unwrap();
+        assert_eq!(s.shop.name, "Duka");
+        assert_eq!(s.shop.address, "Moi Avenue, Nairobi");
+    }
+
+    #[test]
+    fn the_environment_wins() {
+        let mut s = defaults();
+        s.apply_env(|name| {
+            (name == "DATABASE_URL").then(|| "postgres://db.example/shop".to_owned())
+        })
+        .unwrap();
+        assert_eq!(s.database.url, "postgres://db.example/shop");
+        assert!(s.apply_env(|_| Some("many".to_owned())).is_err());
+    }
+
+    #[test]
+    fn debug_output_hides_the_database_password() {
+        let mut s = defaults();
+        s.database.url = "postgres://shop:hunter22@db/shop".into();
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("hunter22"), "{shown}");
+        assert!(shown.contains("***"));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let mut table: toml::Table = toml::from_str(DEFAULTS).unwrap();
+        merge(
+            &mut table,
+            toml::from_str("[shop]\nnmae = \"typo\"").unwrap(),
+        );
+        assert!(table.try_into::<Settings>().is_err());
+    }
+}

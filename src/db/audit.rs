@@ -1,0 +1,53 @@
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::PgExecutor;
+use uuid::Uuid;
+
+/// Writes one audit row; call it inside the transaction of the change it describes.
+pub async fn record(
+    ex: impl PgExecutor<'_>,
+    actor_id: Uuid,
+    action: &str,
+    entity: &str,
+    entity_id: Option<Uuid>,
+    details: serde_json::Value,
+) -> sqlx::Result<()> {
+    sqlx::query("insert into audit_log (actor_id, action, entity, entity_id, details) values ($1, $2, $3, $4, $5)")
+        .bind(actor_id)
+        .bind(action)
+        .bind(entity)
+        .bind(entity_id)
+        .bind(details)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub actor_username: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<Uuid>,
+    pub details: serde_json::Value,
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// Newest first; `action` filters when not empty.
+pub async fn list(
+    ex: impl PgExecutor<'_>,
+    action: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<AuditEntry>> {
+    sqlx::query_as(
+        "select a.id, u.username as actor_username, a.action, a.entity, a.entity_id, a.details, a.occurred_at
+         from audit_log a join users u on u.id = a.actor_id
+         where $1 = '' or a.action = $1
+         order by a.occurred_at desc, a.id desc limit $2",
+    )
+    .bind(action)
+    .bind(limit)
+    .fetch_all(ex)
+    .await
+}

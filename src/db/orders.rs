@@ -1,0 +1,142 @@
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use crate::domain::Money;
+use crate::domain::order::{OrderItem, OrderStatus, OrderSummary};
+
+const SUMMARY_SELECT: &str = "select o.id, o.user_id, u.username, o.status, o.total_amount, o.served_by,
+        (select coalesce(sum(i.quantity), 0) from order_items i where i.order_id = o.id)::bigint as item_count,
+        o.created_at, o.updated_at
+    from orders o join users u on u.id = o.user_id";
+
+pub struct NewOrder {
+    pub user_id: Uuid,
+    pub served_by: Option<Uuid>,
+    pub checkout_key: Uuid,
+    pub total: Money,
+}
+
+pub async fn insert(ex: impl PgExecutor<'_>, order: &NewOrder) -> sqlx::Result<Uuid> {
+    sqlx::query_scalar(
+        "insert into orders (user_id, served_by, checkout_key, total_amount) values ($1, $2, $3, $4) returning id",
+    )
+    .bind(order.user_id)
+    .bind(order.served_by)
+    .bind(order.checkout_key)
+    .bind(order.total)
+    .fetch_one(ex)
+    .await
+}
+
+/// Writes all lines of an order in one statement.
+pub async fn insert_items(
+    ex: impl PgExecutor<'_>,
+    order_id: Uuid,
+    items: &[(Uuid, i32, Money)],
+) -> sqlx::Result<()> {
+    let products: Vec<Uuid> = items.iter().map(|i| i.0).collect();
+    let quantities: Vec<i32> = items.iter().map(|i| i.1).collect();
+    let prices: Vec<rust_decimal::Decimal> = items.iter().map(|i| i.2.amount()).collect();
+    sqlx::query(
+        "insert into order_items (order_id, product_id, quantity, price)
+         select $1, * from unnest($2::uuid[], $3::int[], $4::numeric[])",
+    )
+    .bind(order_id)
+    .bind(products)
+    .bind(quantities)
+    .bind(prices)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub async fn by_checkout_key(
+    ex: impl PgExecutor<'_>,
+    user_id: Uuid,
+    key: Uuid,
+) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar("select id from orders where user_id = $1 and checkout_key = $2")
+        .bind(user_id)
+        .bind(key)
+        .fetch_optional(ex)
+        .await
+}
+
+pub async fn summary(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<OrderSummary>> {
+    sqlx::query_as(&format!("{SUMMARY_SELECT} where o.id = $1"))
+        .bind(id)
+        .fetch_optional(ex)
+        .await
+}
+
+/// Locks an order row for a status change or payment; returns its owner, status and total.
+pub async fn lock(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> sqlx::Result<Option<(Uuid, OrderStatus, Money)>> {
+    sqlx::query_as("select user_id, status, total_amount from orders where id = $1 for update")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn set_status(
+    ex: impl PgExecutor<'_>,
+    id: Uuid,
+    status: OrderStatus,
+) -> sqlx::Result<()> {
+    sqlx::query("update orders set status = $2 where id = $1")
+        .bind(id)
+        .bind(status)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+pub async fn items(ex: impl PgExecutor<'_>, order_id: Uuid) -> sqlx::Result<Vec<OrderItem>> {
+    sqlx::query_as(
+        "select i.product_id, p.name as product_name, p.sku, i.quantity, i.price
+         from order_items i join products p on p.id = i.product_id
+         where i.order_id = $1 order by p.name",
+    )
+    .bind(order_id)
+    .fetch_all(ex)
+    .await
+}
+
+/// A user's orders, newest first, keyset-paged by (created_at, id).
+pub async fn for_user(
+    ex: impl PgExecutor<'_>,
+    user_id: Uuid,
+    before: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> sqlx::Result<Vec<OrderSummary>> {
+    let (at, id) = before.unzip();
+    sqlx::query_as(&format!(
+        "{SUMMARY_SELECT} where o.user_id = $1 and ($2::timestamptz is null or (o.created_at, o.id) < ($2, $3))
+         order by o.created_at desc, o.id desc limit $4"
+    ))
+    .bind(user_id)
+    .bind(at)
+    .bind(id)
+    .bind(limit)
+    .fetch_all(ex)
+    .await
+}
+
+/// All orders (staff view), newest first, optionally of one status.
+pub async fn list(
+    ex: impl PgExecutor<'_>,
+    status: Option<OrderStatus>,
+    limit: i64,
+) -> sqlx::Result<Vec<OrderSummary>> {
+    sqlx::query_as(&format!(
+        "{SUMMARY_SELECT} where $1::order_status is null or o.status = $1
+         order by o.created_at desc, o.id desc limit $2"
+    ))
+    .bind(status)
+    .bind(limit)
+    .fetch_all(ex)
+    .await
+}

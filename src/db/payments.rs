@@ -1,0 +1,112 @@
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use crate::domain::Money;
+use crate::domain::payment::{PaymentMethod, PaymentSummary, TransactionId};
+
+const PAYMENT_COLUMNS: &str =
+    "id, order_id, user_id, amount, method, status, transaction_id, paid_at,
+    confirmed_by, failure_reason, created_at";
+
+/// Creates the order's one payment as pending, or, when a failed one exists, makes it pending
+/// again with the method now chosen (a retry reuses the payment). A pending or successful
+/// payment is returned untouched.
+pub async fn open(
+    conn: &mut PgConnection,
+    order_id: Uuid,
+    user_id: Uuid,
+    amount: Money,
+    method: PaymentMethod,
+) -> sqlx::Result<PaymentSummary> {
+    let opened = sqlx::query_as(&format!(
+        "insert into payments (order_id, user_id, amount, method) values ($1, $2, $3, $4)
+         on conflict (order_id) do update
+             set method = excluded.method, status = 'pending', failure_reason = null
+             where payments.status = 'failed'
+         returning {PAYMENT_COLUMNS}"
+    ))
+    .bind(order_id)
+    .bind(user_id)
+    .bind(amount)
+    .bind(method)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match opened {
+        Some(payment) => Ok(payment),
+        None => by_order(conn, order_id)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound),
+    }
+}
+
+pub async fn by_order(
+    ex: impl PgExecutor<'_>,
+    order_id: Uuid,
+) -> sqlx::Result<Option<PaymentSummary>> {
+    sqlx::query_as(&format!(
+        "select {PAYMENT_COLUMNS} from payments where order_id = $1"
+    ))
+    .bind(order_id)
+    .fetch_optional(ex)
+    .await
+}
+
+pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<PaymentSummary>> {
+    sqlx::query_as(&format!(
+        "select {PAYMENT_COLUMNS} from payments where id = $1 for update"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn transaction_id_used(
+    ex: impl PgExecutor<'_>,
+    transaction_id: &TransactionId,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar("select exists (select 1 from payments where transaction_id = $1)")
+        .bind(transaction_id.as_str())
+        .fetch_one(ex)
+        .await
+}
+
+pub async fn mark_successful(
+    ex: impl PgExecutor<'_>,
+    id: Uuid,
+    transaction_id: &TransactionId,
+    amount: Money,
+    confirmed_by: Option<Uuid>,
+) -> sqlx::Result<PaymentSummary> {
+    sqlx::query_as(&format!(
+        "update payments set status = 'successful', transaction_id = $2, amount = $3, paid_at = now(),
+                confirmed_by = $4, failure_reason = null
+         where id = $1 returning {PAYMENT_COLUMNS}"
+    ))
+    .bind(id)
+    .bind(transaction_id.as_str())
+    .bind(amount)
+    .bind(confirmed_by)
+    .fetch_one(ex)
+    .await
+}
+
+pub async fn mark_failed(
+    ex: impl PgExecutor<'_>,
+    id: Uuid,
+    reason: &str,
+) -> sqlx::Result<PaymentSummary> {
+    sqlx::query_as(&format!(
+        "update payments set status = 'failed', failure_reason = $2 where id = $1 returning {PAYMENT_COLUMNS}"
+    ))
+    .bind(id)
+    .bind(reason)
+    .fetch_one(ex)
+    .await
+}
+
+pub async fn order_of(ex: impl PgExecutor<'_>, payment_id: Uuid) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar("select order_id from payments where id = $1")
+        .bind(payment_id)
+        .fetch_optional(ex)
+        .await
+}

@@ -1,0 +1,335 @@
+use sqlx::{PgExecutor, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use crate::domain::Money;
+use crate::domain::catalog::{
+    Cursor, PriceChange, Product, ProductDraft, ProductQuery, Sort, StockReason,
+};
+
+const PRODUCT_SELECT: &str = "select p.id, p.name, p.slug, p.sku, p.description, p.price, p.category_id,
+        c.name as category_name, p.stock_quantity, p.in_stock, p.image_url, p.is_archived, p.version,
+        p.created_at, p.updated_at
+    from products p join categories c on c.id = p.category_id";
+
+/// One page of products. Words are matched as prefixes through the stored tsvector
+/// (GIN); a text that matches no word is tried as part of a name through trigrams.
+/// Pages are keyset-paged on the sort key and id, which the indexes serve directly.
+pub async fn search(
+    ex: impl PgExecutor<'_> + Copy,
+    query: &ProductQuery,
+) -> sqlx::Result<Vec<Product>> {
+    let words = query.words();
+    if words.is_empty() {
+        return page(ex, query, TextMatch::None).await;
+    }
+    let found = page(ex, query, TextMatch::Words(&words)).await?;
+    let substring = query.text.trim();
+    if !found.is_empty() || query.after.is_some() || substring.chars().count() < 3 {
+        return Ok(found);
+    }
+    page(ex, query, TextMatch::Substring(substring)).await
+}
+
+enum TextMatch<'a> {
+    None,
+    Words(&'a [String]),
+    Substring(&'a str),
+}
+
+async fn page(
+    ex: impl PgExecutor<'_>,
+    query: &ProductQuery,
+    text: TextMatch<'_>,
+) -> sqlx::Result<Vec<Product>> {
+    let mut sql = QueryBuilder::<Postgres>::new(PRODUCT_SELECT);
+    sql.push(" where true");
+    match text {
+        TextMatch::None => {}
+        TextMatch::Words(words) => {
+            let tsquery = words
+                .iter()
+                .map(|w| format!("{w}:*"))
+                .collect::<Vec<_>>()
+                .join(" & ");
+            sql.push(" and p.search @@ to_tsquery('simple', ")
+                .push_bind(tsquery)
+                .push(")");
+        }
+        TextMatch::Substring(text) => {
+            sql.push(" and p.name ilike ")
+                .push_bind(format!("%{}%", super::users::escape_like(text)));
+        }
+    }
+    if let Some(category) = query.category_id {
+        sql.push(" and p.category_id = ").push_bind(category);
+    }
+    if let Some(min) = query.min_price {
+        sql.push(" and p.price >= ").push_bind(min);
+    }
+    if let Some(max) = query.max_price {
+        sql.push(" and p.price <= ").push_bind(max);
+    }
+    if query.in_stock_only {
+        sql.push(" and p.stock_quantity > 0");
+    }
+    if !query.include_archived {
+        sql.push(" and not p.is_archived");
+    }
+    match &query.after {
+        None => {}
+        Some(Cursor::Name(name, id)) => {
+            sql.push(" and (p.name, p.id) > (")
+                .push_bind(name.clone())
+                .push(", ")
+                .push_bind(*id)
+                .push(")");
+        }
+        Some(Cursor::Price(price, id)) => {
+            let op = if query.sort == Sort::PriceHighLow {
+                "<"
+            } else {
+                ">"
+            };
+            sql.push(format!(" and (p.price, p.id) {op} ("))
+                .push_bind(*price)
+                .push(", ")
+                .push_bind(*id)
+                .push(")");
+        }
+        Some(Cursor::Created(at, id)) => {
+            sql.push(" and (p.created_at, p.id) < (")
+                .push_bind(*at)
+                .push(", ")
+                .push_bind(*id)
+                .push(")");
+        }
+    }
+    sql.push(match query.sort {
+        Sort::Name => " order by p.name, p.id",
+        Sort::PriceLowHigh => " order by p.price, p.id",
+        Sort::PriceHighLow => " order by p.price desc, p.id desc",
+        Sort::Newest => " order by p.created_at desc, p.id desc",
+    });
+    sql.push(" limit ").push_bind(query.limit);
+    sql.build_query_as().fetch_all(ex).await
+}
+
+pub async fn by_id(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Product>> {
+    sqlx::query_as(&format!("{PRODUCT_SELECT} where p.id = $1"))
+        .bind(id)
+        .fetch_optional(ex)
+        .await
+}
+
+pub async fn by_slug(ex: impl PgExecutor<'_>, slug: &str) -> sqlx::Result<Option<Product>> {
+    sqlx::query_as(&format!("{PRODUCT_SELECT} where p.slug = $1"))
+        .bind(slug)
+        .fetch_optional(ex)
+        .await
+}
+
+pub async fn by_sku(ex: impl PgExecutor<'_>, sku: &str) -> sqlx::Result<Option<Product>> {
+    sqlx::query_as(&format!("{PRODUCT_SELECT} where p.sku = $1"))
+        .bind(sku)
+        .fetch_optional(ex)
+        .await
+}
+
+pub async fn slug_taken(
+    ex: impl PgExecutor<'_>,
+    slug: &str,
+    except: Option<Uuid>,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "select exists (select 1 from products where slug = $1 and id is distinct from $2)",
+    )
+    .bind(slug)
+    .bind(except)
+    .fetch_one(ex)
+    .await
+}
+
+pub async fn insert(
+    ex: impl PgExecutor<'_>,
+    draft: &ProductDraft,
+    slug: &str,
+    stock: i32,
+) -> sqlx::Result<Uuid> {
+    sqlx::query_scalar(
+        "insert into products (name, slug, sku, description, price, category_id, image_url, stock_quantity)
+         values ($1, $2, $3, $4, $5, $6, $7, $8) returning id",
+    )
+    .bind(&draft.name)
+    .bind(slug)
+    .bind(draft.sku.as_str())
+    .bind(&draft.description)
+    .bind(draft.price)
+    .bind(draft.category_id)
+    .bind(&draft.image_url)
+    .bind(stock)
+    .fetch_one(ex)
+    .await
+}
+
+/// Saves an edit made from `version`. Returns the old price, or None when someone else
+/// saved first (the version moved on), so the caller reports a conflict.
+pub async fn update(
+    ex: impl PgExecutor<'_>,
+    id: Uuid,
+    version: i32,
+    draft: &ProductDraft,
+    slug: &str,
+) -> sqlx::Result<Option<Money>> {
+    sqlx::query_scalar(
+        "update products p set name = $3, slug = $4, sku = $5, description = $6, price = $7,
+                category_id = $8, image_url = $9, version = p.version + 1
+         from (select id, price from products where id = $1) old
+         where p.id = old.id and p.version = $2
+         returning old.price",
+    )
+    .bind(id)
+    .bind(version)
+    .bind(&draft.name)
+    .bind(slug)
+    .bind(draft.sku.as_str())
+    .bind(&draft.description)
+    .bind(draft.price)
+    .bind(draft.category_id)
+    .bind(&draft.image_url)
+    .fetch_optional(ex)
+    .await
+}
+
+pub async fn set_archived(ex: impl PgExecutor<'_>, id: Uuid, archived: bool) -> sqlx::Result<bool> {
+    let done =
+        sqlx::query("update products set is_archived = $2, version = version + 1 where id = $1")
+            .bind(id)
+            .bind(archived)
+            .execute(ex)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Deletes a product that was never ordered (the foreign key refuses otherwise).
+pub async fn delete(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<bool> {
+    let done = sqlx::query("delete from products where id = $1")
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Takes `quantity` units if that many are there. Returns the current price and name,
+/// or None when stock is short (or the product is archived). Call in ascending id order.
+pub async fn take_stock(
+    ex: impl PgExecutor<'_>,
+    id: Uuid,
+    quantity: i32,
+) -> sqlx::Result<Option<(Money, String)>> {
+    sqlx::query_as(
+        "update products set stock_quantity = stock_quantity - $2
+         where id = $1 and stock_quantity >= $2 and not is_archived
+         returning price, name",
+    )
+    .bind(id)
+    .bind(quantity)
+    .fetch_optional(ex)
+    .await
+}
+
+/// Changes stock by `delta` unless that would go below zero. Returns the new count.
+pub async fn adjust_stock(
+    ex: impl PgExecutor<'_>,
+    id: Uuid,
+    delta: i32,
+) -> sqlx::Result<Option<i32>> {
+    sqlx::query_scalar(
+        "update products set stock_quantity = stock_quantity + $2
+         where id = $1 and stock_quantity + $2 >= 0 returning stock_quantity",
+    )
+    .bind(id)
+    .bind(delta)
+    .fetch_optional(ex)
+    .await
+}
+
+/// Puts back the units of an order's items (cancellation). Rows in id order.
+pub async fn restock_order(ex: impl PgExecutor<'_>, order_id: Uuid) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "with items as (select product_id, quantity from order_items where order_id = $1 order by product_id),
+         updated as (
+             update products p set stock_quantity = p.stock_quantity + i.quantity
+             from items i where p.id = i.product_id returning i.quantity)
+         select coalesce(sum(quantity), 0)::bigint from updated",
+    )
+    .bind(order_id)
+    .fetch_one(ex)
+    .await
+}
+
+/// Stock, name and whether it is archived.
+pub async fn stock_of(
+    ex: impl PgExecutor<'_>,
+    id: Uuid,
+) -> sqlx::Result<Option<(i32, String, bool)>> {
+    sqlx::query_as("select stock_quantity, name, is_archived from products where id = $1")
+        .bind(id)
+        .fetch_optional(ex)
+        .await
+}
+
+pub async fn record_price_change(
+    ex: impl PgExecutor<'_>,
+    id: Uuid,
+    old: Money,
+    new: Money,
+    by: Uuid,
+) -> sqlx::Result<()> {
+    sqlx::query("insert into price_history (product_id, old_price, new_price, changed_by) values ($1, $2, $3, $4)")
+        .bind(id)
+        .bind(old)
+        .bind(new)
+        .bind(by)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+pub async fn price_history(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Vec<PriceChange>> {
+    sqlx::query_as(
+        "select h.old_price, h.new_price, u.username as changed_by_username, h.changed_at
+         from price_history h join users u on u.id = h.changed_by
+         where h.product_id = $1 order by h.changed_at desc, h.id",
+    )
+    .bind(id)
+    .fetch_all(ex)
+    .await
+}
+
+pub async fn record_stock_adjustment(
+    ex: impl PgExecutor<'_>,
+    id: Uuid,
+    delta: i32,
+    reason: StockReason,
+    note: &str,
+    by: Uuid,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into stock_adjustments (product_id, delta, reason, note, adjusted_by) values ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(delta)
+    .bind(reason)
+    .bind(note)
+    .bind(by)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub async fn ever_ordered(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<bool> {
+    sqlx::query_scalar("select exists (select 1 from order_items where product_id = $1)")
+        .bind(id)
+        .fetch_one(ex)
+        .await
+}

@@ -1,0 +1,134 @@
+//! Bulk demo data. Generated products are made by PostgreSQL itself (generate_series) in
+//! batches, which loads a million rows far faster than sending them one by one.
+
+use sqlx::PgExecutor;
+
+/// Inserts a category unless one with that slug exists.
+pub async fn category(ex: impl PgExecutor<'_>, name: &str, slug: &str) -> sqlx::Result<()> {
+    sqlx::query("insert into categories (name, slug) values ($1, $2) on conflict do nothing")
+        .bind(name)
+        .bind(slug)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+pub struct DemoProduct<'a> {
+    pub category_slug: &'a str,
+    pub sku: &'a str,
+    pub name: &'a str,
+    pub price: &'a str,
+    pub stock: i32,
+    pub description: &'a str,
+}
+
+/// Inserts a product unless its SKU exists.
+pub async fn product(ex: impl PgExecutor<'_>, slug: &str, p: &DemoProduct<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into products (name, slug, sku, description, price, category_id, stock_quantity)
+         select $1, $2, $3, $4, $5::numeric, c.id, $6 from categories c where c.slug = $7
+         on conflict do nothing",
+    )
+    .bind(p.name)
+    .bind(slug)
+    .bind(p.sku)
+    .bind(p.description)
+    .bind(p.price)
+    .bind(p.stock)
+    .bind(p.category_slug)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Generated products `from..=to`, numbered into their SKU (`GEN0000001`), so running the
+/// seed again adds nothing twice. Names combine a brand, an item and a variant.
+pub async fn generated_products(ex: impl PgExecutor<'_>, from: i64, to: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "with items (n, category_slug, item, base_price) as (values
+             (0, 'phones', 'Smartphone', 14999), (1, 'phones', 'Feature Phone', 2499),
+             (2, 'accessories', 'Phone Case', 599), (3, 'accessories', 'Fast Charger', 1299),
+             (4, 'accessories', 'USB-C Cable', 399), (5, 'accessories', 'Power Bank', 2499),
+             (6, 'accessories', 'Earphones', 899), (7, 'electronics', 'Bluetooth Speaker', 3499),
+             (8, 'electronics', 'LED TV', 32999), (9, 'electronics', 'Solar Lamp', 1899),
+             (10, 'groceries', 'Maize Flour', 189), (11, 'groceries', 'Rice', 279),
+             (12, 'groceries', 'Cooking Oil', 449), (13, 'groceries', 'Sugar', 199),
+             (14, 'beverages', 'Tea Leaves', 249), (15, 'beverages', 'Instant Coffee', 599),
+             (16, 'beverages', 'Mango Juice', 159), (17, 'household', 'Bar Soap', 129),
+             (18, 'household', 'Washing Powder', 349), (19, 'household', 'Jerrycan', 499),
+             (20, 'personal-care', 'Body Lotion', 399), (21, 'personal-care', 'Toothpaste', 189),
+             (22, 'stationery', 'Exercise Book', 59), (23, 'stationery', 'Ballpoint Pens', 149)),
+         brands (n, brand) as (select n - 1, b from unnest(array[
+             'Tecno', 'Infinix', 'Samsung', 'Oraimo', 'Nokia', 'Itel', 'Hisense', 'Sunking',
+             'Jogoo', 'Pembe', 'Elianto', 'Kabras', 'Ketepa', 'Dormans', 'Pick n Peel',
+             'Menengai', 'Omo', 'Kasuku', 'Nivea', 'Colgate', 'Kasuku Books', 'Bic', 'Mtaani',
+             'Shujaa', 'Tuzo']) with ordinality as t(b, n)),
+         variants (n, variant) as (select n - 1, v from unnest(array[
+             'Classic', 'Plus', 'Pro', 'Lite', 'Max', 'Mini', '2kg', '1L', '500g', 'Family Pack',
+             'Blue', 'Black', 'Red', 'Gold', 'Eco']) with ordinality as t(v, n)),
+         rows as (
+             select g, i.category_slug, i.item, i.base_price, b.brand, v.variant
+             from generate_series($1::bigint, $2::bigint) g
+             join items i on i.n = g % 24
+             join brands b on b.n = (g / 24) % 25
+             join variants v on v.n = (g / 600) % 15)
+         insert into products (name, slug, sku, description, price, category_id, stock_quantity, created_at)
+         select r.brand || ' ' || r.item || ' ' || r.variant,
+                lower(regexp_replace(r.brand || '-' || r.item || '-' || r.variant, '[^A-Za-z0-9]+', '-', 'g')) || '-' || r.g,
+                'GEN' || lpad(r.g::text, 7, '0'),
+                r.item || ' by ' || r.brand || ' (' || r.variant || '). Sold and serviced in Nairobi.',
+                round(r.base_price * (0.85 + (r.g % 31) / 100.0)),
+                c.id,
+                (r.g * 7919) % 150,
+                now() - (r.g % 2000) * interval '1 hour'
+         from rows r join categories c on c.slug = r.category_slug
+         on conflict do nothing",
+    )
+    .bind(from)
+    .bind(to)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// The products table's non-unique indexes as (drop statement, create statement). A bulk
+/// load drops them and builds them again afterwards, which is several times faster than
+/// maintaining them row by row; the unique ones stay so that `on conflict` still works.
+pub async fn secondary_indexes(ex: impl PgExecutor<'_>) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as(
+        "select format('drop index %I.%I', i.schemaname, i.indexname), i.indexdef
+         from pg_indexes i
+         join pg_class c on c.relname = i.indexname
+         join pg_namespace n on n.oid = c.relnamespace and n.nspname = i.schemaname
+         join pg_index x on x.indexrelid = c.oid
+         where i.tablename = 'products' and i.schemaname = current_schema() and not x.indisunique
+         order by i.indexname",
+    )
+    .fetch_all(ex)
+    .await
+}
+
+/// Runs a statement the catalog itself produced (see [`secondary_indexes`]).
+pub async fn execute_ddl<'e>(ex: impl PgExecutor<'e>, statement: &'e str) -> sqlx::Result<()> {
+    sqlx::raw_sql(statement).execute(ex).await?;
+    Ok(())
+}
+
+/// Gives index builds in this transaction more memory (they finish sooner).
+pub async fn more_memory_for_index_builds(ex: impl PgExecutor<'_>) -> sqlx::Result<()> {
+    sqlx::query("set local maintenance_work_mem = '512MB'")
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+pub async fn count_products(ex: impl PgExecutor<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar("select count(*) from products")
+        .fetch_one(ex)
+        .await
+}
+
+pub async fn analyze(ex: impl PgExecutor<'_>) -> sqlx::Result<()> {
+    sqlx::query("analyze products").execute(ex).await?;
+    Ok(())
+}

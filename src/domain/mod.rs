@@ -1,0 +1,15 @@
+//! Pure types and rules: money, validated values, roles, order and payment states.
+//! Nothing here does I/O; every other layer uses it.
+
+pub mod cart;
+pub mod catalog;
+pub mod error;
+pub mod money;
+pub mod order;
+pub mod password;
+pub mod payment;
+pub mod user;
+pub mod values;
+
+pub use error::{Error, Result};
+pub use money::Money;

@@ -1,0 +1,177 @@
+//! Orders: the status state machine and the shapes the services return.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::payment::PaymentSummary;
+use crate::domain::{Error, Money};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
+#[sqlx(type_name = "order_status", rename_all = "lowercase")]
+pub enum OrderStatus {
+    Pending,
+    Paid,
+    Shipped,
+    Delivered,
+    Cancelled,
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 5] = [
+        OrderStatus::Pending,
+        OrderStatus::Paid,
+        OrderStatus::Shipped,
+        OrderStatus::Delivered,
+        OrderStatus::Cancelled,
+    ];
+
+    /// pending → paid | cancelled; paid → shipped | cancelled; shipped → delivered;
+    /// nothing leaves delivered or cancelled.
+    pub fn can_become(self, next: OrderStatus) -> bool {
+        use OrderStatus::*;
+        matches!(
+            (self, next),
+            (Pending, Paid)
+                | (Pending, Cancelled)
+                | (Paid, Shipped)
+                | (Paid, Cancelled)
+                | (Shipped, Delivered)
+        )
+    }
+
+    pub fn check_transition(self, next: OrderStatus) -> Result<(), Error> {
+        if self.can_become(next) {
+            Ok(())
+        } else {
+            Err(Error::InvalidTransition {
+                from: self.to_string(),
+                to: next.to_string(),
+            })
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Pending => "pending",
+            OrderStatus::Paid => "paid",
+            OrderStatus::Shipped => "shipped",
+            OrderStatus::Delivered => "delivered",
+            OrderStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<OrderStatus, Error> {
+        let wanted = input.trim().to_lowercase();
+        OrderStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str() == wanted)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "Status",
+                    "must be pending, paid, shipped, delivered or cancelled",
+                )
+            })
+    }
+}
+
+impl fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One line of a new order: what to take from stock, and the price the buyer agreed to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderLine {
+    pub product_id: Uuid,
+    pub quantity: i32,
+    pub agreed_price: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct OrderSummary {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub username: String,
+    pub status: OrderStatus,
+    pub total_amount: Money,
+    pub served_by: Option<Uuid>,
+    pub item_count: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct OrderItem {
+    pub product_id: Uuid,
+    pub product_name: String,
+    pub sku: String,
+    pub quantity: i32,
+    pub price: Money,
+}
+
+impl OrderItem {
+    pub fn line_total(&self) -> Money {
+        self.price.times(self.quantity)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderDetail {
+    pub order: OrderSummary,
+    pub items: Vec<OrderItem>,
+    pub payment: Option<PaymentSummary>,
+}
+
+/// What cancelling did, so the person can be told about money to give back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CancelOutcome {
+    pub order: OrderSummary,
+    pub units_restocked: i64,
+    /// A successful payment that now has to be refunded to the customer.
+    pub refund_due: Option<Money>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use OrderStatus::*;
+
+    #[test]
+    fn the_state_machine_allows_exactly_the_documented_moves() {
+        let allowed = [
+            (Pending, Paid),
+            (Pending, Cancelled),
+            (Paid, Shipped),
+            (Paid, Cancelled),
+            (Shipped, Delivered),
+        ];
+        for from in OrderStatus::ALL {
+            for to in OrderStatus::ALL {
+                assert_eq!(
+                    from.can_become(to),
+                    allowed.contains(&(from, to)),
+                    "{from} -> {to}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_refused_move_says_why() {
+        let err = Delivered.check_transition(Cancelled).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "An order that is delivered cannot become cancelled."
+        );
+    }
+
+    #[test]
+    fn statuses_parse_from_text() {
+        assert_eq!(OrderStatus::parse("Shipped").unwrap(), Shipped);
+        assert!(OrderStatus::parse("lost").is_err());
+    }
+}

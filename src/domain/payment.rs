@@ -1,0 +1,195 @@
+//! Payment methods and states, and the provider reference (transaction id) each accepts.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::values::MpesaReceipt;
+use crate::domain::{Error, Money};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
+#[sqlx(type_name = "payment_method", rename_all = "lowercase")]
+pub enum PaymentMethod {
+    Mpesa,
+    Card,
+    Paypal,
+    Cash,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
+#[sqlx(type_name = "payment_status", rename_all = "lowercase")]
+pub enum PaymentStatus {
+    Pending,
+    Successful,
+    Failed,
+}
+
+impl PaymentMethod {
+    pub const ALL: [PaymentMethod; 4] = [
+        PaymentMethod::Mpesa,
+        PaymentMethod::Card,
+        PaymentMethod::Paypal,
+        PaymentMethod::Cash,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PaymentMethod::Mpesa => "M-Pesa",
+            PaymentMethod::Card => "Card",
+            PaymentMethod::Paypal => "PayPal",
+            PaymentMethod::Cash => "Cash",
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<PaymentMethod, Error> {
+        match input.trim().to_lowercase().replace('-', "").as_str() {
+            "mpesa" => Ok(PaymentMethod::Mpesa),
+            "card" => Ok(PaymentMethod::Card),
+            "paypal" => Ok(PaymentMethod::Paypal),
+            "cash" => Ok(PaymentMethod::Cash),
+            _ => Err(Error::invalid(
+                "Method",
+                "must be M-Pesa, card, PayPal or cash",
+            )),
+        }
+    }
+}
+
+impl fmt::Display for PaymentMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+impl fmt::Display for PaymentStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PaymentStatus::Pending => "pending",
+            PaymentStatus::Successful => "successful",
+            PaymentStatus::Failed => "failed",
+        })
+    }
+}
+
+/// A provider's reference for a payment, checked against the shape its method issues.
+/// Unique across all payments (the database enforces it too).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct TransactionId(String);
+
+impl TransactionId {
+    pub fn parse(method: PaymentMethod, input: &str) -> Result<TransactionId, Error> {
+        const FIELD: &str = "Transaction id";
+        let s = input.trim().to_uppercase();
+        let alnum = |s: &str| {
+            s.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        };
+        match method {
+            PaymentMethod::Mpesa => {
+                MpesaReceipt::parse(&s).map(|r| TransactionId(r.as_str().to_owned()))
+            }
+            // PayPal capture ids are 17 characters.
+            PaymentMethod::Paypal if s.len() == 17 && alnum(&s) => Ok(TransactionId(s)),
+            PaymentMethod::Paypal => Err(Error::invalid(
+                FIELD,
+                "a PayPal capture id is 17 letters or digits",
+            )),
+            // A card terminal's or provider's reference; never a card number.
+            PaymentMethod::Card if s.chars().filter(char::is_ascii_digit).count() >= 13 => {
+                Err(Error::invalid(
+                    FIELD,
+                    "looks like a card number: enter the terminal's reference, never the card number",
+                ))
+            }
+            PaymentMethod::Card
+                if (6..=40).contains(&s.len())
+                    && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') =>
+            {
+                Ok(TransactionId(s))
+            }
+            PaymentMethod::Card => Err(Error::invalid(
+                FIELD,
+                "a card reference is 6 to 40 letters, digits or '-'",
+            )),
+            PaymentMethod::Cash
+                if s.starts_with("CASH-") && (13..=40).contains(&s.len()) && alnum(&s[5..]) =>
+            {
+                Ok(TransactionId(s))
+            }
+            PaymentMethod::Cash => Err(Error::invalid(
+                FIELD,
+                "cash references are issued by the till (CASH-…)",
+            )),
+        }
+    }
+
+    /// A fresh reference for cash taken at a till.
+    pub fn new_cash() -> TransactionId {
+        TransactionId(format!(
+            "CASH-{}",
+            Uuid::new_v4().simple().to_string().to_uppercase()
+        ))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for TransactionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct PaymentSummary {
+    pub id: Uuid,
+    pub order_id: Uuid,
+    pub user_id: Uuid,
+    pub amount: Money,
+    pub method: PaymentMethod,
+    pub status: PaymentStatus,
+    pub transaction_id: Option<String>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub confirmed_by: Option<Uuid>,
+    pub failure_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use PaymentMethod::*;
+
+    #[test]
+    fn each_method_checks_its_own_reference_shape() {
+        assert_eq!(
+            TransactionId::parse(Mpesa, "qkh94m1z11").unwrap().as_str(),
+            "QKH94M1Z11"
+        );
+        assert!(TransactionId::parse(Mpesa, "QKH94M1Z1").is_err());
+        assert!(TransactionId::parse(Paypal, "5O190127TN364715T").is_ok());
+        assert!(TransactionId::parse(Paypal, "QKH94M1Z11").is_err());
+        assert!(TransactionId::parse(Card, "TRM-000123").is_ok());
+        assert!(TransactionId::parse(Card, "x").is_err());
+        assert!(TransactionId::parse(Cash, "QKH94M1Z11").is_err());
+        let cash = TransactionId::new_cash();
+        assert_eq!(TransactionId::parse(Cash, cash.as_str()).unwrap(), cash);
+    }
+
+    #[test]
+    fn card_numbers_are_never_accepted_as_references() {
+        let err = TransactionId::parse(Card, "4111 1111 1111 1111").unwrap_err();
+        assert!(err.to_string().contains("card number"));
+        assert!(TransactionId::parse(Card, "4111111111111111").is_err());
+    }
+
+    #[test]
+    fn methods_parse_from_text() {
+        assert_eq!(PaymentMethod::parse("M-Pesa").unwrap(), Mpesa);
+        assert!(PaymentMethod::parse("bitcoin").is_err());
+    }
+}

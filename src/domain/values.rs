@@ -1,0 +1,386 @@
+//! Validated values. Each `parse` trims and normalises what a person typed and says, in
+//! words, what is wrong with it. A value of these types is valid by construction.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Error;
+
+macro_rules! text_value {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+text_value!(
+    /// 3–32 characters: lowercase letters, digits, `.`, `_`, `-`; starts with a letter.
+    Username
+);
+text_value!(
+    /// An email address, stored lowercase.
+    Email
+);
+text_value!(
+    /// URL-friendly: lowercase letters and digits joined by single dashes.
+    Slug
+);
+text_value!(
+    /// What a barcode scanner types: letters, digits, `-`, `.`, `_`; stored uppercase.
+    Sku
+);
+text_value!(
+    /// A Kenyan mobile number as M-Pesa wants it: 2547XXXXXXXX or 2541XXXXXXXX.
+    Phone
+);
+text_value!(
+    /// An M-Pesa receipt number: 10 uppercase letters or digits, e.g. `QKH94M1Z11`.
+    MpesaReceipt
+);
+
+fn has_control_chars(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}
+
+impl Username {
+    pub fn parse(input: &str) -> Result<Self, Error> {
+        const FIELD: &str = "Username";
+        let s = input.trim().to_lowercase();
+        let len = s.chars().count();
+        if !(3..=32).contains(&len) {
+            return Err(Error::invalid(FIELD, "must be 3 to 32 characters"));
+        }
+        if !s.starts_with(|c: char| c.is_ascii_lowercase()) {
+            return Err(Error::invalid(FIELD, "must start with a letter"));
+        }
+        if !s
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+        {
+            return Err(Error::invalid(
+                FIELD,
+                "use only letters, digits, '.', '_' or '-'",
+            ));
+        }
+        Ok(Username(s))
+    }
+}
+
+impl Email {
+    pub fn parse(input: &str) -> Result<Self, Error> {
+        const FIELD: &str = "Email";
+        let s = input.trim().to_lowercase();
+        if s.is_empty() {
+            return Err(Error::invalid(FIELD, "is required"));
+        }
+        if s.len() > 254 || has_control_chars(&s) || s.contains(char::is_whitespace) {
+            return Err(Error::invalid(FIELD, "is not a valid address"));
+        }
+        let Some((local, domain)) = s.split_once('@') else {
+            return Err(Error::invalid(
+                FIELD,
+                "needs an '@', like name@example.co.ke",
+            ));
+        };
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && !domain.contains('@');
+        if local.is_empty() || local.len() > 64 || !domain_ok {
+            return Err(Error::invalid(
+                FIELD,
+                "is not a valid address, like name@example.co.ke",
+            ));
+        }
+        Ok(Email(s))
+    }
+}
+
+impl Slug {
+    pub fn parse(input: &str) -> Result<Self, Error> {
+        const FIELD: &str = "Slug";
+        let s = input.trim();
+        if s.is_empty() || s.len() > 120 {
+            return Err(Error::invalid(FIELD, "must be 1 to 120 characters"));
+        }
+        let valid = s.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        });
+        if !valid {
+            return Err(Error::invalid(
+                FIELD,
+                "use lowercase letters and digits joined by single dashes",
+            ));
+        }
+        Ok(Slug(s.to_owned()))
+    }
+
+    /// A slug made from a name: "Samsung Galaxy A15 (128GB)" → "samsung-galaxy-a15-128gb".
+    /// Letters outside ASCII are dropped; a name with none left becomes "item".
+    pub fn from_name(name: &str) -> Slug {
+        let mut slug = String::new();
+        for c in name.chars() {
+            if c.is_ascii_alphanumeric() {
+                slug.push(c.to_ascii_lowercase());
+            } else if !slug.is_empty() && !slug.ends_with('-') {
+                slug.push('-');
+            }
+            if slug.len() >= 110 {
+                break;
+            }
+        }
+        let slug = slug.trim_end_matches('-');
+        Slug(if slug.is_empty() {
+            "item".to_owned()
+        } else {
+            slug.to_owned()
+        })
+    }
+
+    /// The same slug with a numeric suffix, for when the plain one is taken.
+    pub fn with_suffix(&self, n: u32) -> Slug {
+        Slug(format!("{}-{n}", self.0))
+    }
+}
+
+impl Sku {
+    pub fn parse(input: &str) -> Result<Self, Error> {
+        const FIELD: &str = "SKU";
+        let s = input.trim().to_uppercase();
+        if s.is_empty() || s.len() > 64 {
+            return Err(Error::invalid(FIELD, "must be 1 to 64 characters"));
+        }
+        if !s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+        {
+            return Err(Error::invalid(
+                FIELD,
+                "use only letters, digits, '-', '.' or '_'",
+            ));
+        }
+        Ok(Sku(s))
+    }
+}
+
+impl Phone {
+    /// Accepts 0712 345 678, +254 712 345 678, 254712345678, 712345678 (and 01… numbers).
+    pub fn parse(input: &str) -> Result<Self, Error> {
+        const FIELD: &str = "Phone";
+        let digits: String = input
+            .trim()
+            .trim_start_matches('+')
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
+            .collect();
+        if !digits.chars().all(|c| c.is_ascii_digit()) {
+            return Err(Error::invalid(FIELD, "use digits only, like 0712 345 678"));
+        }
+        let national = if let Some(rest) = digits.strip_prefix("254") {
+            rest
+        } else if let Some(rest) = digits.strip_prefix('0') {
+            rest
+        } else {
+            &digits
+        };
+        if national.len() != 9 || !(national.starts_with('7') || national.starts_with('1')) {
+            return Err(Error::invalid(
+                FIELD,
+                "must be a Kenyan mobile number, like 0712 345 678 or 0110 123 456",
+            ));
+        }
+        Ok(Phone(format!("254{national}")))
+    }
+}
+
+impl MpesaReceipt {
+    pub fn parse(input: &str) -> Result<Self, Error> {
+        let s = input.trim().to_uppercase();
+        if s.len() != 10
+            || !s
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        {
+            return Err(Error::invalid(
+                "M-Pesa code",
+                "must be 10 letters or digits, like QKH94M1Z11",
+            ));
+        }
+        Ok(MpesaReceipt(s))
+    }
+}
+
+/// A free-text name (product, category): trimmed, 1..=max characters, no control characters.
+pub fn parse_name(field: &'static str, input: &str, max: usize) -> Result<String, Error> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Err(Error::invalid(field, "is required"));
+    }
+    if s.chars().count() > max {
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    if has_control_chars(s) {
+        return Err(Error::invalid(field, "contains control characters"));
+    }
+    Ok(s.to_owned())
+}
+
+/// Longer free text (descriptions): newlines and tabs allowed, other control characters not.
+pub fn parse_text(field: &'static str, input: &str, max: usize) -> Result<String, Error> {
+    let s = input.trim();
+    if s.chars().count() > max {
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(Error::invalid(field, "contains control characters"));
+    }
+    Ok(s.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_normalised_and_checked() {
+        assert_eq!(Username::parse("  Wanjiku ").unwrap().as_str(), "wanjiku");
+        assert_eq!(
+            Username::parse("j.otieno_2").unwrap().as_str(),
+            "j.otieno_2"
+        );
+        for bad in [
+            "ab",
+            "1abc",
+            "has space",
+            "emoji😀x",
+            "a'; drop table users;--",
+            &"x".repeat(33),
+        ] {
+            assert!(Username::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn emails_are_lowercased_and_checked() {
+        assert_eq!(
+            Email::parse("Amina@Example.CO.KE").unwrap().as_str(),
+            "amina@example.co.ke"
+        );
+        for bad in [
+            "",
+            "no-at",
+            "a@b",
+            "@x.com",
+            "a@.com",
+            "a b@x.com",
+            "a@x..com",
+            "a@x.com\u{7}",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn slugs_come_from_names() {
+        assert_eq!(
+            Slug::from_name("Samsung Galaxy A15 (128GB)").as_str(),
+            "samsung-galaxy-a15-128gb"
+        );
+        assert_eq!(
+            Slug::from_name("  --Unga wa Ngano 2kg--").as_str(),
+            "unga-wa-ngano-2kg"
+        );
+        assert_eq!(Slug::from_name("☕☕").as_str(), "item");
+        assert_eq!(Slug::from_name("a").with_suffix(2).as_str(), "a-2");
+        assert!(Slug::parse("ok-slug-1").is_ok());
+        for bad in ["", "Upper", "double--dash", "-lead", "trail-", "sp ace"] {
+            assert!(Slug::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn skus_are_uppercased() {
+        assert_eq!(Sku::parse(" tec-spk10 ").unwrap().as_str(), "TEC-SPK10");
+        assert_eq!(
+            Sku::parse("6161101600012").unwrap().as_str(),
+            "6161101600012"
+        );
+        assert!(Sku::parse("has space").is_err());
+        assert!(Sku::parse("").is_err());
+    }
+
+    #[test]
+    fn phones_are_normalised_to_254() {
+        for ok in [
+            "0712345678",
+            "+254 712 345 678",
+            "254712345678",
+            "712345678",
+            "0712-345-678",
+        ] {
+            assert_eq!(Phone::parse(ok).unwrap().as_str(), "254712345678", "{ok}");
+        }
+        assert_eq!(Phone::parse("0110123456").unwrap().as_str(), "254110123456");
+        for bad in [
+            "0812345678",
+            "07123",
+            "+1 555 1234567",
+            "07123456789",
+            "07abc45678",
+            "",
+        ] {
+            assert!(Phone::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn mpesa_receipts_are_ten_uppercase_alphanumerics() {
+        assert_eq!(
+            MpesaReceipt::parse(" qkh94m1z11 ").unwrap().as_str(),
+            "QKH94M1Z11"
+        );
+        for bad in ["QKH94M1Z1", "QKH94M1Z111", "QKH94M1Z1!", "QKH94 M1Z1"] {
+            assert!(MpesaReceipt::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn names_refuse_control_characters_and_length() {
+        assert_eq!(parse_name("Name", "  Chai  ", 10).unwrap(), "Chai");
+        assert!(parse_name("Name", "", 10).is_err());
+        assert!(parse_name("Name", "a\u{1b}[2J", 10).is_err());
+        assert!(parse_name("Name", &"x".repeat(11), 10).is_err());
+        assert_eq!(parse_name("Name", "مرحبا 😀", 10).unwrap(), "مرحبا 😀");
+        assert!(parse_text("Description", "line one\nline two", 100).is_ok());
+    }
+}

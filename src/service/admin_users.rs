@@ -1,0 +1,165 @@
+//! What admins do to accounts: find, change role, deactivate, reset a password, read the
+//! audit log. Nobody can remove the last admin or lock themselves out.
+
+use serde_json::json;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::db;
+use crate::db::audit::AuditEntry;
+use crate::domain::password::check_new_password;
+use crate::domain::user::{Actor, Role, UserAccount};
+use crate::domain::{Error, Result};
+use crate::service::access::{Principal, authorize};
+use crate::service::password;
+
+#[derive(Clone)]
+pub struct AdminUsers {
+    pool: PgPool,
+}
+
+fn no_user() -> Error {
+    Error::NotFound("The user".into())
+}
+
+impl AdminUsers {
+    pub fn new(pool: PgPool) -> Self {
+        AdminUsers { pool }
+    }
+
+    /// Users whose name, email or phone contains `text` (all when empty).
+    pub async fn search(&self, actor: &Actor, text: &str) -> Result<Vec<UserAccount>> {
+        authorize(&self.pool, actor, Role::Admin).await?;
+        Ok(db::users::search(&self.pool, text.trim(), 200).await?)
+    }
+
+    /// Staff find a customer at the till by phone or username.
+    pub async fn find_customer(&self, actor: &Actor, text: &str) -> Result<Vec<UserAccount>> {
+        authorize(&self.pool, actor, Role::Staff).await?;
+        Ok(db::users::search(&self.pool, text.trim(), 20).await?)
+    }
+
+    pub async fn set_role(&self, actor: &Actor, user_id: Uuid, role: Role) -> Result<UserAccount> {
+        let mut tx = self.pool.begin().await?;
+        let me = authorize(&mut *tx, actor, Role::Admin).await?;
+        let target = db::users::lock(&mut tx, user_id)
+            .await?
+            .ok_or_else(no_user)?;
+        if user_id == me.user_id && role < Role::Admin {
+            return Err(Error::Conflict(
+                "You cannot take away your own admin rights.".into(),
+            ));
+        }
+        if target.is_admin && role < Role::Admin {
+            keep_an_admin(&mut tx).await?;
+        }
+        let (is_staff, is_admin) = role.flags();
+        let updated = db::users::set_roles(&mut *tx, user_id, is_staff, is_admin).await?;
+        let details = json!({ "username": target.username, "from": target.role(), "to": role });
+        audit(&mut tx, &me, "user.role", user_id, details).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    /// Deactivating ends the user's open sessions at once.
+    pub async fn set_active(
+        &self,
+        actor: &Actor,
+        user_id: Uuid,
+        active: bool,
+    ) -> Result<UserAccount> {
+        let mut tx = self.pool.begin().await?;
+        let me = authorize(&mut *tx, actor, Role::Admin).await?;
+        let target = db::users::lock(&mut tx, user_id)
+            .await?
+            .ok_or_else(no_user)?;
+        if !active && user_id == me.user_id {
+            return Err(Error::Conflict(
+                "You cannot deactivate your own account.".into(),
+            ));
+        }
+        if !active && target.is_admin && target.is_active {
+            keep_an_admin(&mut tx).await?;
+        }
+        let updated = db::users::set_active(&mut *tx, user_id, active).await?;
+        if !active {
+            db::sessions::close_all(&mut *tx, user_id).await?;
+        }
+        let action = if active {
+            "user.reactivate"
+        } else {
+            "user.deactivate"
+        };
+        audit(
+            &mut tx,
+            &me,
+            action,
+            user_id,
+            json!({ "username": target.username }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    /// Sets a new password chosen by the admin and ends the user's sessions.
+    pub async fn reset_password(
+        &self,
+        actor: &Actor,
+        user_id: Uuid,
+        new_password: &str,
+    ) -> Result<()> {
+        let me = authorize(&self.pool, actor, Role::Admin).await?;
+        let target = db::users::by_id(&self.pool, user_id)
+            .await?
+            .ok_or_else(no_user)?;
+        check_new_password(new_password, &target.username)?;
+        let hash = password::hash(new_password.to_owned()).await?;
+        let mut tx = self.pool.begin().await?;
+        db::users::set_password_hash(&mut *tx, user_id, &hash).await?;
+        db::sessions::close_all(&mut *tx, user_id).await?;
+        audit(
+            &mut tx,
+            &me,
+            "user.password_reset",
+            user_id,
+            json!({ "username": target.username }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The audit log, newest first; `action` (e.g. "stock.adjust") filters when not empty.
+    pub async fn audit_log(
+        &self,
+        actor: &Actor,
+        action: &str,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>> {
+        authorize(&self.pool, actor, Role::Admin).await?;
+        Ok(db::audit::list(&self.pool, action.trim(), limit.clamp(1, 1000)).await?)
+    }
+}
+
+/// Refuses a change that would leave no active admin. The admin rows stay locked until the
+/// transaction ends, so two admins demoting each other at once cannot both get through.
+async fn keep_an_admin(tx: &mut PgConnection) -> Result<()> {
+    if db::users::lock_active_admins(tx).await? <= 1 {
+        return Err(Error::Conflict(
+            "This is the last admin; make someone else admin first.".into(),
+        ));
+    }
+    Ok(())
+}
+
+async fn audit(
+    tx: &mut PgConnection,
+    me: &Principal,
+    action: &str,
+    user_id: Uuid,
+    details: serde_json::Value,
+) -> Result<()> {
+    db::audit::record(tx, me.user_id, action, "user", Some(user_id), details).await?;
+    Ok(())
+}

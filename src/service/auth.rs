@@ -1,0 +1,184 @@
+//! Register, log in, log out, change password; login throttling.
+
+use chrono::Utc;
+use sqlx::PgPool;
+
+use crate::db;
+use crate::db::users::NewUser;
+use crate::domain::password::{MAX_CHARS, check_new_password};
+use crate::domain::user::{Actor, Role, Session, UserAccount};
+use crate::domain::values::{Email, Phone, Username};
+use crate::domain::{Error, Result};
+use crate::service::access::authorize;
+use crate::service::password;
+
+/// After `max_failures` failed logins a username is locked for `lock_minutes`.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginPolicy {
+    pub max_failures: i32,
+    pub lock_minutes: i32,
+}
+
+impl Default for LoginPolicy {
+    fn default() -> Self {
+        LoginPolicy {
+            max_failures: 5,
+            lock_minutes: 15,
+        }
+    }
+}
+
+/// What a new account is made from; every field is validated by the service.
+#[derive(Debug, Clone, Default)]
+pub struct NewAccount {
+    pub username: String,
+    pub email: String,
+    pub phone: String,
+    pub password: String,
+}
+
+#[derive(Clone)]
+pub struct Auth {
+    pool: PgPool,
+    policy: LoginPolicy,
+}
+
+impl Auth {
+    pub fn new(pool: PgPool, policy: LoginPolicy) -> Self {
+        Auth { pool, policy }
+    }
+
+    /// A customer signs up (at a kiosk, say) and is logged in.
+    pub async fn register(&self, account: NewAccount) -> Result<Session> {
+        let user = self.create(account, Role::Customer).await?;
+        let id = db::sessions::open(&self.pool, user.id).await?;
+        db::login::record(&self.pool, &user.username, Some(user.id), "registered").await?;
+        Ok(Session {
+            id,
+            user_id: user.id,
+            username: user.username,
+            role: Role::Customer,
+        })
+    }
+
+    /// Creates an account of any role. Only the operator's CLI calls this (whoever runs it
+    /// holds the database credentials already); no screen reaches it.
+    pub async fn create_account(&self, account: NewAccount, role: Role) -> Result<UserAccount> {
+        self.create(account, role).await
+    }
+
+    async fn create(&self, account: NewAccount, role: Role) -> Result<UserAccount> {
+        let username = Username::parse(&account.username)?;
+        let email = Email::parse(&account.email)?;
+        let phone = match account.phone.trim() {
+            "" => None,
+            raw => Some(Phone::parse(raw)?),
+        };
+        check_new_password(&account.password, username.as_str())?;
+        let hash = password::hash(account.password).await?;
+        let (is_staff, is_admin) = role.flags();
+        let user = db::users::insert(
+            &self.pool,
+            &NewUser {
+                username: username.as_str(),
+                email: email.as_str(),
+                phone: phone.as_ref().map(Phone::as_str),
+                password_hash: &hash,
+                is_staff,
+                is_admin,
+            },
+        )
+        .await?;
+        Ok(user)
+    }
+
+    /// Checks the password and opens a session. Attempts are charged to the username before
+    /// the password is checked, so even parallel guesses get `max_failures` tries per lock
+    /// period; an unknown username takes as long as a wrong password.
+    pub async fn login(&self, username: &str, password: &str) -> Result<Session> {
+        let key = username.trim().to_lowercase();
+        if key.is_empty() || key.len() > 254 {
+            return Err(Error::InvalidCredentials);
+        }
+        let charge = db::login::charge(&self.pool, &key, self.policy.lock_minutes).await?;
+        if let Some(until) = charge.locked_until.filter(|until| *until > Utc::now()) {
+            db::login::record(&self.pool, &key, None, "locked").await?;
+            return Err(locked_for(until));
+        }
+        if charge.failures > self.policy.max_failures {
+            let until = db::login::lock(&self.pool, &key, self.policy.lock_minutes).await?;
+            db::login::record(&self.pool, &key, None, "locked").await?;
+            return Err(locked_for(until));
+        }
+
+        let user = db::users::credentials(&self.pool, &key).await?;
+        let hash = match &user {
+            Some(user) => user.password_hash.clone(),
+            None => password::decoy_hash().await?,
+        };
+        // A password longer than any we accept cannot be right; it is still charged.
+        let verified = password.chars().count() <= MAX_CHARS
+            && password::verify(password.to_owned(), hash).await?;
+        let known = user.is_some();
+        let Some(user) = user.filter(|_| verified) else {
+            if charge.failures >= self.policy.max_failures {
+                db::login::lock(&self.pool, &key, self.policy.lock_minutes).await?;
+            }
+            let outcome = if known {
+                "wrong_password"
+            } else {
+                "unknown_user"
+            };
+            db::login::record(&self.pool, &key, None, outcome).await?;
+            tracing::info!(username = %key, outcome, "login failed");
+            return Err(Error::InvalidCredentials);
+        };
+        db::login::clear(&self.pool, &key).await?;
+        if !user.is_active {
+            db::login::record(&self.pool, &key, Some(user.id), "inactive").await?;
+            return Err(Error::Inactive);
+        }
+        let id = db::sessions::open(&self.pool, user.id).await?;
+        db::login::record(&self.pool, &key, Some(user.id), "success").await?;
+        tracing::info!(username = %user.username, "logged in");
+        Ok(Session {
+            id,
+            user_id: user.id,
+            username: user.username,
+            role: Role::from_flags(user.is_staff, user.is_admin),
+        })
+    }
+
+    /// Ends the session: anything it tries afterwards is refused.
+    pub async fn logout(&self, actor: &Actor) -> Result<()> {
+        let session = actor.session()?;
+        db::sessions::close(&self.pool, session.id).await?;
+        db::login::record(
+            &self.pool,
+            &session.username,
+            Some(session.user_id),
+            "logout",
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn change_password(&self, actor: &Actor, current: &str, new: &str) -> Result<()> {
+        let me = authorize(&self.pool, actor, Role::Customer).await?;
+        let stored = db::users::password_hash(&self.pool, me.user_id).await?;
+        if !password::verify(current.to_owned(), stored).await? {
+            return Err(Error::invalid("Current password", "is not right"));
+        }
+        check_new_password(new, &me.username)?;
+        let hash = password::hash(new.to_owned()).await?;
+        db::users::set_password_hash(&self.pool, me.user_id, &hash).await?;
+        Ok(())
+    }
+}
+
+fn locked_for(until: chrono::DateTime<Utc>) -> Error {
+    let seconds = (until - Utc::now()).num_seconds().max(1);
+    Error::Locked {
+        minutes: (seconds + 59) / 60,
+    }
+}

@@ -1,0 +1,101 @@
+//! The persisted cart of the logged-in user.
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::db;
+use crate::domain::cart::CartView;
+use crate::domain::user::{Actor, Role};
+use crate::domain::{Error, Result};
+use crate::service::access::authorize;
+
+pub const MAX_QUANTITY: i32 = 999;
+
+#[derive(Clone)]
+pub struct Cart {
+    pool: PgPool,
+}
+
+fn check_quantity(quantity: i32) -> Result<()> {
+    if (1..=MAX_QUANTITY).contains(&quantity) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "Quantity",
+            format!("must be 1 to {MAX_QUANTITY}"),
+        ))
+    }
+}
+
+impl Cart {
+    pub fn new(pool: PgPool) -> Self {
+        Cart { pool }
+    }
+
+    pub async fn view(&self, actor: &Actor) -> Result<CartView> {
+        let me = authorize(&self.pool, actor, Role::Customer).await?;
+        self.lines(me.user_id).await
+    }
+
+    /// Adds units; refuses more than are in stock right now (the order checks again).
+    pub async fn add(&self, actor: &Actor, product_id: Uuid, quantity: i32) -> Result<CartView> {
+        check_quantity(quantity)?;
+        let mut tx = self.pool.begin().await?;
+        let me = authorize(&mut *tx, actor, Role::Customer).await?;
+        let Some(total) = db::cart::add(&mut *tx, me.user_id, product_id, quantity).await? else {
+            return Err(Error::NotFound("The product".into()));
+        };
+        check_quantity(total)?;
+        let (stock, name, _) = db::products::stock_of(&mut *tx, product_id)
+            .await?
+            .ok_or_else(|| Error::NotFound("The product".into()))?;
+        if total > stock {
+            return Err(Error::OutOfStock {
+                product: name,
+                available: stock,
+            });
+        }
+        let lines = db::cart::lines(&mut *tx, me.user_id).await?;
+        tx.commit().await?;
+        Ok(CartView { lines })
+    }
+
+    pub async fn set_quantity(
+        &self,
+        actor: &Actor,
+        product_id: Uuid,
+        quantity: i32,
+    ) -> Result<CartView> {
+        check_quantity(quantity)?;
+        let me = authorize(&self.pool, actor, Role::Customer).await?;
+        if !db::cart::set_quantity(&self.pool, me.user_id, product_id, quantity).await? {
+            return Err(Error::NotFound("That cart line".into()));
+        }
+        self.lines(me.user_id).await
+    }
+
+    pub async fn remove(&self, actor: &Actor, product_id: Uuid) -> Result<CartView> {
+        let me = authorize(&self.pool, actor, Role::Customer).await?;
+        db::cart::remove(&self.pool, me.user_id, product_id).await?;
+        self.lines(me.user_id).await
+    }
+
+    pub async fn clear(&self, actor: &Actor) -> Result<CartView> {
+        let me = authorize(&self.pool, actor, Role::Customer).await?;
+        db::cart::clear(&self.pool, me.user_id).await?;
+        self.lines(me.user_id).await
+    }
+
+    /// The customer has reviewed changed prices and accepts the current ones.
+    pub async fn accept_prices(&self, actor: &Actor) -> Result<CartView> {
+        let me = authorize(&self.pool, actor, Role::Customer).await?;
+        db::cart::accept_prices(&self.pool, me.user_id).await?;
+        self.lines(me.user_id).await
+    }
+
+    async fn lines(&self, user_id: Uuid) -> Result<CartView> {
+        Ok(CartView {
+            lines: db::cart::lines(&self.pool, user_id).await?,
+        })
+    }
+}

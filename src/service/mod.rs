@@ -1,0 +1,48 @@
+//! Use cases. Every call takes the acting session and checks, against the database, that it
+//! is still open and allowed; multi-step writes run in one transaction.
+
+mod access;
+pub mod admin_catalog;
+pub mod admin_users;
+pub mod auth;
+pub mod cart;
+pub mod catalog;
+pub mod orders;
+mod password;
+pub mod payments;
+
+use sqlx::PgPool;
+
+pub use admin_catalog::AdminCatalog;
+pub use admin_users::AdminUsers;
+pub use auth::{Auth, LoginPolicy};
+pub use cart::Cart;
+pub use catalog::Catalog;
+pub use orders::Orders;
+pub use payments::Payments;
+
+/// Everything the screens (and the CLI) may call, cheap to clone into tasks.
+#[derive(Clone)]
+pub struct Services {
+    pub auth: Auth,
+    pub catalog: Catalog,
+    pub cart: Cart,
+    pub orders: Orders,
+    pub payments: Payments,
+    pub admin: AdminCatalog,
+    pub users: AdminUsers,
+}
+
+impl Services {
+    pub fn new(pool: PgPool, login: LoginPolicy) -> Self {
+        Services {
+            auth: Auth::new(pool.clone(), login),
+            catalog: Catalog::new(pool.clone()),
+            cart: Cart::new(pool.clone()),
+            orders: Orders::new(pool.clone()),
+            payments: Payments::new(pool.clone()),
+            admin: AdminCatalog::new(pool.clone()),
+            users: AdminUsers::new(pool),
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! Placing orders (all-or-nothing, no oversell, no duplicates), history, cancelling and
+//! the staff's status changes.
+
+use serde_json::json;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::db;
+use crate::db::orders::NewOrder;
+use crate::domain::order::{CancelOutcome, OrderDetail, OrderLine, OrderStatus, OrderSummary};
+use crate::domain::payment::PaymentStatus;
+use crate::domain::user::{Actor, Role};
+use crate::domain::{Error, Money, Result};
+use crate::service::access::{Principal, authorize};
+
+pub const HISTORY_PAGE: i64 = 50;
+
+#[derive(Clone)]
+pub struct Orders {
+    pool: PgPool,
+}
+
+impl Orders {
+    pub fn new(pool: PgPool) -> Self {
+        Orders { pool }
+    }
+
+    /// Turns the actor's cart into a pending order in one transaction. `checkout_key` comes
+    /// from the screen that confirmed the checkout: sending it twice returns the first order.
+    pub async fn place_from_cart(&self, actor: &Actor, checkout_key: Uuid) -> Result<OrderDetail> {
+        let mut tx = self.pool.begin().await?;
+        let me = authorize(&mut *tx, actor, Role::Customer).await?;
+        // One checkout per buyer at a time: a double submit waits here, then finds the first.
+        db::users::lock_for_checkout(&mut tx, me.user_id).await?;
+        if let Some(existing) =
+            db::orders::by_checkout_key(&mut *tx, me.user_id, checkout_key).await?
+        {
+            tx.commit().await?;
+            return self.load(existing).await;
+        }
+        let lines: Vec<OrderLine> = db::cart::lines(&mut *tx, me.user_id)
+            .await?
+            .into_iter()
+            .map(|line| OrderLine {
+                product_id: line.product_id,
+                quantity: line.quantity,
+                agreed_price: line.price_seen,
+            })
+            .collect();
+        let order_id = place(&mut tx, me.user_id, None, checkout_key, lines).await?;
+        db::cart::clear(&mut *tx, me.user_id).await?;
+        tx.commit().await?;
+        self.load(order_id).await
+    }
+
+    /// The actor's own orders, newest first; pass the last one shown to get the next page.
+    pub async fn history(
+        &self,
+        actor: &Actor,
+        after: Option<&OrderSummary>,
+    ) -> Result<Vec<OrderSummary>> {
+        let me = authorize(&self.pool, actor, Role::Customer).await?;
+        let before = after.map(|o| (o.created_at, o.id));
+        Ok(db::orders::for_user(&self.pool, me.user_id, before, HISTORY_PAGE).await?)
+    }
+
+    /// One order with its items and payment: its owner's, or anyone's for staff.
+    pub async fn detail(&self, actor: &Actor, order_id: Uuid) -> Result<OrderDetail> {
+        let me = authorize(&self.pool, actor, Role::Customer).await?;
+        let detail = self.load(order_id).await?;
+        if !me.may_act_for(detail.order.user_id) {
+            return Err(not_found());
+        }
+        Ok(detail)
+    }
+
+    /// All orders for staff, newest first, optionally of one status.
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        status: Option<OrderStatus>,
+        limit: i64,
+    ) -> Result<Vec<OrderSummary>> {
+        authorize(&self.pool, actor, Role::Staff).await?;
+        Ok(db::orders::list(&self.pool, status, limit.clamp(1, 500)).await?)
+    }
+
+    /// Cancels an order and puts its stock back. Customers may cancel their own pending
+    /// orders; staff any order the state machine allows. A successful payment is reported
+    /// as a refund due; a pending one is marked failed.
+    pub async fn cancel(&self, actor: &Actor, order_id: Uuid) -> Result<CancelOutcome> {
+        let mut tx = self.pool.begin().await?;
+        let me = authorize(&mut *tx, actor, Role::Customer).await?;
+        let (owner, status, _) = db::orders::lock(&mut tx, order_id)
+            .await?
+            .ok_or_else(not_found)?;
+        if !me.may_act_for(owner) {
+            return Err(not_found());
+        }
+        if !me.is_staff() && status != OrderStatus::Pending {
+            return Err(Error::Conflict(format!(
+                "This order is already {status}; please ask at the counter to cancel it."
+            )));
+        }
+        status.check_transition(OrderStatus::Cancelled)?;
+        let units_restocked = db::products::restock_order(&mut *tx, order_id).await?;
+        db::orders::set_status(&mut *tx, order_id, OrderStatus::Cancelled).await?;
+        let refund_due = match db::payments::by_order(&mut *tx, order_id).await? {
+            Some(p) if p.status == PaymentStatus::Successful => Some(p.amount),
+            Some(p) if p.status == PaymentStatus::Pending => {
+                db::payments::mark_failed(&mut *tx, p.id, "order cancelled").await?;
+                None
+            }
+            _ => None,
+        };
+        if me.is_staff() {
+            audit_status(&mut tx, &me, order_id, status, OrderStatus::Cancelled).await?;
+        }
+        tx.commit().await?;
+        Ok(CancelOutcome {
+            order: self.load(order_id).await?.order,
+            units_restocked,
+            refund_due,
+        })
+    }
+
+    /// Staff move a paid order along: shipped, then delivered. `paid` comes only from a
+    /// verified payment and `cancelled` only through [`Orders::cancel`].
+    pub async fn set_status(
+        &self,
+        actor: &Actor,
+        order_id: Uuid,
+        next: OrderStatus,
+    ) -> Result<OrderSummary> {
+        if !matches!(next, OrderStatus::Shipped | OrderStatus::Delivered) {
+            return Err(Error::invalid(
+                "Status",
+                "only shipped or delivered can be set here; payment sets paid, cancel cancels",
+            ));
+        }
+        let mut tx = self.pool.begin().await?;
+        let me = authorize(&mut *tx, actor, Role::Staff).await?;
+        let (_, status, _) = db::orders::lock(&mut tx, order_id)
+            .await?
+            .ok_or_else(not_found)?;
+        status.check_transition(next)?;
+        db::orders::set_status(&mut *tx, order_id, next).await?;
+        audit_status(&mut tx, &me, order_id, status, next).await?;
+        tx.commit().await?;
+        Ok(self.load(order_id).await?.order)
+    }
+
+    async fn load(&self, order_id: Uuid) -> Result<OrderDetail> {
+        let order = db::orders::summary(&self.pool, order_id)
+            .await?
+            .ok_or_else(not_found)?;
+        let items = db::orders::items(&self.pool, order_id).await?;
+        let payment = db::payments::by_order(&self.pool, order_id).await?;
+        Ok(OrderDetail {
+            order,
+            items,
+            payment,
+        })
+    }
+}
+
+fn not_found() -> Error {
+    Error::NotFound("The order".into())
+}
+
+/// Writes an order inside the caller's transaction: stock is taken row by row in ascending
+/// product id order (so carts {A,B} and {B,A} cannot deadlock) with conditional updates that
+/// never go below zero; prices must still be the agreed ones. Any refusal rolls back all.
+pub(crate) async fn place(
+    tx: &mut PgConnection,
+    buyer: Uuid,
+    served_by: Option<Uuid>,
+    checkout_key: Uuid,
+    mut lines: Vec<OrderLine>,
+) -> Result<Uuid> {
+    if lines.is_empty() {
+        return Err(Error::EmptyCart);
+    }
+    lines.sort_by_key(|line| line.product_id);
+    let mut items = Vec::with_capacity(lines.len());
+    let mut changed = Vec::new();
+    for line in &lines {
+        let Some((price, name)) =
+            db::products::take_stock(&mut *tx, line.product_id, line.quantity).await?
+        else {
+            return Err(short_stock(&mut *tx, line.product_id).await?);
+        };
+        if price != line.agreed_price {
+            changed.push(format!("{name} {} → {}", line.agreed_price, price));
+        }
+        items.push((line.product_id, line.quantity, price));
+    }
+    if !changed.is_empty() {
+        return Err(Error::PriceChanged(changed.join(", ")));
+    }
+    let total: Money = items
+        .iter()
+        .map(|(_, quantity, price)| price.times(*quantity))
+        .sum();
+    let order_id = db::orders::insert(
+        &mut *tx,
+        &NewOrder {
+            user_id: buyer,
+            served_by,
+            checkout_key,
+            total,
+        },
+    )
+    .await?;
+    db::orders::insert_items(&mut *tx, order_id, &items).await?;
+    Ok(order_id)
+}
+
+/// Explains why stock could not be taken.
+async fn short_stock(tx: &mut PgConnection, product_id: Uuid) -> Result<Error> {
+    Ok(match db::products::stock_of(tx, product_id).await? {
+        None => Error::NotFound("A product in the cart".into()),
+        Some((_, name, true)) => {
+            Error::Conflict(format!("{name} is no longer sold; please remove it."))
+        }
+        Some((available, name, false)) => Error::OutOfStock {
+            product: name,
+            available,
+        },
+    })
+}
+
+async fn audit_status(
+    tx: &mut PgConnection,
+    me: &Principal,
+    order_id: Uuid,
+    from: OrderStatus,
+    to: OrderStatus,
+) -> Result<()> {
+    db::audit::record(
+        tx,
+        me.user_id,
+        "order.status",
+        "order",
+        Some(order_id),
+        json!({ "from": from, "to": to }),
+    )
+    .await?;
+    Ok(())
+}

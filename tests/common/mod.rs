@@ -1,0 +1,86 @@
+//! Helpers shared by the service tests: each test gets its own fresh database from
+//! `#[sqlx::test]`, and these build the people and products it needs.
+#![allow(dead_code)] // each test file uses its own subset
+
+use bytemtaani::domain::catalog::{Category, Product, ProductForm};
+use bytemtaani::domain::user::{Actor, Role};
+use bytemtaani::service::auth::NewAccount;
+use bytemtaani::service::{LoginPolicy, Services};
+use sqlx::PgPool;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub fn services(pool: &PgPool) -> Services {
+    Services::new(pool.clone(), LoginPolicy::default())
+}
+
+/// Creates a user of `role` and logs them in.
+pub async fn login_as(s: &Services, username: &str, role: Role) -> Actor {
+    s.auth
+        .create_account(
+            NewAccount {
+                username: username.into(),
+                email: format!("{username}@example.co.ke"),
+                phone: String::new(),
+                password: PASSWORD.into(),
+            },
+            role,
+        )
+        .await
+        .expect("create account");
+    s.auth
+        .login(username, PASSWORD)
+        .await
+        .expect("login")
+        .into()
+}
+
+pub async fn category(s: &Services, admin: &Actor, name: &str) -> Category {
+    s.admin
+        .create_category(admin, name)
+        .await
+        .expect("create category")
+}
+
+pub fn form(category: &Category, name: &str, sku: &str, price: &str) -> ProductForm {
+    ProductForm {
+        name: name.into(),
+        sku: sku.into(),
+        price: price.into(),
+        category_id: Some(category.id),
+        description: format!("{name} for the demo shop"),
+        ..Default::default()
+    }
+}
+
+pub async fn product(
+    s: &Services,
+    admin: &Actor,
+    category: &Category,
+    name: &str,
+    price: &str,
+    stock: i32,
+) -> Product {
+    let sku = name
+        .to_uppercase()
+        .replace(|c: char| !c.is_ascii_alphanumeric(), "-");
+    s.admin
+        .create_product(admin, &form(category, name, &sku, price), stock)
+        .await
+        .expect("create product")
+}
+
+/// An admin and one category, which most tests start from.
+pub async fn shop(s: &Services) -> (Actor, Category) {
+    let admin = login_as(s, "admin", Role::Admin).await;
+    let cat = category(s, &admin, "Phones").await;
+    (admin, cat)
+}
+
+pub async fn stock(pool: &PgPool, product: &Product) -> i32 {
+    sqlx::query_scalar("select stock_quantity from products where id = $1")
+        .bind(product.id)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
