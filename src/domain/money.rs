@@ -59,9 +59,15 @@ impl Money {
         if cleaned.is_empty() {
             return Err(Error::invalid(field, "enter an amount"));
         }
-        let value: Decimal = cleaned
-            .parse()
-            .map_err(|_| Error::invalid(field, format!("'{}' is not an amount", input.trim())))?;
+        let not_an_amount =
+            || Error::invalid(field, format!("'{}' is not an amount", input.trim()));
+        if !cleaned
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+        {
+            return Err(not_an_amount());
+        }
+        let value: Decimal = cleaned.parse().map_err(|_| not_an_amount())?;
         if value.is_sign_negative() && !value.is_zero() {
             return Err(Error::invalid(field, "cannot be negative"));
         }
