@@ -1,0 +1,165 @@
+mod common;
+
+use std::collections::HashSet;
+
+use bytemtaani::domain::catalog::{ProductQuery, Sort};
+use bytemtaani::domain::{Error, Money};
+use common::*;
+use sqlx::PgPool;
+
+async fn names(s: &bytemtaani::service::Services, query: ProductQuery) -> Vec<String> {
+    s.catalog
+        .search(&query)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|p| p.name)
+        .collect()
+}
+
+fn text(t: &str) -> ProductQuery {
+    ProductQuery {
+        text: t.into(),
+        ..Default::default()
+    }
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn search_matches_word_prefixes_then_parts_of_names(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, phones) = shop(&s).await;
+    let food = category(&s, &admin, "Groceries").await;
+    product(&s, &admin, &phones, "Tecno Spark 20", "15999", 5).await;
+    product(&s, &admin, &phones, "Samsung Galaxy A15", "21999", 0).await;
+    product(&s, &admin, &food, "Jogoo Maize Flour 2kg", "189", 40).await;
+
+    assert_eq!(names(&s, text("tec")).await, ["Tecno Spark 20"]);
+    assert_eq!(names(&s, text("SPARK tec")).await, ["Tecno Spark 20"]);
+    assert_eq!(
+        names(&s, text("flour maize")).await,
+        ["Jogoo Maize Flour 2kg"]
+    );
+    // Words also match the description ("... for the demo shop").
+    assert_eq!(names(&s, text("demo")).await.len(), 3);
+    // Part of a word inside a name: found through trigrams.
+    assert_eq!(names(&s, text("laxy")).await, ["Samsung Galaxy A15"]);
+    // Hostile text is only text.
+    assert!(
+        names(&s, text("'; drop table products; --"))
+            .await
+            .is_empty()
+    );
+    assert!(names(&s, text("100%_\\")).await.is_empty());
+    assert_eq!(names(&s, text("")).await.len(), 3);
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn filters_and_sorts_combine(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, phones) = shop(&s).await;
+    let food = category(&s, &admin, "Groceries").await;
+    product(&s, &admin, &phones, "B Phone", "300", 1).await;
+    product(&s, &admin, &phones, "A Phone", "100", 0).await;
+    product(&s, &admin, &phones, "C Phone", "200", 3).await;
+    product(&s, &admin, &food, "Rice", "150", 9).await;
+
+    let in_phones = |sort| ProductQuery {
+        category_id: Some(phones.id),
+        sort,
+        ..Default::default()
+    };
+    assert_eq!(
+        names(&s, in_phones(Sort::Name)).await,
+        ["A Phone", "B Phone", "C Phone"]
+    );
+    assert_eq!(
+        names(&s, in_phones(Sort::PriceLowHigh)).await,
+        ["A Phone", "C Phone", "B Phone"]
+    );
+    assert_eq!(
+        names(&s, in_phones(Sort::PriceHighLow)).await,
+        ["B Phone", "C Phone", "A Phone"]
+    );
+    assert_eq!(
+        names(&s, in_phones(Sort::Newest)).await,
+        ["C Phone", "A Phone", "B Phone"]
+    );
+    let ranged = ProductQuery {
+        min_price: Some(Money::from_cents(15_000)),
+        max_price: Some(Money::from_cents(25_000)),
+        in_stock_only: true,
+        sort: Sort::PriceLowHigh,
+        ..Default::default()
+    };
+    assert_eq!(names(&s, ranged).await, ["Rice", "C Phone"]);
+    let backwards = ProductQuery {
+        min_price: Some(Money::from_cents(500)),
+        max_price: Some(Money::from_cents(100)),
+        ..Default::default()
+    };
+    assert!(matches!(
+        s.catalog.search(&backwards).await,
+        Err(Error::Invalid { .. })
+    ));
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn keyset_pages_cover_everything_once_in_every_sort(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, phones) = shop(&s).await;
+    for i in 0..23 {
+        // Repeated prices and names make the id the tie-breaker.
+        let f = form(
+            &phones,
+            &format!("Item {}", i % 5),
+            &format!("SKU{i}"),
+            &format!("{}", 100 + i % 4),
+        );
+        s.admin.create_product(&admin, &f, 1).await.unwrap();
+    }
+    for sort in Sort::ALL {
+        let mut query = ProductQuery {
+            sort,
+            limit: 5,
+            ..Default::default()
+        };
+        let mut seen = Vec::new();
+        let mut pages = 0;
+        loop {
+            let page = s.catalog.search(&query).await.unwrap();
+            pages += 1;
+            seen.extend(page.items.iter().map(|p| p.id));
+            match page.next {
+                Some(next) => query.after = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), 23, "{sort:?}");
+        assert_eq!(
+            seen.iter().collect::<HashSet<_>>().len(),
+            23,
+            "{sort:?}: no duplicates"
+        );
+        assert_eq!(pages, 5, "{sort:?}");
+    }
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_scanner_finds_products_by_sku_and_links_by_slug(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, phones) = shop(&s).await;
+    let mut f = form(&phones, "Nokia 105", "6901443112233", "2299");
+    f.slug = "nokia-105-black".into();
+    let p = s.admin.create_product(&admin, &f, 3).await.unwrap();
+    assert_eq!(s.catalog.by_sku(" 6901443112233 ").await.unwrap().id, p.id);
+    assert_eq!(s.catalog.by_slug("nokia-105-black").await.unwrap().id, p.id);
+    assert!(matches!(
+        s.catalog.by_sku("0000000000000").await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        s.catalog.by_sku("not a sku").await,
+        Err(Error::Invalid { .. })
+    ));
+}
