@@ -192,10 +192,7 @@ async fn stock_adjustments_never_go_below_zero_and_are_audited(pool: PgPool) {
             .is_err()
     );
     assert_eq!(audit_count(&pool, "stock.adjust").await, 2);
-    let rows: i64 = sqlx::query_scalar("select count(*) from stock_adjustments")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let rows = count(&pool, "select count(*) from stock_adjustments").await;
     assert_eq!(rows, 2);
     let raw = sqlx::query("update products set stock_quantity = -1 where id = $1")
         .bind(p.id)
@@ -257,10 +254,11 @@ async fn the_last_admin_stays_and_nobody_locks_themselves_out(pool: PgPool) {
         s.users.set_role(&second, me, Role::Customer)
     );
     assert_eq!(a.is_ok() as u8 + b.is_ok() as u8, 1, "{a:?} {b:?}");
-    let admins: i64 = sqlx::query_scalar("select count(*) from users where is_admin and is_active")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let admins = count(
+        &pool,
+        "select count(*) from users where is_admin and is_active",
+    )
+    .await;
     assert_eq!(admins, 1);
 }
 

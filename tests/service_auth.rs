@@ -78,10 +78,7 @@ async fn weak_passwords_are_refused_at_registration(pool: PgPool) {
             "{weak}: {err:?}"
         );
     }
-    let count: i64 = sqlx::query_scalar("select count(*) from users")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let count = count(&pool, "select count(*) from users").await;
     assert_eq!(count, 0);
 }
 

@@ -103,10 +103,7 @@ async fn short_stock_refuses_the_whole_order_and_changes_nothing(pool: PgPool) {
         2,
         "the cart is kept"
     );
-    let orders: i64 = sqlx::query_scalar("select count(*) from orders")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let orders = count(&pool, "select count(*) from orders").await;
     assert_eq!(orders, 0);
 }
 
@@ -164,10 +161,7 @@ async fn the_same_checkout_sent_twice_makes_one_order(pool: PgPool) {
     assert_eq!(first.order.id, second.order.id);
     assert_eq!(first.order.id, retried.order.id);
     assert_eq!(stock(&pool, &spark).await, 3, "stock taken once");
-    let orders: i64 = sqlx::query_scalar("select count(*) from orders")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let orders = count(&pool, "select count(*) from orders").await;
     assert_eq!(orders, 1);
 }
 
@@ -217,10 +211,7 @@ async fn fifty_buyers_of_the_last_unit_make_exactly_one_order(pool: PgPool) {
     assert_eq!(ok, 1);
     assert_eq!(sold_out, 49);
     assert_eq!(stock(&pool, &last).await, 0);
-    let sold: i64 = sqlx::query_scalar("select coalesce(sum(quantity), 0) from order_items")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let sold = count(&pool, "select coalesce(sum(quantity), 0) from order_items").await;
     assert_eq!(sold, 1);
 }
 
@@ -353,11 +344,11 @@ async fn a_paid_order_is_shipped_delivered_or_cancelled_with_a_refund_due(pool: 
     let outcome = s.orders.cancel(&cashier, refunded.id).await.unwrap();
     assert_eq!(outcome.refund_due, Some(Money::from_cents(1_599_900)));
     assert_eq!(stock(&pool, &spark).await, 4);
-    let audited: i64 =
-        sqlx::query_scalar("select count(*) from audit_log where action = 'order.status'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let audited = count(
+        &pool,
+        "select count(*) from audit_log where action = 'order.status'",
+    )
+    .await;
     assert_eq!(audited, 3);
 }
 
@@ -399,4 +390,42 @@ async fn history_is_newest_first_and_private(pool: PgPool) {
         s.orders.cancel(&other, placed[0]).await,
         Err(Error::NotFound(_))
     ));
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn the_cart_is_kept_per_user_with_current_prices(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, phones) = shop(&s).await;
+    let tea = product(&s, &admin, &phones, "Ketepa Tea", "249", 10).await;
+    let sugar = product(&s, &admin, &phones, "Kabras Sugar", "199", 10).await;
+    let buyer = login_as(&s, "amina", Role::Customer).await;
+    s.cart.add(&buyer, tea.id, 2).await.unwrap();
+    s.cart.add(&buyer, tea.id, 1).await.unwrap();
+    let cart = s.cart.add(&buyer, sugar.id, 1).await.unwrap();
+    assert_eq!(cart.lines[0].quantity, 3, "adding again adds up");
+    assert_eq!(cart.total(), Money::from_cents(3 * 24_900 + 19_900));
+
+    let too_many = s.cart.add(&buyer, tea.id, 8).await.unwrap_err();
+    assert_eq!(
+        too_many,
+        Error::OutOfStock {
+            product: "Ketepa Tea".into(),
+            available: 10
+        }
+    );
+    assert!(matches!(
+        s.cart.set_quantity(&buyer, tea.id, 0).await,
+        Err(Error::Invalid { .. })
+    ));
+    let cart = s.cart.set_quantity(&buyer, tea.id, 5).await.unwrap();
+    assert_eq!(cart.lines[0].quantity, 5);
+    let cart = s.cart.remove(&buyer, sugar.id).await.unwrap();
+    assert_eq!(cart.lines.len(), 1);
+
+    // A new login (a crash, a dropped SSH session) finds the same cart.
+    let again = s.auth.login("amina", PASSWORD).await.unwrap().into();
+    assert_eq!(s.cart.view(&again).await.unwrap().lines.len(), 1);
+    let other = login_as(&s, "baraka", Role::Customer).await;
+    assert!(s.cart.view(&other).await.unwrap().is_empty());
+    assert!(s.cart.clear(&again).await.unwrap().is_empty());
 }

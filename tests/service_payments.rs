@@ -160,10 +160,7 @@ async fn twenty_confirmations_with_one_transaction_id_let_exactly_one_through(po
     );
     assert_eq!(ok, 1);
     assert_eq!(duplicates, 19);
-    let paid: i64 = sqlx::query_scalar("select count(*) from orders where status = 'paid'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let paid = count(&pool, "select count(*) from orders where status = 'paid'").await;
     assert_eq!(paid, 1);
 }
 
@@ -201,10 +198,7 @@ async fn a_retry_after_a_failure_reuses_the_one_payment(pool: PgPool) {
         .confirm(&cashier, retry.id, "TRM-000123", order.total_amount)
         .await
         .unwrap();
-    let count: i64 = sqlx::query_scalar("select count(*) from payments")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let count = count(&pool, "select count(*) from payments").await;
     assert_eq!(count, 1);
 }
 

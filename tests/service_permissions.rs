@@ -139,11 +139,11 @@ async fn customers_and_nobody_are_refused_every_staff_and_admin_operation(pool: 
     println!("permission table: {checked} refusals checked");
     assert_eq!(checked, 18 * 3 + 14);
     // Nothing was changed by any of those calls.
-    let audit: i64 =
-        sqlx::query_scalar("select count(*) from audit_log where action <> 'category.create'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let audit = count(
+        &pool,
+        "select count(*) from audit_log where action <> 'category.create'",
+    )
+    .await;
     assert_eq!(audit, 0);
 }
 

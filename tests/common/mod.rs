@@ -84,3 +84,8 @@ pub async fn stock(pool: &PgPool, product: &Product) -> i32 {
         .await
         .unwrap()
 }
+
+/// The single number a `select count(*) …` (or any bigint query) returns.
+pub async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}

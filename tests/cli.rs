@@ -1,0 +1,90 @@
+//! The operator's commands, run as the real binary against a fresh database.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use bytemtaani::domain::Error;
+use common::*;
+use sqlx::PgPool;
+
+fn bytemtaani(pool: &PgPool, args: &[&str], password: Option<&str>) -> Output {
+    let options = pool.connect_options();
+    let url = format!(
+        "postgres://{}@{}:{}/{}",
+        options.get_username(),
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap()
+    );
+    let mut command = Command::new(env!("CARGO_BIN_EXE_bytemtaani"));
+    command
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env("HOME", std::env::temp_dir()) // keep test logs out of the real data directory
+        .env_remove("BYTEMTAANI_PASSWORD");
+    if let Some(password) = password {
+        command.env("BYTEMTAANI_PASSWORD", password);
+    }
+    command.output().expect("run bytemtaani")
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn migrate_seed_and_create_users_from_the_command_line(pool: PgPool) {
+    let migrate = bytemtaani(&pool, &["migrate"], None);
+    assert!(
+        migrate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrate.stderr)
+    );
+
+    for _ in 0..2 {
+        // Seeding twice adds nothing twice.
+        let seed = bytemtaani(&pool, &["seed", "--demo", "--products", "200"], None);
+        assert!(
+            seed.status.success(),
+            "{}",
+            String::from_utf8_lossy(&seed.stderr)
+        );
+    }
+    assert_eq!(count(&pool, "select count(*) from products").await, 200);
+    assert_eq!(count(&pool, "select count(*) from categories").await, 8);
+    assert_eq!(count(&pool, "select count(*) from users").await, 3);
+
+    let s = services(&pool);
+    let admin = s.auth.login("admin", "duka-admin-2026").await.unwrap();
+    assert_eq!(admin.role, bytemtaani::domain::user::Role::Admin);
+
+    let create = |extra: &[&str], password| {
+        let mut args = vec![
+            "user",
+            "create",
+            "--username",
+            "otieno",
+            "--email",
+            "otieno@example.co.ke",
+        ];
+        args.extend_from_slice(extra);
+        bytemtaani(&pool, &args, password)
+    };
+    let weak = create(&["--staff"], Some("password"));
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("too easy to guess"));
+    let no_password = create(&["--staff"], None);
+    assert!(
+        !no_password.status.success(),
+        "no terminal and no BYTEMTAANI_PASSWORD"
+    );
+    let made = create(&["--staff"], Some("till roll paper"));
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let otieno = s.auth.login("otieno", "till roll paper").await.unwrap();
+    assert_eq!(otieno.role, bytemtaani::domain::user::Role::Staff);
+    assert!(matches!(
+        s.auth.login("otieno", "password").await,
+        Err(Error::InvalidCredentials)
+    ));
+}
