@@ -163,3 +163,41 @@ async fn a_scanner_finds_products_by_sku_and_links_by_slug(pool: PgPool) {
         Err(Error::Invalid { .. })
     ));
 }
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn text_matches_page_to_the_end_in_both_modes(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, phones) = shop(&s).await;
+    for i in 0..7 {
+        let f = form(
+            &phones,
+            &format!("Samsung Galaxy A{i}"),
+            &format!("GAL{i}"),
+            "100",
+        );
+        s.admin.create_product(&admin, &f, 1).await.unwrap();
+    }
+    product(&s, &admin, &phones, "Nokia 105", "100", 1).await;
+    // "gal" matches words; "laxy" only parts of names.
+    for text in ["gal", "laxy"] {
+        let mut query = ProductQuery {
+            text: text.into(),
+            limit: 3,
+            ..Default::default()
+        };
+        let mut seen = Vec::new();
+        loop {
+            let page = s.catalog.search(&query).await.unwrap();
+            seen.extend(page.items.into_iter().map(|p| p.name));
+            match page.next {
+                Some(next) => query.after = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), 7, "{text}: {seen:?}");
+        assert!(
+            seen.iter().all(|n| n.contains("Galaxy")),
+            "{text}: {seen:?}"
+        );
+    }
+}

@@ -1,5 +1,7 @@
 //! `bytemtaani seed --demo`: a believable Kenyan shop to try the app on.
 
+use std::time::Instant;
+
 use anyhow::Result;
 use sqlx::PgPool;
 
@@ -22,6 +24,7 @@ const CATEGORIES: [(&str, &str); 8] = [
 ];
 
 /// (category, SKU, name, price, stock, description)
+#[rustfmt::skip]
 const PRODUCTS: [(&str, &str, &str, &str, i32, &str); 24] = [
     (
         "phones",
@@ -281,35 +284,65 @@ pub async fn demo(pool: &PgPool, services: &Services, products: i64) -> Result<(
     Ok(())
 }
 
-/// Adds generated products numbered 1..=count, in batches, all in one transaction, so an
-/// interrupted seed leaves the catalog (and its indexes) as they were.
+/// Adds generated products numbered 1..=count. Large loads drop the secondary indexes,
+/// load on two connections at once (one per core), then build the indexes two at a time.
+/// Batches are idempotent and dropped indexes are noted in the database, so an interrupted
+/// seed is finished by running it again.
 async fn generate_products(pool: &PgPool, count: i64) -> Result<()> {
+    build_deferred_indexes(pool).await?;
     if count <= 0 {
         return Ok(());
     }
-    let mut tx = pool.begin().await?;
-    let indexes = if count >= BULK {
-        seed::secondary_indexes(&mut *tx).await?
-    } else {
-        Vec::new()
-    };
-    for (drop, _) in &indexes {
-        seed::execute_ddl(&mut *tx, drop).await?;
+    let started = Instant::now();
+    if count >= BULK {
+        let mut tx = pool.begin().await?;
+        seed::defer_secondary_indexes(&mut tx).await?;
+        tx.commit().await?;
     }
-    let mut from = 1;
-    while from <= count {
-        let to = (from + BATCH - 1).min(count);
-        seed::generated_products(&mut *tx, from, to).await?;
-        println!("  products: {} of {}", to, count);
-        from = to + 1;
+    let half = count / 2;
+    tokio::try_join!(load(pool, 1, half), load(pool, half + 1, count))?;
+    println!(
+        "  loaded {count} products in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let building = Instant::now();
+    if build_deferred_indexes(pool).await? > 0 {
+        println!(
+            "  built the search indexes in {:.1} s",
+            building.elapsed().as_secs_f64()
+        );
     }
-    if !indexes.is_empty() {
-        println!("  building search indexes");
-        seed::more_memory_for_index_builds(&mut *tx).await?;
+    Ok(())
+}
+
+async fn load(pool: &PgPool, from: i64, to: i64) -> Result<()> {
+    let mut start = from;
+    while start <= to {
+        let end = (start + BATCH - 1).min(to);
+        seed::generated_products(pool, start, end).await?;
+        println!("  products {start}..={end}");
+        start = end + 1;
     }
-    for (_, create) in &indexes {
-        seed::execute_ddl(&mut *tx, create).await?;
+    Ok(())
+}
+
+/// Builds the indexes a bulk load dropped, two at a time; returns how many.
+async fn build_deferred_indexes(pool: &PgPool) -> Result<usize> {
+    let statements = seed::deferred_indexes(pool).await?;
+    let count = statements.len();
+    // Alternate them between two builders, so the two slow GIN builds run side by side.
+    let (first, second): (Vec<_>, Vec<_>) = statements
+        .into_iter()
+        .enumerate()
+        .partition(|(i, _)| i % 2 == 0);
+    tokio::try_join!(build_indexes(pool, first), build_indexes(pool, second))?;
+    seed::forget_deferred_indexes(pool).await?;
+    Ok(count)
+}
+
+async fn build_indexes(pool: &PgPool, statements: Vec<(usize, String)>) -> sqlx::Result<()> {
+    for (_, statement) in statements {
+        seed::build_deferred_index(pool, &statement).await?;
     }
-    tx.commit().await?;
     Ok(())
 }

@@ -13,7 +13,7 @@ const PRODUCT_SELECT: &str = "select p.id, p.name, p.slug, p.sku, p.description,
 
 /// One page of products. Words are matched as prefixes through the stored tsvector
 /// (GIN); a text that matches no word is tried as part of a name through trigrams.
-/// Pages are keyset-paged on the sort key and id, which the indexes serve directly.
+/// Pages are keyset-paged on the sort key and id, which the b-tree indexes serve directly.
 pub async fn search(
     ex: impl PgExecutor<'_> + Copy,
     query: &ProductQuery,
@@ -24,7 +24,12 @@ pub async fn search(
     }
     let found = page(ex, query, TextMatch::Words(&words)).await?;
     let substring = query.text.trim();
-    if !found.is_empty() || query.after.is_some() || substring.chars().count() < 3 {
+    if !found.is_empty() || substring.chars().count() < 3 {
+        return Ok(found);
+    }
+    // Past the first page, an empty page means the end of the word matches, unless there
+    // never were any (then the pages are substring matches).
+    if query.after.is_some() && any_word_match(ex, &words).await? {
         return Ok(found);
     }
     page(ex, query, TextMatch::Substring(substring)).await
@@ -36,23 +41,40 @@ enum TextMatch<'a> {
     Substring(&'a str),
 }
 
+/// 'tec:* & spark:*': every word, as a prefix (the customer is still typing).
+fn prefix_tsquery(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| format!("{w}:*"))
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
+async fn any_word_match(ex: impl PgExecutor<'_>, words: &[String]) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "select exists (select 1 from products where search @@ to_tsquery('simple', $1) and not is_archived)",
+    )
+    .bind(prefix_tsquery(words))
+    .fetch_one(ex)
+    .await
+}
+
 async fn page(
     ex: impl PgExecutor<'_>,
     query: &ProductQuery,
     text: TextMatch<'_>,
 ) -> sqlx::Result<Vec<Product>> {
-    let mut sql = QueryBuilder::<Postgres>::new(PRODUCT_SELECT);
-    sql.push(" where true");
+    // A text match is planned on its own (`offset 0` fences it off from the order by):
+    // otherwise PostgreSQL may walk the whole name index hunting for matches that sit at
+    // the far end of it (a brand word such as "tecno": 1.1 s instead of 30 ms at 1M rows).
+    let fenced = !matches!(text, TextMatch::None);
+    let mut sql = QueryBuilder::<Postgres>::new(if fenced { "select * from (" } else { "" });
+    sql.push(PRODUCT_SELECT).push(" where true");
     match text {
         TextMatch::None => {}
         TextMatch::Words(words) => {
-            let tsquery = words
-                .iter()
-                .map(|w| format!("{w}:*"))
-                .collect::<Vec<_>>()
-                .join(" & ");
             sql.push(" and p.search @@ to_tsquery('simple', ")
-                .push_bind(tsquery)
+                .push_bind(prefix_tsquery(words))
                 .push(")");
         }
         TextMatch::Substring(text) => {
@@ -103,6 +125,9 @@ async fn page(
                 .push_bind(*id)
                 .push(")");
         }
+    }
+    if fenced {
+        sql.push(" offset 0) p");
     }
     sql.push(match query.sort {
         Sort::Name => " order by p.name, p.id",

@@ -1,7 +1,7 @@
 //! Bulk demo data. Generated products are made by PostgreSQL itself (generate_series) in
 //! batches, which loads a million rows far faster than sending them one by one.
 
-use sqlx::PgExecutor;
+use sqlx::{PgConnection, PgExecutor, PgPool};
 
 /// Inserts a category unless one with that slug exists.
 pub async fn category(ex: impl PgExecutor<'_>, name: &str, slug: &str) -> sqlx::Result<()> {
@@ -45,7 +45,7 @@ pub async fn product(ex: impl PgExecutor<'_>, slug: &str, p: &DemoProduct<'_>) -
 /// seed again adds nothing twice. Names combine a brand, an item and a variant.
 pub async fn generated_products(ex: impl PgExecutor<'_>, from: i64, to: i64) -> sqlx::Result<u64> {
     let done = sqlx::query(
-        "with items (n, category_slug, item, base_price) as (values
+        "with items as (select *, lower(regexp_replace(item, '[^A-Za-z0-9]+', '-', 'g')) as slug from (values
              (0, 'phones', 'Smartphone', 14999), (1, 'phones', 'Feature Phone', 2499),
              (2, 'accessories', 'Phone Case', 599), (3, 'accessories', 'Fast Charger', 1299),
              (4, 'accessories', 'USB-C Cable', 399), (5, 'accessories', 'Power Bank', 2499),
@@ -57,26 +57,30 @@ pub async fn generated_products(ex: impl PgExecutor<'_>, from: i64, to: i64) -> 
              (16, 'beverages', 'Mango Juice', 159), (17, 'household', 'Bar Soap', 129),
              (18, 'household', 'Washing Powder', 349), (19, 'household', 'Jerrycan', 499),
              (20, 'personal-care', 'Body Lotion', 399), (21, 'personal-care', 'Toothpaste', 189),
-             (22, 'stationery', 'Exercise Book', 59), (23, 'stationery', 'Ballpoint Pens', 149)),
-         brands (n, brand) as (select n - 1, b from unnest(array[
+             (22, 'stationery', 'Exercise Book', 59), (23, 'stationery', 'Ballpoint Pens', 149))
+             as v (n, category_slug, item, base_price)),
+         brands (n, brand, slug) as (
+             select n - 1, b, lower(regexp_replace(b, '[^A-Za-z0-9]+', '-', 'g')) from unnest(array[
              'Tecno', 'Infinix', 'Samsung', 'Oraimo', 'Nokia', 'Itel', 'Hisense', 'Sunking',
              'Jogoo', 'Pembe', 'Elianto', 'Kabras', 'Ketepa', 'Dormans', 'Pick n Peel',
              'Menengai', 'Omo', 'Kasuku', 'Nivea', 'Colgate', 'Kasuku Books', 'Bic', 'Mtaani',
              'Shujaa', 'Tuzo']) with ordinality as t(b, n)),
-         variants (n, variant) as (select n - 1, v from unnest(array[
+         variants (n, variant, slug) as (
+             select n - 1, v, lower(regexp_replace(v, '[^A-Za-z0-9]+', '-', 'g')) from unnest(array[
              'Classic', 'Plus', 'Pro', 'Lite', 'Max', 'Mini', '2kg', '1L', '500g', 'Family Pack',
              'Blue', 'Black', 'Red', 'Gold', 'Eco']) with ordinality as t(v, n)),
          rows as (
-             select g, i.category_slug, i.item, i.base_price, b.brand, v.variant
+             select g, i.category_slug, i.item, i.base_price, b.brand, v.variant,
+                    b.slug || '-' || i.slug || '-' || v.slug as slug
              from generate_series($1::bigint, $2::bigint) g
              join items i on i.n = g % 24
              join brands b on b.n = (g / 24) % 25
              join variants v on v.n = (g / 600) % 15)
          insert into products (name, slug, sku, description, price, category_id, stock_quantity, created_at)
          select r.brand || ' ' || r.item || ' ' || r.variant,
-                lower(regexp_replace(r.brand || '-' || r.item || '-' || r.variant, '[^A-Za-z0-9]+', '-', 'g')) || '-' || r.g,
+                r.slug || '-' || r.g,
                 'GEN' || lpad(r.g::text, 7, '0'),
-                r.item || ' by ' || r.brand || ' (' || r.variant || '). Sold and serviced in Nairobi.',
+                r.item || ' by ' || r.brand || ', ' || r.variant || '.',
                 round(r.base_price * (0.85 + (r.g % 31) / 100.0)),
                 c.id,
                 (r.g * 7919) % 150,
@@ -91,32 +95,65 @@ pub async fn generated_products(ex: impl PgExecutor<'_>, from: i64, to: i64) -> 
     Ok(done.rows_affected())
 }
 
-/// The products table's non-unique indexes as (drop statement, create statement). A bulk
-/// load drops them and builds them again afterwards, which is several times faster than
-/// maintaining them row by row; the unique ones stay so that `on conflict` still works.
-pub async fn secondary_indexes(ex: impl PgExecutor<'_>) -> sqlx::Result<Vec<(String, String)>> {
-    sqlx::query_as(
-        "select format('drop index %I.%I', i.schemaname, i.indexname), i.indexdef
+/// Drops the products table's non-unique indexes for a bulk load, after noting how to build
+/// each again in `seed_deferred_indexes` (same transaction, so a crash cannot lose them).
+/// Building an index once after the load is several times faster than maintaining it row
+/// by row; the unique indexes stay so that `on conflict` still works.
+pub async fn defer_secondary_indexes(conn: &mut PgConnection) -> sqlx::Result<usize> {
+    sqlx::query("create table if not exists seed_deferred_indexes (statement text primary key)")
+        .execute(&mut *conn)
+        .await?;
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "select format('drop index %I.%I', i.schemaname, i.indexname),
+                replace(i.indexdef, 'CREATE INDEX ', 'CREATE INDEX IF NOT EXISTS ')
          from pg_indexes i
          join pg_class c on c.relname = i.indexname
          join pg_namespace n on n.oid = c.relnamespace and n.nspname = i.schemaname
          join pg_index x on x.indexrelid = c.oid
-         where i.tablename = 'products' and i.schemaname = current_schema() and not x.indisunique
-         order by i.indexname",
+         where i.tablename = 'products' and i.schemaname = current_schema() and not x.indisunique",
     )
-    .fetch_all(ex)
-    .await
+    .fetch_all(&mut *conn)
+    .await?;
+    for (drop, create) in &indexes {
+        sqlx::query("insert into seed_deferred_indexes values ($1) on conflict do nothing")
+            .bind(create)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::raw_sql(drop).execute(&mut *conn).await?;
+    }
+    Ok(indexes.len())
 }
 
-/// Runs a statement the catalog itself produced (see [`secondary_indexes`]).
-pub async fn execute_ddl<'e>(ex: impl PgExecutor<'e>, statement: &'e str) -> sqlx::Result<()> {
-    sqlx::raw_sql(statement).execute(ex).await?;
-    Ok(())
+/// Indexes a bulk load dropped and that are not built yet (also after an interrupted seed).
+pub async fn deferred_indexes(ex: impl PgExecutor<'_> + Copy) -> sqlx::Result<Vec<String>> {
+    let noted: bool = sqlx::query_scalar("select to_regclass('seed_deferred_indexes') is not null")
+        .fetch_one(ex)
+        .await?;
+    if !noted {
+        return Ok(Vec::new());
+    }
+    // The slow GIN builds first, so that two builders can take one each.
+    sqlx::query_scalar("select statement from seed_deferred_indexes order by statement ilike '%using gin%' desc, statement")
+        .fetch_all(ex)
+        .await
 }
 
-/// Gives index builds in this transaction more memory (they finish sooner).
-pub async fn more_memory_for_index_builds(ex: impl PgExecutor<'_>) -> sqlx::Result<()> {
+/// Builds one deferred index (with more memory, so it finishes sooner) and crosses it off.
+pub async fn build_deferred_index(pool: &PgPool, statement: &str) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
     sqlx::query("set local maintenance_work_mem = '512MB'")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::raw_sql(statement).execute(&mut *tx).await?;
+    sqlx::query("delete from seed_deferred_indexes where statement = $1")
+        .bind(statement)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+pub async fn forget_deferred_indexes(ex: impl PgExecutor<'_>) -> sqlx::Result<()> {
+    sqlx::query("drop table if exists seed_deferred_indexes")
         .execute(ex)
         .await?;
     Ok(())
