@@ -25,9 +25,6 @@ pub struct Cli {
     /// A settings file to use instead of the one in your config directory.
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Kiosk mode: customer screens only, idle logout.
-    #[arg(long)]
-    pub kiosk: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -106,12 +103,9 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
             Ok(())
         }
         None => {
-            println!(
-                "ByteMtaani Terminal {}: the terminal screens arrive with the next release.\n\
-                 For now: `bytemtaani migrate`, `bytemtaani seed --demo`, `bytemtaani user create`.",
-                env!("CARGO_PKG_VERSION")
-            );
-            Ok(())
+            let pool = connect(&settings).await?;
+            let services = Services::new(pool, settings.login.policy());
+            crate::tui::terminal::run_in_terminal(services, settings.shop.name.clone()).await
         }
     }
 }

@@ -3,11 +3,11 @@ use uuid::Uuid;
 
 use crate::domain::catalog::Category;
 
-/// All categories by name, each with how many products it lists (archived ones aside).
+/// All categories by name. (No product counts: at a million products counting them takes
+/// seconds, and the list is shown at every login.)
 pub async fn list(ex: impl PgExecutor<'_>) -> sqlx::Result<Vec<Category>> {
     sqlx::query_as(
-        "select c.id, c.name, c.slug, c.created_at,
-                (select count(*) from products p where p.category_id = c.id and not p.is_archived) as product_count
+        "select c.id, c.name, c.slug, c.created_at
          from categories c order by c.name",
     )
     .fetch_all(ex)
@@ -16,8 +16,7 @@ pub async fn list(ex: impl PgExecutor<'_>) -> sqlx::Result<Vec<Category>> {
 
 pub async fn by_id(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Category>> {
     sqlx::query_as(
-        "select c.id, c.name, c.slug, c.created_at,
-                (select count(*) from products p where p.category_id = c.id and not p.is_archived) as product_count
+        "select c.id, c.name, c.slug, c.created_at
          from categories c where c.id = $1",
     )
     .bind(id)
@@ -28,7 +27,7 @@ pub async fn by_id(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Cat
 pub async fn insert(ex: impl PgExecutor<'_>, name: &str, slug: &str) -> sqlx::Result<Category> {
     sqlx::query_as(
         "insert into categories (name, slug) values ($1, $2)
-         returning id, name, slug, created_at, 0::bigint as product_count",
+         returning id, name, slug, created_at",
     )
     .bind(name)
     .bind(slug)
@@ -44,8 +43,7 @@ pub async fn rename(
 ) -> sqlx::Result<Option<Category>> {
     sqlx::query_as(
         "update categories c set name = $2, slug = $3 where c.id = $1
-         returning c.id, c.name, c.slug, c.created_at,
-                   (select count(*) from products p where p.category_id = c.id and not p.is_archived) as product_count",
+         returning c.id, c.name, c.slug, c.created_at",
     )
     .bind(id)
     .bind(name)

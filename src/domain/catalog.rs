@@ -12,7 +12,6 @@ pub struct Category {
     pub id: Uuid,
     pub name: String,
     pub slug: String,
-    pub product_count: i64,
     pub created_at: DateTime<Utc>,
 }
 

@@ -29,12 +29,23 @@ impl Default for LoginPolicy {
 }
 
 /// What a new account is made from; every field is validated by the service.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct NewAccount {
     pub username: String,
     pub email: String,
     pub phone: String,
     pub password: String,
+}
+
+/// Never shows the password.
+impl std::fmt::Debug for NewAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewAccount")
+            .field("username", &self.username)
+            .field("email", &self.email)
+            .field("phone", &self.phone)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Clone)]

@@ -1,0 +1,634 @@
+//! The app's state and its one update step: a message in, new state and effects out.
+//! Nothing here waits or draws; that keeps every key testable without a terminal.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tui_input::Input;
+use uuid::Uuid;
+
+use crate::domain::Error;
+use crate::domain::Money;
+use crate::domain::order::OrderDetail;
+use crate::domain::payment::PaymentMethod;
+use crate::domain::user::{Actor, Session};
+use crate::tui::effect::{Effect, Outcome};
+use crate::tui::event::AppEvent;
+use crate::tui::keymap::{self, Command};
+use crate::tui::screens::cart::CartScreen;
+use crate::tui::screens::catalog::CatalogScreen;
+use crate::tui::screens::login::LoginScreen;
+use crate::tui::screens::orders::OrdersScreen;
+use crate::tui::screens::{Prompt, Reply, edit};
+use crate::tui::theme::Theme;
+
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Event(AppEvent),
+    Done(Box<Outcome>),
+    SearchDue(u64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Catalog,
+    Cart,
+    Orders,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 3] = [Tab::Catalog, Tab::Cart, Tab::Orders];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Catalog => "Catalog",
+            Tab::Cart => "Cart",
+            Tab::Orders => "Orders",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    Help,
+    ConfirmQuit,
+    Quantity {
+        product_id: Uuid,
+        name: String,
+        input: Input,
+        error: Option<String>,
+    },
+    PriceRange {
+        input: Input,
+        error: Option<String>,
+    },
+    /// `key` is made when the popup opens, so pressing Enter twice places one order.
+    Checkout {
+        method: PaymentMethod,
+        key: Uuid,
+        placing: bool,
+    },
+    Order(Option<Box<OrderDetail>>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Error,
+}
+
+#[derive(Debug, Clone)]
+pub struct App {
+    pub session: Option<Session>,
+    pub shop_name: String,
+    pub theme: Theme,
+    pub login: LoginScreen,
+    pub tab: Tab,
+    pub catalog: CatalogScreen,
+    pub cart: CartScreen,
+    pub orders: OrdersScreen,
+    pub overlay: Option<Overlay>,
+    pub status: Option<(String, Level)>,
+    /// Service calls on their way; the spinner turns while there are any.
+    pub busy: usize,
+    pub database_ok: bool,
+    pub ticks: u64,
+    pub quit: bool,
+}
+
+impl App {
+    pub fn new(shop_name: impl Into<String>, theme: Theme) -> App {
+        App {
+            session: None,
+            shop_name: shop_name.into(),
+            theme,
+            login: LoginScreen::default(),
+            tab: Tab::Catalog,
+            catalog: CatalogScreen::default(),
+            cart: CartScreen::default(),
+            orders: OrdersScreen::default(),
+            overlay: None,
+            status: None,
+            busy: 0,
+            database_ok: true,
+            ticks: 0,
+            quit: false,
+        }
+    }
+
+    pub fn actor(&self) -> Actor {
+        self.session.clone().map_or(Actor::Anonymous, Actor::User)
+    }
+
+    /// True while typing goes into a text field (then digits and letters are text, not keys).
+    pub fn text_focused(&self) -> bool {
+        self.session.is_none()
+            || (self.tab == Tab::Catalog && self.catalog.search_focused)
+            || matches!(
+                self.overlay,
+                Some(Overlay::Quantity { .. } | Overlay::PriceRange { .. })
+            )
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let effects = match msg {
+            Msg::Event(AppEvent::Key(key)) => self.on_key(&key),
+            Msg::Event(AppEvent::Tick) => {
+                self.ticks += 1;
+                Vec::new()
+            }
+            Msg::Event(AppEvent::Resize) => Vec::new(),
+            Msg::SearchDue(generation) => self.catalog.search_due(generation).into_iter().collect(),
+            Msg::Done(outcome) => {
+                self.busy = self.busy.saturating_sub(1);
+                self.on_outcome(*outcome)
+            }
+        };
+        self.busy += effects.iter().filter(|e| calls_service(e)).count();
+        effects
+    }
+
+    fn on_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
+        if keymap::lookup(keymap::GLOBAL, key) == Some(Command::ForceQuit) {
+            self.quit = true;
+            return vec![Effect::Quit];
+        }
+        if self.overlay.is_some() {
+            return self.on_overlay_key(key);
+        }
+        if self.session.is_none() {
+            if key.code == KeyCode::Esc {
+                self.overlay = Some(Overlay::ConfirmQuit);
+                return Vec::new();
+            }
+            return self.login.on_key(key).into_iter().collect();
+        }
+        if !self.text_focused() {
+            match keymap::lookup(keymap::GLOBAL, key) {
+                Some(Command::SwitchTab) => return self.switch_tab(key),
+                Some(Command::Help) => {
+                    self.overlay = Some(Overlay::Help);
+                    return Vec::new();
+                }
+                Some(Command::Quit) => {
+                    self.overlay = Some(Overlay::ConfirmQuit);
+                    return Vec::new();
+                }
+                Some(Command::Logout) => return vec![Effect::Logout],
+                _ => {}
+            }
+        }
+        let reply = match self.tab {
+            Tab::Catalog => self.catalog.on_key(key),
+            Tab::Cart => self.cart.on_key(key),
+            Tab::Orders => self.orders.on_key(key),
+        };
+        self.on_reply(reply)
+    }
+
+    fn switch_tab(&mut self, key: &KeyEvent) -> Vec<Effect> {
+        let KeyCode::Char(digit) = key.code else {
+            return Vec::new();
+        };
+        let Some(tab) = digit
+            .to_digit(10)
+            .and_then(|d| Tab::ALL.get(d as usize - 1))
+        else {
+            return Vec::new();
+        };
+        self.tab = *tab;
+        match tab {
+            Tab::Catalog => Vec::new(),
+            Tab::Cart => vec![Effect::LoadCart],
+            Tab::Orders => vec![Effect::LoadOrders],
+        }
+    }
+
+    fn on_reply(&mut self, reply: Reply) -> Vec<Effect> {
+        match reply {
+            Reply::Nothing => Vec::new(),
+            Reply::Run(effect) => vec![effect],
+            Reply::Ask(prompt) => {
+                let (overlay, effects) = match prompt {
+                    Prompt::Quantity { product_id, name } => (
+                        Overlay::Quantity {
+                            product_id,
+                            name,
+                            input: Input::new("1".into()),
+                            error: None,
+                        },
+                        Vec::new(),
+                    ),
+                    Prompt::PriceRange => (
+                        Overlay::PriceRange {
+                            input: Input::default(),
+                            error: None,
+                        },
+                        Vec::new(),
+                    ),
+                    Prompt::Checkout => (
+                        Overlay::Checkout {
+                            method: PaymentMethod::Mpesa,
+                            key: Uuid::new_v4(),
+                            placing: false,
+                        },
+                        Vec::new(),
+                    ),
+                    Prompt::Order { order_id } => {
+                        (Overlay::Order(None), vec![Effect::LoadOrder { order_id }])
+                    }
+                };
+                self.overlay = Some(overlay);
+                effects
+            }
+        }
+    }
+
+    fn on_overlay_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
+        let Some(overlay) = self.overlay.as_mut() else {
+            return Vec::new();
+        };
+        let close = key.code == KeyCode::Esc;
+        match overlay {
+            Overlay::Help | Overlay::Order(_) => {
+                if close
+                    || matches!(
+                        key.code,
+                        KeyCode::Enter | KeyCode::Char('?') | KeyCode::Char('q')
+                    )
+                {
+                    self.overlay = None;
+                }
+            }
+            Overlay::ConfirmQuit => match key.code {
+                KeyCode::Char('y') | KeyCode::Enter => {
+                    self.quit = true;
+                    return vec![Effect::Quit];
+                }
+                _ => self.overlay = None,
+            },
+            Overlay::Quantity {
+                product_id,
+                input,
+                error,
+                ..
+            } => {
+                if close {
+                    self.overlay = None;
+                } else if key.code == KeyCode::Enter {
+                    match parse_quantity(input.value()) {
+                        Ok(quantity) => {
+                            let effect = Effect::AddToCart {
+                                product_id: *product_id,
+                                quantity,
+                            };
+                            self.overlay = None;
+                            return vec![effect];
+                        }
+                        Err(message) => *error = Some(message),
+                    }
+                } else if edit(input, key) {
+                    *error = None;
+                }
+            }
+            Overlay::PriceRange { input, error } => {
+                if close {
+                    self.overlay = None;
+                } else if key.code == KeyCode::Enter {
+                    match parse_price_range(input.value()) {
+                        Ok((min, max)) => {
+                            self.catalog.min_price = min;
+                            self.catalog.max_price = max;
+                            self.overlay = None;
+                            return vec![self.catalog.reload()];
+                        }
+                        Err(message) => *error = Some(message),
+                    }
+                } else if edit(input, key) {
+                    *error = None;
+                }
+            }
+            Overlay::Checkout {
+                method,
+                key: checkout_key,
+                placing,
+            } => match key.code {
+                KeyCode::Esc if !*placing => self.overlay = None,
+                KeyCode::Char('m') => *method = PaymentMethod::Mpesa,
+                KeyCode::Char('c') => *method = PaymentMethod::Card,
+                KeyCode::Char('p') => *method = PaymentMethod::Paypal,
+                KeyCode::Enter if !*placing => {
+                    *placing = true;
+                    return vec![Effect::PlaceOrder {
+                        checkout_key: *checkout_key,
+                        method: *method,
+                    }];
+                }
+                _ => {}
+            },
+        }
+        Vec::new()
+    }
+
+    fn on_outcome(&mut self, outcome: Outcome) -> Vec<Effect> {
+        self.database_ok = !matches!(outcome.error(), Some(Error::Unavailable));
+        match outcome {
+            Outcome::LoggedIn(Ok(session)) => {
+                self.say(
+                    format!("Welcome, {} ({}).", session.username, session.role),
+                    Level::Info,
+                );
+                self.session = Some(session);
+                self.login = LoginScreen::default();
+                self.tab = Tab::Catalog;
+                vec![
+                    Effect::LoadCategories,
+                    self.catalog.reload(),
+                    Effect::LoadCart,
+                ]
+            }
+            Outcome::LoggedIn(Err(err)) => {
+                self.login.refused(err.to_string());
+                Vec::new()
+            }
+            Outcome::LoggedOut => {
+                self.end_session("Logged out. Your cart is kept for next time.".into());
+                Vec::new()
+            }
+            Outcome::Categories(result) => {
+                match result {
+                    Ok(categories) => self.catalog.categories = categories,
+                    Err(err) => return self.fail(err),
+                }
+                Vec::new()
+            }
+            Outcome::Products {
+                generation,
+                append,
+                result,
+            } => {
+                self.catalog.on_products(generation, append, result);
+                Vec::new()
+            }
+            Outcome::Cart(result) => match result {
+                Ok(cart) => {
+                    self.cart.set(cart);
+                    Vec::new()
+                }
+                Err(err) => self.fail(err),
+            },
+            Outcome::CartChanged { result, done } => match result {
+                Ok(cart) => {
+                    self.cart.set(cart);
+                    self.say(done, Level::Info);
+                    Vec::new()
+                }
+                Err(err) => self.fail(err),
+            },
+            Outcome::OrderPlaced(result) => {
+                self.overlay = None;
+                match result {
+                    Ok(detail) => {
+                        self.say(
+                            format!(
+                                "Order placed: {}, awaiting payment.",
+                                detail.order.total_amount
+                            ),
+                            Level::Info,
+                        );
+                        self.tab = Tab::Orders;
+                        vec![Effect::LoadCart, Effect::LoadOrders, self.catalog.reload()]
+                    }
+                    Err(err) => {
+                        let mut effects = self.fail(err);
+                        effects.push(Effect::LoadCart);
+                        effects
+                    }
+                }
+            }
+            Outcome::Orders(result) => match result {
+                Ok(orders) => {
+                    self.orders.selected = self.orders.selected.min(orders.len().saturating_sub(1));
+                    self.orders.orders = Some(orders);
+                    Vec::new()
+                }
+                Err(err) => self.fail(err),
+            },
+            Outcome::Order(result) => match result {
+                Ok(detail) => {
+                    if let Some(Overlay::Order(slot)) = &mut self.overlay {
+                        *slot = Some(Box::new(detail));
+                    }
+                    Vec::new()
+                }
+                Err(err) => {
+                    self.overlay = None;
+                    self.fail(err)
+                }
+            },
+        }
+    }
+
+    /// Shows an error where the person is. An ended session goes back to the login screen.
+    fn fail(&mut self, err: Error) -> Vec<Effect> {
+        if self.session.is_some() && matches!(err, Error::Unauthenticated | Error::Inactive) {
+            self.end_session(err.to_string());
+        } else {
+            self.say(err.to_string(), Level::Error);
+        }
+        Vec::new()
+    }
+
+    fn end_session(&mut self, message: String) {
+        let shop = std::mem::take(&mut self.shop_name);
+        *self = App {
+            database_ok: self.database_ok,
+            ..App::new(shop, self.theme)
+        };
+        self.say(message, Level::Info);
+    }
+
+    fn say(&mut self, message: String, level: Level) {
+        self.status = Some((message, level));
+    }
+}
+
+fn calls_service(effect: &Effect) -> bool {
+    !matches!(effect, Effect::Debounce { .. } | Effect::Quit)
+}
+
+fn parse_quantity(text: &str) -> Result<i32, String> {
+    match text.trim().parse::<i32>() {
+        Ok(q) if (1..=crate::service::cart::MAX_QUANTITY).contains(&q) => Ok(q),
+        _ => Err(format!(
+            "Enter a whole number from 1 to {}.",
+            crate::service::cart::MAX_QUANTITY
+        )),
+    }
+}
+
+/// "100-5000", "-500" (up to), "1000-" (from), or "" (any price).
+fn parse_price_range(text: &str) -> Result<(Option<Money>, Option<Money>), String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok((None, None));
+    }
+    let (min, max) = text.split_once('-').unwrap_or((text, text));
+    let parse = |field, s: &str| match s.trim() {
+        "" => Ok(None),
+        s => Money::parse(field, s).map(Some).map_err(|e| e.to_string()),
+    };
+    let (min, max) = (parse("From", min)?, parse("To", max)?);
+    if let (Some(a), Some(b)) = (min, max)
+        && a > b
+    {
+        return Err("The first price must be the lower one.".into());
+    }
+    Ok((min, max))
+}
+
+/// A service answer as a message.
+pub fn done(outcome: Outcome) -> Msg {
+    Msg::Done(Box::new(outcome))
+}
+
+/// A key press with no modifiers (tests and the fuzz test build keys with it).
+pub fn key(code: KeyCode) -> Msg {
+    Msg::Event(AppEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::user::Role;
+
+    fn logged_in() -> App {
+        let mut app = App::new("Duka", Theme::plain());
+        let session = Session {
+            id: Uuid::nil(),
+            user_id: Uuid::nil(),
+            username: "amina".into(),
+            role: Role::Customer,
+        };
+        app.update(done(Outcome::LoggedIn(Ok(session))));
+        app
+    }
+
+    #[test]
+    fn logging_in_opens_the_catalog_and_loads_it() {
+        let mut app = App::new("Duka", Theme::plain());
+        let session = Session {
+            id: Uuid::nil(),
+            user_id: Uuid::nil(),
+            username: "amina".into(),
+            role: Role::Customer,
+        };
+        let effects = app.update(done(Outcome::LoggedIn(Ok(session))));
+        assert_eq!(app.tab, Tab::Catalog);
+        assert!(effects.contains(&Effect::LoadCategories));
+        assert!(effects.contains(&Effect::LoadCart));
+        assert!(effects.iter().any(|e| matches!(e, Effect::Search { .. })));
+    }
+
+    #[test]
+    fn number_keys_switch_tabs_unless_typing() {
+        let mut app = logged_in();
+        assert_eq!(app.update(key(KeyCode::Char('2'))), vec![Effect::LoadCart]);
+        assert_eq!(app.tab, Tab::Cart);
+        app.update(key(KeyCode::Char('3')));
+        assert_eq!(app.tab, Tab::Orders);
+        app.update(key(KeyCode::Char('1')));
+        app.update(key(KeyCode::Char('/')));
+        app.update(key(KeyCode::Char('2')));
+        assert_eq!(
+            app.tab,
+            Tab::Catalog,
+            "a digit typed in the search box is text"
+        );
+        assert_eq!(app.catalog.search.value(), "2");
+    }
+
+    #[test]
+    fn q_asks_before_quitting_and_ctrl_c_does_not() {
+        let mut app = logged_in();
+        app.update(key(KeyCode::Char('q')));
+        assert!(matches!(app.overlay, Some(Overlay::ConfirmQuit)));
+        app.update(key(KeyCode::Char('n')));
+        assert!(app.overlay.is_none() && !app.quit);
+        let ctrl_c = Msg::Event(AppEvent::Key(KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL,
+        )));
+        assert_eq!(app.update(ctrl_c), vec![Effect::Quit]);
+        assert!(app.quit);
+    }
+
+    #[test]
+    fn checkout_places_one_order_however_often_enter_is_pressed() {
+        let mut app = logged_in();
+        app.update(done(Outcome::Cart(Ok(crate::domain::cart::CartView {
+            lines: vec![crate::domain::cart::CartLine {
+                product_id: Uuid::nil(),
+                name: "Chai".into(),
+                sku: "CHAI".into(),
+                quantity: 1,
+                price_seen: Money::from_cents(100),
+                price: Money::from_cents(100),
+                stock_quantity: 5,
+                is_archived: false,
+            }],
+        }))));
+        app.update(key(KeyCode::Char('2')));
+        app.update(key(KeyCode::Char('c')));
+        app.update(key(KeyCode::Char('p')));
+        let first = app.update(key(KeyCode::Enter));
+        let second = app.update(key(KeyCode::Enter));
+        assert!(matches!(
+            first.as_slice(),
+            [Effect::PlaceOrder {
+                method: PaymentMethod::Paypal,
+                ..
+            }]
+        ));
+        assert!(second.is_empty());
+    }
+
+    #[test]
+    fn a_lost_session_goes_back_to_login_with_the_reason() {
+        let mut app = logged_in();
+        app.update(done(Outcome::Cart(Err(Error::Inactive))));
+        assert!(app.session.is_none());
+        assert_eq!(app.status.unwrap().0, Error::Inactive.to_string());
+    }
+
+    #[test]
+    fn an_unreachable_database_is_shown_and_the_cart_kept() {
+        let mut app = logged_in();
+        app.cart.cart = Some(crate::domain::cart::CartView { lines: Vec::new() });
+        app.update(done(Outcome::OrderPlaced(Err(Error::Unavailable))));
+        assert!(!app.database_ok);
+        assert_eq!(app.status.as_ref().unwrap().1, Level::Error);
+        assert!(app.session.is_some() && app.cart.cart.is_some());
+    }
+
+    #[test]
+    fn quantities_and_price_ranges_are_checked_in_their_popups() {
+        assert_eq!(parse_quantity(" 3 "), Ok(3));
+        assert!(parse_quantity("0").is_err() && parse_quantity("lots").is_err());
+        assert_eq!(
+            parse_price_range("100-5,000"),
+            Ok((
+                Some(Money::from_cents(10_000)),
+                Some(Money::from_cents(500_000))
+            ))
+        );
+        assert_eq!(
+            parse_price_range("-500"),
+            Ok((None, Some(Money::from_cents(50_000))))
+        );
+        assert_eq!(
+            parse_price_range("1000-"),
+            Ok((Some(Money::from_cents(100_000)), None))
+        );
+        assert!(parse_price_range("500-100").is_err());
+        assert!(parse_price_range("abc").is_err());
+    }
+}

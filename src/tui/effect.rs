@@ -1,0 +1,192 @@
+//! Work the app asks for, run on tokio tasks against the services. Each result comes back
+//! as a message; the UI never waits on the database.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc::UnboundedSender;
+use uuid::Uuid;
+
+use crate::domain::cart::CartView;
+use crate::domain::catalog::{Category, Page, Product, ProductQuery};
+use crate::domain::order::{OrderDetail, OrderSummary};
+use crate::domain::payment::PaymentMethod;
+use crate::domain::user::{Actor, Session};
+use crate::domain::{Error, Result};
+use crate::service::Services;
+use crate::service::auth::NewAccount;
+use crate::tui::app::{Msg, done};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Login {
+        username: String,
+        password: Secret,
+    },
+    Register(NewAccount),
+    Logout,
+    LoadCategories,
+    /// `generation` ties the answer to the query that asked, so a late answer for text the
+    /// person has since changed is dropped.
+    Search {
+        generation: u64,
+        query: ProductQuery,
+        append: bool,
+    },
+    /// Sends `Msg::SearchDue(generation)` after a pause in typing.
+    Debounce {
+        generation: u64,
+    },
+    LoadCart,
+    AddToCart {
+        product_id: Uuid,
+        quantity: i32,
+    },
+    SetQuantity {
+        product_id: Uuid,
+        quantity: i32,
+    },
+    RemoveLine {
+        product_id: Uuid,
+    },
+    AcceptPrices,
+    PlaceOrder {
+        checkout_key: Uuid,
+        method: PaymentMethod,
+    },
+    LoadOrders,
+    LoadOrder {
+        order_id: Uuid,
+    },
+    Quit,
+}
+
+/// A password on its way to the service; never shown by Debug (logs, test output).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// A service call's answer, carried back to the update step.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    LoggedIn(Result<Session>),
+    LoggedOut,
+    Categories(Result<Vec<Category>>),
+    Products {
+        generation: u64,
+        append: bool,
+        result: Result<Page<Product>>,
+    },
+    Cart(Result<CartView>),
+    /// The cart after a change, with what to tell the person.
+    CartChanged {
+        result: Result<CartView>,
+        done: String,
+    },
+    OrderPlaced(Result<OrderDetail>),
+    Orders(Result<Vec<OrderSummary>>),
+    Order(Result<OrderDetail>),
+}
+
+impl Outcome {
+    pub fn error(&self) -> Option<&Error> {
+        match self {
+            Outcome::LoggedIn(Err(e))
+            | Outcome::Categories(Err(e))
+            | Outcome::Products { result: Err(e), .. }
+            | Outcome::Cart(Err(e))
+            | Outcome::CartChanged { result: Err(e), .. }
+            | Outcome::OrderPlaced(Err(e))
+            | Outcome::Orders(Err(e))
+            | Outcome::Order(Err(e)) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+pub const SEARCH_DEBOUNCE: Duration = Duration::from_millis(150);
+
+/// Runs one effect on its own task; the answer arrives on `tx`.
+pub fn spawn(effect: Effect, services: &Services, actor: Actor, tx: UnboundedSender<Msg>) {
+    let s = services.clone();
+    tokio::spawn(async move {
+        let outcome = match effect {
+            Effect::Quit => return,
+            Effect::Debounce { generation } => {
+                tokio::time::sleep(SEARCH_DEBOUNCE).await;
+                let _ = tx.send(Msg::SearchDue(generation));
+                return;
+            }
+            Effect::Login { username, password } => {
+                Outcome::LoggedIn(s.auth.login(&username, &password.0).await)
+            }
+            Effect::Register(account) => Outcome::LoggedIn(s.auth.register(account).await),
+            Effect::Logout => {
+                if let Err(err) = s.auth.logout(&actor).await {
+                    tracing::warn!(%err, "logout");
+                }
+                Outcome::LoggedOut
+            }
+            Effect::LoadCategories => Outcome::Categories(s.catalog.categories().await),
+            Effect::Search {
+                generation,
+                query,
+                append,
+            } => Outcome::Products {
+                generation,
+                append,
+                result: s.catalog.search(&query).await,
+            },
+            Effect::LoadCart => Outcome::Cart(s.cart.view(&actor).await),
+            Effect::AddToCart {
+                product_id,
+                quantity,
+            } => Outcome::CartChanged {
+                result: s.cart.add(&actor, product_id, quantity).await,
+                done: format!("Added {quantity} to the cart."),
+            },
+            Effect::SetQuantity {
+                product_id,
+                quantity,
+            } => Outcome::CartChanged {
+                result: s.cart.set_quantity(&actor, product_id, quantity).await,
+                done: format!("Quantity set to {quantity}."),
+            },
+            Effect::RemoveLine { product_id } => Outcome::CartChanged {
+                result: s.cart.remove(&actor, product_id).await,
+                done: "Removed from the cart.".into(),
+            },
+            Effect::AcceptPrices => Outcome::CartChanged {
+                result: s.cart.accept_prices(&actor).await,
+                done: "New prices accepted.".into(),
+            },
+            Effect::PlaceOrder {
+                checkout_key,
+                method,
+            } => Outcome::OrderPlaced(place_order(&s, &actor, checkout_key, method).await),
+            Effect::LoadOrders => Outcome::Orders(s.orders.history(&actor, None).await),
+            Effect::LoadOrder { order_id } => {
+                Outcome::Order(s.orders.detail(&actor, order_id).await)
+            }
+        };
+        let _ = tx.send(done(outcome));
+    });
+}
+
+/// Places the order and opens its payment with the chosen method (pending until paid).
+async fn place_order(
+    s: &Services,
+    actor: &Actor,
+    key: Uuid,
+    method: PaymentMethod,
+) -> Result<OrderDetail> {
+    let placed = s.orders.place_from_cart(actor, key).await?;
+    if placed.payment.is_none() {
+        s.payments.open(actor, placed.order.id, method).await?;
+    }
+    s.orders.detail(actor, placed.order.id).await
+}

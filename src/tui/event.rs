@@ -1,0 +1,21 @@
+//! What the app reacts to, whatever terminal (or test) it runs in.
+
+use crossterm::event::{Event, KeyEvent, KeyEventKind};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppEvent {
+    Key(KeyEvent),
+    /// The terminal was resized: draw again.
+    Resize,
+    /// Time passes (spinner frames, idle timers).
+    Tick,
+}
+
+/// Keeps key presses (not releases or repeats' release halves) and resizes.
+pub fn from_crossterm(event: Event) -> Option<AppEvent> {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => Some(AppEvent::Key(key)),
+        Event::Resize(..) => Some(AppEvent::Resize),
+        _ => None,
+    }
+}

@@ -1,0 +1,307 @@
+//! Which key does what on each screen. The same tables drive key handling and the `?` help
+//! overlay, so the help can never disagree with the keys.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    SwitchTab,
+    Quit,
+    ForceQuit,
+    Help,
+    Back,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Left,
+    Right,
+    NextField,
+    PrevField,
+    Submit,
+    ToggleRegister,
+    FocusSearch,
+    CycleSort,
+    ToggleInStock,
+    PriceRange,
+    ClearFilters,
+    Add,
+    AddQuantity,
+    Increase,
+    Decrease,
+    Remove,
+    AcceptPrices,
+    Checkout,
+    Open,
+    Refresh,
+    Logout,
+}
+
+pub struct Binding {
+    pub keys: &'static [KeyCode],
+    pub ctrl: bool,
+    pub command: Command,
+    pub label: &'static str,
+    pub help: &'static str,
+}
+
+const fn bind(
+    keys: &'static [KeyCode],
+    command: Command,
+    label: &'static str,
+    help: &'static str,
+) -> Binding {
+    Binding {
+        keys,
+        ctrl: false,
+        command,
+        label,
+        help,
+    }
+}
+
+/// Keys that work on every screen once logged in, when no text field has focus.
+pub const GLOBAL: &[Binding] = &[
+    bind(
+        &[KeyCode::Char('1'), KeyCode::Char('2'), KeyCode::Char('3')],
+        Command::SwitchTab,
+        "1 2 3",
+        "switch tab: Catalog, Cart, Orders",
+    ),
+    bind(&[KeyCode::Char('?')], Command::Help, "?", "this help"),
+    bind(
+        &[KeyCode::Char('q')],
+        Command::Quit,
+        "q",
+        "quit (asks first)",
+    ),
+    bind(&[KeyCode::Char('L')], Command::Logout, "L", "log out"),
+    Binding {
+        keys: &[KeyCode::Char('c')],
+        ctrl: true,
+        command: Command::ForceQuit,
+        label: "Ctrl+C",
+        help: "quit now, from anywhere",
+    },
+];
+
+pub const LOGIN: &[Binding] = &[
+    bind(
+        &[KeyCode::Tab, KeyCode::Down],
+        Command::NextField,
+        "Tab",
+        "next field",
+    ),
+    bind(
+        &[KeyCode::BackTab, KeyCode::Up],
+        Command::PrevField,
+        "Shift+Tab",
+        "previous field",
+    ),
+    bind(
+        &[KeyCode::Enter],
+        Command::Submit,
+        "Enter",
+        "log in / register",
+    ),
+    bind(
+        &[KeyCode::F(2)],
+        Command::ToggleRegister,
+        "F2",
+        "switch between log in and register",
+    ),
+    bind(&[KeyCode::Esc], Command::Quit, "Esc", "quit (asks first)"),
+];
+
+pub const CATALOG: &[Binding] = &[
+    bind(
+        &[KeyCode::Up, KeyCode::Char('k')],
+        Command::Up,
+        "↑ k",
+        "previous product",
+    ),
+    bind(
+        &[KeyCode::Down, KeyCode::Char('j')],
+        Command::Down,
+        "↓ j",
+        "next product",
+    ),
+    bind(&[KeyCode::PageUp], Command::PageUp, "PgUp", "page up"),
+    bind(&[KeyCode::PageDown], Command::PageDown, "PgDn", "page down"),
+    bind(
+        &[KeyCode::Left, KeyCode::Char('h')],
+        Command::Left,
+        "← h",
+        "previous category",
+    ),
+    bind(
+        &[KeyCode::Right, KeyCode::Char('l')],
+        Command::Right,
+        "→ l",
+        "next category",
+    ),
+    bind(
+        &[KeyCode::Char('/')],
+        Command::FocusSearch,
+        "/",
+        "search (Enter or Esc to leave the box)",
+    ),
+    bind(
+        &[KeyCode::Char('s')],
+        Command::CycleSort,
+        "s",
+        "sort: name, price ↑, price ↓, newest",
+    ),
+    bind(
+        &[KeyCode::Char('i')],
+        Command::ToggleInStock,
+        "i",
+        "in-stock only on/off",
+    ),
+    bind(
+        &[KeyCode::Char('p')],
+        Command::PriceRange,
+        "p",
+        "price range",
+    ),
+    bind(
+        &[KeyCode::Char('x')],
+        Command::ClearFilters,
+        "x",
+        "clear search and filters",
+    ),
+    bind(
+        &[KeyCode::Char('a')],
+        Command::Add,
+        "a",
+        "add one to the cart",
+    ),
+    bind(
+        &[KeyCode::Char('A')],
+        Command::AddQuantity,
+        "A",
+        "add a quantity to the cart",
+    ),
+    bind(&[KeyCode::Char('r')], Command::Refresh, "r", "reload"),
+];
+
+pub const CART: &[Binding] = &[
+    bind(
+        &[KeyCode::Up, KeyCode::Char('k')],
+        Command::Up,
+        "↑ k",
+        "previous line",
+    ),
+    bind(
+        &[KeyCode::Down, KeyCode::Char('j')],
+        Command::Down,
+        "↓ j",
+        "next line",
+    ),
+    bind(
+        &[KeyCode::Char('+'), KeyCode::Char('=')],
+        Command::Increase,
+        "+",
+        "one more",
+    ),
+    bind(&[KeyCode::Char('-')], Command::Decrease, "-", "one fewer"),
+    bind(
+        &[KeyCode::Char('d'), KeyCode::Delete],
+        Command::Remove,
+        "d Del",
+        "remove the line",
+    ),
+    bind(
+        &[KeyCode::Char('y')],
+        Command::AcceptPrices,
+        "y",
+        "accept changed prices",
+    ),
+    bind(&[KeyCode::Char('c')], Command::Checkout, "c", "check out"),
+    bind(&[KeyCode::Char('r')], Command::Refresh, "r", "reload"),
+];
+
+pub const ORDERS: &[Binding] = &[
+    bind(
+        &[KeyCode::Up, KeyCode::Char('k')],
+        Command::Up,
+        "↑ k",
+        "previous order",
+    ),
+    bind(
+        &[KeyCode::Down, KeyCode::Char('j')],
+        Command::Down,
+        "↓ j",
+        "next order",
+    ),
+    bind(
+        &[KeyCode::Enter],
+        Command::Open,
+        "Enter",
+        "show items and payment",
+    ),
+    bind(&[KeyCode::Char('r')], Command::Refresh, "r", "reload"),
+];
+
+/// The command `key` means in `table`, if any.
+pub fn lookup(table: &[Binding], key: &KeyEvent) -> Option<Command> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    table
+        .iter()
+        .find(|b| b.ctrl == ctrl && b.keys.contains(&key.code))
+        .map(|b| b.command)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn vim_and_arrow_keys_mean_the_same() {
+        assert_eq!(
+            lookup(CATALOG, &key(KeyCode::Char('j'))),
+            Some(Command::Down)
+        );
+        assert_eq!(lookup(CATALOG, &key(KeyCode::Down)), Some(Command::Down));
+        assert_eq!(
+            lookup(CART, &key(KeyCode::Char('+'))),
+            Some(Command::Increase)
+        );
+    }
+
+    #[test]
+    fn ctrl_c_is_not_plain_c() {
+        assert_eq!(
+            lookup(
+                GLOBAL,
+                &KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)
+            ),
+            Some(Command::ForceQuit)
+        );
+        assert_eq!(lookup(GLOBAL, &key(KeyCode::Char('c'))), None);
+        assert_eq!(
+            lookup(CART, &key(KeyCode::Char('c'))),
+            Some(Command::Checkout)
+        );
+    }
+
+    #[test]
+    fn no_key_means_two_things_on_one_screen() {
+        for table in [LOGIN, CATALOG, CART, ORDERS] {
+            let mut seen = Vec::new();
+            for binding in table.iter().chain(GLOBAL) {
+                for code in binding.keys {
+                    assert!(
+                        !seen.contains(&(code, binding.ctrl)),
+                        "{code:?} bound twice"
+                    );
+                    seen.push((code, binding.ctrl));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! The loop: events and service answers in, one update, one draw. Generic over the backend
+//! and the event source, so a test (or an SSH channel) runs exactly what a terminal runs.
+
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc;
+
+use crate::service::Services;
+use crate::tui::app::{App, Msg};
+use crate::tui::effect::{self, Effect};
+use crate::tui::event::AppEvent;
+use crate::tui::view;
+
+pub async fn run<B, E>(
+    terminal: &mut Terminal<B>,
+    events: E,
+    services: Services,
+    mut app: App,
+) -> anyhow::Result<App>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    E: Stream<Item = AppEvent> + Unpin,
+{
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let mut events = events.fuse();
+    terminal.draw(|frame| view::draw(&app, frame))?;
+    loop {
+        let msg = tokio::select! {
+            Some(event) = events.next() => Msg::Event(event),
+            Some(msg) = rx.recv() => msg,
+            else => break,
+        };
+        let effects = app.update(msg);
+        run_effects(effects, &app, &services, &tx);
+        if app.quit {
+            break;
+        }
+        terminal.draw(|frame| view::draw(&app, frame))?;
+    }
+    Ok(app)
+}
+
+fn run_effects(
+    effects: impl IntoIterator<Item = Effect>,
+    app: &App,
+    services: &Services,
+    tx: &mpsc::UnboundedSender<Msg>,
+) {
+    for effect in effects {
+        effect::spawn(effect, services, app.actor(), tx.clone());
+    }
+}

@@ -1,0 +1,149 @@
+//! The cart: lines with quantities, problems flagged before checkout, the total.
+
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
+
+use crate::domain::cart::{CartView, LineProblem};
+use crate::tui::effect::Effect;
+use crate::tui::keymap::{self, Command};
+use crate::tui::screens::{Prompt, Reply, step};
+use crate::tui::theme::Theme;
+
+#[derive(Debug, Clone, Default)]
+pub struct CartScreen {
+    pub cart: Option<CartView>,
+    pub selected: usize,
+    pub loading: bool,
+}
+
+impl CartScreen {
+    pub fn line_count(&self) -> usize {
+        self.cart.as_ref().map_or(0, |c| c.lines.len())
+    }
+
+    pub fn set(&mut self, cart: CartView) {
+        self.selected = self.selected.min(cart.lines.len().saturating_sub(1));
+        self.cart = Some(cart);
+        self.loading = false;
+    }
+
+    pub fn on_key(&mut self, key: &KeyEvent) -> Reply {
+        let len = self.line_count();
+        let line = self.cart.as_ref().and_then(|c| c.lines.get(self.selected));
+        match keymap::lookup(keymap::CART, key) {
+            Some(Command::Up) => self.selected = step(self.selected, -1, len),
+            Some(Command::Down) => self.selected = step(self.selected, 1, len),
+            Some(Command::Increase) => {
+                if let Some(line) = line {
+                    return Reply::Run(Effect::SetQuantity {
+                        product_id: line.product_id,
+                        quantity: line.quantity + 1,
+                    });
+                }
+            }
+            Some(Command::Decrease) => match line {
+                Some(line) if line.quantity > 1 => {
+                    return Reply::Run(Effect::SetQuantity {
+                        product_id: line.product_id,
+                        quantity: line.quantity - 1,
+                    });
+                }
+                Some(line) => {
+                    return Reply::Run(Effect::RemoveLine {
+                        product_id: line.product_id,
+                    });
+                }
+                None => {}
+            },
+            Some(Command::Remove) => {
+                if let Some(line) = line {
+                    return Reply::Run(Effect::RemoveLine {
+                        product_id: line.product_id,
+                    });
+                }
+            }
+            Some(Command::AcceptPrices) => return Reply::Run(Effect::AcceptPrices),
+            Some(Command::Checkout) if len > 0 => return Reply::Ask(Prompt::Checkout),
+            Some(Command::Refresh) => {
+                self.loading = true;
+                return Reply::Run(Effect::LoadCart);
+            }
+            _ => {}
+        }
+        Reply::Nothing
+    }
+
+    pub fn draw(&self, frame: &mut Frame, area: Rect, theme: Theme) {
+        let [table_area, total_area] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(3)]).areas(area);
+        let Some(cart) = &self.cart else {
+            frame.render_widget(
+                Paragraph::new(" Loading the cart…").style(theme.dim()),
+                area,
+            );
+            return;
+        };
+        let rows = cart.lines.iter().map(|line| {
+            let note = match line.problem() {
+                None => Span::raw(""),
+                Some(LineProblem::PriceChanged { was, .. }) => Span::styled(
+                    format!("price changed (was {was}) – y to accept"),
+                    theme.warn(),
+                ),
+                Some(LineProblem::NotEnoughStock { available }) => {
+                    Span::styled(format!("only {available} left"), theme.error())
+                }
+                Some(LineProblem::Discontinued) => {
+                    Span::styled("no longer sold – remove", theme.error())
+                }
+            };
+            Row::new(vec![
+                Line::raw(line.name.clone()),
+                Line::raw(line.quantity.to_string()).right_aligned(),
+                Line::raw(line.price.to_string()).right_aligned(),
+                Line::raw(line.line_total().to_string()).right_aligned(),
+                Line::from(note),
+            ])
+        });
+        let table = Table::new(
+            rows,
+            [
+                Constraint::Fill(2),
+                Constraint::Length(4),
+                Constraint::Length(15),
+                Constraint::Length(16),
+                Constraint::Fill(1),
+            ],
+        )
+        .header(Row::new(["Item", "Qty", "Unit", "Line total", ""]).style(theme.title()))
+        .block(Block::bordered().title(Line::styled(" Cart ", theme.title())))
+        .row_highlight_style(theme.selected());
+        let mut state =
+            TableState::default().with_selected((!cart.is_empty()).then_some(self.selected));
+        frame.render_stateful_widget(table, table_area, &mut state);
+        if cart.is_empty() {
+            let inner = table_area.inner(ratatui::layout::Margin::new(2, 2));
+            let hint = "The cart is empty. Press 1 for the catalog, then a to add.";
+            frame.render_widget(Paragraph::new(hint).style(theme.dim()), inner);
+        }
+        let mut total = vec![
+            Span::styled(" Total ", theme.title()),
+            Span::styled(cart.total().to_string(), theme.money()),
+        ];
+        if cart.has_problems() {
+            total.push(Span::styled(
+                "   Some lines need a look before checkout.",
+                theme.warn(),
+            ));
+        } else if !cart.is_empty() {
+            total.push(Span::styled("   c to check out", theme.dim()));
+        }
+        frame.render_widget(
+            Paragraph::new(Line::from(total)).block(Block::bordered()),
+            total_area,
+        );
+    }
+}

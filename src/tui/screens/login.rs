@@ -1,0 +1,304 @@
+//! The first screen: log in, or register a customer account.
+
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+use tui_input::Input;
+
+use crate::service::auth::NewAccount;
+use crate::tui::effect::{Effect, Secret};
+use crate::tui::keymap::{self, Command};
+use crate::tui::screens::edit;
+use crate::tui::theme::Theme;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Login,
+    Register,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Username,
+    Email,
+    Phone,
+    Password,
+}
+
+impl Field {
+    fn label(self) -> &'static str {
+        match self {
+            Field::Username => "Username",
+            Field::Email => "Email",
+            Field::Phone => "Phone (optional)",
+            Field::Password => "Password",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LoginScreen {
+    pub mode: Option<Mode>,
+    username: Input,
+    email: Input,
+    phone: Input,
+    password: Input,
+    focus: usize,
+    /// The answer to the last attempt, shown under the form.
+    pub error: Option<String>,
+    pub waiting: bool,
+}
+
+impl LoginScreen {
+    pub fn mode(&self) -> Mode {
+        self.mode.unwrap_or(Mode::Login)
+    }
+
+    fn fields(&self) -> &'static [Field] {
+        match self.mode() {
+            Mode::Login => &[Field::Username, Field::Password],
+            Mode::Register => &[Field::Username, Field::Email, Field::Phone, Field::Password],
+        }
+    }
+
+    fn input(&mut self, field: Field) -> &mut Input {
+        match field {
+            Field::Username => &mut self.username,
+            Field::Email => &mut self.email,
+            Field::Phone => &mut self.phone,
+            Field::Password => &mut self.password,
+        }
+    }
+
+    fn value(&self, field: Field) -> &str {
+        match field {
+            Field::Username => self.username.value(),
+            Field::Email => self.email.value(),
+            Field::Phone => self.phone.value(),
+            Field::Password => self.password.value(),
+        }
+    }
+
+    /// Keys go to the focused field, except the login table's keys.
+    pub fn on_key(&mut self, key: &KeyEvent) -> Option<Effect> {
+        let count = self.fields().len();
+        match keymap::lookup(keymap::LOGIN, key) {
+            Some(Command::NextField) => self.focus = (self.focus + 1) % count,
+            Some(Command::PrevField) => self.focus = (self.focus + count - 1) % count,
+            Some(Command::ToggleRegister) => {
+                self.mode = Some(match self.mode() {
+                    Mode::Login => Mode::Register,
+                    Mode::Register => Mode::Login,
+                });
+                self.focus = 0;
+                self.error = None;
+            }
+            Some(Command::Submit) if !self.waiting => return self.submit(),
+            _ => {
+                let field = self.fields()[self.focus.min(count - 1)];
+                if edit(self.input(field), key) {
+                    self.error = None;
+                }
+            }
+        }
+        None
+    }
+
+    fn submit(&mut self) -> Option<Effect> {
+        if let Some(empty) = self
+            .fields()
+            .iter()
+            .find(|f| **f != Field::Phone && self.value(**f).trim().is_empty())
+        {
+            self.error = Some(format!("{} is required.", empty.label()));
+            return None;
+        }
+        self.waiting = true;
+        self.error = None;
+        Some(match self.mode() {
+            Mode::Login => Effect::Login {
+                username: self.username.value().to_owned(),
+                password: Secret(self.password.value().to_owned()),
+            },
+            Mode::Register => Effect::Register(NewAccount {
+                username: self.username.value().to_owned(),
+                email: self.email.value().to_owned(),
+                phone: self.phone.value().to_owned(),
+                password: self.password.value().to_owned(),
+            }),
+        })
+    }
+
+    /// After an answer: a refusal keeps what was typed except the password.
+    pub fn refused(&mut self, message: String) {
+        self.waiting = false;
+        self.error = Some(message);
+        self.password = Input::default();
+        self.focus = self
+            .fields()
+            .iter()
+            .position(|f| *f == Field::Password)
+            .unwrap_or(0);
+    }
+
+    pub fn draw(&self, frame: &mut Frame, area: Rect, theme: Theme, shop: &str) {
+        let fields = self.fields();
+        let height = (fields.len() as u16) * 2 + 6;
+        let [_, middle, _] = Layout::vertical([
+            Constraint::Fill(1),
+            Constraint::Length(height),
+            Constraint::Fill(1),
+        ])
+        .areas(area);
+        let [_, form, _] = Layout::horizontal([
+            Constraint::Fill(1),
+            Constraint::Max(60),
+            Constraint::Fill(1),
+        ])
+        .areas(middle);
+        let title = match self.mode() {
+            Mode::Login => " Log in ",
+            Mode::Register => " Register a customer account ",
+        };
+        let block = Block::bordered()
+            .title(Line::styled(title, theme.title()))
+            .title_bottom(Line::from(vec![
+                Span::styled(" Enter", theme.key()),
+                Span::raw(" submit  "),
+                Span::styled("Tab", theme.key()),
+                Span::raw(" next  "),
+                Span::styled("F2", theme.key()),
+                Span::raw(match self.mode() {
+                    Mode::Login => " register ",
+                    Mode::Register => " log in ",
+                }),
+            ]));
+        let inner = block.inner(form);
+        frame.render_widget(block, form);
+
+        let mut lines = vec![Line::styled(shop.to_owned(), theme.title()), Line::raw("")];
+        let mut cursor = None;
+        for (i, field) in fields.iter().enumerate() {
+            let value = self.value(*field);
+            let shown = if *field == Field::Password {
+                "•".repeat(value.chars().count())
+            } else {
+                value.to_owned()
+            };
+            let label = format!("{:<17}", field.label());
+            let focused = i == self.focus;
+            let style = if focused {
+                theme.selected()
+            } else {
+                theme.dim()
+            };
+            if focused {
+                let input = match field {
+                    Field::Username => &self.username,
+                    Field::Email => &self.email,
+                    Field::Phone => &self.phone,
+                    Field::Password => &self.password,
+                };
+                let x = inner.x + 17 + input.visual_cursor() as u16;
+                cursor = Some((
+                    x.min(inner.right().saturating_sub(1)),
+                    inner.y + lines.len() as u16,
+                ));
+            }
+            lines.push(Line::from(vec![
+                Span::raw(label),
+                Span::styled(format!("{shown:<30}"), style),
+            ]));
+            lines.push(Line::raw(""));
+        }
+        if self.waiting {
+            lines.push(Line::styled("Checking…", theme.dim()));
+        } else if let Some(error) = &self.error {
+            lines.push(Line::styled(error.clone(), theme.error()));
+        }
+        frame.render_widget(Paragraph::new(lines), inner);
+        if let Some(position) = cursor {
+            frame.set_cursor_position(position);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyModifiers};
+
+    fn press(screen: &mut LoginScreen, code: KeyCode) -> Option<Effect> {
+        screen.on_key(&KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    fn typed(screen: &mut LoginScreen, text: &str) {
+        for c in text.chars() {
+            press(screen, KeyCode::Char(c));
+        }
+    }
+
+    #[test]
+    fn typing_fills_the_focused_field_and_enter_logs_in() {
+        let mut s = LoginScreen::default();
+        typed(&mut s, "amina");
+        press(&mut s, KeyCode::Tab);
+        typed(&mut s, "secret phrase");
+        let effect = press(&mut s, KeyCode::Enter).unwrap();
+        assert_eq!(
+            effect,
+            Effect::Login {
+                username: "amina".into(),
+                password: Secret("secret phrase".into())
+            }
+        );
+        assert!(s.waiting);
+        assert_eq!(
+            press(&mut s, KeyCode::Enter),
+            None,
+            "no double submit while waiting"
+        );
+    }
+
+    #[test]
+    fn empty_fields_are_named() {
+        let mut s = LoginScreen::default();
+        typed(&mut s, "amina");
+        assert_eq!(press(&mut s, KeyCode::Enter), None);
+        assert_eq!(s.error.as_deref(), Some("Password is required."));
+    }
+
+    #[test]
+    fn a_refusal_keeps_the_username_and_clears_the_password() {
+        let mut s = LoginScreen::default();
+        typed(&mut s, "amina");
+        press(&mut s, KeyCode::Tab);
+        typed(&mut s, "wrong");
+        press(&mut s, KeyCode::Enter);
+        s.refused("Wrong username or password.".into());
+        assert_eq!(s.username.value(), "amina");
+        assert_eq!(s.password.value(), "");
+        assert!(!s.waiting);
+    }
+
+    #[test]
+    fn f2_switches_to_registration_with_four_fields() {
+        let mut s = LoginScreen::default();
+        press(&mut s, KeyCode::F(2));
+        typed(&mut s, "amina");
+        press(&mut s, KeyCode::Tab);
+        typed(&mut s, "amina@example.co.ke");
+        press(&mut s, KeyCode::Tab);
+        press(&mut s, KeyCode::Tab);
+        typed(&mut s, "a good passphrase");
+        match press(&mut s, KeyCode::Enter) {
+            Some(Effect::Register(account)) => {
+                assert_eq!(account.email, "amina@example.co.ke");
+                assert_eq!(account.phone, "");
+            }
+            other => panic!("expected registration, got {other:?}"),
+        }
+    }
+}

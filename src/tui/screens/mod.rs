@@ -1,0 +1,102 @@
+//! One module per screen: its state, its key handling and its drawing.
+
+pub mod cart;
+pub mod catalog;
+pub mod login;
+pub mod orders;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tui_input::{Input, InputRequest};
+
+/// The longest text a field takes; a huge paste stops here instead of growing without end.
+pub const MAX_FIELD_CHARS: usize = 256;
+
+/// Applies an editing key to a text field. Returns true when the text changed.
+pub fn edit(input: &mut Input, key: &KeyEvent) -> bool {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let request = match key.code {
+        KeyCode::Char('u') if ctrl => InputRequest::DeleteLine,
+        KeyCode::Char('w') if ctrl => InputRequest::DeletePrevWord,
+        KeyCode::Char(_) if ctrl => return false,
+        KeyCode::Char(c) if !c.is_control() && input.value().chars().count() < MAX_FIELD_CHARS => {
+            InputRequest::InsertChar(c)
+        }
+        KeyCode::Backspace => InputRequest::DeletePrevChar,
+        KeyCode::Delete => InputRequest::DeleteNextChar,
+        KeyCode::Left => InputRequest::GoToPrevChar,
+        KeyCode::Right => InputRequest::GoToNextChar,
+        KeyCode::Home => InputRequest::GoToStart,
+        KeyCode::End => InputRequest::GoToEnd,
+        _ => return false,
+    };
+    input.handle(request).is_some_and(|response| response.value)
+}
+
+/// Moves a selection by `delta` within `len` rows, staying in range.
+pub fn step(selected: usize, delta: isize, len: usize) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    selected.saturating_add_signed(delta).min(len - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typing_stops_at_the_field_limit_and_ignores_control_characters() {
+        let mut input = Input::default();
+        for _ in 0..10_000 {
+            edit(
+                &mut input,
+                &KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE),
+            );
+        }
+        assert_eq!(input.value().chars().count(), MAX_FIELD_CHARS);
+        let mut input = Input::default();
+        assert!(!edit(
+            &mut input,
+            &KeyEvent::new(KeyCode::Char('\u{1b}'), KeyModifiers::NONE)
+        ));
+        assert!(edit(
+            &mut input,
+            &KeyEvent::new(KeyCode::Char('ß'), KeyModifiers::NONE)
+        ));
+        assert!(edit(
+            &mut input,
+            &KeyEvent::new(KeyCode::Char('😀'), KeyModifiers::NONE)
+        ));
+        assert_eq!(input.value(), "ß😀");
+    }
+
+    #[test]
+    fn steps_stay_in_range() {
+        assert_eq!(step(0, -1, 5), 0);
+        assert_eq!(step(4, 1, 5), 4);
+        assert_eq!(step(2, 10, 5), 4);
+        assert_eq!(step(0, 1, 0), 0);
+    }
+}
+
+/// What a screen asks of the app after a key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    Nothing,
+    Run(crate::tui::effect::Effect),
+    Ask(Prompt),
+}
+
+/// A question the app shows in a popup.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Prompt {
+    Quantity {
+        product_id: uuid::Uuid,
+        name: String,
+    },
+    PriceRange,
+    Checkout,
+    Order {
+        order_id: uuid::Uuid,
+    },
+}

@@ -1,0 +1,142 @@
+//! The customer's orders, newest first; Enter shows one with its items and payment.
+
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
+
+use crate::domain::order::{OrderDetail, OrderStatus, OrderSummary};
+use crate::domain::payment::PaymentStatus;
+use crate::tui::effect::Effect;
+use crate::tui::keymap::{self, Command};
+use crate::tui::screens::{Prompt, Reply, step};
+use crate::tui::theme::Theme;
+
+#[derive(Debug, Clone, Default)]
+pub struct OrdersScreen {
+    pub orders: Option<Vec<OrderSummary>>,
+    pub selected: usize,
+}
+
+/// A time as the shop's clock shows it.
+fn local(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&chrono::Local)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// What the customer should know about an order's state.
+pub fn status_text(status: OrderStatus, payment: Option<PaymentStatus>) -> String {
+    match (status, payment) {
+        (OrderStatus::Pending, Some(PaymentStatus::Failed)) => "pending – payment failed".into(),
+        (OrderStatus::Pending, _) => "pending – awaiting payment".into(),
+        (status, _) => status.to_string(),
+    }
+}
+
+impl OrdersScreen {
+    pub fn on_key(&mut self, key: &KeyEvent) -> Reply {
+        let orders = self.orders.as_deref().unwrap_or_default();
+        match keymap::lookup(keymap::ORDERS, key) {
+            Some(Command::Up) => self.selected = step(self.selected, -1, orders.len()),
+            Some(Command::Down) => self.selected = step(self.selected, 1, orders.len()),
+            Some(Command::Open) => {
+                if let Some(order) = orders.get(self.selected) {
+                    return Reply::Ask(Prompt::Order { order_id: order.id });
+                }
+            }
+            Some(Command::Refresh) => return Reply::Run(Effect::LoadOrders),
+            _ => {}
+        }
+        Reply::Nothing
+    }
+
+    pub fn draw(&self, frame: &mut Frame, area: Rect, theme: Theme) {
+        let Some(orders) = &self.orders else {
+            frame.render_widget(
+                Paragraph::new(" Loading your orders…").style(theme.dim()),
+                area,
+            );
+            return;
+        };
+        let rows = orders.iter().map(|o| {
+            Row::new(vec![
+                Line::raw(local(o.created_at)),
+                Line::raw(o.item_count.to_string()).right_aligned(),
+                Line::raw(o.total_amount.to_string()).right_aligned(),
+                Line::raw(status_text(o.status, None)),
+            ])
+        });
+        let table = Table::new(
+            rows,
+            [
+                Constraint::Length(16),
+                Constraint::Length(6),
+                Constraint::Length(16),
+                Constraint::Fill(1),
+            ],
+        )
+        .header(Row::new(["Placed", "Items", "Total", "Status"]).style(theme.title()))
+        .block(Block::bordered().title(Line::styled(
+            " Your orders (Enter for details) ",
+            theme.title(),
+        )))
+        .row_highlight_style(theme.selected());
+        let mut state =
+            TableState::default().with_selected((!orders.is_empty()).then_some(self.selected));
+        frame.render_stateful_widget(table, area, &mut state);
+        if orders.is_empty() {
+            let inner = area.inner(ratatui::layout::Margin::new(2, 2));
+            frame.render_widget(Paragraph::new("No orders yet.").style(theme.dim()), inner);
+        }
+    }
+}
+
+/// The lines of one order's popup.
+pub fn detail_lines(detail: &OrderDetail, theme: Theme) -> Vec<Line<'static>> {
+    let order = &detail.order;
+    let mut lines = vec![
+        Line::styled(
+            format!(
+                "Order {} · {}",
+                &order.id.to_string()[..8],
+                local(order.created_at)
+            ),
+            theme.title(),
+        ),
+        Line::raw(format!(
+            "Status: {}",
+            status_text(order.status, detail.payment.as_ref().map(|p| p.status))
+        )),
+        Line::raw(""),
+    ];
+    for item in &detail.items {
+        lines.push(Line::raw(format!(
+            "{:>3} × {:<28} {:>15} {:>16}",
+            item.quantity,
+            item.product_name.chars().take(28).collect::<String>(),
+            item.price.to_string(),
+            item.line_total().to_string()
+        )));
+    }
+    lines.push(Line::styled(
+        format!("Total {}", order.total_amount),
+        theme.money(),
+    ));
+    lines.push(Line::raw(""));
+    lines.push(match &detail.payment {
+        None => Line::raw("Payment: none yet"),
+        Some(p) => Line::raw(format!(
+            "Payment: {} {} – {}{}",
+            p.method,
+            p.amount,
+            p.status,
+            p.transaction_id
+                .as_ref()
+                .map(|t| format!(" (ref {t})"))
+                .unwrap_or_default()
+        )),
+    });
+    lines
+}

@@ -1,0 +1,33 @@
+//! The real terminal: raw mode, the alternate screen, crossterm's event stream and a tick.
+//! `ratatui::init` installs a panic hook that restores the terminal before the panic message.
+
+use std::time::Duration;
+
+use crossterm::event::EventStream;
+use futures::StreamExt;
+use tokio_stream::wrappers::IntervalStream;
+
+use crate::service::Services;
+use crate::tui::app::App;
+use crate::tui::event::{AppEvent, from_crossterm};
+use crate::tui::run::run;
+use crate::tui::theme::Theme;
+
+const TICK: Duration = Duration::from_millis(120);
+
+pub async fn run_in_terminal(services: Services, shop_name: String) -> anyhow::Result<()> {
+    let mut terminal = ratatui::init();
+    let keys =
+        EventStream::new().filter_map(|event| async move { event.ok().and_then(from_crossterm) });
+    let ticks = IntervalStream::new(tokio::time::interval(TICK)).map(|_| AppEvent::Tick);
+    let events = futures::stream::select(keys, ticks);
+    let result = run(
+        &mut terminal,
+        Box::pin(events),
+        services,
+        App::new(shop_name, Theme::from_env()),
+    )
+    .await;
+    ratatui::restore();
+    result.map(|_| ())
+}

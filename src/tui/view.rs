@@ -1,0 +1,249 @@
+//! Drawing: reads the app's state, changes nothing.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Tabs, Wrap};
+
+use crate::tui::app::{App, Level, Overlay, Tab};
+use crate::tui::keymap::{self, Binding};
+use crate::tui::screens::orders::detail_lines;
+use crate::tui::theme::Theme;
+
+const SPINNER: [&str; 4] = ["⠋", "⠙", "⠸", "⠴"];
+
+pub fn draw(app: &App, frame: &mut Frame) {
+    let theme = app.theme;
+    let [top, main, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    if app.session.is_none() {
+        frame.render_widget(
+            Paragraph::new(Line::styled(format!(" {}", app.shop_name), theme.title())),
+            top,
+        );
+        app.login
+            .draw(frame, main, theme, "Welcome. Please log in.");
+    } else {
+        draw_tabs(app, frame, top);
+        match app.tab {
+            Tab::Catalog => app.catalog.draw(frame, main, theme),
+            Tab::Cart => app.cart.draw(frame, main, theme),
+            Tab::Orders => app.orders.draw(frame, main, theme),
+        }
+    }
+    draw_status(app, frame, status);
+    if let Some(overlay) = &app.overlay {
+        draw_overlay(app, overlay, frame);
+    }
+}
+
+fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = app.theme;
+    let titles = Tab::ALL.iter().enumerate().map(|(i, tab)| {
+        let extra = match tab {
+            Tab::Cart if app.cart.line_count() > 0 => format!(" ({})", app.cart.line_count()),
+            _ => String::new(),
+        };
+        Line::from(vec![
+            Span::styled(format!("{}", i + 1), theme.key()),
+            Span::raw(format!(" {}{extra}", tab.title())),
+        ])
+    });
+    let selected = Tab::ALL.iter().position(|t| *t == app.tab);
+    let [tabs, shop] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(app.shop_name.len() as u16 + 1),
+    ])
+    .areas(area);
+    frame.render_widget(
+        Tabs::new(titles)
+            .select(selected)
+            .highlight_style(theme.selected()),
+        tabs,
+    );
+    frame.render_widget(
+        Paragraph::new(Line::styled(app.shop_name.clone(), theme.title())).right_aligned(),
+        shop,
+    );
+}
+
+fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = app.theme;
+    let who = match &app.session {
+        Some(s) => format!(" {} ({}) ", s.username, s.role),
+        None => " not logged in ".to_owned(),
+    };
+    let mut spans = vec![Span::styled(who, theme.selected())];
+    spans.push(if app.database_ok {
+        Span::styled(" db ok ", theme.ok())
+    } else {
+        Span::styled(" db offline ", theme.error())
+    });
+    if app.busy > 0 {
+        spans.push(Span::raw(format!("{} ", SPINNER[(app.ticks % 4) as usize])));
+    }
+    if let Some((message, level)) = &app.status {
+        let style = match level {
+            Level::Info => theme.ok(),
+            Level::Error => theme.error(),
+        };
+        spans.push(Span::styled(message.clone(), style));
+    }
+    let [left, right] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(8)]).areas(area);
+    frame.render_widget(Paragraph::new(Line::from(spans)), left);
+    if app.session.is_some() {
+        frame.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::styled("?", theme.key()),
+                Span::raw(" help"),
+            ]))
+            .right_aligned(),
+            right,
+        );
+    }
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [cell] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(row);
+    cell
+}
+
+fn popup(frame: &mut Frame, theme: Theme, title: &str, lines: Vec<Line<'static>>, width: u16) {
+    let height = lines.len() as u16 + 2;
+    let area = centered(frame.area(), width, height);
+    frame.render_widget(Clear, area);
+    let block = Block::bordered().title(Line::styled(format!(" {title} "), theme.title()));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        area,
+    );
+}
+
+fn help_lines(app: &App) -> Vec<Line<'static>> {
+    let screen: &[Binding] = match (app.session.is_some(), app.tab) {
+        (false, _) => keymap::LOGIN,
+        (true, Tab::Catalog) => keymap::CATALOG,
+        (true, Tab::Cart) => keymap::CART,
+        (true, Tab::Orders) => keymap::ORDERS,
+    };
+    screen
+        .iter()
+        .chain(keymap::GLOBAL)
+        .map(|b| {
+            Line::from(vec![
+                Span::styled(format!("{:>10}  ", b.label), app.theme.key()),
+                Span::raw(b.help),
+            ])
+        })
+        .chain(std::iter::once(Line::styled(
+            "Esc closes this help.",
+            app.theme.dim(),
+        )))
+        .collect()
+}
+
+fn field_lines(
+    theme: Theme,
+    prompt: String,
+    value: &str,
+    error: &Option<String>,
+) -> Vec<Line<'static>> {
+    let mut lines = vec![
+        Line::raw(prompt),
+        Line::styled(format!("{value:<30}"), theme.selected()),
+    ];
+    lines.push(match error {
+        Some(e) => Line::styled(e.clone(), theme.error()),
+        None => Line::styled("Enter to confirm, Esc to cancel", theme.dim()),
+    });
+    lines
+}
+
+fn draw_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
+    let theme = app.theme;
+    match overlay {
+        Overlay::Help => popup(frame, theme, "Keys", help_lines(app), 64),
+        Overlay::ConfirmQuit => popup(
+            frame,
+            theme,
+            "Quit?",
+            vec![
+                Line::raw("Leave ByteMtaani Terminal? Your cart is kept."),
+                Line::raw("y / Enter: quit   n / Esc: stay"),
+            ],
+            50,
+        ),
+        Overlay::Quantity {
+            name, input, error, ..
+        } => popup(
+            frame,
+            theme,
+            "Add to cart",
+            field_lines(theme, format!("How many {name}?"), input.value(), error),
+            50,
+        ),
+        Overlay::PriceRange { input, error } => popup(
+            frame,
+            theme,
+            "Price range",
+            field_lines(
+                theme,
+                "From-to in KSh, e.g. 100-5000, -500 or 1000-".into(),
+                input.value(),
+                error,
+            ),
+            54,
+        ),
+        Overlay::Checkout {
+            method, placing, ..
+        } => {
+            let total = app
+                .cart
+                .cart
+                .as_ref()
+                .map(|c| c.total())
+                .unwrap_or_default();
+            let mut lines = vec![
+                Line::from(vec![
+                    Span::raw("Total "),
+                    Span::styled(total.to_string(), theme.money()),
+                ]),
+                Line::raw(""),
+                Line::raw("Pay with:  m M-Pesa   c Card   p PayPal"),
+                Line::from(vec![
+                    Span::raw("Chosen:    "),
+                    Span::styled(method.label(), theme.selected()),
+                ]),
+                Line::raw(""),
+            ];
+            lines.push(if *placing {
+                Line::styled("Placing the order…", theme.dim())
+            } else {
+                Line::styled(
+                    "Enter: place the order   Esc: back to the cart",
+                    theme.dim(),
+                )
+            });
+            popup(frame, theme, "Check out", lines, 56);
+        }
+        Overlay::Order(detail) => {
+            let lines = match detail {
+                Some(detail) => detail_lines(detail, theme),
+                None => vec![Line::styled("Loading…", theme.dim())],
+            };
+            popup(frame, theme, "Order", lines, 76);
+        }
+    }
+}
