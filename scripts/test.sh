@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-postgres.sh
 export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+# Dates on screen are drawn in local time; snapshots are taken in UTC.
+export TZ=UTC
 cargo test --all-targets --locked "$@"

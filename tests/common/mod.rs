@@ -2,6 +2,8 @@
 //! `#[sqlx::test]`, and these build the people and products it needs.
 #![allow(dead_code)] // each test file uses its own subset
 
+pub mod screens;
+
 use bytemtaani::domain::catalog::{Category, Product, ProductForm};
 use bytemtaani::domain::user::{Actor, Role};
 use bytemtaani::service::auth::NewAccount;

@@ -89,16 +89,11 @@ impl CartScreen {
         let rows = cart.lines.iter().map(|line| {
             let note = match line.problem() {
                 None => Span::raw(""),
-                Some(LineProblem::PriceChanged { was, .. }) => Span::styled(
-                    format!("price changed (was {was}) – y to accept"),
-                    theme.warn(),
-                ),
+                Some(LineProblem::PriceChanged { .. }) => Span::styled("new price", theme.warn()),
                 Some(LineProblem::NotEnoughStock { available }) => {
-                    Span::styled(format!("only {available} left"), theme.error())
+                    Span::styled(format!("{available} left"), theme.error())
                 }
-                Some(LineProblem::Discontinued) => {
-                    Span::styled("no longer sold – remove", theme.error())
-                }
+                Some(LineProblem::Discontinued) => Span::styled("not sold", theme.error()),
             };
             Row::new(vec![
                 Line::raw(line.name.clone()),
@@ -111,11 +106,11 @@ impl CartScreen {
         let table = Table::new(
             rows,
             [
-                Constraint::Fill(2),
+                Constraint::Fill(1),
                 Constraint::Length(4),
                 Constraint::Length(15),
                 Constraint::Length(16),
-                Constraint::Fill(1),
+                Constraint::Length(10),
             ],
         )
         .header(Row::new(["Item", "Qty", "Unit", "Line total", ""]).style(theme.title()))
@@ -133,7 +128,16 @@ impl CartScreen {
             Span::styled(" Total ", theme.title()),
             Span::styled(cart.total().to_string(), theme.money()),
         ];
-        if cart.has_problems() {
+        let selected = cart
+            .lines
+            .get(self.selected)
+            .and_then(|line| line.problem());
+        if let Some(problem) = selected {
+            total.push(Span::styled(
+                format!("   {}", explain(&problem)),
+                theme.warn(),
+            ));
+        } else if cart.has_problems() {
             total.push(Span::styled(
                 "   Some lines need a look before checkout.",
                 theme.warn(),
@@ -145,5 +149,18 @@ impl CartScreen {
             Paragraph::new(Line::from(total)).block(Block::bordered()),
             total_area,
         );
+    }
+}
+
+/// The selected line's problem in a sentence, with what to do about it.
+fn explain(problem: &LineProblem) -> String {
+    match problem {
+        LineProblem::PriceChanged { was, now } => {
+            format!("Was {was}, now {now}: y accepts.")
+        }
+        LineProblem::NotEnoughStock { available } => {
+            format!("Only {available} left: lower the quantity or remove.")
+        }
+        LineProblem::Discontinued => "No longer sold: d removes it.".into(),
     }
 }

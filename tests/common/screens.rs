@@ -1,0 +1,172 @@
+//! App states for the screen tests, built from plain values: no database involved.
+
+use bytemtaani::domain::Money;
+use bytemtaani::domain::cart::{CartLine, CartView};
+use bytemtaani::domain::catalog::{Category, Page, Product};
+use bytemtaani::domain::order::{OrderDetail, OrderItem, OrderStatus, OrderSummary};
+use bytemtaani::domain::payment::{PaymentMethod, PaymentStatus, PaymentSummary};
+use bytemtaani::domain::user::{Role, Session};
+use bytemtaani::tui::app::{App, done};
+use bytemtaani::tui::effect::Outcome;
+use bytemtaani::tui::theme::Theme;
+use chrono::{DateTime, TimeZone, Utc};
+use uuid::Uuid;
+
+pub fn at(minute: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 9, minute, 0).unwrap()
+}
+
+pub fn id(n: u128) -> Uuid {
+    Uuid::from_u128(n)
+}
+
+pub fn category(n: u128, name: &str) -> Category {
+    Category {
+        id: id(n),
+        name: name.into(),
+        slug: name.to_lowercase(),
+        created_at: at(0),
+    }
+}
+
+pub fn product(n: u128, name: &str, cents: i64, stock: i32) -> Product {
+    Product {
+        id: id(100 + n),
+        name: name.into(),
+        slug: format!("p{n}"),
+        sku: format!("SKU{n:04}"),
+        description: format!(
+            "{name}: a demo product with a description long enough to wrap on a narrow screen."
+        ),
+        price: Money::from_cents(cents),
+        category_id: id(1),
+        category_name: "Phones".into(),
+        stock_quantity: stock,
+        in_stock: stock > 0,
+        image_url: None,
+        is_archived: false,
+        version: 1,
+        created_at: at(n as u32),
+        updated_at: at(n as u32),
+    }
+}
+
+pub fn line(n: u128, name: &str, quantity: i32, seen: i64, now: i64, stock: i32) -> CartLine {
+    CartLine {
+        product_id: id(100 + n),
+        name: name.into(),
+        sku: format!("SKU{n:04}"),
+        quantity,
+        price_seen: Money::from_cents(seen),
+        price: Money::from_cents(now),
+        stock_quantity: stock,
+        is_archived: false,
+    }
+}
+
+pub fn order(n: u128, status: OrderStatus, cents: i64) -> OrderSummary {
+    OrderSummary {
+        id: id(500 + n),
+        user_id: id(9),
+        username: "amina".into(),
+        status,
+        total_amount: Money::from_cents(cents),
+        served_by: None,
+        item_count: 2,
+        created_at: at(10 + n as u32),
+        updated_at: at(10 + n as u32),
+    }
+}
+
+pub fn logged_in() -> App {
+    let mut app = App::new("ByteMtaani Duka", Theme::plain());
+    app.update(done(Outcome::LoggedIn(Ok(session()))));
+    app.update(done(Outcome::Categories(Ok(vec![
+        category(1, "Phones"),
+        category(2, "Groceries"),
+        category(3, "Household"),
+    ]))));
+    let generation = app.catalog.generation;
+    app.update(done(Outcome::Products {
+        generation,
+        append: false,
+        result: Ok(Page {
+            items: products(),
+            next: None,
+        }),
+    }));
+    app.update(done(Outcome::Cart(Ok(cart()))));
+    app.update(done(Outcome::Orders(Ok(vec![
+        order(2, OrderStatus::Pending, 1_979_700),
+        order(1, OrderStatus::Paid, 229_900),
+    ]))));
+    app.status = None;
+    app
+}
+
+/// Order 2 of [`logged_in`], with its items and pending M-Pesa payment.
+pub fn order_detail() -> OrderDetail {
+    let summary = order(2, OrderStatus::Pending, 1_979_700);
+    OrderDetail {
+        items: vec![
+            OrderItem {
+                product_id: id(101),
+                product_name: "Infinix Hot 40i 256GB".into(),
+                sku: "SKU0001".into(),
+                quantity: 1,
+                price: Money::from_cents(1_749_900),
+            },
+            OrderItem {
+                product_id: id(102),
+                product_name: "Nokia 105 Feature Phone".into(),
+                sku: "SKU0002".into(),
+                quantity: 1,
+                price: Money::from_cents(229_800),
+            },
+        ],
+        payment: Some(PaymentSummary {
+            id: id(800),
+            order_id: summary.id,
+            user_id: id(9),
+            amount: summary.total_amount,
+            method: PaymentMethod::Mpesa,
+            status: PaymentStatus::Pending,
+            transaction_id: None,
+            paid_at: None,
+            confirmed_by: None,
+            failure_reason: None,
+            created_at: at(12),
+        }),
+        order: summary,
+    }
+}
+
+/// The cart of [`logged_in`].
+pub fn cart() -> CartView {
+    CartView {
+        lines: vec![
+            line(1, "Infinix Hot 40i 256GB", 1, 1_749_900, 1_749_900, 8),
+            line(2, "Nokia 105 Feature Phone", 2, 219_900, 229_900, 30),
+            line(3, "Samsung Galaxy A15 128GB", 1, 2_199_900, 2_199_900, 0),
+        ],
+    }
+}
+
+/// The products of [`logged_in`]'s catalog.
+pub fn products() -> Vec<Product> {
+    vec![
+        product(1, "Infinix Hot 40i 256GB", 1_749_900, 8),
+        product(2, "Nokia 105 Feature Phone", 229_900, 30),
+        product(3, "Samsung Galaxy A15 128GB", 2_199_900, 0),
+        product(4, "Tecno Spark 20 128GB", 1_599_900, 12),
+    ]
+}
+
+pub fn session() -> Session {
+    Session {
+        id: id(7),
+        user_id: id(9),
+        username: "amina".into(),
+        role: Role::Customer,
+    }
+}

@@ -1,0 +1,169 @@
+//! Random key sequences, on every screen, never panic the update step or the drawing.
+
+mod common;
+
+use bytemtaani::domain::Error;
+use bytemtaani::domain::catalog::Page;
+use bytemtaani::tui::app::{App, Msg, done};
+use bytemtaani::tui::effect::{Effect, Outcome};
+use bytemtaani::tui::event::AppEvent;
+use bytemtaani::tui::theme::Theme;
+use bytemtaani::tui::view;
+use common::screens::{cart, logged_in, order_detail, products, session};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const KEYS_PER_SCREEN: usize = 100_000;
+
+/// A small deterministic generator (xorshift), so a failure can be replayed from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+const SPECIAL: [KeyCode; 16] = [
+    KeyCode::Enter,
+    KeyCode::Esc,
+    KeyCode::Tab,
+    KeyCode::BackTab,
+    KeyCode::Backspace,
+    KeyCode::Delete,
+    KeyCode::Up,
+    KeyCode::Down,
+    KeyCode::Left,
+    KeyCode::Right,
+    KeyCode::PageUp,
+    KeyCode::PageDown,
+    KeyCode::Home,
+    KeyCode::End,
+    KeyCode::F(2),
+    KeyCode::Insert,
+];
+/// Letters the screens bind, digits, SQL and shell metacharacters, right-to-left text, emoji.
+const CHARS: &str =
+    "aAcdhijklmnpqrsxyL?/+-=0123456789 '\";%_\\*()<>&|$`~ مرحبا😀ßé\u{202e}\u{200b}";
+
+fn random_key(rng: &mut Rng) -> KeyEvent {
+    let chars: Vec<char> = CHARS.chars().collect();
+    let code = if rng.next().is_multiple_of(3) {
+        rng.pick(&SPECIAL)
+    } else {
+        KeyCode::Char(rng.pick(&chars))
+    };
+    // Never Ctrl+C: it would end the run before the keys do.
+    let modifiers = if rng.next().is_multiple_of(11) && code != KeyCode::Char('c') {
+        KeyModifiers::CONTROL
+    } else {
+        KeyModifiers::NONE
+    };
+    KeyEvent::new(code, modifiers)
+}
+
+/// A plausible answer to each effect, so random keys travel through the screens' states
+/// (logged in and out, carts, orders, errors) instead of waiting forever.
+fn answer(effect: &Effect, rng: &mut Rng) -> Option<Outcome> {
+    let fail = rng.next().is_multiple_of(4);
+    let err = rng_error(rng.next());
+    Some(match effect {
+        Effect::Login { .. } | Effect::Register(_) => Outcome::LoggedIn(if fail {
+            Err(Error::InvalidCredentials)
+        } else {
+            Ok(session())
+        }),
+        Effect::Logout => Outcome::LoggedOut,
+        Effect::Search {
+            generation, append, ..
+        } => Outcome::Products {
+            generation: *generation,
+            append: *append,
+            result: if fail {
+                Err(err)
+            } else {
+                Ok(Page {
+                    items: products(),
+                    next: None,
+                })
+            },
+        },
+        Effect::LoadCart => Outcome::Cart(if fail { Err(err) } else { Ok(cart()) }),
+        Effect::AddToCart { .. }
+        | Effect::SetQuantity { .. }
+        | Effect::RemoveLine { .. }
+        | Effect::AcceptPrices => Outcome::CartChanged {
+            result: if fail { Err(err) } else { Ok(cart()) },
+            done: "done".into(),
+        },
+        Effect::PlaceOrder { .. } => {
+            Outcome::OrderPlaced(if fail { Err(err) } else { Ok(order_detail()) })
+        }
+        Effect::LoadOrders => Outcome::Orders(Ok(Vec::new())),
+        Effect::LoadOrder { .. } => {
+            Outcome::Order(if fail { Err(err) } else { Ok(order_detail()) })
+        }
+        Effect::LoadCategories | Effect::Debounce { .. } | Effect::Quit => return None,
+    })
+}
+
+fn rng_error(n: u64) -> Error {
+    match n % 4 {
+        0 => Error::Unavailable,
+        1 => Error::Unauthenticated,
+        2 => Error::OutOfStock {
+            product: "Chai".into(),
+            available: 0,
+        },
+        _ => Error::invalid("Quantity", "must be 1 to 999"),
+    }
+}
+
+fn hammer(mut app: App, start: &[char], seed: u64) -> usize {
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let mut rng = Rng(seed);
+    let mut effects = 0;
+    for c in start {
+        app.update(Msg::Event(AppEvent::Key(KeyEvent::new(
+            KeyCode::Char(*c),
+            KeyModifiers::NONE,
+        ))));
+    }
+    for i in 0..KEYS_PER_SCREEN {
+        let asked = app.update(Msg::Event(AppEvent::Key(random_key(&mut rng))));
+        effects += asked.len();
+        for effect in asked {
+            if let Some(outcome) = answer(&effect, &mut rng) {
+                app.update(done(outcome));
+            }
+        }
+        if app.quit {
+            app.quit = false; // keep going: quitting is not a crash
+        }
+        if i % 50 == 0 {
+            terminal.draw(|frame| view::draw(&app, frame)).unwrap();
+        }
+    }
+    effects
+}
+
+#[test]
+fn random_keys_never_panic_on_any_screen() {
+    let login = hammer(App::new("Duka", Theme::plain()), &[], 0x9E37_79B9_7F4A_7C15);
+    let catalog = hammer(logged_in(), &['1'], 0xD1B5_4A32_D192_ED03);
+    let cart = hammer(logged_in(), &['2'], 0xA076_1D64_78BD_642F);
+    let orders = hammer(logged_in(), &['3'], 0xE703_7ED1_A0B4_28DB);
+    println!(
+        "random keys: {KEYS_PER_SCREEN} per screen; effects asked: login {login}, catalog {catalog}, cart {cart}, orders {orders}"
+    );
+    // The keys did reach the screens (they asked for work), so the run tested something.
+    assert!(login > 0 && catalog > 0 && cart > 0 && orders > 0);
+}

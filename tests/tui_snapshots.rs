@@ -1,0 +1,156 @@
+//! Every screen drawn into ratatui's TestBackend at 80×24 and 120×40, compared with the
+//! snapshot files in tests/snapshots (review changes with `cargo insta review`).
+
+mod common;
+
+use bytemtaani::domain::Error;
+use bytemtaani::domain::cart::CartView;
+use bytemtaani::tui::app::{App, done, key};
+use bytemtaani::tui::effect::Outcome;
+use bytemtaani::tui::theme::Theme;
+use bytemtaani::tui::view;
+use common::screens::*;
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+fn press(app: &mut App, codes: &[KeyCode]) {
+    for code in codes {
+        app.update(key(*code));
+    }
+}
+
+fn check(name: &str, app: &App) {
+    for (width, height) in SIZES {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal.draw(|frame| view::draw(app, frame)).unwrap();
+        insta::assert_snapshot!(format!("{name}_{width}x{height}"), terminal.backend());
+    }
+}
+
+#[test]
+fn login() {
+    let mut app = App::new("ByteMtaani Duka", Theme::plain());
+    press(
+        &mut app,
+        &[
+            KeyCode::Char('a'),
+            KeyCode::Char('m'),
+            KeyCode::Tab,
+            KeyCode::Char('x'),
+        ],
+    );
+    check("login", &app);
+    app.login.refused(Error::Locked { minutes: 15 }.to_string());
+    check("login_locked", &app);
+}
+
+#[test]
+fn register() {
+    let mut app = App::new("ByteMtaani Duka", Theme::plain());
+    press(&mut app, &[KeyCode::F(2), KeyCode::Char('w')]);
+    check("register", &app);
+}
+
+#[test]
+fn catalog() {
+    let mut app = logged_in();
+    press(&mut app, &[KeyCode::Down]);
+    check("catalog", &app);
+    press(
+        &mut app,
+        &[KeyCode::Char('/'), KeyCode::Char('t'), KeyCode::Char('e')],
+    );
+    check("catalog_searching", &app);
+}
+
+#[test]
+fn catalog_empty_and_offline() {
+    let mut app = logged_in();
+    let generation = app.catalog.generation;
+    app.update(done(Outcome::Products {
+        generation,
+        append: false,
+        result: Err(Error::Unavailable),
+    }));
+    app.catalog.products.clear();
+    check("catalog_offline", &app);
+}
+
+#[test]
+fn cart_with_problems() {
+    let mut app = logged_in();
+    press(&mut app, &[KeyCode::Char('2'), KeyCode::Char('j')]);
+    check("cart", &app);
+    press(&mut app, &[KeyCode::Char('c'), KeyCode::Char('c')]);
+    check("checkout", &app);
+}
+
+#[test]
+fn cart_empty() {
+    let mut app = logged_in();
+    app.update(done(Outcome::Cart(Ok(CartView { lines: Vec::new() }))));
+    press(&mut app, &[KeyCode::Char('2')]);
+    check("cart_empty", &app);
+}
+
+#[test]
+fn orders_and_detail() {
+    let mut app = logged_in();
+    press(&mut app, &[KeyCode::Char('3')]);
+    check("orders", &app);
+    press(&mut app, &[KeyCode::Enter]);
+    let detail = order_detail();
+    app.update(done(Outcome::Order(Ok(detail))));
+    check("order_detail", &app);
+}
+
+#[test]
+fn help_and_quit() {
+    let mut app = logged_in();
+    press(&mut app, &[KeyCode::Char('?')]);
+    check("help_catalog", &app);
+    press(
+        &mut app,
+        &[KeyCode::Esc, KeyCode::Char('2'), KeyCode::Char('?')],
+    );
+    check("help_cart", &app);
+    press(&mut app, &[KeyCode::Esc, KeyCode::Char('q')]);
+    check("confirm_quit", &app);
+}
+
+#[test]
+fn quantity_prompt_says_what_is_wrong() {
+    let mut app = logged_in();
+    press(
+        &mut app,
+        &[
+            KeyCode::Char('A'),
+            KeyCode::Backspace,
+            KeyCode::Char('0'),
+            KeyCode::Enter,
+        ],
+    );
+    check("quantity_error", &app);
+}
+
+/// The status line carries the error message where the person is looking.
+#[test]
+fn the_status_line_shows_errors() {
+    let mut app = logged_in();
+    app.update(done(Outcome::Cart(Err(Error::OutOfStock {
+        product: "Tecno Spark 20".into(),
+        available: 0,
+    }))));
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|frame| view::draw(&app, frame)).unwrap();
+    let bottom: String = (0..80)
+        .map(|x| terminal.backend().buffer()[(x, 23)].symbol().to_owned())
+        .collect();
+    assert!(
+        bottom.contains("Only 0 of Tecno Spark 20 left in stock."),
+        "{bottom}"
+    );
+}
