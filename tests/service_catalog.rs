@@ -201,3 +201,35 @@ async fn text_matches_page_to_the_end_in_both_modes(pool: PgPool) {
         );
     }
 }
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn stock_changes_are_announced_as_they_commit(pool: PgPool) {
+    use futures::StreamExt;
+    use std::time::Duration;
+
+    let s = services(&pool);
+    let (admin, phones) = shop(&s).await;
+    let p = product(&s, &admin, &phones, "Last Phone", "100", 1).await;
+    let mut changes = s.catalog.changes().await.unwrap();
+    let buyer = common::login_as(&s, "amina", bytemtaani::domain::user::Role::Customer).await;
+    s.cart.add(&buyer, p.id, 1).await.unwrap();
+    s.orders
+        .place_from_cart(&buyer, uuid::Uuid::new_v4())
+        .await
+        .unwrap();
+
+    let heard = tokio::time::timeout(Duration::from_secs(1), changes.next()).await;
+    assert_eq!(
+        heard.expect("announced within a second").unwrap().unwrap(),
+        p.id
+    );
+    // A save that changes nothing a screen shows is not announced.
+    let mut same = form(&phones, "Last Phone", "LAST-PHONE", "100");
+    same.description = "new words only".into();
+    s.admin
+        .update_product(&admin, p.id, p.version, &same)
+        .await
+        .unwrap();
+    let quiet = tokio::time::timeout(Duration::from_millis(300), changes.next()).await;
+    assert!(quiet.is_err(), "{quiet:?}");
+}

@@ -96,6 +96,11 @@ fn answer(effect: &Effect, rng: &mut Rng) -> Option<Outcome> {
                 })
             },
         },
+        Effect::LoadProduct { .. } => Outcome::Product(if fail {
+            Err(err)
+        } else {
+            Ok(products()[0].clone())
+        }),
         Effect::LoadCart => Outcome::Cart(if fail { Err(err) } else { Ok(cart()) }),
         Effect::AddToCart { .. }
         | Effect::SetQuantity { .. }
@@ -147,6 +152,14 @@ fn hammer(mut app: App, start: &[char], seed: u64) -> usize {
         }
         if app.quit {
             app.quit = false; // keep going: quitting is not a crash
+        }
+        if i % 97 == 0 {
+            // Stock changing at another till while keys arrive.
+            for effect in app.update(Msg::ProductChanged(products()[0].id)) {
+                if let Some(outcome) = answer(&effect, &mut rng) {
+                    app.update(done(outcome));
+                }
+            }
         }
         if i % 50 == 0 {
             terminal.draw(|frame| view::draw(&app, frame)).unwrap();

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod cart;
 pub mod categories;
 mod error;
+pub mod listen;
 pub mod login;
 pub mod orders;
 pub mod payments;

@@ -1,6 +1,7 @@
 //! Browsing: categories and products. The catalog is public (a kiosk shows it before anyone
 //! logs in), so these calls need no session.
 
+use futures::{Stream, StreamExt};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -51,6 +52,12 @@ impl Catalog {
         db::products::by_slug(&self.pool, slug.trim())
             .await?
             .ok_or_else(|| Error::NotFound(format!("Product '{}'", slug.trim())))
+    }
+
+    /// Products changing anywhere (a sale at another till, a restock), as they commit.
+    pub async fn changes(&self) -> Result<impl Stream<Item = Result<Uuid>> + Unpin + use<>> {
+        let stream = db::listen::product_changes(&self.pool).await?;
+        Ok(stream.map(|change| change.map_err(Error::from)))
     }
 
     /// What a barcode scanner typed. Archived products are not sold.

@@ -25,6 +25,8 @@ pub enum Msg {
     Event(AppEvent),
     Done(Box<Outcome>),
     SearchDue(u64),
+    /// A product changed somewhere (PostgreSQL NOTIFY).
+    ProductChanged(Uuid),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,6 +139,7 @@ impl App {
             }
             Msg::Event(AppEvent::Resize) => Vec::new(),
             Msg::SearchDue(generation) => self.catalog.search_due(generation).into_iter().collect(),
+            Msg::ProductChanged(id) => self.on_product_changed(id),
             Msg::Done(outcome) => {
                 self.busy = self.busy.saturating_sub(1);
                 self.on_outcome(*outcome)
@@ -353,6 +356,12 @@ impl App {
                 self.end_session("Logged out. Your cart is kept for next time.".into());
                 Vec::new()
             }
+            Outcome::Product(result) => {
+                if let Ok(product) = result {
+                    self.catalog.refresh_product(&product);
+                }
+                Vec::new()
+            }
             Outcome::Categories(result) => {
                 match result {
                     Ok(categories) => self.catalog.categories = categories,
@@ -425,6 +434,26 @@ impl App {
                 }
             },
         }
+    }
+
+    /// Refreshes what is on screen about a product that changed elsewhere.
+    fn on_product_changed(&mut self, id: Uuid) -> Vec<Effect> {
+        if self.session.is_none() {
+            return Vec::new();
+        }
+        let mut effects = Vec::new();
+        if self.catalog.products.iter().any(|p| p.id == id) {
+            effects.push(Effect::LoadProduct { product_id: id });
+        }
+        let in_cart = self
+            .cart
+            .cart
+            .as_ref()
+            .is_some_and(|c| c.lines.iter().any(|l| l.product_id == id));
+        if in_cart {
+            effects.push(Effect::LoadCart);
+        }
+        effects
     }
 
     /// Shows an error where the person is. An ended session goes back to the login screen.
@@ -607,6 +636,41 @@ mod tests {
         assert!(!app.database_ok);
         assert_eq!(app.status.as_ref().unwrap().1, Level::Error);
         assert!(app.session.is_some() && app.cart.cart.is_some());
+    }
+
+    #[test]
+    fn a_product_changed_elsewhere_is_refreshed_where_it_is_shown() {
+        let mut app = logged_in();
+        let shown = Uuid::from_u128(1);
+        let mut product = crate::domain::catalog::Product {
+            id: shown,
+            name: "Chai".into(),
+            slug: "chai".into(),
+            sku: "CHAI".into(),
+            description: String::new(),
+            price: Money::from_cents(100),
+            category_id: Uuid::nil(),
+            category_name: "Beverages".into(),
+            stock_quantity: 5,
+            in_stock: true,
+            image_url: None,
+            is_archived: false,
+            version: 1,
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+        };
+        app.catalog.products = vec![product.clone()];
+        assert_eq!(
+            app.update(Msg::ProductChanged(shown)),
+            vec![Effect::LoadProduct { product_id: shown }]
+        );
+        assert!(
+            app.update(Msg::ProductChanged(Uuid::from_u128(2)))
+                .is_empty()
+        );
+        product.stock_quantity = 0;
+        app.update(done(Outcome::Product(Ok(product))));
+        assert_eq!(app.catalog.products[0].stock_quantity, 0);
     }
 
     #[test]

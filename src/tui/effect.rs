@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use futures::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 use uuid::Uuid;
 
@@ -35,6 +36,9 @@ pub enum Effect {
     /// Sends `Msg::SearchDue(generation)` after a pause in typing.
     Debounce {
         generation: u64,
+    },
+    LoadProduct {
+        product_id: Uuid,
     },
     LoadCart,
     AddToCart {
@@ -76,6 +80,7 @@ pub enum Outcome {
     LoggedIn(Result<Session>),
     LoggedOut,
     Categories(Result<Vec<Category>>),
+    Product(Result<Product>),
     Products {
         generation: u64,
         append: bool,
@@ -109,6 +114,7 @@ impl Outcome {
 }
 
 pub const SEARCH_DEBOUNCE: Duration = Duration::from_millis(150);
+const RELISTEN: Duration = Duration::from_secs(2);
 
 /// Runs one effect on its own task; the answer arrives on `tx`.
 pub fn spawn(effect: Effect, services: &Services, actor: Actor, tx: UnboundedSender<Msg>) {
@@ -141,6 +147,9 @@ pub fn spawn(effect: Effect, services: &Services, actor: Actor, tx: UnboundedSen
                 append,
                 result: s.catalog.search(&query).await,
             },
+            Effect::LoadProduct { product_id } => {
+                Outcome::Product(s.catalog.product(product_id).await)
+            }
             Effect::LoadCart => Outcome::Cart(s.cart.view(&actor).await),
             Effect::AddToCart {
                 product_id,
@@ -174,6 +183,31 @@ pub fn spawn(effect: Effect, services: &Services, actor: Actor, tx: UnboundedSen
             }
         };
         let _ = tx.send(done(outcome));
+    });
+}
+
+/// Forwards product changes from PostgreSQL to the app for as long as it runs, listening
+/// again after a lost connection.
+pub fn watch_products(services: &Services, tx: UnboundedSender<Msg>) {
+    let catalog = services.catalog.clone();
+    tokio::spawn(async move {
+        while !tx.is_closed() {
+            match catalog.changes().await {
+                Ok(mut changes) => {
+                    while let Some(change) = changes.next().await {
+                        match change {
+                            Ok(id) if tx.send(Msg::ProductChanged(id)).is_err() => return,
+                            Ok(_) => {}
+                            Err(err) => {
+                                tracing::warn!(%err, "live stock: listener lost its connection")
+                            }
+                        }
+                    }
+                }
+                Err(err) => tracing::warn!(%err, "live stock: cannot listen yet"),
+            }
+            tokio::time::sleep(RELISTEN).await;
+        }
     });
 }
 
