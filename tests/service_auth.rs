@@ -253,3 +253,26 @@ async fn change_password_needs_the_current_one(pool: PgPool) {
     assert!(s.auth.login("amina", PASSWORD).await.is_err());
     assert!(s.auth.login("amina", "a brand new phrase").await.is_ok());
 }
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn only_an_admin_password_closes_a_kiosk(pool: PgPool) {
+    let s = services(&pool);
+    login_as(&s, "admin", Role::Admin).await;
+    login_as(&s, "cashier", Role::Staff).await;
+    assert_eq!(
+        s.auth.authorize_exit("admin", "not it at all").await,
+        Err(Error::InvalidCredentials)
+    );
+    assert_eq!(
+        s.auth.authorize_exit("cashier", PASSWORD).await,
+        Err(Error::Forbidden("admins"))
+    );
+    assert_eq!(s.auth.authorize_exit("admin", PASSWORD).await, Ok(()));
+    let open = count(
+        &pool,
+        "select count(*) from user_sessions where ended_at is null",
+    )
+    .await;
+    // login_as left one session per user open; the exit checks left none.
+    assert_eq!(open, 2);
+}

@@ -4,9 +4,9 @@ mod common;
 
 use bytemtaani::domain::Error;
 use bytemtaani::domain::catalog::Page;
-use bytemtaani::tui::app::{App, Msg, done};
+use bytemtaani::tui::app::{App, Kiosk, Msg, done};
 use bytemtaani::tui::effect::{Effect, Outcome};
-use bytemtaani::tui::event::AppEvent;
+use bytemtaani::tui::event::{AppEvent, TICK};
 use bytemtaani::tui::theme::Theme;
 use bytemtaani::tui::view;
 use common::screens::{cart, logged_in, order_detail, products, session};
@@ -82,6 +82,8 @@ fn answer(effect: &Effect, rng: &mut Rng) -> Option<Outcome> {
             Ok(session())
         }),
         Effect::Logout => Outcome::LoggedOut,
+        // The kiosk stays: an exit is always refused here.
+        Effect::AuthorizeExit { .. } => Outcome::ExitAllowed(Err(Error::Forbidden("admins"))),
         Effect::Search {
             generation, append, ..
         } => Outcome::Products {
@@ -153,6 +155,13 @@ fn hammer(mut app: App, start: &[char], seed: u64) -> usize {
         if app.quit {
             app.quit = false; // keep going: quitting is not a crash
         }
+        if i % 7 == 0 {
+            for effect in app.update(Msg::Event(AppEvent::Tick)) {
+                if let Some(outcome) = answer(&effect, &mut rng) {
+                    app.update(done(outcome));
+                }
+            }
+        }
         if i % 97 == 0 {
             // Stock changing at another till while keys arrive.
             for effect in app.update(Msg::ProductChanged(products()[0].id)) {
@@ -174,9 +183,14 @@ fn random_keys_never_panic_on_any_screen() {
     let catalog = hammer(logged_in(), &['1'], 0xD1B5_4A32_D192_ED03);
     let cart = hammer(logged_in(), &['2'], 0xA076_1D64_78BD_642F);
     let orders = hammer(logged_in(), &['3'], 0xE703_7ED1_A0B4_28DB);
+    let kiosk = hammer(
+        logged_in().with_kiosk(Some(Kiosk::new(TICK * 40))),
+        &[],
+        0x2545_F491_4F6C_DD1D,
+    );
     println!(
-        "random keys: {KEYS_PER_SCREEN} per screen; effects asked: login {login}, catalog {catalog}, cart {cart}, orders {orders}"
+        "random keys: {KEYS_PER_SCREEN} per screen; effects asked: login {login}, catalog {catalog}, cart {cart}, orders {orders}, kiosk {kiosk}"
     );
     // The keys did reach the screens (they asked for work), so the run tested something.
-    assert!(login > 0 && catalog > 0 && cart > 0 && orders > 0);
+    assert!(login > 0 && catalog > 0 && cart > 0 && orders > 0 && kiosk > 0);
 }

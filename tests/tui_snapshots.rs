@@ -5,8 +5,9 @@ mod common;
 
 use bytemtaani::domain::Error;
 use bytemtaani::domain::cart::CartView;
-use bytemtaani::tui::app::{App, done, key};
+use bytemtaani::tui::app::{App, Kiosk, done, key};
 use bytemtaani::tui::effect::Outcome;
+use bytemtaani::tui::event::TICK;
 use bytemtaani::tui::theme::Theme;
 use bytemtaani::tui::view;
 use common::screens::*;
@@ -153,4 +154,11 @@ fn the_status_line_shows_errors() {
         bottom.contains("Only 0 of Tecno Spark 20 left in stock."),
         "{bottom}"
     );
+}
+
+#[test]
+fn kiosk_exit() {
+    let mut app = logged_in().with_kiosk(Some(Kiosk::new(TICK * 1000)));
+    press(&mut app, &[KeyCode::Char('q'), KeyCode::Char('a')]);
+    check("kiosk_exit", &app);
 }

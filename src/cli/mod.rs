@@ -13,6 +13,7 @@ use crate::config::Settings;
 use crate::domain::user::Role;
 use crate::service::Services;
 use crate::service::auth::NewAccount;
+use crate::tui::app::Kiosk;
 use crate::{MIGRATOR, db};
 
 #[derive(Debug, Parser)]
@@ -25,6 +26,10 @@ pub struct Cli {
     /// A settings file to use instead of the one in your config directory.
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// Kiosk mode: customer screens only, idle customers logged out, and leaving the app
+    /// takes an admin's password.
+    #[arg(long)]
+    pub kiosk: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -105,7 +110,9 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
         None => {
             let pool = connect(&settings).await?;
             let services = Services::new(pool, settings.login.policy());
-            crate::tui::terminal::run_in_terminal(services, settings.shop.name.clone()).await
+            let idle = std::time::Duration::from_secs(settings.kiosk.idle_logout_secs);
+            let kiosk = cli.kiosk.then(|| Kiosk::new(idle));
+            crate::tui::terminal::run_in_terminal(services, settings.shop.name.clone(), kiosk).await
         }
     }
 }

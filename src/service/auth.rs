@@ -160,6 +160,18 @@ impl Auth {
         })
     }
 
+    /// Lets a kiosk close: only an admin's password will do. The attempt is throttled and
+    /// recorded like any login; the session it opens is closed at once.
+    pub async fn authorize_exit(&self, username: &str, password: &str) -> Result<()> {
+        let session = self.login(username, password).await?;
+        let role = session.role;
+        self.logout(&Actor::User(session)).await?;
+        if role < Role::Admin {
+            return Err(Error::Forbidden("admins"));
+        }
+        Ok(())
+    }
+
     /// Ends the session: anything it tries afterwards is refused.
     pub async fn logout(&self, actor: &Actor) -> Result<()> {
         let session = actor.session()?;

@@ -11,7 +11,7 @@ use crate::domain::order::OrderDetail;
 use crate::domain::payment::PaymentMethod;
 use crate::domain::user::{Actor, Session};
 use crate::tui::effect::{Effect, Outcome};
-use crate::tui::event::AppEvent;
+use crate::tui::event::{AppEvent, TICK};
 use crate::tui::keymap::{self, Command};
 use crate::tui::screens::cart::CartScreen;
 use crate::tui::screens::catalog::CatalogScreen;
@@ -69,6 +69,8 @@ pub enum Overlay {
         placing: bool,
     },
     Order(Option<Box<OrderDetail>>),
+    /// Leaving a kiosk: an admin logs in here.
+    KioskExit(Box<LoginScreen>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +96,24 @@ pub struct App {
     pub database_ok: bool,
     pub ticks: u64,
     pub quit: bool,
+    pub kiosk: Option<Kiosk>,
+}
+
+/// Kiosk mode: customer screens only; an idle customer is logged out (the cart is kept);
+/// leaving the app takes an admin's password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kiosk {
+    pub idle_limit_ticks: u64,
+    pub idle_ticks: u64,
+}
+
+impl Kiosk {
+    pub fn new(idle: std::time::Duration) -> Kiosk {
+        Kiosk {
+            idle_limit_ticks: (idle.as_millis() / TICK.as_millis()).max(1) as u64,
+            idle_ticks: 0,
+        }
+    }
 }
 
 impl App {
@@ -113,7 +133,13 @@ impl App {
             database_ok: true,
             ticks: 0,
             quit: false,
+            kiosk: None,
         }
+    }
+
+    pub fn with_kiosk(mut self, kiosk: Option<Kiosk>) -> App {
+        self.kiosk = kiosk;
+        self
     }
 
     pub fn actor(&self) -> Actor {
@@ -133,10 +159,7 @@ impl App {
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         let effects = match msg {
             Msg::Event(AppEvent::Key(key)) => self.on_key(&key),
-            Msg::Event(AppEvent::Tick) => {
-                self.ticks += 1;
-                Vec::new()
-            }
+            Msg::Event(AppEvent::Tick) => self.on_tick(),
             Msg::Event(AppEvent::Resize) => Vec::new(),
             Msg::SearchDue(generation) => self.catalog.search_due(generation).into_iter().collect(),
             Msg::ProductChanged(id) => self.on_product_changed(id),
@@ -149,8 +172,47 @@ impl App {
         effects
     }
 
+    fn on_tick(&mut self) -> Vec<Effect> {
+        self.ticks += 1;
+        let Some(kiosk) = &mut self.kiosk else {
+            return Vec::new();
+        };
+        kiosk.idle_ticks += 1;
+        if kiosk.idle_ticks < kiosk.idle_limit_ticks {
+            return Vec::new();
+        }
+        kiosk.idle_ticks = 0;
+        if self.session.is_some() {
+            self.say(
+                "Logged out after a quiet spell. Your cart is kept.".into(),
+                Level::Info,
+            );
+            vec![Effect::Logout]
+        } else {
+            // Nobody finishes what a previous customer half typed.
+            self.login = LoginScreen::default();
+            self.overlay = None;
+            Vec::new()
+        }
+    }
+
+    /// Asks before quitting; a kiosk asks for an admin's password instead.
+    fn ask_to_quit(&mut self) -> Vec<Effect> {
+        self.overlay = Some(match self.kiosk {
+            Some(_) => Overlay::KioskExit(Box::new(LoginScreen::admin_only())),
+            None => Overlay::ConfirmQuit,
+        });
+        Vec::new()
+    }
+
     fn on_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
+        if let Some(kiosk) = &mut self.kiosk {
+            kiosk.idle_ticks = 0;
+        }
         if keymap::lookup(keymap::GLOBAL, key) == Some(Command::ForceQuit) {
+            if self.kiosk.is_some() {
+                return self.ask_to_quit();
+            }
             self.quit = true;
             return vec![Effect::Quit];
         }
@@ -159,8 +221,7 @@ impl App {
         }
         if self.session.is_none() {
             if key.code == KeyCode::Esc {
-                self.overlay = Some(Overlay::ConfirmQuit);
-                return Vec::new();
+                return self.ask_to_quit();
             }
             return self.login.on_key(key).into_iter().collect();
         }
@@ -171,10 +232,7 @@ impl App {
                     self.overlay = Some(Overlay::Help);
                     return Vec::new();
                 }
-                Some(Command::Quit) => {
-                    self.overlay = Some(Overlay::ConfirmQuit);
-                    return Vec::new();
-                }
+                Some(Command::Quit) => return self.ask_to_quit(),
                 Some(Command::Logout) => return vec![Effect::Logout],
                 _ => {}
             }
@@ -259,6 +317,15 @@ impl App {
                     )
                 {
                     self.overlay = None;
+                }
+            }
+            Overlay::KioskExit(screen) => {
+                if close {
+                    self.overlay = None;
+                    return Vec::new();
+                }
+                if let Some(Effect::Login { username, password }) = screen.on_key(key) {
+                    return vec![Effect::AuthorizeExit { username, password }];
                 }
             }
             Overlay::ConfirmQuit => match key.code {
@@ -352,6 +419,17 @@ impl App {
                 self.login.refused(err.to_string());
                 Vec::new()
             }
+            Outcome::ExitAllowed(result) => match (result, &mut self.overlay) {
+                (Ok(()), _) => {
+                    self.quit = true;
+                    vec![Effect::Quit]
+                }
+                (Err(err), Some(Overlay::KioskExit(screen))) => {
+                    screen.refused(err.to_string());
+                    Vec::new()
+                }
+                (Err(err), _) => self.fail(err),
+            },
             Outcome::LoggedOut => {
                 self.end_session("Logged out. Your cart is kept for next time.".into());
                 Vec::new()
@@ -470,6 +548,7 @@ impl App {
         let shop = std::mem::take(&mut self.shop_name);
         *self = App {
             database_ok: self.database_ok,
+            kiosk: self.kiosk,
             ..App::new(shop, self.theme)
         };
         self.say(message, Level::Info);
@@ -671,6 +750,47 @@ mod tests {
         product.stock_quantity = 0;
         app.update(done(Outcome::Product(Ok(product))));
         assert_eq!(app.catalog.products[0].stock_quantity, 0);
+    }
+
+    fn tick(app: &mut App, times: usize) -> Vec<Effect> {
+        (0..times)
+            .flat_map(|_| app.update(Msg::Event(AppEvent::Tick)))
+            .collect()
+    }
+
+    #[test]
+    fn a_kiosk_logs_an_idle_customer_out_and_only_then() {
+        let mut app = logged_in().with_kiosk(Some(Kiosk::new(TICK * 10)));
+        assert!(tick(&mut app, 9).is_empty());
+        app.update(key(KeyCode::Char('j'))); // activity starts the count again
+        assert!(tick(&mut app, 9).is_empty());
+        assert_eq!(tick(&mut app, 1), vec![Effect::Logout]);
+    }
+
+    #[test]
+    fn leaving_a_kiosk_takes_an_admin_password() {
+        let mut app = logged_in().with_kiosk(Some(Kiosk::new(TICK * 1000)));
+        let ctrl_c = Msg::Event(AppEvent::Key(KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL,
+        )));
+        assert!(app.update(ctrl_c).is_empty());
+        assert!(!app.quit && matches!(app.overlay, Some(Overlay::KioskExit(_))));
+        for c in "admin".chars() {
+            app.update(key(KeyCode::Char(c)));
+        }
+        app.update(key(KeyCode::Tab));
+        for c in "guess".chars() {
+            app.update(key(KeyCode::Char(c)));
+        }
+        let asked = app.update(key(KeyCode::Enter));
+        assert!(
+            matches!(asked.as_slice(), [Effect::AuthorizeExit { username, .. }] if username == "admin")
+        );
+        app.update(done(Outcome::ExitAllowed(Err(Error::InvalidCredentials))));
+        assert!(!app.quit, "a wrong password keeps the kiosk running");
+        app.update(done(Outcome::ExitAllowed(Ok(()))));
+        assert!(app.quit);
     }
 
     #[test]

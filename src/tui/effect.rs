@@ -24,6 +24,11 @@ pub enum Effect {
         password: Secret,
     },
     Register(NewAccount),
+    /// An admin's credentials to leave kiosk mode.
+    AuthorizeExit {
+        username: String,
+        password: Secret,
+    },
     Logout,
     LoadCategories,
     /// `generation` ties the answer to the query that asked, so a late answer for text the
@@ -79,6 +84,7 @@ impl std::fmt::Debug for Secret {
 pub enum Outcome {
     LoggedIn(Result<Session>),
     LoggedOut,
+    ExitAllowed(Result<()>),
     Categories(Result<Vec<Category>>),
     Product(Result<Product>),
     Products {
@@ -101,6 +107,7 @@ impl Outcome {
     pub fn error(&self) -> Option<&Error> {
         match self {
             Outcome::LoggedIn(Err(e))
+            | Outcome::ExitAllowed(Err(e))
             | Outcome::Categories(Err(e))
             | Outcome::Products { result: Err(e), .. }
             | Outcome::Cart(Err(e))
@@ -131,6 +138,9 @@ pub fn spawn(effect: Effect, services: &Services, actor: Actor, tx: UnboundedSen
                 Outcome::LoggedIn(s.auth.login(&username, &password.0).await)
             }
             Effect::Register(account) => Outcome::LoggedIn(s.auth.register(account).await),
+            Effect::AuthorizeExit { username, password } => {
+                Outcome::ExitAllowed(s.auth.authorize_exit(&username, &password.0).await)
+            }
             Effect::Logout => {
                 if let Err(err) = s.auth.logout(&actor).await {
                     tracing::warn!(%err, "logout");

@@ -1,6 +1,11 @@
 //! What the app reacts to, whatever terminal (or test) it runs in.
 
+use std::time::Duration;
+
 use crossterm::event::{Event, KeyEvent, KeyEventKind};
+
+/// How often time passes for the app (spinner frames, idle timers).
+pub const TICK: Duration = Duration::from_millis(120);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AppEvent {

@@ -1,21 +1,21 @@
 //! The real terminal: raw mode, the alternate screen, crossterm's event stream and a tick.
 //! `ratatui::init` installs a panic hook that restores the terminal before the panic message.
 
-use std::time::Duration;
-
 use crossterm::event::EventStream;
 use futures::StreamExt;
 use tokio_stream::wrappers::IntervalStream;
 
 use crate::service::Services;
-use crate::tui::app::App;
-use crate::tui::event::{AppEvent, from_crossterm};
+use crate::tui::app::{App, Kiosk};
+use crate::tui::event::{AppEvent, TICK, from_crossterm};
 use crate::tui::run::run;
 use crate::tui::theme::Theme;
 
-const TICK: Duration = Duration::from_millis(120);
-
-pub async fn run_in_terminal(services: Services, shop_name: String) -> anyhow::Result<()> {
+pub async fn run_in_terminal(
+    services: Services,
+    shop_name: String,
+    kiosk: Option<Kiosk>,
+) -> anyhow::Result<()> {
     let mut terminal = ratatui::init();
     let keys =
         EventStream::new().filter_map(|event| async move { event.ok().and_then(from_crossterm) });
@@ -25,7 +25,7 @@ pub async fn run_in_terminal(services: Services, shop_name: String) -> anyhow::R
         &mut terminal,
         Box::pin(events),
         services,
-        App::new(shop_name, Theme::from_env()),
+        App::new(shop_name, Theme::from_env()).with_kiosk(kiosk),
     )
     .await;
     ratatui::restore();

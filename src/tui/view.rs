@@ -238,6 +238,11 @@ fn draw_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
             });
             popup(frame, theme, "Check out", lines, 56);
         }
+        Overlay::KioskExit(screen) => {
+            let area = centered(frame.area(), 64, 14);
+            frame.render_widget(Clear, area);
+            screen.draw(frame, area, theme, "An admin's password closes the kiosk.");
+        }
         Overlay::Order(detail) => {
             let lines = match detail {
                 Some(detail) => detail_lines(detail, theme),

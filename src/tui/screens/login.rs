@@ -49,9 +49,19 @@ pub struct LoginScreen {
     /// The answer to the last attempt, shown under the form.
     pub error: Option<String>,
     pub waiting: bool,
+    /// An admin confirms something (closing a kiosk): no registering from here.
+    pub admin_only: bool,
 }
 
 impl LoginScreen {
+    /// The form an admin fills in to confirm something (closing a kiosk).
+    pub fn admin_only() -> LoginScreen {
+        LoginScreen {
+            admin_only: true,
+            ..LoginScreen::default()
+        }
+    }
+
     pub fn mode(&self) -> Mode {
         self.mode.unwrap_or(Mode::Login)
     }
@@ -87,7 +97,7 @@ impl LoginScreen {
         match keymap::lookup(keymap::LOGIN, key) {
             Some(Command::NextField) => self.focus = (self.focus + 1) % count,
             Some(Command::PrevField) => self.focus = (self.focus + count - 1) % count,
-            Some(Command::ToggleRegister) => {
+            Some(Command::ToggleRegister) if !self.admin_only => {
                 self.mode = Some(match self.mode() {
                     Mode::Login => Mode::Register,
                     Mode::Register => Mode::Login,
@@ -158,23 +168,29 @@ impl LoginScreen {
             Constraint::Fill(1),
         ])
         .areas(middle);
-        let title = match self.mode() {
-            Mode::Login => " Log in ",
-            Mode::Register => " Register a customer account ",
+        let title = match (self.admin_only, self.mode()) {
+            (true, _) => " Admin ",
+            (false, Mode::Login) => " Log in ",
+            (false, Mode::Register) => " Register a customer account ",
         };
+        let mut keys = vec![
+            Span::styled(" Enter", theme.key()),
+            Span::raw(" submit  "),
+            Span::styled("Tab", theme.key()),
+            Span::raw(" next  "),
+        ];
+        if self.admin_only {
+            keys.extend([Span::styled("Esc", theme.key()), Span::raw(" cancel ")]);
+        } else {
+            let other = match self.mode() {
+                Mode::Login => " register ",
+                Mode::Register => " log in ",
+            };
+            keys.extend([Span::styled("F2", theme.key()), Span::raw(other)]);
+        }
         let block = Block::bordered()
             .title(Line::styled(title, theme.title()))
-            .title_bottom(Line::from(vec![
-                Span::styled(" Enter", theme.key()),
-                Span::raw(" submit  "),
-                Span::styled("Tab", theme.key()),
-                Span::raw(" next  "),
-                Span::styled("F2", theme.key()),
-                Span::raw(match self.mode() {
-                    Mode::Login => " register ",
-                    Mode::Register => " log in ",
-                }),
-            ]));
+            .title_bottom(Line::from(keys));
         let inner = block.inner(form);
         frame.render_widget(block, form);
 
