@@ -608,28 +608,25 @@ mod tests {
     use super::*;
     use crate::domain::user::Role;
 
-    fn logged_in() -> App {
-        let mut app = App::new("Duka", Theme::plain());
-        let session = Session {
+    fn session() -> Session {
+        Session {
             id: Uuid::nil(),
             user_id: Uuid::nil(),
             username: "amina".into(),
             role: Role::Customer,
-        };
-        app.update(done(Outcome::LoggedIn(Ok(session))));
+        }
+    }
+
+    fn logged_in() -> App {
+        let mut app = App::new("Duka", Theme::plain());
+        app.update(done(Outcome::LoggedIn(Ok(session()))));
         app
     }
 
     #[test]
     fn logging_in_opens_the_catalog_and_loads_it() {
         let mut app = App::new("Duka", Theme::plain());
-        let session = Session {
-            id: Uuid::nil(),
-            user_id: Uuid::nil(),
-            username: "amina".into(),
-            role: Role::Customer,
-        };
-        let effects = app.update(done(Outcome::LoggedIn(Ok(session))));
+        let effects = app.update(done(Outcome::LoggedIn(Ok(session()))));
         assert_eq!(app.tab, Tab::Catalog);
         assert!(effects.contains(&Effect::LoadCategories));
         assert!(effects.contains(&Effect::LoadCart));

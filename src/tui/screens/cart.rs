@@ -4,12 +4,12 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Paragraph, Row};
 
 use crate::domain::cart::{CartView, LineProblem};
 use crate::tui::effect::Effect;
 use crate::tui::keymap::{self, Command};
-use crate::tui::screens::{Prompt, Reply, step};
+use crate::tui::screens::{Listing, Prompt, Reply, step};
 use crate::tui::theme::Theme;
 
 #[derive(Debug, Clone, Default)]
@@ -103,27 +103,20 @@ impl CartScreen {
                 Line::from(note),
             ])
         });
-        let table = Table::new(
-            rows,
-            [
+        Listing {
+            title: " Cart ",
+            header: &["Item", "Qty", "Unit", "Line total", ""],
+            widths: &[
                 Constraint::Fill(1),
                 Constraint::Length(4),
                 Constraint::Length(15),
                 Constraint::Length(16),
                 Constraint::Length(10),
             ],
-        )
-        .header(Row::new(["Item", "Qty", "Unit", "Line total", ""]).style(theme.title()))
-        .block(Block::bordered().title(Line::styled(" Cart ", theme.title())))
-        .row_highlight_style(theme.selected());
-        let mut state =
-            TableState::default().with_selected((!cart.is_empty()).then_some(self.selected));
-        frame.render_stateful_widget(table, table_area, &mut state);
-        if cart.is_empty() {
-            let inner = table_area.inner(ratatui::layout::Margin::new(2, 2));
-            let hint = "The cart is empty. Press 1 for the catalog, then a to add.";
-            frame.render_widget(Paragraph::new(hint).style(theme.dim()), inner);
+            selected: self.selected,
+            empty: Some("The cart is empty. Press 1 for the catalog, then a to add."),
         }
+        .draw(frame, table_area, theme, rows.collect());
         let mut total = vec![
             Span::styled(" Total ", theme.title()),
             Span::styled(cart.total().to_string(), theme.money()),

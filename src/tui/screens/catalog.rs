@@ -5,14 +5,14 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Row, Wrap};
 use tui_input::Input;
 
 use crate::domain::catalog::{Category, Cursor, Page, Product, ProductQuery, Sort};
 use crate::domain::{Money, Result};
 use crate::tui::effect::Effect;
 use crate::tui::keymap::{self, Command};
-use crate::tui::screens::{Prompt, Reply, edit, step};
+use crate::tui::screens::{Listing, Prompt, Reply, edit, step};
 use crate::tui::theme::Theme;
 
 pub const PAGE: i64 = 50;
@@ -325,28 +325,23 @@ impl CatalogScreen {
         } else {
             " Products "
         };
-        let table = Table::new(
-            rows,
-            [
+        let message = self
+            .error
+            .clone()
+            .unwrap_or_else(|| "No products match.".into());
+        let rows: Vec<Row> = rows.collect();
+        Listing {
+            title,
+            header: &["Name", "Price", "Stock"],
+            widths: &[
                 Constraint::Fill(1),
                 Constraint::Length(16),
                 Constraint::Length(6),
             ],
-        )
-        .header(Row::new(["Name", "Price", "Stock"]).style(theme.title()))
-        .block(Block::bordered().title(Line::styled(title, theme.title())))
-        .row_highlight_style(theme.selected());
-        let mut state = TableState::default()
-            .with_selected((!self.products.is_empty()).then_some(self.selected));
-        frame.render_stateful_widget(table, area, &mut state);
-        if self.products.is_empty() && !self.loading {
-            let message = self
-                .error
-                .clone()
-                .unwrap_or_else(|| "No products match.".into());
-            let inner = area.inner(ratatui::layout::Margin::new(2, 2));
-            frame.render_widget(Paragraph::new(message).style(theme.dim()), inner);
+            selected: self.selected,
+            empty: (!self.loading).then_some(message.as_str()),
         }
+        .draw(frame, area, theme, rows);
     }
 
     fn draw_details(&self, frame: &mut Frame, area: Rect, theme: Theme) {

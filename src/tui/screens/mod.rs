@@ -6,7 +6,13 @@ pub mod login;
 pub mod orders;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Margin, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
 use tui_input::{Input, InputRequest};
+
+use crate::tui::theme::Theme;
 
 /// The longest text a field takes; a huge paste stops here instead of growing without end.
 pub const MAX_FIELD_CHARS: usize = 256;
@@ -38,6 +44,32 @@ pub fn step(selected: usize, delta: isize, len: usize) -> usize {
         return 0;
     }
     selected.saturating_add_signed(delta).min(len - 1)
+}
+
+/// A table of rows under a header, in a titled border, the selected row highlighted.
+pub struct Listing<'a> {
+    pub title: &'a str,
+    pub header: &'a [&'a str],
+    pub widths: &'a [Constraint],
+    pub selected: usize,
+    /// Shown inside the border when there are no rows (None: show nothing, e.g. while loading).
+    pub empty: Option<&'a str>,
+}
+
+impl Listing<'_> {
+    pub fn draw(&self, frame: &mut Frame, area: Rect, theme: Theme, rows: Vec<Row<'_>>) {
+        let is_empty = rows.is_empty();
+        let table = Table::new(rows, self.widths.iter().copied())
+            .header(Row::new(self.header.iter().copied()).style(theme.title()))
+            .block(Block::bordered().title(Line::styled(self.title, theme.title())))
+            .row_highlight_style(theme.selected());
+        let mut state = TableState::default().with_selected((!is_empty).then_some(self.selected));
+        frame.render_stateful_widget(table, area, &mut state);
+        if let (true, Some(empty)) = (is_empty, self.empty) {
+            let inner = area.inner(Margin::new(2, 2));
+            frame.render_widget(Paragraph::new(empty).style(theme.dim()), inner);
+        }
+    }
 }
 
 #[cfg(test)]

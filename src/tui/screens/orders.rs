@@ -4,13 +4,13 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Paragraph, Row};
 
 use crate::domain::order::{OrderDetail, OrderStatus, OrderSummary};
 use crate::domain::payment::PaymentStatus;
 use crate::tui::effect::Effect;
 use crate::tui::keymap::{self, Command};
-use crate::tui::screens::{Prompt, Reply, step};
+use crate::tui::screens::{Listing, Prompt, Reply, step};
 use crate::tui::theme::Theme;
 
 #[derive(Debug, Clone, Default)]
@@ -68,28 +68,19 @@ impl OrdersScreen {
                 Line::raw(status_text(o.status, None)),
             ])
         });
-        let table = Table::new(
-            rows,
-            [
+        Listing {
+            title: " Your orders (Enter for details) ",
+            header: &["Placed", "Items", "Total", "Status"],
+            widths: &[
                 Constraint::Length(16),
                 Constraint::Length(6),
                 Constraint::Length(16),
                 Constraint::Fill(1),
             ],
-        )
-        .header(Row::new(["Placed", "Items", "Total", "Status"]).style(theme.title()))
-        .block(Block::bordered().title(Line::styled(
-            " Your orders (Enter for details) ",
-            theme.title(),
-        )))
-        .row_highlight_style(theme.selected());
-        let mut state =
-            TableState::default().with_selected((!orders.is_empty()).then_some(self.selected));
-        frame.render_stateful_widget(table, area, &mut state);
-        if orders.is_empty() {
-            let inner = area.inner(ratatui::layout::Margin::new(2, 2));
-            frame.render_widget(Paragraph::new("No orders yet.").style(theme.dim()), inner);
+            selected: self.selected,
+            empty: Some("No orders yet."),
         }
+        .draw(frame, area, theme, rows.collect());
     }
 }
 
