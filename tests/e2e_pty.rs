@@ -1,5 +1,6 @@
 //! The real `bytemtaani` binary in a pseudo-terminal on a fresh database: a customer
-//! registers, searches, adds to the cart, checks out and finds the order in the history.
+//! registers, logs out and in again, searches, adds to the cart, checks out and finds the
+//! order in the history.
 //! Then the rows in PostgreSQL are checked.
 
 mod common;
@@ -119,6 +120,12 @@ fn shop_in_a_terminal(url: String) -> portable_pty::ExitStatus {
         "chai na mandazi",
         "\r",
     ] {
+        screen.send(field);
+    }
+    screen.wait_for("Welcome, otieno (customer)");
+    screen.send("L");
+    screen.wait_for("Logged out.");
+    for field in ["otieno", "\t", "chai na mandazi", "\r"] {
         screen.send(field);
     }
     screen.wait_for("Welcome, otieno (customer)");
