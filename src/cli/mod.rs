@@ -108,7 +108,8 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
             Ok(())
         }
         None => {
-            let pool = connect(&settings).await?;
+            let pool = db::connect_lazy(&settings.database.url, settings.database.max_connections)
+                .context("reading the database URL")?;
             let services = Services::new(pool, settings.login.policy());
             let idle = std::time::Duration::from_secs(settings.kiosk.idle_logout_secs);
             let kiosk = cli.kiosk.then(|| Kiosk::new(idle));

@@ -17,7 +17,7 @@ pub mod users;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
+use sqlx::{Connection, PgConnection, PgPool};
 
 pub use error::is_unique_violation;
 
@@ -25,11 +25,20 @@ pub use error::is_unique_violation;
 /// `shared/docs/performance.md`); requests queue in the app instead of in PostgreSQL.
 pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
     let options: PgConnectOptions = url.parse()?;
+    pool_options(max_connections).connect_with(options).await
+}
+
+/// A pool that connects when first used: the terminal app starts (and says the database is
+/// offline) even while PostgreSQL is down, and carries on by itself once it is back.
+pub fn connect_lazy(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
+    let options: PgConnectOptions = url.parse()?;
+    Ok(pool_options(max_connections).connect_lazy_with(options))
+}
+
+fn pool_options(max_connections: u32) -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))
-        .connect_with(options.log_statements(tracing::log::LevelFilter::Trace))
-        .await
 }
 
 /// Creates the database named in `url` when it does not exist yet.

@@ -4,7 +4,7 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::{Block, Paragraph, Wrap};
 use tui_input::Input;
 
 use crate::service::auth::NewAccount;
@@ -234,7 +234,7 @@ impl LoginScreen {
         } else if let Some(error) = &self.error {
             lines.push(Line::styled(error.clone(), theme.error()));
         }
-        frame.render_widget(Paragraph::new(lines), inner);
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
         if let Some(position) = cursor {
             frame.set_cursor_position(position);
         }
