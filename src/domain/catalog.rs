@@ -243,25 +243,6 @@ pub enum StockReason {
     CountCorrection,
 }
 
-impl StockReason {
-    pub fn parse(input: &str) -> Result<StockReason, Error> {
-        match input
-            .trim()
-            .to_lowercase()
-            .replace([' ', '-'], "_")
-            .as_str()
-        {
-            "received" => Ok(StockReason::Received),
-            "damaged" => Ok(StockReason::Damaged),
-            "count_correction" | "count" => Ok(StockReason::CountCorrection),
-            _ => Err(Error::invalid(
-                "Reason",
-                "must be received, damaged or count correction",
-            )),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,14 +334,5 @@ mod tests {
             }),
             "Image URL"
         );
-    }
-
-    #[test]
-    fn stock_reasons_parse() {
-        assert_eq!(
-            StockReason::parse("Count correction").unwrap(),
-            StockReason::CountCorrection
-        );
-        assert!(StockReason::parse("stolen?").is_err());
     }
 }

@@ -59,9 +59,4 @@ impl Error {
         tracing::error!(%reference, error = %err, "unexpected failure: {context}");
         Error::Internal(reference)
     }
-
-    /// True for failures worth retrying by themselves (the connection, not the request).
-    pub fn is_transient(&self) -> bool {
-        matches!(self, Error::Unavailable)
-    }
 }

@@ -83,16 +83,6 @@ impl Money {
     pub fn times(self, quantity: i32) -> Money {
         Money(self.0 * Decimal::from(quantity))
     }
-
-    pub fn is_zero(self) -> bool {
-        self.0.is_zero()
-    }
-
-    /// Whole shillings, rounded up (M-Pesa takes only whole shillings).
-    pub fn whole_shillings_up(self) -> i64 {
-        let up = self.0.ceil();
-        i64::try_from(up.mantissa() / 10i128.pow(up.scale())).unwrap_or(i64::MAX)
-    }
 }
 
 impl Add for Money {
@@ -179,7 +169,5 @@ mod tests {
         let total: Money = [m("0.10"), m("0.20")].into_iter().sum();
         assert_eq!(total, m("0.30"));
         assert_eq!(m("19.99").times(3), m("59.97"));
-        assert_eq!(m("100.01").whole_shillings_up(), 101);
-        assert_eq!(m("100").whole_shillings_up(), 100);
     }
 }

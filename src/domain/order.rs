@@ -62,19 +62,6 @@ impl OrderStatus {
             OrderStatus::Cancelled => "cancelled",
         }
     }
-
-    pub fn parse(input: &str) -> Result<OrderStatus, Error> {
-        let wanted = input.trim().to_lowercase();
-        OrderStatus::ALL
-            .into_iter()
-            .find(|s| s.as_str() == wanted)
-            .ok_or_else(|| {
-                Error::invalid(
-                    "Status",
-                    "must be pending, paid, shipped, delivered or cancelled",
-                )
-            })
-    }
 }
 
 impl fmt::Display for OrderStatus {
@@ -167,11 +154,5 @@ mod tests {
             err.to_string(),
             "An order that is delivered cannot become cancelled."
         );
-    }
-
-    #[test]
-    fn statuses_parse_from_text() {
-        assert_eq!(OrderStatus::parse("Shipped").unwrap(), Shipped);
-        assert!(OrderStatus::parse("lost").is_err());
     }
 }

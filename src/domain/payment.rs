@@ -27,32 +27,12 @@ pub enum PaymentStatus {
 }
 
 impl PaymentMethod {
-    pub const ALL: [PaymentMethod; 4] = [
-        PaymentMethod::Mpesa,
-        PaymentMethod::Card,
-        PaymentMethod::Paypal,
-        PaymentMethod::Cash,
-    ];
-
     pub fn label(self) -> &'static str {
         match self {
             PaymentMethod::Mpesa => "M-Pesa",
             PaymentMethod::Card => "Card",
             PaymentMethod::Paypal => "PayPal",
             PaymentMethod::Cash => "Cash",
-        }
-    }
-
-    pub fn parse(input: &str) -> Result<PaymentMethod, Error> {
-        match input.trim().to_lowercase().replace('-', "").as_str() {
-            "mpesa" => Ok(PaymentMethod::Mpesa),
-            "card" => Ok(PaymentMethod::Card),
-            "paypal" => Ok(PaymentMethod::Paypal),
-            "cash" => Ok(PaymentMethod::Cash),
-            _ => Err(Error::invalid(
-                "Method",
-                "must be M-Pesa, card, PayPal or cash",
-            )),
         }
     }
 }
@@ -185,11 +165,5 @@ mod tests {
         let err = TransactionId::parse(Card, "4111 1111 1111 1111").unwrap_err();
         assert!(err.to_string().contains("card number"));
         assert!(TransactionId::parse(Card, "4111111111111111").is_err());
-    }
-
-    #[test]
-    fn methods_parse_from_text() {
-        assert_eq!(PaymentMethod::parse("M-Pesa").unwrap(), Mpesa);
-        assert!(PaymentMethod::parse("bitcoin").is_err());
     }
 }

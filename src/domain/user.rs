@@ -39,15 +39,6 @@ impl Role {
             Role::Admin => "admins",
         }
     }
-
-    pub fn parse(input: &str) -> Result<Role, Error> {
-        match input.trim().to_lowercase().as_str() {
-            "customer" => Ok(Role::Customer),
-            "staff" => Ok(Role::Staff),
-            "admin" => Ok(Role::Admin),
-            _ => Err(Error::invalid("Role", "must be customer, staff or admin")),
-        }
-    }
 }
 
 impl fmt::Display for Role {
@@ -103,8 +94,6 @@ mod tests {
             assert_eq!(Role::from_flags(staff, admin), role);
         }
         assert!(Role::Admin > Role::Staff && Role::Staff > Role::Customer);
-        assert_eq!(Role::parse(" Admin ").unwrap(), Role::Admin);
-        assert!(Role::parse("root").is_err());
     }
 
     #[test]

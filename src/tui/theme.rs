@@ -19,10 +19,6 @@ impl Theme {
         Theme { color: false }
     }
 
-    pub const fn colored() -> Theme {
-        Theme { color: true }
-    }
-
     fn fg(self, color: Color) -> Style {
         if self.color {
             Style::new().fg(color)
