@@ -327,3 +327,26 @@ async fn an_admin_reset_password_replaces_the_old_one(pool: PgPool) {
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].actor_username, "admin");
 }
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn updated_at_moves_on_every_update_whoever_writes(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, phones) = shop(&s).await;
+    let p = product(&s, &admin, &phones, "Power Bank", "2999", 3).await;
+    // Even a client that bypasses the app gets updated_at maintained by the trigger.
+    sqlx::query("update products set created_at = created_at - interval '1 day', updated_at = now() - interval '1 day' where id = $1")
+        .bind(p.id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("update products set description = 'raw edit' where id = $1")
+        .bind(p.id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let after = s.catalog.product(p.id).await.unwrap();
+    assert!(
+        after.updated_at > after.created_at + chrono::Duration::hours(23),
+        "{after:?}"
+    );
+}

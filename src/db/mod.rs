@@ -21,6 +21,13 @@ use sqlx::{Connection, PgConnection, PgPool};
 
 pub use error::is_unique_violation;
 
+/// Makes `%`, `_` and `\` match themselves inside a LIKE pattern.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
 /// Opens the pool. A handful of connections fits a 2-core server best (see
 /// `shared/docs/performance.md`); requests queue in the app instead of in PostgreSQL.
 pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {

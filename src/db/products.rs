@@ -79,7 +79,7 @@ async fn page(
         }
         TextMatch::Substring(text) => {
             sql.push(" and p.name ilike ")
-                .push_bind(format!("%{}%", super::users::escape_like(text)));
+                .push_bind(format!("%{}%", super::escape_like(text)));
         }
     }
     if let Some(category) = query.category_id {

@@ -142,17 +142,10 @@ pub async fn search(
          where $1 = '' or username ilike '%' || $1 || '%' or email ilike '%' || $1 || '%' or phone like '%' || $1 || '%'
          order by username limit $2"
     ))
-    .bind(escape_like(text))
+    .bind(super::escape_like(text))
     .bind(limit)
     .fetch_all(ex)
     .await
-}
-
-/// Makes `%`, `_` and `\` match themselves inside a LIKE pattern.
-pub fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// Serialises one buyer's checkouts (a double submit waits for the first to finish).
