@@ -419,6 +419,25 @@ async fn the_cart_is_kept_per_user_with_current_prices(pool: PgPool) {
     ));
     let cart = s.cart.set_quantity(&buyer, tea.id, 5).await.unwrap();
     assert_eq!(cart.lines[0].quantity, 5);
+    assert!(matches!(
+        s.cart.set_quantity(&buyer, tea.id, 11).await,
+        Err(Error::OutOfStock { available: 10, .. })
+    ));
+    // Stock that ran short since still lets the customer lower the quantity.
+    s.admin
+        .adjust_stock(
+            &admin,
+            tea.id,
+            -8,
+            bytemtaani::domain::catalog::StockReason::Damaged,
+            "",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        s.cart.set_quantity(&buyer, tea.id, 4).await.unwrap().lines[0].quantity,
+        4
+    );
     let cart = s.cart.remove(&buyer, sugar.id).await.unwrap();
     assert_eq!(cart.lines.len(), 1);
 

@@ -36,20 +36,24 @@ pub async fn add(
     .await
 }
 
+/// Sets a line's quantity; returns the quantity it had, or None when there is no such line.
 pub async fn set_quantity(
     ex: impl PgExecutor<'_>,
     user_id: Uuid,
     product_id: Uuid,
     quantity: i32,
-) -> sqlx::Result<bool> {
-    let done =
-        sqlx::query("update cart_items set quantity = $3 where user_id = $1 and product_id = $2")
-            .bind(user_id)
-            .bind(product_id)
-            .bind(quantity)
-            .execute(ex)
-            .await?;
-    Ok(done.rows_affected() == 1)
+) -> sqlx::Result<Option<i32>> {
+    sqlx::query_scalar(
+        "update cart_items c set quantity = $3
+         from (select quantity from cart_items where user_id = $1 and product_id = $2) old
+         where c.user_id = $1 and c.product_id = $2
+         returning old.quantity",
+    )
+    .bind(user_id)
+    .bind(product_id)
+    .bind(quantity)
+    .fetch_optional(ex)
+    .await
 }
 
 pub async fn remove(

@@ -1,6 +1,6 @@
 //! The persisted cart of the logged-in user.
 
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::db;
@@ -27,6 +27,20 @@ fn check_quantity(quantity: i32) -> Result<()> {
     }
 }
 
+/// Refuses a cart quantity above what is in stock right now (the order checks again).
+async fn check_stock(tx: &mut PgConnection, product_id: Uuid, quantity: i32) -> Result<()> {
+    let (stock, name, _) = db::products::stock_of(tx, product_id)
+        .await?
+        .ok_or_else(|| Error::NotFound("The product".into()))?;
+    if quantity > stock {
+        return Err(Error::OutOfStock {
+            product: name,
+            available: stock,
+        });
+    }
+    Ok(())
+}
+
 impl Cart {
     pub fn new(pool: PgPool) -> Self {
         Cart { pool }
@@ -37,7 +51,7 @@ impl Cart {
         self.lines(me.user_id).await
     }
 
-    /// Adds units; refuses more than are in stock right now (the order checks again).
+    /// Adds units; refuses more than are in stock right now.
     pub async fn add(&self, actor: &Actor, product_id: Uuid, quantity: i32) -> Result<CartView> {
         check_quantity(quantity)?;
         let mut tx = self.pool.begin().await?;
@@ -46,15 +60,7 @@ impl Cart {
             return Err(Error::NotFound("The product".into()));
         };
         check_quantity(total)?;
-        let (stock, name, _) = db::products::stock_of(&mut *tx, product_id)
-            .await?
-            .ok_or_else(|| Error::NotFound("The product".into()))?;
-        if total > stock {
-            return Err(Error::OutOfStock {
-                product: name,
-                available: stock,
-            });
-        }
+        check_stock(&mut tx, product_id, total).await?;
         let lines = db::cart::lines(&mut *tx, me.user_id).await?;
         tx.commit().await?;
         Ok(CartView { lines })
@@ -67,11 +73,20 @@ impl Cart {
         quantity: i32,
     ) -> Result<CartView> {
         check_quantity(quantity)?;
-        let me = authorize(&self.pool, actor, Role::Customer).await?;
-        if !db::cart::set_quantity(&self.pool, me.user_id, product_id, quantity).await? {
+        let mut tx = self.pool.begin().await?;
+        let me = authorize(&mut *tx, actor, Role::Customer).await?;
+        let Some(before) =
+            db::cart::set_quantity(&mut *tx, me.user_id, product_id, quantity).await?
+        else {
             return Err(Error::NotFound("That cart line".into()));
+        };
+        // Going down is always allowed, even below stock that has since run short.
+        if quantity > before {
+            check_stock(&mut tx, product_id, quantity).await?;
         }
-        self.lines(me.user_id).await
+        let lines = db::cart::lines(&mut *tx, me.user_id).await?;
+        tx.commit().await?;
+        Ok(CartView { lines })
     }
 
     pub async fn remove(&self, actor: &Actor, product_id: Uuid) -> Result<CartView> {
