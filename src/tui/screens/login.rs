@@ -13,8 +13,9 @@ use crate::tui::keymap::{self, Command};
 use crate::tui::screens::edit;
 use crate::tui::theme::Theme;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
+    #[default]
     Login,
     Register,
 }
@@ -40,7 +41,7 @@ impl Field {
 
 #[derive(Debug, Clone, Default)]
 pub struct LoginScreen {
-    pub mode: Option<Mode>,
+    pub mode: Mode,
     username: Input,
     email: Input,
     phone: Input,
@@ -62,12 +63,8 @@ impl LoginScreen {
         }
     }
 
-    pub fn mode(&self) -> Mode {
-        self.mode.unwrap_or(Mode::Login)
-    }
-
     fn fields(&self) -> &'static [Field] {
-        match self.mode() {
+        match self.mode {
             Mode::Login => &[Field::Username, Field::Password],
             Mode::Register => &[Field::Username, Field::Email, Field::Phone, Field::Password],
         }
@@ -98,10 +95,10 @@ impl LoginScreen {
             Some(Command::NextField) => self.focus = (self.focus + 1) % count,
             Some(Command::PrevField) => self.focus = (self.focus + count - 1) % count,
             Some(Command::ToggleRegister) if !self.admin_only => {
-                self.mode = Some(match self.mode() {
+                self.mode = match self.mode {
                     Mode::Login => Mode::Register,
                     Mode::Register => Mode::Login,
-                });
+                };
                 self.focus = 0;
                 self.error = None;
             }
@@ -127,7 +124,7 @@ impl LoginScreen {
         }
         self.waiting = true;
         self.error = None;
-        Some(match self.mode() {
+        Some(match self.mode {
             Mode::Login => Effect::Login {
                 username: self.username.value().to_owned(),
                 password: Secret(self.password.value().to_owned()),
@@ -168,7 +165,7 @@ impl LoginScreen {
             Constraint::Fill(1),
         ])
         .areas(middle);
-        let title = match (self.admin_only, self.mode()) {
+        let title = match (self.admin_only, self.mode) {
             (true, _) => " Admin ",
             (false, Mode::Login) => " Log in ",
             (false, Mode::Register) => " Register a customer account ",
@@ -182,7 +179,7 @@ impl LoginScreen {
         if self.admin_only {
             keys.extend([Span::styled("Esc", theme.key()), Span::raw(" cancel ")]);
         } else {
-            let other = match self.mode() {
+            let other = match self.mode {
                 Mode::Login => " register ",
                 Mode::Register => " log in ",
             };
