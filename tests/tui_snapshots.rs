@@ -162,3 +162,26 @@ fn kiosk_exit() {
     press(&mut app, &[KeyCode::Char('q'), KeyCode::Char('a')]);
     check("kiosk_exit", &app);
 }
+
+/// Colours are only the 16 a basic terminal has, and none at all under NO_COLOR.
+#[test]
+fn sixteen_colours_or_none() {
+    use ratatui::style::Color;
+    for (theme, colored) in [(Theme::for_no_color(None), true), (Theme::plain(), false)] {
+        let mut app = logged_in();
+        app.theme = theme;
+        app.update(done(Outcome::Cart(Err(Error::Unavailable))));
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        terminal.draw(|frame| view::draw(&app, frame)).unwrap();
+        let colors: Vec<Color> = terminal
+            .backend()
+            .buffer()
+            .content
+            .iter()
+            .flat_map(|c| [c.fg, c.bg])
+            .collect();
+        let basic = |c: &Color| !matches!(c, Color::Rgb(..) | Color::Indexed(_));
+        assert!(colors.iter().all(basic), "only the 16 basic colours");
+        assert_eq!(colors.iter().any(|c| *c != Color::Reset), colored);
+    }
+}

@@ -10,8 +10,13 @@ pub struct Theme {
 
 impl Theme {
     pub fn from_env() -> Theme {
+        Theme::for_no_color(std::env::var_os("NO_COLOR").as_deref())
+    }
+
+    /// NO_COLOR set to anything but the empty string turns colour off.
+    pub fn for_no_color(no_color: Option<&std::ffi::OsStr>) -> Theme {
         Theme {
-            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            color: no_color.is_none_or(|v| v.is_empty()),
         }
     }
 
@@ -61,5 +66,20 @@ impl Theme {
 
     pub fn key(self) -> Style {
         self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_color_turns_colour_off_unless_empty() {
+        assert_eq!(Theme::for_no_color(None), Theme { color: true });
+        assert_eq!(
+            Theme::for_no_color(Some("".as_ref())),
+            Theme { color: true }
+        );
+        assert_eq!(Theme::for_no_color(Some("1".as_ref())), Theme::plain());
     }
 }
