@@ -115,6 +115,9 @@ fn answer(effect: &Effect, rng: &mut Rng) -> Option<Outcome> {
             Outcome::OrderPlaced(if fail { Err(err) } else { Ok(order_detail()) })
         }
         Effect::LoadOrders => Outcome::Orders(Ok(Vec::new())),
+        Effect::MoreOrders { .. } => {
+            Outcome::MoreOrders(if fail { Err(err) } else { Ok(Vec::new()) })
+        }
         Effect::LoadOrder { .. } => {
             Outcome::Order(if fail { Err(err) } else { Ok(order_detail()) })
         }

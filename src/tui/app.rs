@@ -493,8 +493,14 @@ impl App {
             }
             Outcome::Orders(result) => match result {
                 Ok(orders) => {
-                    self.orders.selected = self.orders.selected.min(orders.len().saturating_sub(1));
-                    self.orders.orders = Some(orders);
+                    self.orders.set(orders);
+                    Vec::new()
+                }
+                Err(err) => self.fail(err),
+            },
+            Outcome::MoreOrders(result) => match result {
+                Ok(older) => {
+                    self.orders.extend(older);
                     Vec::new()
                 }
                 Err(err) => self.fail(err),

@@ -63,6 +63,10 @@ pub enum Effect {
         method: PaymentMethod,
     },
     LoadOrders,
+    /// The page of orders placed before `after`.
+    MoreOrders {
+        after: Box<OrderSummary>,
+    },
     LoadOrder {
         order_id: Uuid,
     },
@@ -100,6 +104,7 @@ pub enum Outcome {
     },
     OrderPlaced(Result<OrderDetail>),
     Orders(Result<Vec<OrderSummary>>),
+    MoreOrders(Result<Vec<OrderSummary>>),
     Order(Result<OrderDetail>),
 }
 
@@ -114,6 +119,7 @@ impl Outcome {
             | Outcome::CartChanged { result: Err(e), .. }
             | Outcome::OrderPlaced(Err(e))
             | Outcome::Orders(Err(e))
+            | Outcome::MoreOrders(Err(e))
             | Outcome::Order(Err(e)) => Some(e),
             _ => None,
         }
@@ -188,6 +194,9 @@ pub fn spawn(effect: Effect, services: &Services, actor: Actor, tx: UnboundedSen
                 method,
             } => Outcome::OrderPlaced(place_order(&s, &actor, checkout_key, method).await),
             Effect::LoadOrders => Outcome::Orders(s.orders.history(&actor, None).await),
+            Effect::MoreOrders { after } => {
+                Outcome::MoreOrders(s.orders.history(&actor, Some(&after)).await)
+            }
             Effect::LoadOrder { order_id } => {
                 Outcome::Order(s.orders.detail(&actor, order_id).await)
             }

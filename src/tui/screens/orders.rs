@@ -8,6 +8,7 @@ use ratatui::widgets::{Paragraph, Row};
 
 use crate::domain::order::{OrderDetail, OrderStatus, OrderSummary};
 use crate::domain::payment::PaymentStatus;
+use crate::service::orders::HISTORY_PAGE;
 use crate::tui::effect::Effect;
 use crate::tui::keymap::{self, Command};
 use crate::tui::screens::{Listing, Prompt, Reply, step};
@@ -17,7 +18,13 @@ use crate::tui::theme::Theme;
 pub struct OrdersScreen {
     pub orders: Option<Vec<OrderSummary>>,
     pub selected: usize,
+    /// The last page was full, so older orders may follow.
+    more: bool,
+    loading_more: bool,
 }
+
+/// Fetch older orders when the selection comes this close to the end.
+const PREFETCH: usize = 5;
 
 /// A time as the shop's clock shows it.
 fn local(at: chrono::DateTime<chrono::Utc>) -> String {
@@ -36,11 +43,38 @@ pub fn status_text(status: OrderStatus, payment: Option<PaymentStatus>) -> Strin
 }
 
 impl OrdersScreen {
+    /// The newest page (after opening the tab, a reload or a new order).
+    pub fn set(&mut self, orders: Vec<OrderSummary>) {
+        self.more = orders.len() as i64 == HISTORY_PAGE;
+        self.loading_more = false;
+        self.selected = self.selected.min(orders.len().saturating_sub(1));
+        self.orders = Some(orders);
+    }
+
+    /// An older page, fetched as the selection reached the end.
+    pub fn extend(&mut self, older: Vec<OrderSummary>) {
+        self.more = older.len() as i64 == HISTORY_PAGE;
+        self.loading_more = false;
+        self.orders.get_or_insert_default().extend(older);
+    }
+
     pub fn on_key(&mut self, key: &KeyEvent) -> Reply {
         let orders = self.orders.as_deref().unwrap_or_default();
         match keymap::lookup(keymap::ORDERS, key) {
             Some(Command::Up) => self.selected = step(self.selected, -1, orders.len()),
-            Some(Command::Down) => self.selected = step(self.selected, 1, orders.len()),
+            Some(Command::Down) => {
+                self.selected = step(self.selected, 1, orders.len());
+                if self.more
+                    && !self.loading_more
+                    && self.selected + PREFETCH >= orders.len()
+                    && let Some(last) = orders.last()
+                {
+                    self.loading_more = true;
+                    return Reply::Run(Effect::MoreOrders {
+                        after: Box::new(last.clone()),
+                    });
+                }
+            }
             Some(Command::Open) => {
                 if let Some(order) = orders.get(self.selected) {
                     return Reply::Ask(Prompt::Order { order_id: order.id });
@@ -130,4 +164,55 @@ pub fn detail_lines(detail: &OrderDetail, theme: Theme) -> Vec<Line<'static>> {
         )),
     });
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Money;
+    use crossterm::event::{KeyCode, KeyModifiers};
+    use uuid::Uuid;
+
+    fn orders(count: usize) -> Vec<OrderSummary> {
+        (0..count)
+            .map(|i| OrderSummary {
+                id: Uuid::from_u128(i as u128),
+                user_id: Uuid::nil(),
+                username: "amina".into(),
+                status: OrderStatus::Pending,
+                total_amount: Money::ZERO,
+                served_by: None,
+                item_count: 1,
+                created_at: chrono::Utc::now(),
+                updated_at: chrono::Utc::now(),
+            })
+            .collect()
+    }
+
+    fn down(s: &mut OrdersScreen) -> Reply {
+        s.on_key(&KeyEvent::new(KeyCode::Down, KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn older_orders_load_as_the_selection_nears_the_end_of_a_full_page() {
+        let mut s = OrdersScreen::default();
+        s.set(orders(HISTORY_PAGE as usize));
+        s.selected = HISTORY_PAGE as usize - 6;
+        match down(&mut s) {
+            Reply::Run(Effect::MoreOrders { after }) => assert_eq!(after.id, Uuid::from_u128(49)),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(down(&mut s), Reply::Nothing, "one request at a time");
+        s.extend(orders(3));
+        assert_eq!(s.orders.as_ref().unwrap().len(), HISTORY_PAGE as usize + 3);
+        s.selected = HISTORY_PAGE as usize;
+        assert_eq!(down(&mut s), Reply::Nothing, "a short page was the last");
+    }
+
+    #[test]
+    fn a_short_first_page_asks_for_nothing_more() {
+        let mut s = OrdersScreen::default();
+        s.set(orders(3));
+        assert_eq!(down(&mut s), Reply::Nothing);
+    }
 }
