@@ -1,7 +1,7 @@
 //! The real `bytemtaani` binary in a pseudo-terminal on a fresh database: a customer
 //! registers, logs out and in again, searches, adds to the cart, checks out and finds the
-//! order in the history.
-//! Then the rows in PostgreSQL are checked.
+//! order in the history; a cashier rings up a cash sale by scanning a SKU twice.
+//! Then the rows in PostgreSQL (and the receipt file) are checked.
 
 mod common;
 
@@ -71,8 +71,8 @@ fn database_url(pool: &PgPool) -> String {
     )
 }
 
-/// Runs the customer's session; returns the binary's exit status.
-fn shop_in_a_terminal(url: String) -> portable_pty::ExitStatus {
+/// The app started in a fresh PTY with its own HOME (where it keeps logs and receipts).
+fn start_app(url: String, home: &std::path::Path) -> (Screen, Box<dyn portable_pty::Child>) {
     let pty = native_pty_system()
         .openpty(PtySize {
             rows: ROWS,
@@ -81,15 +81,15 @@ fn shop_in_a_terminal(url: String) -> portable_pty::ExitStatus {
             pixel_height: 0,
         })
         .unwrap();
-    let home = std::env::temp_dir().join(format!("bytemtaani-e2e-{}", std::process::id()));
-    std::fs::create_dir_all(&home).unwrap();
+    std::fs::create_dir_all(home).unwrap();
     let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_bytemtaani"));
     command.cwd(env!("CARGO_MANIFEST_DIR"));
     command.env("DATABASE_URL", url);
     command.env("HOME", home);
+    command.env_remove("XDG_DATA_HOME");
     command.env("TERM", "xterm-256color");
     command.env("NO_COLOR", "1");
-    let mut child = pty.slave.spawn_command(command).unwrap();
+    let child = pty.slave.spawn_command(command).unwrap();
     drop(pty.slave);
     let mut reader = pty.master.try_clone_reader().unwrap();
     let (tx, output) = mpsc::channel();
@@ -101,12 +101,21 @@ fn shop_in_a_terminal(url: String) -> portable_pty::ExitStatus {
             }
         }
     });
-    let mut screen = Screen {
+    let screen = Screen {
         parser: vt100::Parser::new(ROWS, COLS, 0),
         output,
         input: pty.master.take_writer().unwrap(),
     };
+    (screen, child)
+}
 
+fn temp_home(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("bytemtaani-e2e-{name}-{}", uuid::Uuid::new_v4()))
+}
+
+/// Runs the customer's session; returns the binary's exit status.
+fn shop_in_a_terminal(url: String) -> portable_pty::ExitStatus {
+    let (mut screen, mut child) = start_app(url, &temp_home("customer"));
     screen.wait_for("Log in");
     screen.send("\x1bOQ"); // F2: register
     screen.wait_for("Register a customer account");
@@ -183,4 +192,83 @@ async fn a_customer_registers_shops_and_finds_the_order(pool: PgPool) {
         .await,
         1
     );
+}
+
+/// The cashier's session: log in, open the till, scan one SKU twice, take cash.
+fn sell_at_the_till(url: String, home: std::path::PathBuf, sku: &str) -> portable_pty::ExitStatus {
+    let (mut screen, mut child) = start_app(url, &home);
+    screen.wait_for("Log in");
+    for field in ["cashier", "\t", PASSWORD, "\r"] {
+        screen.send(field);
+    }
+    screen.wait_for("Welcome, cashier (staff)");
+    screen.send("4");
+    screen.wait_for("Scan or type SKU");
+    // A barcode scanner types the code and Enter, fast.
+    screen.send(&format!("{sku}\r"));
+    screen.wait_for("1 × Ketepa");
+    screen.send(&format!("{}\r", sku.to_lowercase()));
+    screen.wait_for("Items    2");
+    screen.send("\x1b[24~"); // F12: pay
+    screen.wait_for("c  Cash");
+    screen.send("c");
+    screen.send("1000");
+    screen.wait_for("Change KSh 502.00");
+    screen.send("\r");
+    screen.wait_for("Paid. Change KSh 502.00.");
+    screen.wait_for("Saved as");
+    screen.send("\r");
+    screen.send("\x1b");
+    screen.send("q");
+    screen.wait_for("Quit?");
+    screen.send("y");
+    child.wait().unwrap()
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_cashier_sells_for_cash_by_sku_and_the_receipt_is_saved(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, _) = shop(&s).await;
+    login_as(&s, "cashier", bytemtaani::domain::user::Role::Staff).await;
+    let tea_category = category(&s, &admin, "Beverages").await;
+    let tea = product(&s, &admin, &tea_category, "Ketepa Pride Tea 250g", "249", 5).await;
+
+    let url = database_url(&pool);
+    let home = temp_home("cashier");
+    let (sku, session_home) = (tea.sku.clone(), home.clone());
+    let status = tokio::task::spawn_blocking(move || sell_at_the_till(url, session_home, &sku))
+        .await
+        .unwrap();
+    assert!(status.success(), "the app exited with {status:?}");
+
+    let (status, total, buyer, cashier, method, paid): (
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+    ) = sqlx::query_as(
+        "select o.status::text, o.total_amount::text, b.username, c.username,
+                    p.method::text, p.status::text
+             from orders o join users b on b.id = o.user_id join users c on c.id = o.served_by
+             join payments p on p.order_id = o.id",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((status.as_str(), total.as_str()), ("paid", "498.00"));
+    assert_eq!((buyer.as_str(), cashier.as_str()), ("walk-in", "cashier"));
+    assert_eq!((method.as_str(), paid.as_str()), ("cash", "successful"));
+    assert_eq!(stock(&pool, &tea).await, 3);
+    let receipts = home.join(".local/share/bytemtaani/receipts");
+    let files: Vec<_> = std::fs::read_dir(&receipts).unwrap().collect();
+    assert_eq!(files.len(), 1, "one receipt in {}", receipts.display());
+    let text = std::fs::read_to_string(files[0].as_ref().unwrap().path()).unwrap();
+    assert!(
+        text.contains("Ketepa Pride Tea 250g") && text.contains("  2 x 249.00"),
+        "{text}"
+    );
+    assert!(text.contains("Change") && text.contains("502.00"), "{text}");
+    std::fs::remove_dir_all(home).unwrap();
 }

@@ -268,11 +268,11 @@ async fn deactivating_ends_open_sessions_at_their_next_action(pool: PgPool) {
     let admin = login_as(&s, "admin", Role::Admin).await;
     let cashier = login_as(&s, "cashier", Role::Staff).await;
     let cashier_id = cashier.session().unwrap().user_id;
-    assert!(s.users.find_customer(&cashier, "").await.is_ok());
+    assert!(s.pos.find_customer(&cashier, "").await.is_ok());
     let off = s.users.set_active(&admin, cashier_id, false).await.unwrap();
     assert!(!off.is_active);
     assert_eq!(
-        s.users.find_customer(&cashier, "").await.unwrap_err(),
+        s.pos.find_customer(&cashier, "").await.unwrap_err(),
         Error::Unauthenticated
     );
     s.users.set_active(&admin, cashier_id, true).await.unwrap();
@@ -289,7 +289,7 @@ async fn role_changes_apply_to_open_sessions_at_once(pool: PgPool) {
     let id = cashier.session().unwrap().user_id;
     s.users.set_role(&admin, id, Role::Customer).await.unwrap();
     assert_eq!(
-        s.users.find_customer(&cashier, "").await.unwrap_err(),
+        s.pos.find_customer(&cashier, "").await.unwrap_err(),
         Error::Forbidden("staff")
     );
     let found = s.users.search(&admin, "cash").await.unwrap();

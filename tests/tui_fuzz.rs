@@ -4,12 +4,14 @@ mod common;
 
 use bytemtaani::domain::Error;
 use bytemtaani::domain::catalog::Page;
+use bytemtaani::service::pos::Lookup;
+use bytemtaani::service::receipts::Issued;
 use bytemtaani::tui::app::{App, Kiosk, Msg, done};
-use bytemtaani::tui::effect::{Effect, Outcome};
+use bytemtaani::tui::effect::{Effect, Outcome, PosAnswer, PosRequest};
 use bytemtaani::tui::event::{AppEvent, TICK};
 use bytemtaani::tui::theme::Theme;
 use bytemtaani::tui::view;
-use common::screens::{cart, logged_in, order_detail, products, session};
+use common::screens::{cart, logged_in, order_detail, products, receipt, session, till};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -32,7 +34,7 @@ impl Rng {
     }
 }
 
-const SPECIAL: [KeyCode; 16] = [
+const SPECIAL: [KeyCode; 23] = [
     KeyCode::Enter,
     KeyCode::Esc,
     KeyCode::Tab,
@@ -47,7 +49,14 @@ const SPECIAL: [KeyCode; 16] = [
     KeyCode::PageDown,
     KeyCode::Home,
     KeyCode::End,
+    KeyCode::F(1),
     KeyCode::F(2),
+    KeyCode::F(3),
+    KeyCode::F(4),
+    KeyCode::F(5),
+    KeyCode::F(8),
+    KeyCode::F(9),
+    KeyCode::F(12),
     KeyCode::Insert,
 ];
 /// Letters the screens bind, digits, SQL and shell metacharacters, right-to-left text, emoji.
@@ -121,8 +130,36 @@ fn answer(effect: &Effect, rng: &mut Rng) -> Option<Outcome> {
         Effect::LoadOrder { .. } => {
             Outcome::Order(if fail { Err(err) } else { Ok(order_detail()) })
         }
+        Effect::Pos(request) => Outcome::Pos(till_answer(request, fail, err, rng)),
         Effect::LoadCategories | Effect::Debounce { .. } | Effect::Quit => return None,
     })
+}
+
+fn till_answer(request: &PosRequest, fail: bool, err: Error, rng: &mut Rng) -> PosAnswer {
+    match request {
+        PosRequest::Lookup { quantity, .. } => PosAnswer::Lookup {
+            quantity: *quantity,
+            result: match rng.next() % 3 {
+                _ if fail => Err(err),
+                0 => Ok(Lookup::Matches(products())),
+                1 => Ok(Lookup::Matches(Vec::new())),
+                _ => Ok(Lookup::Sku(Box::new(
+                    products()[(rng.next() % 4) as usize].clone(),
+                ))),
+            },
+        },
+        PosRequest::FindCustomer(_) => PosAnswer::Customers(Ok(Vec::new())),
+        PosRequest::Sell(_) => PosAnswer::Sold(if fail {
+            Err(err)
+        } else {
+            Ok(Box::new(receipt()))
+        }),
+        PosRequest::Issue(_) => PosAnswer::Issued(Ok(Issued {
+            path: "/tmp/receipt.txt".into(),
+            printed: fail.then(|| Err("The printer did not print".into())),
+        })),
+        PosRequest::Refresh(_) => PosAnswer::Refreshed(Ok(products())),
+    }
 }
 
 fn rng_error(n: u64) -> Error {
@@ -186,14 +223,15 @@ fn random_keys_never_panic_on_any_screen() {
     let catalog = hammer(logged_in(), &['1'], 0xD1B5_4A32_D192_ED03);
     let cart = hammer(logged_in(), &['2'], 0xA076_1D64_78BD_642F);
     let orders = hammer(logged_in(), &['3'], 0xE703_7ED1_A0B4_28DB);
+    let till = hammer(till(), &[], 0x94D0_49BB_1331_11EB);
     let kiosk = hammer(
         logged_in().with_kiosk(Some(Kiosk::new(TICK * 40))),
         &[],
         0x2545_F491_4F6C_DD1D,
     );
     println!(
-        "random keys: {KEYS_PER_SCREEN} per screen; effects asked: login {login}, catalog {catalog}, cart {cart}, orders {orders}, kiosk {kiosk}"
+        "random keys: {KEYS_PER_SCREEN} per screen; effects asked: login {login}, catalog {catalog}, cart {cart}, orders {orders}, till {till}, kiosk {kiosk}"
     );
     // The keys did reach the screens (they asked for work), so the run tested something.
-    assert!(login > 0 && catalog > 0 && cart > 0 && orders > 0 && kiosk > 0);
+    assert!(login > 0 && catalog > 0 && cart > 0 && orders > 0 && till > 0 && kiosk > 0);
 }

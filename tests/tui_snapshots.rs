@@ -5,8 +5,9 @@ mod common;
 
 use bytemtaani::domain::Error;
 use bytemtaani::domain::cart::CartView;
+use bytemtaani::service::pos::Lookup;
 use bytemtaani::tui::app::{App, Kiosk, done, key};
-use bytemtaani::tui::effect::Outcome;
+use bytemtaani::tui::effect::{Outcome, PosAnswer};
 use bytemtaani::tui::event::TICK;
 use bytemtaani::tui::theme::Theme;
 use bytemtaani::tui::view;
@@ -184,4 +185,45 @@ fn sixteen_colours_or_none() {
         assert!(colors.iter().all(basic), "only the 16 basic colours");
         assert_eq!(colors.iter().any(|c| *c != Color::Reset), colored);
     }
+}
+
+#[test]
+fn till() {
+    let mut app = common::screens::till();
+    check("till", &app);
+    press(&mut app, &[KeyCode::F(12), KeyCode::Char('c')]);
+    for c in "40000".chars() {
+        app.update(key(KeyCode::Char(c)));
+    }
+    check("till_pay_cash", &app);
+    app.update(done(Outcome::Pos(PosAnswer::Sold(Ok(Box::new(receipt()))))));
+    check("till_receipt", &app);
+}
+
+#[test]
+fn till_matches_and_customer() {
+    let mut app = common::screens::till();
+    app.update(done(Outcome::Pos(PosAnswer::Lookup {
+        quantity: 1,
+        result: Ok(Lookup::Matches(products())),
+    })));
+    check("till_matches", &app);
+    press(&mut app, &[KeyCode::Esc, KeyCode::F(3)]);
+    for c in "0712".chars() {
+        app.update(key(KeyCode::Char(c)));
+    }
+    check("till_customer", &app);
+}
+
+#[test]
+fn customers_see_no_till_tab() {
+    let mut app = logged_in();
+    press(&mut app, &[KeyCode::Char('4')]);
+    assert_eq!(app.tab, bytemtaani::tui::app::Tab::Catalog);
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|frame| view::draw(&app, frame)).unwrap();
+    let top: String = (0..80)
+        .map(|x| terminal.backend().buffer()[(x, 0)].symbol().to_owned())
+        .collect();
+    assert!(top.contains("Orders") && !top.contains("Till"), "{top}");
 }

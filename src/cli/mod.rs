@@ -79,7 +79,12 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
         Some(Command::Migrate) => migrate(&settings).await,
         Some(Command::Seed(args)) => {
             let pool = connect(&settings).await?;
-            let services = Services::new(pool.clone(), settings.login.policy());
+            let services = Services::new(
+                pool.clone(),
+                settings.login.policy(),
+                settings.shop.clone(),
+                settings.receipts.receipts(),
+            );
             seed::demo(&pool, &services, args.products).await
         }
         Some(Command::User(UserCommand::Create {
@@ -96,7 +101,12 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
             };
             let password = new_password()?;
             let pool = connect(&settings).await?;
-            let services = Services::new(pool, settings.login.policy());
+            let services = Services::new(
+                pool,
+                settings.login.policy(),
+                settings.shop.clone(),
+                settings.receipts.receipts(),
+            );
             let account = NewAccount {
                 username,
                 email,
@@ -110,7 +120,12 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
         None => {
             let pool = db::connect_lazy(&settings.database.url, settings.database.max_connections)
                 .context("reading the database URL")?;
-            let services = Services::new(pool, settings.login.policy());
+            let services = Services::new(
+                pool,
+                settings.login.policy(),
+                settings.shop.clone(),
+                settings.receipts.receipts(),
+            );
             let idle = std::time::Duration::from_secs(settings.kiosk.idle_logout_secs);
             let kiosk = cli.kiosk.then(|| Kiosk::new(idle));
             crate::tui::terminal::run_in_terminal(services, settings.shop.name.clone(), kiosk).await

@@ -8,7 +8,9 @@ use anyhow::{Context, Result};
 use directories::ProjectDirs;
 use serde::Deserialize;
 
+use crate::domain::receipt::Shop;
 use crate::service::LoginPolicy;
+use crate::service::receipts::{Printer, Receipts};
 
 const DEFAULTS: &str = include_str!("../../config/default.toml");
 
@@ -16,7 +18,8 @@ const DEFAULTS: &str = include_str!("../../config/default.toml");
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     pub database: DatabaseSettings,
-    pub shop: ShopSettings,
+    pub shop: Shop,
+    pub receipts: ReceiptSettings,
     pub login: LoginSettings,
     pub kiosk: KioskSettings,
     pub stock: StockSettings,
@@ -39,13 +42,12 @@ impl fmt::Debug for DatabaseSettings {
     }
 }
 
+/// Where receipts go besides the screen. Empty values mean "not configured".
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ShopSettings {
-    pub name: String,
-    pub address: String,
-    pub phone: String,
-    pub kra_pin: String,
+pub struct ReceiptSettings {
+    pub dir: String,
+    pub printer: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -72,10 +74,25 @@ impl fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("database", &self.database)
             .field("shop", &self.shop)
+            .field("receipts", &self.receipts)
             .field("login", &self.login)
             .field("kiosk", &self.kiosk)
             .field("stock", &self.stock)
             .finish()
+    }
+}
+
+impl ReceiptSettings {
+    /// Where receipts are saved and printed; an empty `dir` is the app's data directory.
+    pub fn receipts(&self) -> Receipts {
+        let dir = match self.dir.trim() {
+            "" => project_dirs().map_or_else(
+                || PathBuf::from("receipts"),
+                |dirs| dirs.data_dir().join("receipts"),
+            ),
+            dir => PathBuf::from(dir),
+        };
+        Receipts::new(dir, Printer::from_setting(&self.printer))
     }
 }
 
@@ -100,6 +117,11 @@ pub fn user_file(explicit: Option<&Path>) -> Option<PathBuf> {
 }
 
 impl Settings {
+    /// The built-in defaults alone (tests and the demo start from them).
+    pub fn built_in() -> Settings {
+        toml::from_str(DEFAULTS).expect("the built-in defaults parse")
+    }
+
     /// Loads defaults, the user's file (a missing default file is fine; a missing explicit
     /// one is an error), then the environment.
     pub fn load(explicit: Option<&Path>) -> Result<Settings> {

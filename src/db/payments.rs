@@ -21,7 +21,8 @@ pub async fn open(
     let opened = sqlx::query_as(&format!(
         "insert into payments (order_id, user_id, amount, method) values ($1, $2, $3, $4)
          on conflict (order_id) do update
-             set method = excluded.method, status = 'pending', failure_reason = null
+             set method = excluded.method, status = 'pending', failure_reason = null,
+                 transaction_id = null
              where payments.status = 'failed'
          returning {PAYMENT_COLUMNS}"
     ))
@@ -60,14 +61,36 @@ pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Paym
     .await
 }
 
+/// True when a payment other than `payment_id` carries this transaction id.
 pub async fn transaction_id_used(
     ex: impl PgExecutor<'_>,
     transaction_id: &TransactionId,
+    payment_id: Uuid,
 ) -> sqlx::Result<bool> {
-    sqlx::query_scalar("select exists (select 1 from payments where transaction_id = $1)")
-        .bind(transaction_id.as_str())
-        .fetch_one(ex)
-        .await
+    sqlx::query_scalar(
+        "select exists (select 1 from payments where transaction_id = $1 and id <> $2)",
+    )
+    .bind(transaction_id.as_str())
+    .bind(payment_id)
+    .fetch_one(ex)
+    .await
+}
+
+/// Notes the transaction id a pending payment claims (an M-Pesa code typed at the till), to
+/// be verified later. The unique index keeps it from being claimed twice.
+pub async fn claim_reference(
+    ex: impl PgExecutor<'_>,
+    id: Uuid,
+    transaction_id: &TransactionId,
+) -> sqlx::Result<PaymentSummary> {
+    sqlx::query_as(&format!(
+        "update payments set transaction_id = $2 where id = $1 and status = 'pending'
+         returning {PAYMENT_COLUMNS}"
+    ))
+    .bind(id)
+    .bind(transaction_id.as_str())
+    .fetch_one(ex)
+    .await
 }
 
 pub async fn mark_successful(

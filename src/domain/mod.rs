@@ -8,6 +8,7 @@ pub mod money;
 pub mod order;
 pub mod password;
 pub mod payment;
+pub mod receipt;
 pub mod user;
 pub mod values;
 

@@ -7,6 +7,9 @@ use uuid::Uuid;
 
 use crate::domain::Error;
 
+/// The account till sales to unnamed customers are booked to (migration 3). It cannot log in.
+pub const WALK_IN: Uuid = Uuid::from_u128(0xa);
+
 /// Ordered: every role may do what the roles before it may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Role {

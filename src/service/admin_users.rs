@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::db;
 use crate::db::audit::AuditEntry;
 use crate::domain::password::check_new_password;
-use crate::domain::user::{Actor, Role, UserAccount};
+use crate::domain::user::{Actor, Role, UserAccount, WALK_IN};
 use crate::domain::{Error, Result};
 use crate::service::access::{Principal, authorize};
 use crate::service::password;
@@ -22,6 +22,16 @@ fn no_user() -> Error {
     Error::NotFound("The user".into())
 }
 
+/// The walk-in account only books till sales; it must never become a login.
+fn not_walk_in(user_id: Uuid) -> Result<()> {
+    if user_id == WALK_IN {
+        return Err(Error::Conflict(
+            "The walk-in account books till sales; it cannot be changed.".into(),
+        ));
+    }
+    Ok(())
+}
+
 impl AdminUsers {
     pub fn new(pool: PgPool) -> Self {
         AdminUsers { pool }
@@ -33,13 +43,8 @@ impl AdminUsers {
         Ok(db::users::search(&self.pool, text.trim(), 200).await?)
     }
 
-    /// Staff find a customer at the till by phone or username.
-    pub async fn find_customer(&self, actor: &Actor, text: &str) -> Result<Vec<UserAccount>> {
-        authorize(&self.pool, actor, Role::Staff).await?;
-        Ok(db::users::search(&self.pool, text.trim(), 20).await?)
-    }
-
     pub async fn set_role(&self, actor: &Actor, user_id: Uuid, role: Role) -> Result<UserAccount> {
+        not_walk_in(user_id)?;
         let mut tx = self.pool.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
         let target = db::users::lock(&mut tx, user_id)
@@ -68,6 +73,7 @@ impl AdminUsers {
         user_id: Uuid,
         active: bool,
     ) -> Result<UserAccount> {
+        not_walk_in(user_id)?;
         let mut tx = self.pool.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
         let target = db::users::lock(&mut tx, user_id)
@@ -109,6 +115,7 @@ impl AdminUsers {
         user_id: Uuid,
         new_password: &str,
     ) -> Result<()> {
+        not_walk_in(user_id)?;
         let me = authorize(&self.pool, actor, Role::Admin).await?;
         let target = db::users::by_id(&self.pool, user_id)
             .await?

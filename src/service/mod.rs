@@ -10,8 +10,12 @@ pub mod catalog;
 pub mod orders;
 mod password;
 pub mod payments;
+pub mod pos;
+pub mod receipts;
 
 use sqlx::PgPool;
+
+use crate::domain::receipt::Shop;
 
 pub use admin_catalog::AdminCatalog;
 pub use admin_users::AdminUsers;
@@ -20,6 +24,8 @@ pub use cart::Cart;
 pub use catalog::Catalog;
 pub use orders::Orders;
 pub use payments::Payments;
+pub use pos::Pos;
+pub use receipts::Receipts;
 
 /// Everything the screens (and the CLI) may call, cheap to clone into tasks.
 #[derive(Clone)]
@@ -31,10 +37,12 @@ pub struct Services {
     pub payments: Payments,
     pub admin: AdminCatalog,
     pub users: AdminUsers,
+    pub pos: Pos,
+    pub receipts: Receipts,
 }
 
 impl Services {
-    pub fn new(pool: PgPool, login: LoginPolicy) -> Self {
+    pub fn new(pool: PgPool, login: LoginPolicy, shop: Shop, receipts: Receipts) -> Self {
         Services {
             auth: Auth::new(pool.clone(), login),
             catalog: Catalog::new(pool.clone()),
@@ -42,7 +50,9 @@ impl Services {
             orders: Orders::new(pool.clone()),
             payments: Payments::new(pool.clone()),
             admin: AdminCatalog::new(pool.clone()),
-            users: AdminUsers::new(pool),
+            users: AdminUsers::new(pool.clone()),
+            pos: Pos::new(pool, shop),
+            receipts,
         }
     }
 }

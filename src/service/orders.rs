@@ -151,17 +151,22 @@ impl Orders {
     }
 
     async fn load(&self, order_id: Uuid) -> Result<OrderDetail> {
-        let order = db::orders::summary(&self.pool, order_id)
-            .await?
-            .ok_or_else(not_found)?;
-        let items = db::orders::items(&self.pool, order_id).await?;
-        let payment = db::payments::by_order(&self.pool, order_id).await?;
-        Ok(OrderDetail {
-            order,
-            items,
-            payment,
-        })
+        load(&self.pool, order_id).await
     }
+}
+
+/// One order with its items and payment, unchecked: callers decide who may see it.
+pub(crate) async fn load(pool: &PgPool, order_id: Uuid) -> Result<OrderDetail> {
+    let order = db::orders::summary(pool, order_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let items = db::orders::items(pool, order_id).await?;
+    let payment = db::payments::by_order(pool, order_id).await?;
+    Ok(OrderDetail {
+        order,
+        items,
+        payment,
+    })
 }
 
 fn not_found() -> Error {

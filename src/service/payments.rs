@@ -2,7 +2,7 @@
 //! transaction id, and the order paid in the same transaction) or failed.
 
 use serde_json::json;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::db;
@@ -10,7 +10,7 @@ use crate::domain::order::OrderStatus;
 use crate::domain::payment::{PaymentMethod, PaymentStatus, PaymentSummary, TransactionId};
 use crate::domain::user::{Actor, Role};
 use crate::domain::{Error, Money, Result};
-use crate::service::access::authorize;
+use crate::service::access::{Principal, authorize};
 
 #[derive(Clone)]
 pub struct Payments {
@@ -90,36 +90,7 @@ impl Payments {
                 got: amount,
             });
         }
-        let duplicate = || Error::DuplicateTransaction(transaction_id.to_string());
-        if db::payments::transaction_id_used(&mut *tx, &transaction_id).await? {
-            return Err(duplicate());
-        }
-        // Two tills confirming one id at once: the unique index lets exactly one through.
-        let confirmed = db::payments::mark_successful(
-            &mut *tx,
-            payment_id,
-            &transaction_id,
-            amount,
-            Some(me.user_id),
-        )
-        .await
-        .map_err(|err| {
-            if db::is_unique_violation(&err, "payments_transaction_id_key") {
-                duplicate()
-            } else {
-                err.into()
-            }
-        })?;
-        db::orders::set_status(&mut *tx, order_id, OrderStatus::Paid).await?;
-        db::audit::record(
-            &mut *tx,
-            me.user_id,
-            "payment.confirm",
-            "payment",
-            Some(payment_id),
-            json!({ "order": order_id, "transaction_id": transaction_id.as_str(), "amount": amount }),
-        )
-        .await?;
+        let confirmed = settle(&mut tx, &me, &payment, &transaction_id, amount).await?;
         tx.commit().await?;
         Ok(confirmed)
     }
@@ -149,5 +120,50 @@ impl Payments {
         let failed = db::payments::mark_failed(&mut *tx, payment_id, &reason).await?;
         tx.commit().await?;
         Ok(failed)
+    }
+}
+
+/// Marks a payment successful and its order paid, inside the caller's transaction (which has
+/// locked the order, then the payment). Refuses a transaction id another payment carries.
+pub(crate) async fn settle(
+    tx: &mut PgConnection,
+    me: &Principal,
+    payment: &PaymentSummary,
+    transaction_id: &TransactionId,
+    amount: Money,
+) -> Result<PaymentSummary> {
+    let duplicate = || Error::DuplicateTransaction(transaction_id.to_string());
+    if db::payments::transaction_id_used(&mut *tx, transaction_id, payment.id).await? {
+        return Err(duplicate());
+    }
+    // Two tills confirming one id at once: the unique index lets exactly one through.
+    let confirmed = db::payments::mark_successful(
+        &mut *tx,
+        payment.id,
+        transaction_id,
+        amount,
+        Some(me.user_id),
+    )
+    .await
+    .map_err(|err| duplicate_or(err, transaction_id))?;
+    db::orders::set_status(&mut *tx, payment.order_id, OrderStatus::Paid).await?;
+    db::audit::record(
+        &mut *tx,
+        me.user_id,
+        "payment.confirm",
+        "payment",
+        Some(payment.id),
+        json!({ "order": payment.order_id, "method": payment.method, "transaction_id": transaction_id.as_str(), "amount": amount }),
+    )
+    .await?;
+    Ok(confirmed)
+}
+
+/// A unique-index refusal on the transaction id as the reason people understand.
+pub(crate) fn duplicate_or(err: sqlx::Error, transaction_id: &TransactionId) -> Error {
+    if db::is_unique_violation(&err, "payments_transaction_id_key") {
+        Error::DuplicateTransaction(transaction_id.to_string())
+    } else {
+        err.into()
     }
 }

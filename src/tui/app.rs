@@ -9,14 +9,15 @@ use crate::domain::Error;
 use crate::domain::Money;
 use crate::domain::order::OrderDetail;
 use crate::domain::payment::PaymentMethod;
-use crate::domain::user::{Actor, Session};
-use crate::tui::effect::{Effect, Outcome};
+use crate::domain::user::{Actor, Role, Session};
+use crate::tui::effect::{Effect, Outcome, PosRequest};
 use crate::tui::event::{AppEvent, TICK};
 use crate::tui::keymap::{self, Command};
 use crate::tui::screens::cart::CartScreen;
 use crate::tui::screens::catalog::CatalogScreen;
 use crate::tui::screens::login::LoginScreen;
 use crate::tui::screens::orders::OrdersScreen;
+use crate::tui::screens::pos::PosScreen;
 use crate::tui::screens::{Prompt, Reply, edit};
 use crate::tui::theme::Theme;
 
@@ -34,16 +35,26 @@ pub enum Tab {
     Catalog,
     Cart,
     Orders,
+    Pos,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 3] = [Tab::Catalog, Tab::Cart, Tab::Orders];
+    pub const ALL: [Tab; 4] = [Tab::Catalog, Tab::Cart, Tab::Orders, Tab::Pos];
 
     pub fn title(self) -> &'static str {
         match self {
             Tab::Catalog => "Catalog",
             Tab::Cart => "Cart",
             Tab::Orders => "Orders",
+            Tab::Pos => "Till",
+        }
+    }
+
+    /// The lowest role that sees this tab (the services check again on every call).
+    pub fn needs(self) -> Role {
+        match self {
+            Tab::Catalog | Tab::Cart | Tab::Orders => Role::Customer,
+            Tab::Pos => Role::Staff,
         }
     }
 }
@@ -89,6 +100,7 @@ pub struct App {
     pub catalog: CatalogScreen,
     pub cart: CartScreen,
     pub orders: OrdersScreen,
+    pub pos: PosScreen,
     pub overlay: Option<Overlay>,
     pub status: Option<(String, Level)>,
     /// Service calls on their way; the spinner turns while there are any.
@@ -127,6 +139,7 @@ impl App {
             catalog: CatalogScreen::default(),
             cart: CartScreen::default(),
             orders: OrdersScreen::default(),
+            pos: PosScreen::new(),
             overlay: None,
             status: None,
             busy: 0,
@@ -146,10 +159,17 @@ impl App {
         self.session.clone().map_or(Actor::Anonymous, Actor::User)
     }
 
+    /// The tabs this session's role sees, in order (their number is their place here).
+    pub fn tabs(&self) -> Vec<Tab> {
+        let role = self.session.as_ref().map_or(Role::Customer, |s| s.role);
+        Tab::ALL.into_iter().filter(|t| t.needs() <= role).collect()
+    }
+
     /// True while typing goes into a text field (then digits and letters are text, not keys).
     pub fn text_focused(&self) -> bool {
         self.session.is_none()
             || (self.tab == Tab::Catalog && self.catalog.search_focused)
+            || (self.tab == Tab::Pos && self.pos.text_focused())
             || matches!(
                 self.overlay,
                 Some(Overlay::Quantity { .. } | Overlay::PriceRange { .. })
@@ -241,6 +261,14 @@ impl App {
             Tab::Catalog => self.catalog.on_key(key),
             Tab::Cart => self.cart.on_key(key),
             Tab::Orders => self.orders.on_key(key),
+            Tab::Pos
+                if self.pos.popup.is_none()
+                    && keymap::lookup(keymap::POS, key) == Some(Command::Help) =>
+            {
+                self.overlay = Some(Overlay::Help);
+                return Vec::new();
+            }
+            Tab::Pos => self.pos.on_key(key),
         };
         self.on_reply(reply)
     }
@@ -249,9 +277,10 @@ impl App {
         let KeyCode::Char(digit) = key.code else {
             return Vec::new();
         };
+        let tabs = self.tabs();
         let Some(tab) = digit
             .to_digit(10)
-            .and_then(|d| Tab::ALL.get(d as usize - 1))
+            .and_then(|d| tabs.get((d as usize).checked_sub(1)?))
         else {
             return Vec::new();
         };
@@ -260,6 +289,10 @@ impl App {
             Tab::Catalog => Vec::new(),
             Tab::Cart => vec![Effect::LoadCart],
             Tab::Orders => vec![Effect::LoadOrders],
+            Tab::Pos => {
+                self.pos.scan_focused = true;
+                Vec::new()
+            }
         }
     }
 
@@ -505,6 +538,10 @@ impl App {
                 }
                 Err(err) => self.fail(err),
             },
+            Outcome::Pos(answer) => match answer.error() {
+                Some(err @ (Error::Unauthenticated | Error::Inactive)) => self.fail(err.clone()),
+                _ => self.pos.on_answer(answer),
+            },
             Outcome::Order(result) => match result {
                 Ok(detail) => {
                     if let Some(Overlay::Order(slot)) = &mut self.overlay {
@@ -536,6 +573,9 @@ impl App {
             .is_some_and(|c| c.lines.iter().any(|l| l.product_id == id));
         if in_cart {
             effects.push(Effect::LoadCart);
+        }
+        if self.pos.holds(id) {
+            effects.push(Effect::Pos(PosRequest::Refresh(vec![id])));
         }
         effects
     }

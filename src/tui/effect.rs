@@ -11,10 +11,13 @@ use crate::domain::cart::CartView;
 use crate::domain::catalog::{Category, Page, Product, ProductQuery};
 use crate::domain::order::{OrderDetail, OrderSummary};
 use crate::domain::payment::PaymentMethod;
-use crate::domain::user::{Actor, Session};
+use crate::domain::receipt::Receipt;
+use crate::domain::user::{Actor, Session, UserAccount};
 use crate::domain::{Error, Result};
 use crate::service::Services;
 use crate::service::auth::NewAccount;
+use crate::service::pos::{Lookup, Sale};
+use crate::service::receipts::Issued;
 use crate::tui::app::{Msg, done};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -70,7 +73,49 @@ pub enum Effect {
     LoadOrder {
         order_id: Uuid,
     },
+    /// Work for the till.
+    Pos(PosRequest),
     Quit,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PosRequest {
+    /// What the cashier scanned or typed, and how many to add.
+    Lookup {
+        text: String,
+        quantity: i32,
+    },
+    FindCustomer(String),
+    Sell(Box<Sale>),
+    /// Save (and print) a receipt.
+    Issue(Box<Receipt>),
+    /// Current prices and stock of the sale's products.
+    Refresh(Vec<Uuid>),
+}
+
+#[derive(Debug, Clone)]
+pub enum PosAnswer {
+    Lookup {
+        quantity: i32,
+        result: Result<Lookup>,
+    },
+    Customers(Result<Vec<UserAccount>>),
+    Sold(Result<Box<Receipt>>),
+    Issued(Result<Issued>),
+    Refreshed(Result<Vec<Product>>),
+}
+
+impl PosAnswer {
+    pub fn error(&self) -> Option<&Error> {
+        match self {
+            PosAnswer::Lookup { result: Err(e), .. }
+            | PosAnswer::Customers(Err(e))
+            | PosAnswer::Sold(Err(e))
+            | PosAnswer::Issued(Err(e))
+            | PosAnswer::Refreshed(Err(e)) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 /// A password on its way to the service; never shown by Debug (logs, test output).
@@ -106,6 +151,7 @@ pub enum Outcome {
     Orders(Result<Vec<OrderSummary>>),
     MoreOrders(Result<Vec<OrderSummary>>),
     Order(Result<OrderDetail>),
+    Pos(PosAnswer),
 }
 
 impl Outcome {
@@ -121,6 +167,7 @@ impl Outcome {
             | Outcome::Orders(Err(e))
             | Outcome::MoreOrders(Err(e))
             | Outcome::Order(Err(e)) => Some(e),
+            Outcome::Pos(answer) => answer.error(),
             _ => None,
         }
     }
@@ -200,6 +247,7 @@ pub fn spawn(effect: Effect, services: &Services, actor: Actor, tx: UnboundedSen
             Effect::LoadOrder { order_id } => {
                 Outcome::Order(s.orders.detail(&actor, order_id).await)
             }
+            Effect::Pos(request) => Outcome::Pos(run_pos(&s, &actor, request).await),
         };
         let _ = tx.send(done(outcome));
     });
@@ -228,6 +276,30 @@ pub fn watch_products(services: &Services, tx: UnboundedSender<Msg>) {
             tokio::time::sleep(RELISTEN).await;
         }
     });
+}
+
+async fn run_pos(s: &Services, actor: &Actor, request: PosRequest) -> PosAnswer {
+    match request {
+        PosRequest::Lookup { text, quantity } => PosAnswer::Lookup {
+            quantity,
+            result: s.pos.lookup(actor, &text).await,
+        },
+        PosRequest::FindCustomer(text) => {
+            PosAnswer::Customers(s.pos.find_customer(actor, &text).await)
+        }
+        PosRequest::Sell(sale) => PosAnswer::Sold(s.pos.sell(actor, *sale).await.map(Box::new)),
+        PosRequest::Issue(receipt) => PosAnswer::Issued(s.receipts.issue(&receipt).await),
+        PosRequest::Refresh(ids) => {
+            let mut products = Vec::with_capacity(ids.len());
+            for id in ids {
+                match s.catalog.product(id).await {
+                    Ok(product) => products.push(product),
+                    Err(err) => return PosAnswer::Refreshed(Err(err)),
+                }
+            }
+            PosAnswer::Refreshed(Ok(products))
+        }
+    }
 }
 
 /// Places the order and opens its payment with the chosen method (pending until paid).

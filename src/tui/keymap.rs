@@ -35,6 +35,12 @@ pub enum Command {
     Open,
     Refresh,
     Logout,
+    SetQuantity,
+    Customer,
+    Hold,
+    Recall,
+    VoidSale,
+    Pay,
 }
 
 pub struct Binding {
@@ -63,10 +69,16 @@ const fn bind(
 /// Keys that work on every screen once logged in, when no text field has focus.
 pub const GLOBAL: &[Binding] = &[
     bind(
-        &[KeyCode::Char('1'), KeyCode::Char('2'), KeyCode::Char('3')],
+        &[
+            KeyCode::Char('1'),
+            KeyCode::Char('2'),
+            KeyCode::Char('3'),
+            KeyCode::Char('4'),
+            KeyCode::Char('5'),
+        ],
         Command::SwitchTab,
-        "1 2 3",
-        "switch tab: Catalog, Cart, Orders",
+        "1-5",
+        "switch tab: Catalog, Cart, Orders, Till (staff), Admin (admins)",
     ),
     bind(&[KeyCode::Char('?')], Command::Help, "?", "this help"),
     bind(
@@ -243,6 +255,68 @@ pub const ORDERS: &[Binding] = &[
     bind(&[KeyCode::Char('r')], Command::Refresh, "r", "reload"),
 ];
 
+/// The till: function keys, so the scan line keeps every printable key.
+pub const POS: &[Binding] = &[
+    bind(
+        &[KeyCode::Enter],
+        Command::Submit,
+        "Enter",
+        "add the SKU typed or scanned (3*SKU adds three), or search by name",
+    ),
+    bind(&[KeyCode::Up], Command::Up, "↑", "previous line or match"),
+    bind(&[KeyCode::Down], Command::Down, "↓", "next line or match"),
+    bind(
+        &[KeyCode::F(2)],
+        Command::SetQuantity,
+        "F2",
+        "change the line's quantity",
+    ),
+    bind(
+        &[KeyCode::F(3)],
+        Command::Customer,
+        "F3",
+        "customer: walk-in, or find by phone / username",
+    ),
+    bind(
+        &[KeyCode::F(4)],
+        Command::Hold,
+        "F4",
+        "hold this sale and start another",
+    ),
+    bind(
+        &[KeyCode::F(5)],
+        Command::Recall,
+        "F5",
+        "recall a held sale",
+    ),
+    bind(&[KeyCode::F(8)], Command::Remove, "F8", "void the line"),
+    bind(
+        &[KeyCode::F(9)],
+        Command::VoidSale,
+        "F9",
+        "void the whole sale (asks)",
+    ),
+    bind(
+        &[KeyCode::F(12)],
+        Command::Pay,
+        "F12",
+        "pay: cash, M-Pesa code or card",
+    ),
+    bind(&[KeyCode::F(1)], Command::Help, "F1", "this help"),
+    bind(
+        &[KeyCode::Esc],
+        Command::Back,
+        "Esc",
+        "close matches / leave the scan line (then 1-5 switch tabs)",
+    ),
+    bind(
+        &[KeyCode::Char('/')],
+        Command::FocusSearch,
+        "/",
+        "back to the scan line",
+    ),
+];
+
 /// The command `key` means in `table`, if any.
 pub fn lookup(table: &[Binding], key: &KeyEvent) -> Option<Command> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
@@ -291,7 +365,7 @@ mod tests {
 
     #[test]
     fn no_key_means_two_things_on_one_screen() {
-        for table in [LOGIN, CATALOG, CART, ORDERS] {
+        for table in [LOGIN, CATALOG, CART, ORDERS, POS] {
             let mut seen = Vec::new();
             for binding in table.iter().chain(GLOBAL) {
                 for code in binding.keys {

@@ -5,6 +5,7 @@
 //! events and a `TestBackend`.
 
 pub mod app;
+pub mod big_digits;
 pub mod effect;
 pub mod event;
 pub mod keymap;

@@ -33,6 +33,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
             Tab::Catalog => app.catalog.draw(frame, main, theme),
             Tab::Cart => app.cart.draw(frame, main, theme),
             Tab::Orders => app.orders.draw(frame, main, theme),
+            Tab::Pos => app.pos.draw(frame, main, theme),
         }
     }
     draw_status(app, frame, status);
@@ -43,7 +44,8 @@ pub fn draw(app: &App, frame: &mut Frame) {
 
 fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
-    let titles = Tab::ALL.iter().enumerate().map(|(i, tab)| {
+    let tabs = app.tabs();
+    let titles = tabs.iter().enumerate().map(|(i, tab)| {
         let extra = match tab {
             Tab::Cart if app.cart.line_count() > 0 => format!(" ({})", app.cart.line_count()),
             _ => String::new(),
@@ -53,7 +55,7 @@ fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
             Span::raw(format!(" {}{extra}", tab.title())),
         ])
     });
-    let selected = Tab::ALL.iter().position(|t| *t == app.tab);
+    let selected = tabs.iter().position(|t| *t == app.tab);
     let [tabs, shop] = Layout::horizontal([
         Constraint::Fill(1),
         Constraint::Length(app.shop_name.len() as u16 + 1),
@@ -108,7 +110,7 @@ fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
     }
 }
 
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
         .flex(Flex::Center)
         .areas(area);
@@ -137,6 +139,7 @@ fn help_lines(app: &App) -> Vec<Line<'static>> {
         (true, Tab::Catalog) => keymap::CATALOG,
         (true, Tab::Cart) => keymap::CART,
         (true, Tab::Orders) => keymap::ORDERS,
+        (true, Tab::Pos) => keymap::POS,
     };
     screen
         .iter()
@@ -154,7 +157,7 @@ fn help_lines(app: &App) -> Vec<Line<'static>> {
         .collect()
 }
 
-fn field_lines(
+pub(crate) fn field_lines(
     theme: Theme,
     prompt: String,
     value: &str,

@@ -7,13 +7,18 @@ pub mod screens;
 use bytemtaani::domain::catalog::{Category, Product, ProductForm};
 use bytemtaani::domain::user::{Actor, Role};
 use bytemtaani::service::auth::NewAccount;
-use bytemtaani::service::{LoginPolicy, Services};
+use bytemtaani::service::{LoginPolicy, Receipts, Services};
 use sqlx::PgPool;
 
 pub const PASSWORD: &str = "correct horse battery";
 
 pub fn services(pool: &PgPool) -> Services {
-    Services::new(pool.clone(), LoginPolicy::default())
+    Services::new(
+        pool.clone(),
+        LoginPolicy::default(),
+        bytemtaani::config::Settings::built_in().shop,
+        Receipts::new(std::env::temp_dir().join("bytemtaani-test-receipts"), None),
+    )
 }
 
 /// Creates a user of `role` and logs them in.

@@ -5,11 +5,14 @@ use bytemtaani::domain::cart::{CartLine, CartView};
 use bytemtaani::domain::catalog::{Category, Page, Product};
 use bytemtaani::domain::order::{OrderDetail, OrderItem, OrderStatus, OrderSummary};
 use bytemtaani::domain::payment::{PaymentMethod, PaymentStatus, PaymentSummary};
+use bytemtaani::domain::receipt::{Receipt, Tendered};
 use bytemtaani::domain::user::{Role, Session};
-use bytemtaani::tui::app::{App, done};
-use bytemtaani::tui::effect::Outcome;
+use bytemtaani::service::pos::Lookup;
+use bytemtaani::tui::app::{App, done, key};
+use bytemtaani::tui::effect::{Outcome, PosAnswer};
 use bytemtaani::tui::theme::Theme;
 use chrono::{DateTime, TimeZone, Utc};
+use crossterm::event::KeyCode;
 use uuid::Uuid;
 
 pub fn at(minute: u32) -> DateTime<Utc> {
@@ -79,8 +82,55 @@ pub fn order(n: u128, status: OrderStatus, cents: i64) -> OrderSummary {
 }
 
 pub fn logged_in() -> App {
+    logged_in_as(session())
+}
+
+/// [`logged_in`] as the cashier (sees the Till tab).
+pub fn cashier() -> App {
+    logged_in_as(Session {
+        username: "cashier".into(),
+        role: Role::Staff,
+        ..session()
+    })
+}
+
+/// The cashier on the Till, with a sale of three lines rung up by SKU.
+pub fn till() -> App {
+    let mut app = cashier();
+    app.update(key(KeyCode::Char('4')));
+    for (product, quantity) in [(0, 1), (1, 2), (3, 1)] {
+        app.update(done(Outcome::Pos(PosAnswer::Lookup {
+            quantity,
+            result: Ok(Lookup::Sku(Box::new(products()[product].clone()))),
+        })));
+    }
+    app.pos.notice = None;
+    app
+}
+
+/// What the till shows after the sale of [`till`] is paid in cash.
+pub fn receipt() -> Receipt {
+    let detail = order_detail();
+    Receipt {
+        shop: bytemtaani::config::Settings::built_in().shop,
+        order_id: detail.order.id,
+        at: at(30),
+        cashier: "cashier".into(),
+        customer: None,
+        total: detail.order.total_amount,
+        payment: Tendered {
+            method: PaymentMethod::Cash,
+            transaction_id: "CASH-0123456789AB".into(),
+            cash: Some(Money::from_cents(2_000_000)),
+            verified: true,
+        },
+        items: detail.items,
+    }
+}
+
+pub fn logged_in_as(session: Session) -> App {
     let mut app = App::new("ByteMtaani Duka", Theme::plain());
-    app.update(done(Outcome::LoggedIn(Ok(session()))));
+    app.update(done(Outcome::LoggedIn(Ok(session))));
     app.update(done(Outcome::Categories(Ok(vec![
         category(1, "Phones"),
         category(2, "Groceries"),

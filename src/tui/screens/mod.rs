@@ -4,6 +4,7 @@ pub mod cart;
 pub mod catalog;
 pub mod login;
 pub mod orders;
+pub mod pos;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;

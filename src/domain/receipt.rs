@@ -1,0 +1,267 @@
+//! A till receipt: what was sold, for how much, how it was paid, by whom. Laid out as plain
+//! text lines of one width, so the screen, the saved file and the printer show the same.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::domain::Money;
+use crate::domain::order::OrderItem;
+use crate::domain::payment::PaymentMethod;
+
+/// The shop's details printed at the top of every receipt (from the config).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shop {
+    pub name: String,
+    pub address: String,
+    pub phone: String,
+    pub kra_pin: String,
+    /// Prices include VAT at this rate; the receipt shows the VAT part.
+    pub vat_percent: Decimal,
+}
+
+/// How a sale was paid, as the receipt tells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tendered {
+    pub method: PaymentMethod,
+    pub transaction_id: String,
+    /// Cash handed over (cash sales only).
+    pub cash: Option<Money>,
+    /// False while a payment waits for verification (an M-Pesa code typed at the till).
+    pub verified: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    pub shop: Shop,
+    pub order_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub cashier: String,
+    /// None for a walk-in customer.
+    pub customer: Option<String>,
+    pub items: Vec<OrderItem>,
+    pub total: Money,
+    pub payment: Tendered,
+}
+
+/// Characters per line: what a 58 mm thermal printer fits.
+pub const WIDTH: usize = 32;
+
+impl Receipt {
+    /// The receipt number: the order id's first eight hex digits, upper case.
+    pub fn number(&self) -> String {
+        self.order_id.simple().to_string()[..8].to_uppercase()
+    }
+
+    pub fn change(&self) -> Option<Money> {
+        self.payment.cash.map(|cash| cash - self.total)
+    }
+
+    /// The VAT contained in the total (prices include VAT).
+    pub fn vat(&self) -> Money {
+        let rate = self.shop.vat_percent;
+        Money::new(self.total.amount() * rate / (Decimal::ONE_HUNDRED + rate))
+    }
+
+    /// The receipt as lines of at most [`WIDTH`] characters. Times are East Africa Time.
+    pub fn lines(&self) -> Vec<String> {
+        let eat = chrono::FixedOffset::east_opt(3 * 3600).expect("UTC+3 is a valid offset");
+        let rule = "-".repeat(WIDTH);
+        let mut out = Vec::new();
+        for text in [&self.shop.name, &self.shop.address] {
+            out.extend(wrap(text).into_iter().map(|l| centre(&l)));
+        }
+        out.push(centre(&format!("Tel {}", self.shop.phone)));
+        out.push(centre(&format!("PIN {}", self.shop.kra_pin)));
+        out.push(rule.clone());
+        out.push(pair("Receipt", &self.number()));
+        out.push(pair(
+            "Date",
+            &self
+                .at
+                .with_timezone(&eat)
+                .format("%d/%m/%Y %H:%M")
+                .to_string(),
+        ));
+        out.push(pair("Cashier", &self.cashier));
+        out.push(pair(
+            "Customer",
+            self.customer.as_deref().unwrap_or("walk-in"),
+        ));
+        out.push(rule.clone());
+        for item in &self.items {
+            out.extend(wrap(&item.product_name));
+            out.push(pair(
+                &format!("  {} x {}", item.quantity, plain(item.price)),
+                &plain(item.line_total()),
+            ));
+        }
+        out.push(rule.clone());
+        out.push(pair("TOTAL", &self.total.to_string()));
+        out.push(pair(
+            &format!("incl. VAT {}%", self.shop.vat_percent.normalize()),
+            &plain(self.vat()),
+        ));
+        out.push(pair("Paid by", self.payment.method.label()));
+        if let (Some(cash), Some(change)) = (self.payment.cash, self.change()) {
+            out.push(pair("Cash", &plain(cash)));
+            out.push(pair("Change", &plain(change)));
+        }
+        out.push(pair("Ref", &self.payment.transaction_id));
+        if !self.payment.verified {
+            out.push(centre("PAYMENT AWAITING VERIFICATION"));
+        }
+        out.push(rule);
+        out.push(centre("Asante! Karibu tena."));
+        out
+    }
+
+    pub fn text(&self) -> String {
+        let mut text = self.lines().join("\n");
+        text.push('\n');
+        text
+    }
+}
+
+/// An amount without the currency (the column says it).
+fn plain(money: Money) -> String {
+    money.to_string().trim_start_matches("KSh ").to_owned()
+}
+
+fn centre(text: &str) -> String {
+    let len = text.chars().count().min(WIDTH);
+    let pad = (WIDTH - len) / 2;
+    let cut: String = text.chars().take(WIDTH).collect();
+    format!("{}{cut}", " ".repeat(pad))
+}
+
+/// Left text and right text on one line; the left is shortened if both do not fit.
+fn pair(left: &str, right: &str) -> String {
+    let right_len = right.chars().count().min(WIDTH);
+    let room = WIDTH.saturating_sub(right_len + 1);
+    let left: String = left.chars().take(room).collect();
+    let gap = WIDTH - left.chars().count() - right_len;
+    let right: String = right.chars().take(WIDTH).collect();
+    format!("{left}{}{right}", " ".repeat(gap))
+}
+
+/// Breaks text at spaces into lines of at most [`WIDTH`] characters (long words are cut).
+fn wrap(text: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let word: String = word.chars().take(WIDTH).collect();
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > WIDTH {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Receipt {
+        Receipt {
+            shop: Shop {
+                name: "ByteMtaani Electronics & General Store".into(),
+                address: "Moi Avenue, Nairobi".into(),
+                phone: "0712 345 678".into(),
+                kra_pin: "P051234567X".into(),
+                vat_percent: Decimal::from(16),
+            },
+            order_id: Uuid::from_u128(0xabcdef12_0000_0000_0000_000000000000),
+            at: DateTime::parse_from_rfc3339("2026-11-25T09:30:00Z")
+                .unwrap()
+                .into(),
+            cashier: "cashier".into(),
+            customer: None,
+            items: vec![
+                OrderItem {
+                    product_id: Uuid::nil(),
+                    product_name: "Tecno Spark 20 Pro 256GB Smartphone Midnight Black".into(),
+                    sku: "TEC-SPARK20".into(),
+                    quantity: 1,
+                    price: Money::from_cents(2_299_900),
+                },
+                OrderItem {
+                    product_id: Uuid::nil(),
+                    product_name: "Ketepa Pride tea 100 bags".into(),
+                    sku: "KETEPA-100".into(),
+                    quantity: 3,
+                    price: Money::from_cents(25_050),
+                },
+            ],
+            total: Money::from_cents(2_375_050),
+            payment: Tendered {
+                method: PaymentMethod::Cash,
+                transaction_id: "CASH-0123456789AB".into(),
+                cash: Some(Money::from_cents(2_400_000)),
+                verified: true,
+            },
+        }
+    }
+
+    #[test]
+    fn every_line_fits_the_paper() {
+        for line in sample().lines() {
+            assert!(line.chars().count() <= WIDTH, "too wide: {line:?}");
+        }
+    }
+
+    #[test]
+    fn a_cash_receipt_shows_items_totals_change_and_vat() {
+        let text = sample().text();
+        // Right-aligned to the paper's edge, written independently of `pair`.
+        let row = |l: &str, r: &str| format!("{l}{r:>w$}", w = WIDTH - l.len());
+        for expected in [
+            row("Receipt", "ABCDEF12"),
+            row("Date", "25/11/2026 12:30"),
+            row("  3 x 250.50", "751.50"),
+            row("TOTAL", "KSh 23,750.50"),
+            // 23,750.50 × 16 / 116 = 3,275.931… → 3,275.93
+            row("incl. VAT 16%", "3,275.93"),
+            row("Cash", "24,000.00"),
+            row("Change", "249.50"),
+        ] {
+            assert!(text.contains(&expected), "{expected:?} in\n{text}");
+        }
+        assert!(!text.contains("AWAITING"));
+    }
+
+    #[test]
+    fn an_unverified_payment_says_so_and_has_no_change() {
+        let mut receipt = sample();
+        receipt.payment = Tendered {
+            method: PaymentMethod::Mpesa,
+            transaction_id: "QKH94M1Z11".into(),
+            cash: None,
+            verified: false,
+        };
+        let text = receipt.text();
+        assert!(text.contains("PAYMENT AWAITING VERIFICATION"));
+        assert!(text.contains(&format!("Ref{:>29}", "QKH94M1Z11")));
+        assert!(!text.contains("Change"));
+    }
+
+    #[test]
+    fn long_words_and_names_wrap_within_the_width() {
+        assert_eq!(
+            wrap("Tecno Spark 20 Pro 256GB Smartphone Midnight Black"),
+            vec!["Tecno Spark 20 Pro 256GB", "Smartphone Midnight Black"]
+        );
+        assert_eq!(wrap(&"x".repeat(40)), vec!["x".repeat(32)]);
+        assert_eq!(pair(&"y".repeat(40), "1.00").chars().count(), WIDTH);
+    }
+}

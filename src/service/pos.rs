@@ -1,0 +1,192 @@
+//! The till: a cashier sells to a walk-in or a known customer and takes payment, the order
+//! and its payment written in one transaction with the same stock rules as every order.
+
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::db;
+use crate::domain::catalog::{Product, ProductQuery};
+use crate::domain::order::{OrderDetail, OrderLine};
+use crate::domain::payment::{PaymentMethod, TransactionId};
+use crate::domain::receipt::{Receipt, Shop, Tendered};
+use crate::domain::user::{Actor, Role, UserAccount, WALK_IN};
+use crate::domain::values::{Phone, Sku};
+use crate::domain::{Error, Money, Result};
+use crate::service::access::authorize;
+use crate::service::orders::{self, place};
+use crate::service::payments::{duplicate_or, settle};
+
+/// How the customer pays at the till.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tender {
+    /// Notes and coins handed over; the change is given back.
+    Cash { handed: Money },
+    /// An M-Pesa receipt code the customer shows: recorded now, verified by an admin.
+    MpesaCode(String),
+    /// The card terminal's approval reference (never a card number).
+    Card(String),
+}
+
+impl Tender {
+    pub fn method(&self) -> PaymentMethod {
+        match self {
+            Tender::Cash { .. } => PaymentMethod::Cash,
+            Tender::MpesaCode(_) => PaymentMethod::Mpesa,
+            Tender::Card(_) => PaymentMethod::Card,
+        }
+    }
+
+    /// Checks what can be checked before touching the database; gives the transaction id.
+    fn transaction_id(&self, total: Money) -> Result<TransactionId> {
+        match self {
+            Tender::Cash { handed } if *handed < total => Err(Error::invalid(
+                "Cash",
+                format!("{handed} is less than the total {total}"),
+            )),
+            Tender::Cash { .. } => Ok(TransactionId::new_cash()),
+            Tender::MpesaCode(code) => TransactionId::parse(PaymentMethod::Mpesa, code),
+            Tender::Card(reference) => TransactionId::parse(PaymentMethod::Card, reference),
+        }
+    }
+
+    fn verified_at_the_till(&self) -> bool {
+        !matches!(self, Tender::MpesaCode(_))
+    }
+}
+
+/// What a lookup at the till found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lookup {
+    Sku(Box<Product>),
+    Matches(Vec<Product>),
+}
+
+const LOOKUP_MATCHES: i64 = 20;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sale {
+    /// Made when the sale is started: sending the same sale twice writes it once.
+    pub key: Uuid,
+    /// None for a walk-in customer.
+    pub customer: Option<Uuid>,
+    pub lines: Vec<OrderLine>,
+    pub tender: Tender,
+}
+
+#[derive(Clone)]
+pub struct Pos {
+    pool: PgPool,
+    shop: Shop,
+}
+
+impl Pos {
+    pub fn new(pool: PgPool, shop: Shop) -> Self {
+        Pos { pool, shop }
+    }
+
+    /// Rings up a sale. Cash and card are paid at once (the cashier is recorded as the one
+    /// who confirmed); an M-Pesa code is kept on the pending payment for an admin to verify.
+    /// Any refusal (stock, price, a used or malformed reference) writes nothing.
+    pub async fn sell(&self, actor: &Actor, sale: Sale) -> Result<Receipt> {
+        let total: Money = sale
+            .lines
+            .iter()
+            .map(|l| l.agreed_price.times(l.quantity))
+            .sum();
+        let transaction_id = sale.tender.transaction_id(total)?;
+        let mut tx = self.pool.begin().await?;
+        let me = authorize(&mut *tx, actor, Role::Staff).await?;
+        let buyer = sale.customer.unwrap_or(WALK_IN);
+        let order_id = match db::orders::by_checkout_key(&mut *tx, buyer, sale.key).await? {
+            Some(existing) => existing,
+            None => {
+                let order_id =
+                    place(&mut tx, buyer, Some(me.user_id), sale.key, sale.lines).await?;
+                let method = sale.tender.method();
+                let payment = db::payments::open(&mut tx, order_id, buyer, total, method).await?;
+                if sale.tender.verified_at_the_till() {
+                    settle(&mut tx, &me, &payment, &transaction_id, total).await?;
+                } else {
+                    if db::payments::transaction_id_used(&mut *tx, &transaction_id, payment.id)
+                        .await?
+                    {
+                        return Err(Error::DuplicateTransaction(transaction_id.to_string()));
+                    }
+                    db::payments::claim_reference(&mut *tx, payment.id, &transaction_id)
+                        .await
+                        .map_err(|err| duplicate_or(err, &transaction_id))?;
+                }
+                db::audit::record(
+                    &mut *tx,
+                    me.user_id,
+                    "pos.sale",
+                    "order",
+                    Some(order_id),
+                    json!({ "total": total, "method": method, "customer": sale.customer }),
+                )
+                .await?;
+                order_id
+            }
+        };
+        tx.commit().await?;
+        let detail = orders::load(&self.pool, order_id).await?;
+        Ok(self.receipt(detail, &me.username, &sale.tender))
+    }
+
+    /// What the cashier typed or scanned: an exact SKU gives that product; otherwise the
+    /// products whose names match (the first few, for picking).
+    pub async fn lookup(&self, actor: &Actor, text: &str) -> Result<Lookup> {
+        authorize(&self.pool, actor, Role::Staff).await?;
+        let text = text.trim();
+        if let Ok(sku) = Sku::parse(text)
+            && let Some(product) = db::products::by_sku(&self.pool, sku.as_str()).await?
+            && !product.is_archived
+        {
+            return Ok(Lookup::Sku(Box::new(product)));
+        }
+        let query = ProductQuery {
+            text: text.to_owned(),
+            limit: LOOKUP_MATCHES,
+            ..Default::default()
+        };
+        query.validate()?;
+        Ok(Lookup::Matches(
+            db::products::search(&self.pool, &query).await?,
+        ))
+    }
+
+    /// Finds customers at the till by username, email or phone (typed any usual way).
+    pub async fn find_customer(&self, actor: &Actor, text: &str) -> Result<Vec<UserAccount>> {
+        authorize(&self.pool, actor, Role::Staff).await?;
+        let text = text.trim();
+        let needle = Phone::parse(text).map_or_else(|_| text.to_owned(), |p| p.to_string());
+        let mut found = db::users::search(&self.pool, &needle, 20).await?;
+        found.retain(|u| u.id != WALK_IN && u.is_active);
+        Ok(found)
+    }
+
+    fn receipt(&self, detail: OrderDetail, cashier: &str, tender: &Tender) -> Receipt {
+        let payment = detail.payment.as_ref();
+        Receipt {
+            shop: self.shop.clone(),
+            order_id: detail.order.id,
+            at: detail.order.created_at,
+            cashier: cashier.to_owned(),
+            customer: (detail.order.user_id != WALK_IN).then(|| detail.order.username.clone()),
+            total: detail.order.total_amount,
+            payment: Tendered {
+                method: tender.method(),
+                transaction_id: payment
+                    .and_then(|p| p.transaction_id.clone())
+                    .unwrap_or_default(),
+                cash: match tender {
+                    Tender::Cash { handed } => Some(*handed),
+                    _ => None,
+                },
+                verified: payment.is_some_and(|p| p.paid_at.is_some()),
+            },
+            items: detail.items,
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! Where a receipt goes after the screen: a text file (always), and an ESC/POS printer when
+//! one is configured (a device path, or `tcp://host:port` for a network printer).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::io::AsyncWriteExt;
+
+use crate::domain::receipt::Receipt;
+use crate::domain::{Error, Result};
+
+const PRINTER_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Printer {
+    Device(PathBuf),
+    Network(String),
+}
+
+impl Printer {
+    /// `""` is no printer; `tcp://host:port` a network printer; anything else a device path.
+    pub fn from_setting(setting: &str) -> Option<Printer> {
+        let setting = setting.trim();
+        if setting.is_empty() {
+            None
+        } else if let Some(address) = setting.strip_prefix("tcp://") {
+            Some(Printer::Network(address.to_owned()))
+        } else {
+            Some(Printer::Device(PathBuf::from(setting)))
+        }
+    }
+
+    async fn send(&self, bytes: &[u8]) -> std::io::Result<()> {
+        let write = async {
+            match self {
+                Printer::Network(address) => {
+                    let mut stream = tokio::net::TcpStream::connect(address).await?;
+                    stream.write_all(bytes).await?;
+                    stream.shutdown().await
+                }
+                Printer::Device(path) => {
+                    let mut device = tokio::fs::OpenOptions::new().write(true).open(path).await?;
+                    device.write_all(bytes).await?;
+                    device.flush().await
+                }
+            }
+        };
+        tokio::time::timeout(PRINTER_TIMEOUT, write)
+            .await
+            .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()))
+    }
+}
+
+/// What happened to a receipt: where it was saved, and whether it printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issued {
+    pub path: PathBuf,
+    /// None without a printer; Some(Err(reason)) when the printer failed.
+    pub printed: Option<std::result::Result<(), String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Receipts {
+    dir: PathBuf,
+    printer: Option<Printer>,
+}
+
+impl Receipts {
+    pub fn new(dir: PathBuf, printer: Option<Printer>) -> Self {
+        Receipts { dir, printer }
+    }
+
+    /// Saves the receipt, then prints it. A printer that is off or out of paper is reported,
+    /// never an error: the sale is done and the file is there to print again.
+    pub async fn issue(&self, receipt: &Receipt) -> Result<Issued> {
+        let name = format!(
+            "{}-{}.txt",
+            receipt.at.format("%Y%m%d-%H%M%S"),
+            receipt.number()
+        );
+        let path = self.dir.join(name);
+        let saved = async {
+            tokio::fs::create_dir_all(&self.dir).await?;
+            tokio::fs::write(&path, receipt.text()).await
+        };
+        saved
+            .await
+            .map_err(|err| Error::internal("saving a receipt", &err))?;
+        let printed = match &self.printer {
+            None => None,
+            Some(printer) => Some(printer.send(&escpos(receipt)).await.map_err(|err| {
+                tracing::warn!(%err, ?printer, "receipt printer");
+                format!("The printer did not print ({err}); the receipt is saved.")
+            })),
+        };
+        Ok(Issued { path, printed })
+    }
+}
+
+const INIT: &[u8] = b"\x1b@";
+const BOLD_ON: &[u8] = b"\x1bE\x01";
+const BOLD_OFF: &[u8] = b"\x1bE\x00";
+const FEED_AND_CUT: &[u8] = b"\x1bd\x04\x1dVB\x00";
+
+/// The receipt in ESC/POS: initialise, the text (the total in bold), feed, cut. Printers
+/// start in a plain code page, so anything beyond ASCII is printed as `?`.
+pub fn escpos(receipt: &Receipt) -> Vec<u8> {
+    let mut bytes = INIT.to_vec();
+    for line in receipt.lines() {
+        let bold = line.starts_with("TOTAL");
+        if bold {
+            bytes.extend_from_slice(BOLD_ON);
+        }
+        bytes.extend(
+            line.chars()
+                .map(|c| if c.is_ascii() { c as u8 } else { b'?' }),
+        );
+        bytes.push(b'\n');
+        if bold {
+            bytes.extend_from_slice(BOLD_OFF);
+        }
+    }
+    bytes.extend_from_slice(FEED_AND_CUT);
+    bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printer_settings_are_read() {
+        assert_eq!(Printer::from_setting(" "), None);
+        assert_eq!(
+            Printer::from_setting("tcp://10.0.0.9:9100"),
+            Some(Printer::Network("10.0.0.9:9100".into()))
+        );
+        assert_eq!(
+            Printer::from_setting("/dev/usb/lp0"),
+            Some(Printer::Device("/dev/usb/lp0".into()))
+        );
+    }
+}

@@ -1,0 +1,1075 @@
+//! The till. One scan line takes a SKU (a barcode scanner types it and presses Enter),
+//! `3*SKU` for three, or words to search by name. The sale's lines and its total in large
+//! type are always on screen; function keys do the rest, so scanning never stops.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Row};
+use tui_input::Input;
+use uuid::Uuid;
+
+use crate::domain::Money;
+use crate::domain::catalog::Product;
+use crate::domain::order::OrderLine;
+use crate::domain::payment::{PaymentMethod, TransactionId};
+use crate::domain::receipt::Receipt;
+use crate::domain::user::UserAccount;
+use crate::service::cart::MAX_QUANTITY;
+use crate::service::pos::{Lookup, Sale, Tender};
+use crate::tui::big_digits;
+use crate::tui::effect::{Effect, PosAnswer, PosRequest};
+use crate::tui::keymap::{self, Command};
+use crate::tui::screens::{Listing, Reply, edit, step};
+use crate::tui::theme::Theme;
+use crate::tui::view::{centered, field_lines};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SaleLine {
+    pub product_id: Uuid,
+    pub name: String,
+    pub sku: String,
+    pub price: Money,
+    pub stock: i32,
+    pub quantity: i32,
+}
+
+impl SaleLine {
+    fn total(&self) -> Money {
+        self.price.times(self.quantity)
+    }
+}
+
+/// A sale being rung up (or held while another is).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SaleDraft {
+    /// Made when the sale starts: paying twice records it once.
+    pub key: Uuid,
+    pub customer: Option<(Uuid, String)>,
+    pub lines: Vec<SaleLine>,
+}
+
+impl Default for SaleDraft {
+    fn default() -> Self {
+        SaleDraft {
+            key: Uuid::new_v4(),
+            customer: None,
+            lines: Vec::new(),
+        }
+    }
+}
+
+impl SaleDraft {
+    pub fn total(&self) -> Money {
+        self.lines.iter().map(SaleLine::total).sum()
+    }
+
+    pub fn units(&self) -> i32 {
+        self.lines.iter().map(|l| l.quantity).sum()
+    }
+
+    fn customer_name(&self) -> &str {
+        self.customer.as_ref().map_or("walk-in", |(_, name)| name)
+    }
+
+    /// Adds `quantity` of a product, onto its line if it has one. Refuses more than stock.
+    fn add(&mut self, product: &Product, quantity: i32) -> Result<usize, String> {
+        let index = match self.lines.iter().position(|l| l.product_id == product.id) {
+            Some(i) => i,
+            None => {
+                self.lines.push(SaleLine {
+                    product_id: product.id,
+                    name: product.name.clone(),
+                    sku: product.sku.clone(),
+                    price: product.price,
+                    stock: product.stock_quantity,
+                    quantity: 0,
+                });
+                self.lines.len() - 1
+            }
+        };
+        let line = &mut self.lines[index];
+        line.price = product.price;
+        line.stock = product.stock_quantity;
+        let wanted = line.quantity + quantity;
+        if wanted > line.stock {
+            let left = line.stock;
+            if line.quantity == 0 {
+                self.lines.remove(index);
+            }
+            return Err(format!("Only {left} of {} in stock.", product.name));
+        }
+        line.quantity = wanted;
+        Ok(index)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TenderKind {
+    Cash,
+    MpesaCode,
+    Card,
+}
+
+impl TenderKind {
+    fn label(self) -> &'static str {
+        match self {
+            TenderKind::Cash => "Cash handed over (KSh)",
+            TenderKind::MpesaCode => "M-Pesa code from the customer's SMS",
+            TenderKind::Card => "Card terminal reference (never the card number)",
+        }
+    }
+
+    /// Checks the typed text as the cashier types, for the error beside the field.
+    fn parse(self, text: &str, total: Money) -> Result<Tender, String> {
+        let tender = match self {
+            // Nothing typed is exact cash, the usual case.
+            TenderKind::Cash if text.trim().is_empty() => Tender::Cash { handed: total },
+            TenderKind::Cash => {
+                let handed = Money::parse("Cash", text).map_err(|e| e.to_string())?;
+                if handed < total {
+                    return Err(format!("Less than the total {total}."));
+                }
+                Tender::Cash { handed }
+            }
+            TenderKind::MpesaCode => {
+                TransactionId::parse(PaymentMethod::Mpesa, text).map_err(|e| e.to_string())?;
+                Tender::MpesaCode(text.trim().to_uppercase())
+            }
+            TenderKind::Card => {
+                TransactionId::parse(PaymentMethod::Card, text).map_err(|e| e.to_string())?;
+                Tender::Card(text.trim().to_uppercase())
+            }
+        };
+        Ok(tender)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum PosPopup {
+    Quantity {
+        input: Input,
+        error: Option<String>,
+    },
+    Customer {
+        input: Input,
+        found: Vec<UserAccount>,
+        /// 0 is "walk-in"; n is found[n - 1].
+        selected: usize,
+    },
+    Held {
+        selected: usize,
+    },
+    ConfirmVoid,
+    Pay {
+        kind: Option<TenderKind>,
+        input: Input,
+        error: Option<String>,
+        sending: bool,
+    },
+    Receipt {
+        receipt: Box<Receipt>,
+        /// Where it was saved and whether it printed, once known.
+        issued: Option<String>,
+        scroll: u16,
+    },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PosScreen {
+    pub scan: Input,
+    pub scan_focused: bool,
+    pub sale: SaleDraft,
+    pub held: Vec<SaleDraft>,
+    pub selected: usize,
+    /// Products matching words typed in the scan line, to pick from.
+    pub matches: Vec<Product>,
+    pub match_selected: usize,
+    /// A multiplier typed as `3*` before a search, used for the product picked.
+    pub pending_quantity: i32,
+    pub popup: Option<PosPopup>,
+    /// The last problem, shown under the scan line.
+    pub error: Option<String>,
+    pub notice: Option<String>,
+}
+
+impl PosScreen {
+    pub fn new() -> Self {
+        PosScreen {
+            scan_focused: true,
+            ..Default::default()
+        }
+    }
+
+    /// True while keys are text for the scan line or a popup's field.
+    pub fn text_focused(&self) -> bool {
+        match &self.popup {
+            None => self.scan_focused,
+            Some(PosPopup::Quantity { .. } | PosPopup::Customer { .. }) => true,
+            Some(PosPopup::Pay { kind, .. }) => kind.is_some(),
+            Some(_) => false,
+        }
+    }
+
+    pub fn on_key(&mut self, key: &KeyEvent) -> Reply {
+        if self.popup.is_some() {
+            return self.on_popup_key(key);
+        }
+        let command = keymap::lookup(keymap::POS, key);
+        match command {
+            Some(Command::Up) if !self.matches.is_empty() => {
+                self.match_selected = step(self.match_selected, -1, self.matches.len())
+            }
+            Some(Command::Down) if !self.matches.is_empty() => {
+                self.match_selected = step(self.match_selected, 1, self.matches.len())
+            }
+            Some(Command::Up) => self.selected = step(self.selected, -1, self.sale.lines.len()),
+            Some(Command::Down) => self.selected = step(self.selected, 1, self.sale.lines.len()),
+            Some(Command::Submit) => return self.submit(),
+            Some(Command::SetQuantity) if !self.sale.lines.is_empty() => {
+                let quantity = self.sale.lines[self.selected].quantity.to_string();
+                self.popup = Some(PosPopup::Quantity {
+                    input: Input::new(quantity),
+                    error: None,
+                });
+            }
+            Some(Command::Customer) => {
+                self.popup = Some(PosPopup::Customer {
+                    input: Input::default(),
+                    found: Vec::new(),
+                    selected: 0,
+                })
+            }
+            Some(Command::Hold) => self.hold(),
+            Some(Command::Recall) if !self.held.is_empty() => {
+                self.popup = Some(PosPopup::Held { selected: 0 })
+            }
+            Some(Command::Remove) if !self.sale.lines.is_empty() => {
+                let line = self.sale.lines.remove(self.selected);
+                self.selected = step(self.selected, 0, self.sale.lines.len());
+                self.notice = Some(format!("Voided {}.", line.name));
+            }
+            Some(Command::VoidSale) if !self.sale.lines.is_empty() => {
+                self.popup = Some(PosPopup::ConfirmVoid)
+            }
+            Some(Command::Pay) if !self.sale.lines.is_empty() => {
+                self.popup = Some(PosPopup::Pay {
+                    kind: None,
+                    input: Input::default(),
+                    error: None,
+                    sending: false,
+                })
+            }
+            Some(Command::Back) if !self.matches.is_empty() => self.matches.clear(),
+            Some(Command::Back) => self.scan_focused = false,
+            Some(Command::FocusSearch) if !self.scan_focused => self.scan_focused = true,
+            _ if self.scan_focused && edit(&mut self.scan, key) => self.error = None,
+            _ if self.scan_focused => {}
+            // Typing while the scan line is left: it takes the focus back and the key.
+            _ if matches!(key.code, KeyCode::Char(_)) => {
+                self.scan_focused = true;
+                edit(&mut self.scan, key);
+            }
+            _ => {}
+        }
+        Reply::Nothing
+    }
+
+    /// Enter: add the picked match, or look up what was typed.
+    fn submit(&mut self) -> Reply {
+        self.scan_focused = true;
+        if let Some(product) = self.matches.get(self.match_selected).cloned() {
+            let quantity = self.pending_quantity.max(1);
+            self.matches.clear();
+            self.add(&product, quantity);
+            return Reply::Nothing;
+        }
+        let typed = self.scan.value().trim().to_owned();
+        if typed.is_empty() {
+            return Reply::Nothing;
+        }
+        let (quantity, text) = match typed.split_once('*') {
+            Some((n, rest)) => match n.trim().parse::<i32>() {
+                Ok(n) if (1..=MAX_QUANTITY).contains(&n) => (n, rest.trim().to_owned()),
+                _ => {
+                    self.error = Some(format!(
+                        "Before * goes a quantity from 1 to {MAX_QUANTITY}, like 3*SKU."
+                    ));
+                    return Reply::Nothing;
+                }
+            },
+            None => (1, typed),
+        };
+        self.scan = Input::default();
+        self.error = None;
+        Reply::Run(Effect::Pos(PosRequest::Lookup { text, quantity }))
+    }
+
+    fn add(&mut self, product: &Product, quantity: i32) {
+        match self.sale.add(product, quantity) {
+            Ok(index) => {
+                self.selected = index;
+                self.error = None;
+                self.notice = Some(format!("{} × {}", quantity, product.name));
+            }
+            Err(message) => self.error = Some(message),
+        }
+    }
+
+    fn hold(&mut self) {
+        if self.sale.lines.is_empty() {
+            return;
+        }
+        let held = std::mem::take(&mut self.sale);
+        self.notice = Some(format!(
+            "Sale held ({}, {}). F5 recalls it.",
+            held.customer_name(),
+            held.total()
+        ));
+        self.held.push(held);
+        self.selected = 0;
+    }
+
+    fn on_popup_key(&mut self, key: &KeyEvent) -> Reply {
+        let Some(popup) = self.popup.as_mut() else {
+            return Reply::Nothing;
+        };
+        let esc = key.code == KeyCode::Esc;
+        match popup {
+            PosPopup::Quantity { input, error } => {
+                if esc {
+                    self.popup = None;
+                } else if key.code == KeyCode::Enter {
+                    let line = &mut self.sale.lines[self.selected];
+                    match input.value().trim().parse::<i32>() {
+                        Ok(q) if q >= 1 && q <= line.stock.min(MAX_QUANTITY) => {
+                            line.quantity = q;
+                            self.popup = None;
+                        }
+                        _ => {
+                            *error = Some(format!(
+                                "A whole number from 1 to {} (in stock).",
+                                line.stock.min(MAX_QUANTITY)
+                            ))
+                        }
+                    }
+                } else if edit(input, key) {
+                    *error = None;
+                }
+            }
+            PosPopup::Customer {
+                input,
+                found,
+                selected,
+            } => match key.code {
+                KeyCode::Esc => self.popup = None,
+                KeyCode::Up => *selected = step(*selected, -1, found.len() + 1),
+                KeyCode::Down => *selected = step(*selected, 1, found.len() + 1),
+                KeyCode::Enter if *selected > 0 || input.value().trim().is_empty() => {
+                    self.sale.customer = selected
+                        .checked_sub(1)
+                        .and_then(|i| found.get(i))
+                        .map(|u| (u.id, u.username.clone()));
+                    self.notice = Some(format!("Customer: {}.", self.sale.customer_name()));
+                    self.popup = None;
+                }
+                KeyCode::Enter => {
+                    return Reply::Run(Effect::Pos(PosRequest::FindCustomer(
+                        input.value().to_owned(),
+                    )));
+                }
+                _ => {
+                    if edit(input, key) {
+                        *selected = 0;
+                    }
+                }
+            },
+            PosPopup::Held { selected } => match key.code {
+                KeyCode::Esc => self.popup = None,
+                KeyCode::Up => *selected = step(*selected, -1, self.held.len()),
+                KeyCode::Down => *selected = step(*selected, 1, self.held.len()),
+                KeyCode::Enter => {
+                    let recalled = self.held.remove(*selected);
+                    self.popup = None;
+                    self.hold();
+                    self.sale = recalled;
+                    self.selected = 0;
+                    self.notice = Some(format!(
+                        "Recalled the sale for {}.",
+                        self.sale.customer_name()
+                    ));
+                }
+                _ => {}
+            },
+            PosPopup::ConfirmVoid => {
+                if matches!(key.code, KeyCode::Char('y') | KeyCode::Enter) {
+                    self.sale = SaleDraft::default();
+                    self.selected = 0;
+                    self.notice = Some("Sale voided.".into());
+                }
+                self.popup = None;
+            }
+            PosPopup::Pay {
+                kind,
+                input,
+                error,
+                sending,
+            } => {
+                if *sending {
+                    return Reply::Nothing; // one payment at a time; the answer closes this
+                }
+                let total = self.sale.total();
+                match (key.code, *kind) {
+                    (KeyCode::Esc, None) => self.popup = None,
+                    (KeyCode::Esc, Some(_)) => {
+                        *kind = None;
+                        *error = None;
+                    }
+                    (KeyCode::Char(c), None) => {
+                        let chosen = match c {
+                            'c' => TenderKind::Cash,
+                            'm' => TenderKind::MpesaCode,
+                            'k' => TenderKind::Card,
+                            _ => return Reply::Nothing,
+                        };
+                        *kind = Some(chosen);
+                        *input = Input::default();
+                    }
+                    (KeyCode::Enter, Some(chosen)) => match chosen.parse(input.value(), total) {
+                        Ok(tender) => {
+                            *sending = true;
+                            return Reply::Run(Effect::Pos(PosRequest::Sell(Box::new(
+                                self.sale_to_send(tender),
+                            ))));
+                        }
+                        Err(message) => *error = Some(message),
+                    },
+                    (_, Some(chosen)) if edit(input, key) => {
+                        *error = chosen.parse(input.value(), total).err();
+                    }
+                    _ => {}
+                }
+            }
+            PosPopup::Receipt { scroll, .. } => match key.code {
+                KeyCode::Esc | KeyCode::Enter => self.popup = None,
+                KeyCode::Up => *scroll = scroll.saturating_sub(1),
+                KeyCode::Down => *scroll = scroll.saturating_add(1).min(40),
+                _ => {}
+            },
+        }
+        Reply::Nothing
+    }
+
+    fn sale_to_send(&self, tender: Tender) -> Sale {
+        Sale {
+            key: self.sale.key,
+            customer: self.sale.customer.as_ref().map(|(id, _)| *id),
+            lines: self
+                .sale
+                .lines
+                .iter()
+                .map(|l| OrderLine {
+                    product_id: l.product_id,
+                    quantity: l.quantity,
+                    agreed_price: l.price,
+                })
+                .collect(),
+            tender,
+        }
+    }
+
+    /// A service's answer for the till. Errors stay on this screen, beside what caused them.
+    pub fn on_answer(&mut self, answer: PosAnswer) -> Vec<Effect> {
+        match answer {
+            PosAnswer::Lookup { quantity, result } => match result {
+                Ok(Lookup::Sku(product)) => self.add(&product, quantity),
+                Ok(Lookup::Matches(found)) if found.is_empty() => {
+                    self.error = Some("Nothing matches that SKU or name.".into())
+                }
+                Ok(Lookup::Matches(found)) => {
+                    self.matches = found;
+                    self.match_selected = 0;
+                    self.pending_quantity = quantity;
+                    self.notice = Some("Pick with ↑ ↓ and Enter; Esc closes.".into());
+                }
+                Err(err) => self.error = Some(err.to_string()),
+            },
+            PosAnswer::Customers(result) => {
+                if let Some(PosPopup::Customer {
+                    found, selected, ..
+                }) = &mut self.popup
+                {
+                    match result {
+                        Ok(people) => {
+                            *selected = usize::from(!people.is_empty());
+                            *found = people;
+                        }
+                        Err(err) => self.error = Some(err.to_string()),
+                    }
+                }
+            }
+            PosAnswer::Sold(result) => match result {
+                Ok(receipt) => {
+                    self.sale = SaleDraft::default();
+                    self.selected = 0;
+                    self.notice = Some(match receipt.change() {
+                        Some(change) => format!("Paid. Change {change}."),
+                        None if receipt.payment.verified => "Paid.".into(),
+                        None => "Recorded; an admin verifies the M-Pesa code.".into(),
+                    });
+                    self.popup = Some(PosPopup::Receipt {
+                        receipt: receipt.clone(),
+                        issued: None,
+                        scroll: 0,
+                    });
+                    return vec![Effect::Pos(PosRequest::Issue(receipt))];
+                }
+                Err(err) => {
+                    let refresh = matches!(err, crate::domain::Error::PriceChanged(_)).then(|| {
+                        Effect::Pos(PosRequest::Refresh(
+                            self.sale.lines.iter().map(|l| l.product_id).collect(),
+                        ))
+                    });
+                    if let Some(PosPopup::Pay { error, sending, .. }) = &mut self.popup {
+                        *sending = false;
+                        *error = Some(err.to_string());
+                    } else {
+                        self.error = Some(err.to_string());
+                    }
+                    return refresh.into_iter().collect();
+                }
+            },
+            PosAnswer::Issued(result) => {
+                let said = match result {
+                    Ok(issued) => match issued.printed {
+                        Some(Err(why)) => why,
+                        Some(Ok(())) => format!("Printed; saved as {}.", issued.path.display()),
+                        None => format!("Saved as {}.", issued.path.display()),
+                    },
+                    Err(err) => err.to_string(),
+                };
+                if let Some(PosPopup::Receipt { issued, .. }) = &mut self.popup {
+                    *issued = Some(said);
+                } else {
+                    self.notice = Some(said);
+                }
+            }
+            PosAnswer::Refreshed(result) => match result {
+                Ok(products) => {
+                    for product in &products {
+                        self.refresh_product(product);
+                    }
+                }
+                Err(err) => self.error = Some(err.to_string()),
+            },
+        }
+        Vec::new()
+    }
+
+    /// Current price and stock for a product on any open or held sale.
+    pub fn refresh_product(&mut self, fresh: &Product) {
+        let sales = std::iter::once(&mut self.sale).chain(self.held.iter_mut());
+        for line in sales
+            .flat_map(|s| s.lines.iter_mut())
+            .filter(|l| l.product_id == fresh.id)
+        {
+            line.price = fresh.price;
+            line.stock = fresh.stock_quantity;
+        }
+    }
+
+    pub fn holds(&self, product_id: Uuid) -> bool {
+        std::iter::once(&self.sale)
+            .chain(&self.held)
+            .any(|s| s.lines.iter().any(|l| l.product_id == product_id))
+    }
+
+    pub fn draw(&self, frame: &mut Frame, area: Rect, theme: Theme) {
+        let [scan_area, lines_area, total_area] = Layout::vertical([
+            Constraint::Length(3),
+            Constraint::Fill(1),
+            Constraint::Length(5),
+        ])
+        .areas(area);
+        self.draw_scan(frame, scan_area, theme);
+        if self.matches.is_empty() {
+            self.draw_lines(frame, lines_area, theme);
+        } else {
+            self.draw_matches(frame, lines_area, theme);
+        }
+        self.draw_total(frame, total_area, theme);
+        if let Some(popup) = &self.popup {
+            self.draw_popup(popup, frame, area, theme);
+        }
+    }
+
+    fn draw_scan(&self, frame: &mut Frame, area: Rect, theme: Theme) {
+        let (text, style) = match (&self.error, &self.notice) {
+            (Some(e), _) => (e.as_str(), theme.error()),
+            (None, Some(n)) => (n.as_str(), theme.ok()),
+            (None, None) => ("", theme.dim()),
+        };
+        let title = if self.scan_focused {
+            " Scan or type SKU / name, Enter (3*SKU for three) "
+        } else {
+            " Scan line (Enter or / to type) "
+        };
+        let mut block = Block::bordered().title(Line::styled(title, theme.title()));
+        if !text.is_empty() {
+            block = block.title_bottom(Line::styled(format!(" {text} "), style));
+        }
+        let cursor = if self.scan_focused { "▏" } else { "" };
+        frame.render_widget(
+            Paragraph::new(format!("{}{cursor}", self.scan.value())).block(block),
+            area,
+        );
+    }
+
+    fn draw_lines(&self, frame: &mut Frame, area: Rect, theme: Theme) {
+        let rows = self.sale.lines.iter().map(|line| {
+            Row::new(vec![
+                Line::raw(line.name.clone()),
+                Line::raw(line.quantity.to_string()).right_aligned(),
+                Line::raw(line.price.to_string()).right_aligned(),
+                Line::raw(line.total().to_string()).right_aligned(),
+            ])
+        });
+        Listing {
+            title: " Sale ",
+            header: &["Item", "Qty", "Unit", "Line total"],
+            widths: &[
+                Constraint::Fill(1),
+                Constraint::Length(4),
+                Constraint::Length(15),
+                Constraint::Length(16),
+            ],
+            selected: self.selected,
+            empty: Some("Scan an item to start a sale. F1 lists the keys."),
+        }
+        .draw(frame, area, theme, rows.collect());
+    }
+
+    fn draw_matches(&self, frame: &mut Frame, area: Rect, theme: Theme) {
+        let rows = self.matches.iter().map(|p| {
+            Row::new(vec![
+                Line::raw(p.name.clone()),
+                Line::raw(p.sku.clone()),
+                Line::raw(p.stock_quantity.to_string()).right_aligned(),
+                Line::raw(p.price.to_string()).right_aligned(),
+            ])
+        });
+        Listing {
+            title: " Matches: ↑ ↓ Enter adds, Esc back to the sale ",
+            header: &["Product", "SKU", "Stock", "Price"],
+            widths: &[
+                Constraint::Fill(1),
+                Constraint::Length(14),
+                Constraint::Length(6),
+                Constraint::Length(15),
+            ],
+            selected: self.match_selected,
+            empty: None,
+        }
+        .draw(frame, area, theme, rows.collect());
+    }
+
+    fn draw_total(&self, frame: &mut Frame, area: Rect, theme: Theme) {
+        let total = self.sale.total().to_string();
+        let digits = total.trim_start_matches("KSh ");
+        let block = Block::bordered().title(Line::styled(" Total KSh ", theme.title()));
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let big = big_digits::width(digits) as u16;
+        let [number, info] =
+            Layout::horizontal([Constraint::Length(big + 1), Constraint::Fill(1)]).areas(inner);
+        let big_lines: Vec<Line> = big_digits::lines(digits)
+            .into_iter()
+            .map(|l| l.style(theme.money()))
+            .collect();
+        frame.render_widget(Paragraph::new(big_lines), number);
+        let held = match self.held.len() {
+            0 => String::new(),
+            n => format!("   {n} held (F5)"),
+        };
+        let lines = vec![
+            Line::from(vec![
+                Span::styled(" Customer ", theme.dim()),
+                Span::raw(self.sale.customer_name().to_owned()),
+            ]),
+            Line::from(vec![
+                Span::styled(" Items    ", theme.dim()),
+                Span::raw(format!("{}{held}", self.sale.units())),
+            ]),
+            Line::styled(" F12 pay  F3 customer  F4 hold  F1 keys", theme.dim()),
+        ];
+        frame.render_widget(Paragraph::new(lines), info);
+    }
+
+    fn draw_popup(&self, popup: &PosPopup, frame: &mut Frame, area: Rect, theme: Theme) {
+        let (title, lines, width) = match popup {
+            PosPopup::Quantity { input, error } => {
+                let name = self
+                    .sale
+                    .lines
+                    .get(self.selected)
+                    .map_or("", |l| l.name.as_str());
+                (
+                    "Quantity",
+                    field_lines(theme, format!("How many {name}?"), input.value(), error),
+                    50,
+                )
+            }
+            PosPopup::Customer {
+                input,
+                found,
+                selected,
+            } => {
+                let mut lines = field_lines(
+                    theme,
+                    "Phone or username, Enter to find:".into(),
+                    input.value(),
+                    &None,
+                );
+                let names = std::iter::once("walk-in customer".to_owned()).chain(
+                    found
+                        .iter()
+                        .map(|u| format!("{}  {}", u.username, u.phone.as_deref().unwrap_or(""))),
+                );
+                for (i, name) in names.enumerate().take(12) {
+                    let style = if i == *selected {
+                        theme.selected()
+                    } else {
+                        theme.dim()
+                    };
+                    lines.push(Line::styled(format!(" {name}"), style));
+                }
+                ("Customer", lines, 50)
+            }
+            PosPopup::Held { selected } => {
+                let mut lines: Vec<Line> = self
+                    .held
+                    .iter()
+                    .enumerate()
+                    .map(|(i, sale)| {
+                        let text = format!(
+                            " {:<16} {:>3} items {:>16}",
+                            sale.customer_name(),
+                            sale.units(),
+                            sale.total().to_string()
+                        );
+                        let style = if i == *selected {
+                            theme.selected()
+                        } else {
+                            Default::default()
+                        };
+                        Line::styled(text, style)
+                    })
+                    .collect();
+                lines.push(Line::styled(
+                    "Enter recalls (this sale is held), Esc closes",
+                    theme.dim(),
+                ));
+                ("Held sales", lines, 52)
+            }
+            PosPopup::ConfirmVoid => (
+                "Void the sale?",
+                vec![
+                    Line::raw(format!(
+                        "Clear all {} lines ({})?",
+                        self.sale.lines.len(),
+                        self.sale.total()
+                    )),
+                    Line::raw("y / Enter: void   any other key: keep"),
+                ],
+                44,
+            ),
+            PosPopup::Pay {
+                kind,
+                input,
+                error,
+                sending,
+            } => {
+                let mut lines = vec![Line::from(vec![
+                    Span::raw("Total "),
+                    Span::styled(self.sale.total().to_string(), theme.money()),
+                    Span::raw(format!("   for {}", self.sale.customer_name())),
+                ])];
+                match kind {
+                    None => {
+                        lines.push(Line::raw(""));
+                        lines.push(Line::raw("c  Cash"));
+                        lines.push(Line::raw("m  M-Pesa code (customer paid to the till)"));
+                        lines.push(Line::raw("k  Card (terminal reference)"));
+                        lines.push(Line::styled("Esc: back to the sale", theme.dim()));
+                    }
+                    Some(kind) => {
+                        lines.extend(field_lines(
+                            theme,
+                            kind.label().into(),
+                            input.value(),
+                            error,
+                        ));
+                        if *kind == TenderKind::Cash && input.value().is_empty() {
+                            lines.push(Line::styled("Enter alone: exact cash", theme.dim()));
+                        }
+                        if *kind == TenderKind::Cash
+                            && let Ok(Tender::Cash { handed }) =
+                                kind.parse(input.value(), self.sale.total())
+                        {
+                            lines.push(Line::from(vec![
+                                Span::raw("Change "),
+                                Span::styled(
+                                    (handed - self.sale.total()).to_string(),
+                                    theme.money(),
+                                ),
+                            ]));
+                        }
+                        if *sending {
+                            lines.push(Line::styled("Recording the sale…", theme.dim()));
+                        }
+                    }
+                }
+                ("Pay", lines, 58)
+            }
+            PosPopup::Receipt {
+                receipt,
+                issued,
+                scroll,
+            } => {
+                // What the cashier needs now comes first; the receipt scrolls below it.
+                let mut lines = vec![
+                    Line::styled("Enter: next sale   ↑ ↓ scroll", theme.dim()),
+                    Line::styled(
+                        issued
+                            .clone()
+                            .unwrap_or_else(|| "Saving the receipt…".into()),
+                        theme.dim(),
+                    ),
+                ];
+                if let Some(change) = receipt.change() {
+                    lines.push(Line::from(vec![
+                        Span::raw("Change "),
+                        Span::styled(change.to_string(), theme.money()),
+                    ]));
+                }
+                lines.push(Line::raw(""));
+                lines.extend(
+                    receipt
+                        .lines()
+                        .into_iter()
+                        .skip(usize::from(*scroll))
+                        .map(Line::raw),
+                );
+                ("Receipt", lines, 38)
+            }
+        };
+        let height = (lines.len() as u16 + 2).min(area.height);
+        let popup_area = centered(area, width, height);
+        frame.render_widget(Clear, popup_area);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(Block::bordered().title(Line::styled(format!(" {title} "), theme.title()))),
+            popup_area,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::KeyModifiers;
+
+    fn product(n: u128, cents: i64, stock: i32) -> Product {
+        Product {
+            id: Uuid::from_u128(n),
+            name: format!("Item {n}"),
+            slug: format!("item-{n}"),
+            sku: format!("SKU{n}"),
+            description: String::new(),
+            price: Money::from_cents(cents),
+            category_id: Uuid::nil(),
+            category_name: "Phones".into(),
+            stock_quantity: stock,
+            in_stock: stock > 0,
+            image_url: None,
+            is_archived: false,
+            version: 1,
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+        }
+    }
+
+    fn press(pos: &mut PosScreen, code: KeyCode) -> Reply {
+        pos.on_key(&KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    fn type_text(pos: &mut PosScreen, text: &str) {
+        for c in text.chars() {
+            press(pos, KeyCode::Char(c));
+        }
+    }
+
+    fn scanned(pos: &mut PosScreen, product: Product, quantity: i32) {
+        pos.on_answer(PosAnswer::Lookup {
+            quantity,
+            result: Ok(Lookup::Sku(Box::new(product))),
+        });
+    }
+
+    #[test]
+    fn a_scan_is_looked_up_and_scanning_again_adds_one_more() {
+        let mut pos = PosScreen::new();
+        type_text(&mut pos, "sku1");
+        let asked = press(&mut pos, KeyCode::Enter);
+        assert_eq!(
+            asked,
+            Reply::Run(Effect::Pos(PosRequest::Lookup {
+                text: "sku1".into(),
+                quantity: 1
+            }))
+        );
+        assert_eq!(pos.scan.value(), "", "the line is ready for the next scan");
+        scanned(&mut pos, product(1, 10_000, 5), 1);
+        scanned(&mut pos, product(1, 10_000, 5), 1);
+        assert_eq!(pos.sale.lines.len(), 1);
+        assert_eq!(pos.sale.lines[0].quantity, 2);
+        assert_eq!(pos.sale.total(), Money::from_cents(20_000));
+    }
+
+    #[test]
+    fn a_quantity_before_a_star_multiplies_and_stock_limits_it() {
+        let mut pos = PosScreen::new();
+        type_text(&mut pos, "3*SKU1");
+        assert_eq!(
+            press(&mut pos, KeyCode::Enter),
+            Reply::Run(Effect::Pos(PosRequest::Lookup {
+                text: "SKU1".into(),
+                quantity: 3
+            }))
+        );
+        scanned(&mut pos, product(1, 100, 2), 3);
+        assert!(pos.sale.lines.is_empty());
+        assert_eq!(pos.error.as_deref(), Some("Only 2 of Item 1 in stock."));
+        type_text(&mut pos, "0*SKU1");
+        assert_eq!(press(&mut pos, KeyCode::Enter), Reply::Nothing);
+        assert!(pos.error.as_deref().unwrap().contains("quantity from 1"));
+    }
+
+    #[test]
+    fn words_give_matches_to_pick_from() {
+        let mut pos = PosScreen::new();
+        pos.on_answer(PosAnswer::Lookup {
+            quantity: 2,
+            result: Ok(Lookup::Matches(vec![
+                product(1, 100, 9),
+                product(2, 250, 9),
+            ])),
+        });
+        press(&mut pos, KeyCode::Down);
+        press(&mut pos, KeyCode::Enter);
+        assert!(pos.matches.is_empty());
+        assert_eq!(pos.sale.lines[0].product_id, Uuid::from_u128(2));
+        assert_eq!(pos.sale.lines[0].quantity, 2);
+    }
+
+    #[test]
+    fn sales_are_held_recalled_and_voided_by_line() {
+        let mut pos = PosScreen::new();
+        scanned(&mut pos, product(1, 100, 9), 1);
+        press(&mut pos, KeyCode::F(4));
+        assert!(pos.sale.lines.is_empty() && pos.held.len() == 1);
+        scanned(&mut pos, product(2, 200, 9), 1);
+        scanned(&mut pos, product(3, 300, 9), 1);
+        press(&mut pos, KeyCode::F(8)); // voids the selected (last scanned) line
+        assert_eq!(pos.sale.lines.len(), 1);
+        press(&mut pos, KeyCode::F(5));
+        press(&mut pos, KeyCode::Enter);
+        assert_eq!(pos.sale.lines[0].product_id, Uuid::from_u128(1));
+        assert_eq!(pos.held.len(), 1, "the sale on screen was held in exchange");
+        assert_eq!(pos.held[0].lines[0].product_id, Uuid::from_u128(2));
+    }
+
+    #[test]
+    fn cash_defaults_to_exact_and_is_sent_once() {
+        let mut pos = PosScreen::new();
+        scanned(&mut pos, product(1, 150_050, 9), 1);
+        press(&mut pos, KeyCode::F(12));
+        press(&mut pos, KeyCode::Char('c'));
+        let first = press(&mut pos, KeyCode::Enter);
+        let Reply::Run(Effect::Pos(PosRequest::Sell(sale))) = first else {
+            panic!("expected a sale, got {first:?}");
+        };
+        assert_eq!(
+            sale.tender,
+            Tender::Cash {
+                handed: Money::from_cents(150_050)
+            }
+        );
+        assert_eq!(press(&mut pos, KeyCode::Enter), Reply::Nothing);
+    }
+
+    #[test]
+    fn too_little_cash_or_a_card_number_is_refused_beside_the_field() {
+        let mut pos = PosScreen::new();
+        scanned(&mut pos, product(1, 100_000, 9), 1);
+        press(&mut pos, KeyCode::F(12));
+        press(&mut pos, KeyCode::Char('c'));
+        type_text(&mut pos, "500");
+        assert_eq!(press(&mut pos, KeyCode::Enter), Reply::Nothing);
+        let Some(PosPopup::Pay { error, .. }) = &pos.popup else {
+            panic!("the pay popup stays open");
+        };
+        assert!(error.as_deref().unwrap().contains("Less than the total"));
+        press(&mut pos, KeyCode::Esc);
+        press(&mut pos, KeyCode::Char('k'));
+        type_text(&mut pos, "4111111111111111");
+        let Some(PosPopup::Pay { error, .. }) = &pos.popup else {
+            panic!("the pay popup stays open");
+        };
+        assert!(error.as_deref().unwrap().contains("card number"));
+    }
+
+    #[test]
+    fn a_refused_sale_keeps_every_line_and_a_paid_one_starts_afresh() {
+        let mut pos = PosScreen::new();
+        scanned(&mut pos, product(1, 100, 9), 2);
+        press(&mut pos, KeyCode::F(12));
+        press(&mut pos, KeyCode::Char('c'));
+        press(&mut pos, KeyCode::Enter);
+        let refresh = pos.on_answer(PosAnswer::Sold(Err(crate::domain::Error::PriceChanged(
+            "Item 1".into(),
+        ))));
+        assert_eq!(
+            refresh,
+            vec![Effect::Pos(PosRequest::Refresh(vec![Uuid::from_u128(1)]))]
+        );
+        assert_eq!(pos.sale.units(), 2);
+        let Some(PosPopup::Pay { sending, error, .. }) = &pos.popup else {
+            panic!("the reason shows in the pay popup");
+        };
+        assert!(!sending && error.is_some());
+
+        let key = pos.sale.key;
+        let receipt = Box::new(crate::domain::receipt::Receipt {
+            shop: crate::config::Settings::built_in().shop,
+            order_id: Uuid::nil(),
+            at: chrono::Utc::now(),
+            cashier: "cashier".into(),
+            customer: None,
+            items: Vec::new(),
+            total: Money::from_cents(200),
+            payment: crate::domain::receipt::Tendered {
+                method: PaymentMethod::Cash,
+                transaction_id: "CASH-1".into(),
+                cash: Some(Money::from_cents(500)),
+                verified: true,
+            },
+        });
+        let issue = pos.on_answer(PosAnswer::Sold(Ok(receipt.clone())));
+        assert_eq!(issue, vec![Effect::Pos(PosRequest::Issue(receipt))]);
+        assert!(pos.sale.lines.is_empty() && pos.sale.key != key);
+        assert!(matches!(pos.popup, Some(PosPopup::Receipt { .. })));
+        assert_eq!(pos.notice.as_deref(), Some("Paid. Change KSh 3.00."));
+    }
+}

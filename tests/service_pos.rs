@@ -1,0 +1,328 @@
+mod common;
+
+use bytemtaani::domain::catalog::Product;
+use bytemtaani::domain::order::{OrderLine, OrderStatus};
+use bytemtaani::domain::payment::PaymentMethod;
+use bytemtaani::domain::user::{Actor, Role, WALK_IN};
+use bytemtaani::domain::{Error, Money};
+use bytemtaani::service::Services;
+use bytemtaani::service::pos::{Sale, Tender};
+use bytemtaani::service::receipts::{Printer, Receipts};
+use common::*;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// A cashier and two products: a power bank (KSh 2,999, 10 in stock) and tea (KSh 250.50, 50).
+async fn till(s: &Services) -> (Actor, Actor, Product, Product) {
+    let (admin, phones) = shop(s).await;
+    let cashier = login_as(s, "cashier", Role::Staff).await;
+    let bank = product(s, &admin, &phones, "Oraimo Power Bank", "2999", 10).await;
+    let tea = product(s, &admin, &phones, "Ketepa Tea", "250.50", 50).await;
+    (admin, cashier, bank, tea)
+}
+
+fn line(product: &Product, quantity: i32) -> OrderLine {
+    OrderLine {
+        product_id: product.id,
+        quantity,
+        agreed_price: product.price,
+    }
+}
+
+fn sale(lines: Vec<OrderLine>, tender: Tender) -> Sale {
+    Sale {
+        key: Uuid::new_v4(),
+        customer: None,
+        lines,
+        tender,
+    }
+}
+
+fn cash(amount: &str) -> Tender {
+    Tender::Cash {
+        handed: Money::parse("Cash", amount).unwrap(),
+    }
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_cash_sale_is_paid_at_once_with_change_and_a_receipt(pool: PgPool) {
+    let s = services(&pool);
+    let (_, cashier, bank, tea) = till(&s).await;
+
+    let receipt = s
+        .pos
+        .sell(
+            &cashier,
+            sale(vec![line(&bank, 1), line(&tea, 3)], cash("4000")),
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(receipt.total, Money::parse("", "3750.50").unwrap());
+    assert_eq!(receipt.change(), Some(Money::parse("", "249.50").unwrap()));
+    assert_eq!(receipt.cashier, "cashier");
+    assert_eq!(receipt.customer, None);
+    assert!(receipt.payment.verified && receipt.payment.transaction_id.starts_with("CASH-"));
+    let (status, buyer, served_by): (OrderStatus, Uuid, Option<Uuid>) =
+        sqlx::query_as("select status, user_id, served_by from orders where id = $1")
+            .bind(receipt.order_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((status, buyer), (OrderStatus::Paid, WALK_IN));
+    assert!(served_by.is_some());
+    let (method, state, confirmed_by): (PaymentMethod, String, Option<Uuid>) = sqlx::query_as(
+        "select method, status::text, confirmed_by from payments where order_id = $1",
+    )
+    .bind(receipt.order_id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (method, state.as_str()),
+        (PaymentMethod::Cash, "successful")
+    );
+    assert_eq!(
+        confirmed_by, served_by,
+        "the cashier is recorded as confirming"
+    );
+    assert_eq!(
+        (stock(&pool, &bank).await, stock(&pool, &tea).await),
+        (9, 47)
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from audit_log where action = 'pos.sale'"
+        )
+        .await,
+        1
+    );
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn refused_sales_write_nothing(pool: PgPool) {
+    let s = services(&pool);
+    let (_, cashier, bank, tea) = till(&s).await;
+    let refusals = [
+        (vec![line(&bank, 1)], cash("2000")),
+        (vec![line(&bank, 11)], cash("50000")),
+        (
+            vec![line(&tea, 1), line(&bank, 1)],
+            Tender::Card("4111 1111 1111 1111".into()),
+        ),
+        (vec![line(&bank, 1)], Tender::MpesaCode("QKH-94".into())),
+        (Vec::new(), cash("10")),
+    ];
+    let mut reasons = Vec::new();
+    for (lines, tender) in refusals {
+        let err = s.pos.sell(&cashier, sale(lines, tender)).await.unwrap_err();
+        reasons.push(err.to_string());
+    }
+    println!("refusals: {reasons:#?}");
+    assert!(reasons[0].contains("less than the total"));
+    assert!(reasons[1].contains("Only 10"));
+    assert!(reasons[2].contains("card number"));
+    assert!(reasons[3].contains("M-Pesa code"));
+    assert!(reasons[4].contains("empty"));
+    assert_eq!(count(&pool, "select count(*) from orders").await, 0);
+    assert_eq!(count(&pool, "select count(*) from payments").await, 0);
+    assert_eq!(
+        (stock(&pool, &bank).await, stock(&pool, &tea).await),
+        (10, 50)
+    );
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn an_mpesa_code_waits_for_an_admin_and_is_never_used_twice(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, cashier, bank, _) = till(&s).await;
+    let code = Tender::MpesaCode("qkh94m1z11".into());
+
+    let receipt = s
+        .pos
+        .sell(&cashier, sale(vec![line(&bank, 1)], code.clone()))
+        .await
+        .unwrap();
+    assert!(!receipt.payment.verified);
+    assert_eq!(receipt.payment.transaction_id, "QKH94M1Z11");
+    assert!(receipt.text().contains("AWAITING VERIFICATION"));
+
+    let again = s
+        .pos
+        .sell(&cashier, sale(vec![line(&bank, 1)], code))
+        .await
+        .unwrap_err();
+    assert!(matches!(again, Error::DuplicateTransaction(_)), "{again}");
+    assert_eq!(count(&pool, "select count(*) from orders").await, 1);
+    assert_eq!(stock(&pool, &bank).await, 9);
+
+    // The admin checks the code with Safaricom and confirms the same payment with it.
+    let payment_id: Uuid = sqlx::query_scalar("select id from payments")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    s.payments
+        .confirm(&admin, payment_id, "QKH94M1Z11", receipt.total)
+        .await
+        .unwrap();
+    assert_eq!(
+        count(&pool, "select count(*) from orders where status = 'paid'").await,
+        1
+    );
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn the_same_sale_sent_twice_is_written_once(pool: PgPool) {
+    let s = services(&pool);
+    let (_, cashier, bank, _) = till(&s).await;
+    let once = sale(vec![line(&bank, 2)], Tender::Card("TRM-000123".into()));
+    let first = s.pos.sell(&cashier, once.clone()).await.unwrap();
+    let second = s.pos.sell(&cashier, once).await.unwrap();
+    assert_eq!(first.order_id, second.order_id);
+    assert_eq!(count(&pool, "select count(*) from orders").await, 1);
+    assert_eq!(stock(&pool, &bank).await, 8);
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_known_customer_is_found_by_phone_and_named_on_the_receipt(pool: PgPool) {
+    let s = services(&pool);
+    let (_, cashier, bank, _) = till(&s).await;
+    s.auth
+        .register(bytemtaani::service::auth::NewAccount {
+            username: "wanjiku".into(),
+            email: "wanjiku@example.co.ke".into(),
+            phone: "+254 712 345 678".into(),
+            password: PASSWORD.into(),
+        })
+        .await
+        .unwrap();
+
+    let found = s.pos.find_customer(&cashier, "0712345678").await.unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        s.pos
+            .find_customer(&cashier, "walk")
+            .await
+            .unwrap()
+            .is_empty(),
+        "the walk-in account is not a customer to pick"
+    );
+    let mut with_customer = sale(vec![line(&bank, 1)], cash("3000"));
+    with_customer.customer = Some(found[0].id);
+    let receipt = s.pos.sell(&cashier, with_customer).await.unwrap();
+    assert_eq!(receipt.customer.as_deref(), Some("wanjiku"));
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn till_sales_and_kiosk_orders_share_the_last_units_without_oversell(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, cashier, _, _) = till(&s).await;
+    let phones = s.catalog.categories().await.unwrap().remove(0);
+    let last = product(&s, &admin, &phones, "Last Radio", "1500", 5).await;
+    let mut buyers = Vec::new();
+    for i in 0..25 {
+        let buyer = login_as(&s, &format!("kiosk{i}"), Role::Customer).await;
+        s.cart.add(&buyer, last.id, 1).await.unwrap();
+        buyers.push(buyer);
+    }
+    let mut tasks = Vec::new();
+    for buyer in buyers {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            s.orders
+                .place_from_cart(&buyer, Uuid::new_v4())
+                .await
+                .is_ok()
+        }));
+    }
+    for _ in 0..25 {
+        let (s, cashier, one) = (s.clone(), cashier.clone(), line(&last, 1));
+        tasks.push(tokio::spawn(async move {
+            s.pos
+                .sell(&cashier, sale(vec![one], cash("1500")))
+                .await
+                .is_ok()
+        }));
+    }
+    let mut sold = 0;
+    for task in tasks {
+        sold += usize::from(task.await.unwrap());
+    }
+    let units: i64 = sqlx::query_scalar(
+        "select coalesce(sum(quantity), 0)::bigint from order_items where product_id = $1",
+    )
+    .bind(last.id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    println!("50 buyers (25 kiosk, 25 till) for 5 units: {sold} sold, {units} units ordered");
+    assert_eq!((sold, units), (5, 5));
+    assert_eq!(stock(&pool, &last).await, 0);
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn receipts_are_saved_and_sent_to_the_printer(pool: PgPool) {
+    let s = services(&pool);
+    let (_, cashier, bank, _) = till(&s).await;
+    let receipt = s
+        .pos
+        .sell(&cashier, sale(vec![line(&bank, 1)], cash("3000")))
+        .await
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("receipts-{}", Uuid::new_v4()));
+
+    let printer = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = printer.local_addr().unwrap();
+    let received = tokio::spawn(async move {
+        let (mut conn, _) = printer.accept().await.unwrap();
+        let mut bytes = Vec::new();
+        tokio::io::AsyncReadExt::read_to_end(&mut conn, &mut bytes)
+            .await
+            .unwrap();
+        bytes
+    });
+    let desk = Receipts::new(
+        dir.clone(),
+        Printer::from_setting(&format!("tcp://{address}")),
+    );
+    let issued = desk.issue(&receipt).await.unwrap();
+    assert_eq!(issued.printed, Some(Ok(())));
+    assert_eq!(
+        std::fs::read_to_string(&issued.path).unwrap(),
+        receipt.text()
+    );
+    let bytes = received.await.unwrap();
+    assert!(bytes.starts_with(b"\x1b@"), "ESC/POS initialise first");
+    assert!(bytes.ends_with(b"\x1dVB\x00"), "cut last");
+    let printed = String::from_utf8_lossy(&bytes);
+    assert!(printed.contains("Oraimo Power Bank") && printed.contains("Change"));
+
+    // A printer that is off: the sale stands, the file is saved, the cashier is told.
+    let dead = Receipts::new(dir.clone(), Printer::from_setting("tcp://127.0.0.1:1"));
+    let issued = dead.issue(&receipt).await.unwrap();
+    assert!(matches!(issued.printed, Some(Err(ref why)) if why.contains("saved")));
+    assert!(issued.path.exists());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn the_walk_in_account_can_never_become_a_login(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, _) = shop(&s).await;
+    for refused in [
+        s.users.set_active(&admin, WALK_IN, true).await.err(),
+        s.users.set_role(&admin, WALK_IN, Role::Admin).await.err(),
+        s.users
+            .reset_password(&admin, WALK_IN, "a fine passphrase")
+            .await
+            .err(),
+    ] {
+        assert!(matches!(refused, Some(Error::Conflict(_))), "{refused:?}");
+    }
+    let login = s.auth.login("walk-in", "!").await.unwrap_err();
+    assert!(
+        matches!(login, Error::InvalidCredentials | Error::Inactive),
+        "{login:?}"
+    );
+}
