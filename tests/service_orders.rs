@@ -295,7 +295,7 @@ async fn a_paid_order_is_shipped_delivered_or_cancelled_with_a_refund_due(pool: 
             .await
             .unwrap();
         s.payments
-            .confirm(&cashier, payment.id, receipt, order.total_amount)
+            .confirm(&admin, payment.id, receipt, order.total_amount)
             .await
             .unwrap();
         paid_orders.push(order);

@@ -9,10 +9,10 @@ use common::*;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-/// A cashier, a customer, and `count` pending orders of the customer's.
+/// An admin who verifies payments, a customer, and `count` pending orders of the customer's.
 async fn orders(s: &Services, count: usize) -> (Actor, Actor, Vec<OrderSummary>) {
     let (admin, phones) = shop(s).await;
-    let cashier = login_as(s, "cashier", Role::Staff).await;
+    let verifier = login_as(s, "verifier", Role::Admin).await;
     let buyer = login_as(s, "amina", Role::Customer).await;
     let item = product(s, &admin, &phones, "Oraimo Power Bank", "2999", 1000).await;
     let mut placed = Vec::new();
@@ -26,7 +26,7 @@ async fn orders(s: &Services, count: usize) -> (Actor, Actor, Vec<OrderSummary>)
                 .order,
         );
     }
-    (cashier, buyer, placed)
+    (verifier, buyer, placed)
 }
 
 async fn order_status(pool: &PgPool, id: Uuid) -> OrderStatus {
@@ -40,7 +40,7 @@ async fn order_status(pool: &PgPool, id: Uuid) -> OrderStatus {
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
 async fn a_verified_payment_marks_the_order_paid_in_one_go(pool: PgPool) {
     let s = services(&pool);
-    let (cashier, buyer, placed) = orders(&s, 1).await;
+    let (verifier, buyer, placed) = orders(&s, 1).await;
     let order = &placed[0];
     let payment = s
         .payments
@@ -53,7 +53,7 @@ async fn a_verified_payment_marks_the_order_paid_in_one_go(pool: PgPool) {
 
     let paid = s
         .payments
-        .confirm(&cashier, payment.id, "qkh94m1z11", order.total_amount)
+        .confirm(&verifier, payment.id, "qkh94m1z11", order.total_amount)
         .await
         .unwrap();
 
@@ -68,7 +68,7 @@ async fn a_verified_payment_marks_the_order_paid_in_one_go(pool: PgPool) {
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
 async fn bad_confirmations_are_refused_and_change_nothing(pool: PgPool) {
     let s = services(&pool);
-    let (cashier, buyer, placed) = orders(&s, 2).await;
+    let (verifier, buyer, placed) = orders(&s, 2).await;
     let (order, other) = (&placed[0], &placed[1]);
     let payment = s
         .payments
@@ -78,7 +78,7 @@ async fn bad_confirmations_are_refused_and_change_nothing(pool: PgPool) {
 
     let malformed = s
         .payments
-        .confirm(&cashier, payment.id, "QKH94", order.total_amount)
+        .confirm(&verifier, payment.id, "QKH94", order.total_amount)
         .await;
     assert!(
         matches!(malformed, Err(Error::Invalid { .. })),
@@ -86,7 +86,7 @@ async fn bad_confirmations_are_refused_and_change_nothing(pool: PgPool) {
     );
     let short = s
         .payments
-        .confirm(&cashier, payment.id, "QKH94M1Z11", Money::from_cents(100))
+        .confirm(&verifier, payment.id, "QKH94M1Z11", Money::from_cents(100))
         .await;
     assert_eq!(
         short.unwrap_err(),
@@ -98,7 +98,7 @@ async fn bad_confirmations_are_refused_and_change_nothing(pool: PgPool) {
     assert_eq!(order_status(&pool, order.id).await, OrderStatus::Pending);
 
     s.payments
-        .confirm(&cashier, payment.id, "QKH94M1Z11", order.total_amount)
+        .confirm(&verifier, payment.id, "QKH94M1Z11", order.total_amount)
         .await
         .unwrap();
     // The same receipt for another order is a duplicate payment.
@@ -109,7 +109,7 @@ async fn bad_confirmations_are_refused_and_change_nothing(pool: PgPool) {
         .unwrap();
     let duplicate = s
         .payments
-        .confirm(&cashier, second.id, "QKH94M1Z11", other.total_amount)
+        .confirm(&verifier, second.id, "QKH94M1Z11", other.total_amount)
         .await;
     assert_eq!(
         duplicate.unwrap_err(),
@@ -119,7 +119,7 @@ async fn bad_confirmations_are_refused_and_change_nothing(pool: PgPool) {
     // A paid order takes no second payment.
     let again = s
         .payments
-        .confirm(&cashier, payment.id, "QKH94M1Z99", order.total_amount)
+        .confirm(&verifier, payment.id, "QKH94M1Z99", order.total_amount)
         .await;
     assert!(matches!(again, Err(Error::Conflict(_))), "{again:?}");
     assert!(matches!(
@@ -131,7 +131,7 @@ async fn bad_confirmations_are_refused_and_change_nothing(pool: PgPool) {
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
 async fn twenty_confirmations_with_one_transaction_id_let_exactly_one_through(pool: PgPool) {
     let s = services(&pool);
-    let (cashier, buyer, placed) = orders(&s, 20).await;
+    let (verifier, buyer, placed) = orders(&s, 20).await;
     let mut attempts = Vec::new();
     for order in &placed {
         let payment = s
@@ -139,10 +139,10 @@ async fn twenty_confirmations_with_one_transaction_id_let_exactly_one_through(po
             .open(&buyer, order.id, PaymentMethod::Mpesa)
             .await
             .unwrap();
-        let (s, cashier, total) = (s.clone(), cashier.clone(), order.total_amount);
+        let (s, verifier, total) = (s.clone(), verifier.clone(), order.total_amount);
         attempts.push(tokio::spawn(async move {
             s.payments
-                .confirm(&cashier, payment.id, "QKH94M1Z11", total)
+                .confirm(&verifier, payment.id, "QKH94M1Z11", total)
                 .await
         }));
     }
@@ -167,7 +167,7 @@ async fn twenty_confirmations_with_one_transaction_id_let_exactly_one_through(po
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
 async fn a_retry_after_a_failure_reuses_the_one_payment(pool: PgPool) {
     let s = services(&pool);
-    let (cashier, buyer, placed) = orders(&s, 1).await;
+    let (verifier, buyer, placed) = orders(&s, 1).await;
     let order = &placed[0];
     let first = s
         .payments
@@ -191,11 +191,11 @@ async fn a_retry_after_a_failure_reuses_the_one_payment(pool: PgPool) {
     // A card number is never taken as a reference.
     let card_number = s
         .payments
-        .confirm(&cashier, retry.id, "4111111111111111", order.total_amount)
+        .confirm(&verifier, retry.id, "4111111111111111", order.total_amount)
         .await;
     assert!(matches!(card_number, Err(Error::Invalid { .. })));
     s.payments
-        .confirm(&cashier, retry.id, "TRM-000123", order.total_amount)
+        .confirm(&verifier, retry.id, "TRM-000123", order.total_amount)
         .await
         .unwrap();
     let count = count(&pool, "select count(*) from payments").await;
@@ -231,7 +231,7 @@ async fn customers_pay_only_for_themselves_and_never_confirm(pool: PgPool) {
             .confirm(&buyer, payment.id, "QKH94M1Z11", order.total_amount)
             .await
             .unwrap_err(),
-        Error::Forbidden("staff")
+        Error::Forbidden("admins")
     );
     assert_eq!(order_status(&pool, order.id).await, OrderStatus::Pending);
 }

@@ -79,12 +79,7 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
         Some(Command::Migrate) => migrate(&settings).await,
         Some(Command::Seed(args)) => {
             let pool = connect(&settings).await?;
-            let services = Services::new(
-                pool.clone(),
-                settings.login.policy(),
-                settings.shop.clone(),
-                settings.receipts.receipts(),
-            );
+            let services = Services::new(pool.clone(), settings.setup());
             seed::demo(&pool, &services, args.products).await
         }
         Some(Command::User(UserCommand::Create {
@@ -101,12 +96,7 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
             };
             let password = new_password()?;
             let pool = connect(&settings).await?;
-            let services = Services::new(
-                pool,
-                settings.login.policy(),
-                settings.shop.clone(),
-                settings.receipts.receipts(),
-            );
+            let services = Services::new(pool, settings.setup());
             let account = NewAccount {
                 username,
                 email,
@@ -120,12 +110,7 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
         None => {
             let pool = db::connect_lazy(&settings.database.url, settings.database.max_connections)
                 .context("reading the database URL")?;
-            let services = Services::new(
-                pool,
-                settings.login.policy(),
-                settings.shop.clone(),
-                settings.receipts.receipts(),
-            );
+            let services = Services::new(pool, settings.setup());
             let idle = std::time::Duration::from_secs(settings.kiosk.idle_logout_secs);
             let kiosk = cli.kiosk.then(|| Kiosk::new(idle));
             crate::tui::terminal::run_in_terminal(services, settings.shop.name.clone(), kiosk).await

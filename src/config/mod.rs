@@ -9,8 +9,8 @@ use directories::ProjectDirs;
 use serde::Deserialize;
 
 use crate::domain::receipt::Shop;
-use crate::service::LoginPolicy;
 use crate::service::receipts::{Printer, Receipts};
+use crate::service::{LoginPolicy, Setup};
 
 const DEFAULTS: &str = include_str!("../../config/default.toml");
 
@@ -20,6 +20,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub shop: Shop,
     pub receipts: ReceiptSettings,
+    pub reports: ReportSettings,
     pub login: LoginSettings,
     pub kiosk: KioskSettings,
     pub stock: StockSettings,
@@ -40,6 +41,13 @@ impl fmt::Debug for DatabaseSettings {
             .field("max_connections", &self.max_connections)
             .finish()
     }
+}
+
+/// Where report exports go. Empty: the app's data directory.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSettings {
+    pub dir: String,
 }
 
 /// Where receipts go besides the screen. Empty values mean "not configured".
@@ -75,6 +83,7 @@ impl fmt::Debug for Settings {
             .field("database", &self.database)
             .field("shop", &self.shop)
             .field("receipts", &self.receipts)
+            .field("reports", &self.reports)
             .field("login", &self.login)
             .field("kiosk", &self.kiosk)
             .field("stock", &self.stock)
@@ -82,17 +91,26 @@ impl fmt::Debug for Settings {
     }
 }
 
-impl ReceiptSettings {
-    /// Where receipts are saved and printed; an empty `dir` is the app's data directory.
-    pub fn receipts(&self) -> Receipts {
-        let dir = match self.dir.trim() {
-            "" => project_dirs().map_or_else(
-                || PathBuf::from("receipts"),
-                |dirs| dirs.data_dir().join("receipts"),
+/// A directory setting: as written, or `name` in the app's data directory when empty.
+fn dir_or_data(setting: &str, name: &str) -> PathBuf {
+    match setting.trim() {
+        "" => project_dirs().map_or_else(|| PathBuf::from(name), |dirs| dirs.data_dir().join(name)),
+        dir => PathBuf::from(dir),
+    }
+}
+
+impl Settings {
+    /// What the services need besides the database.
+    pub fn setup(&self) -> Setup {
+        Setup {
+            login: self.login.policy(),
+            shop: self.shop.clone(),
+            receipts: Receipts::new(
+                dir_or_data(&self.receipts.dir, "receipts"),
+                Printer::from_setting(&self.receipts.printer),
             ),
-            dir => PathBuf::from(dir),
-        };
-        Receipts::new(dir, Printer::from_setting(&self.printer))
+            exports: dir_or_data(&self.reports.dir, "reports"),
+        }
     }
 }
 

@@ -34,19 +34,20 @@ pub struct AuditEntry {
     pub occurred_at: DateTime<Utc>,
 }
 
-/// Newest first; `action` filters when not empty.
+/// Newest first; `text`, when not empty, matches the start of an action ("stock" finds
+/// "stock.adjust") or the username of who did it.
 pub async fn list(
     ex: impl PgExecutor<'_>,
-    action: &str,
+    text: &str,
     limit: i64,
 ) -> sqlx::Result<Vec<AuditEntry>> {
     sqlx::query_as(
         "select a.id, u.username as actor_username, a.action, a.entity, a.entity_id, a.details, a.occurred_at
          from audit_log a join users u on u.id = a.actor_id
-         where $1 = '' or a.action = $1
+         where $1 = '' or a.action like $1 || '%' or lower(u.username) = lower($1)
          order by a.occurred_at desc, a.id desc limit $2",
     )
-    .bind(action)
+    .bind(super::escape_like(text))
     .bind(limit)
     .fetch_all(ex)
     .await

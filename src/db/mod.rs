@@ -10,6 +10,7 @@ pub mod login;
 pub mod orders;
 pub mod payments;
 pub mod products;
+pub mod reports;
 pub mod seed;
 pub mod sessions;
 pub mod users;

@@ -126,16 +126,28 @@ pub async fn for_user(
 }
 
 /// All orders (staff view), newest first, optionally of one status.
+/// Newest first. `from`/`to` bound created_at (to is exclusive); `customer` matches part of
+/// a username or phone.
 pub async fn list(
     ex: impl PgExecutor<'_>,
     status: Option<OrderStatus>,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    customer: &str,
     limit: i64,
 ) -> sqlx::Result<Vec<OrderSummary>> {
     sqlx::query_as(&format!(
-        "{SUMMARY_SELECT} where $1::order_status is null or o.status = $1
-         order by o.created_at desc, o.id desc limit $2"
+        "{SUMMARY_SELECT}
+         where ($1::order_status is null or o.status = $1)
+           and ($2::timestamptz is null or o.created_at >= $2)
+           and ($3::timestamptz is null or o.created_at < $3)
+           and ($4 = '' or u.username ilike '%' || $4 || '%' or u.phone like '%' || $4 || '%')
+         order by o.created_at desc, o.id desc limit $5"
     ))
     .bind(status)
+    .bind(from)
+    .bind(to)
+    .bind(super::escape_like(customer))
     .bind(limit)
     .fetch_all(ex)
     .await

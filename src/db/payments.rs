@@ -2,7 +2,9 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use crate::domain::Money;
-use crate::domain::payment::{PaymentMethod, PaymentSummary, TransactionId};
+use crate::domain::payment::{
+    PaymentMethod, PaymentRow, PaymentStatus, PaymentSummary, TransactionId,
+};
 
 const PAYMENT_COLUMNS: &str =
     "id, order_id, user_id, amount, method, status, transaction_id, paid_at,
@@ -132,4 +134,27 @@ pub async fn order_of(ex: impl PgExecutor<'_>, payment_id: Uuid) -> sqlx::Result
         .bind(payment_id)
         .fetch_optional(ex)
         .await
+}
+
+/// Newest first, optionally of one status and one method.
+pub async fn list(
+    ex: impl PgExecutor<'_>,
+    status: Option<PaymentStatus>,
+    method: Option<PaymentMethod>,
+    limit: i64,
+) -> sqlx::Result<Vec<PaymentRow>> {
+    sqlx::query_as(
+        "select p.id, p.order_id, p.user_id, p.amount, p.method, p.status, p.transaction_id,
+                p.paid_at, p.confirmed_by, p.failure_reason, p.created_at,
+                u.username, o.status as order_status
+         from payments p join users u on u.id = p.user_id join orders o on o.id = p.order_id
+         where ($1::payment_status is null or p.status = $1)
+           and ($2::payment_method is null or p.method = $2)
+         order by p.created_at desc, p.id desc limit $3",
+    )
+    .bind(status)
+    .bind(method)
+    .bind(limit)
+    .fetch_all(ex)
+    .await
 }

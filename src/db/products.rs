@@ -139,6 +139,22 @@ async fn page(
     sql.build_query_as().fetch_all(ex).await
 }
 
+/// Products on sale with `threshold` units or fewer, emptiest first.
+pub async fn low_stock(
+    ex: impl PgExecutor<'_>,
+    threshold: i32,
+    limit: i64,
+) -> sqlx::Result<Vec<Product>> {
+    sqlx::query_as(&format!(
+        "{PRODUCT_SELECT} where not p.is_archived and p.stock_quantity <= $1
+         order by p.stock_quantity, p.name, p.id limit $2"
+    ))
+    .bind(threshold)
+    .bind(limit)
+    .fetch_all(ex)
+    .await
+}
+
 pub async fn by_id(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Product>> {
     sqlx::query_as(&format!("{PRODUCT_SELECT} where p.id = $1"))
         .bind(id)

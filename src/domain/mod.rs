@@ -3,12 +3,14 @@
 
 pub mod cart;
 pub mod catalog;
+pub mod clock;
 pub mod error;
 pub mod money;
 pub mod order;
 pub mod password;
 pub mod payment;
 pub mod receipt;
+pub mod report;
 pub mod user;
 pub mod values;
 

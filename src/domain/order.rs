@@ -113,6 +113,36 @@ pub struct OrderDetail {
     pub payment: Option<PaymentSummary>,
 }
 
+/// What staff look for in the order list. Dates are the shop's calendar days, inclusive.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderFilter {
+    pub status: Option<OrderStatus>,
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+    /// Part of a username, or a phone number typed any usual way.
+    pub customer: String,
+}
+
+impl OrderFilter {
+    pub fn validate(&self) -> Result<(), crate::domain::Error> {
+        if let (Some(from), Some(to)) = (self.from, self.to)
+            && from > to
+        {
+            return Err(crate::domain::Error::invalid(
+                "Dates",
+                "the first date is after the second",
+            ));
+        }
+        if self.customer.chars().count() > 100 {
+            return Err(crate::domain::Error::invalid(
+                "Customer",
+                "must be at most 100 characters",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// What cancelling did, so the person can be told about money to give back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CancelOutcome {

@@ -139,6 +139,15 @@ pub struct PaymentSummary {
     pub created_at: DateTime<Utc>,
 }
 
+/// A payment as the admin's list shows it: with who paid and where the order stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct PaymentRow {
+    #[sqlx(flatten)]
+    pub payment: PaymentSummary,
+    pub username: String,
+    pub order_status: crate::domain::order::OrderStatus,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

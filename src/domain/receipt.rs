@@ -7,6 +7,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::domain::Money;
+use crate::domain::clock::shop_time;
 use crate::domain::order::OrderItem;
 use crate::domain::payment::PaymentMethod;
 
@@ -67,7 +68,6 @@ impl Receipt {
 
     /// The receipt as lines of at most [`WIDTH`] characters. Times are East Africa Time.
     pub fn lines(&self) -> Vec<String> {
-        let eat = chrono::FixedOffset::east_opt(3 * 3600).expect("UTC+3 is a valid offset");
         let rule = "-".repeat(WIDTH);
         let mut out = Vec::new();
         for text in [&self.shop.name, &self.shop.address] {
@@ -79,11 +79,7 @@ impl Receipt {
         out.push(pair("Receipt", &self.number()));
         out.push(pair(
             "Date",
-            &self
-                .at
-                .with_timezone(&eat)
-                .format("%d/%m/%Y %H:%M")
-                .to_string(),
+            &shop_time(self.at).format("%d/%m/%Y %H:%M").to_string(),
         ));
         out.push(pair("Cashier", &self.cashier));
         out.push(pair(

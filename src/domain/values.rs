@@ -235,6 +235,13 @@ impl MpesaReceipt {
 }
 
 /// A free-text name (product, category): trimmed, 1..=max characters, no control characters.
+/// What to look for when a person is searched by text: a phone number typed any usual way
+/// becomes its stored form (2547…); anything else is used as typed.
+pub fn person_needle(text: &str) -> String {
+    let text = text.trim();
+    Phone::parse(text).map_or_else(|_| text.to_owned(), |phone| phone.to_string())
+}
+
 pub fn parse_name(field: &'static str, input: &str, max: usize) -> Result<String, Error> {
     let s = input.trim();
     if s.is_empty() {

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::db;
 use crate::domain::catalog::{
-    Category, PriceChange, Product, ProductDraft, ProductForm, StockReason,
+    Category, PriceChange, Product, ProductDraft, ProductForm, ProductQuery, StockReason,
 };
 use crate::domain::user::{Actor, Role};
 use crate::domain::values::{Slug, parse_name, parse_text};
@@ -184,6 +184,24 @@ impl AdminCatalog {
         .await?;
         tx.commit().await?;
         Ok(stock)
+    }
+
+    /// Products to reorder: on sale with `threshold` units or fewer (the config's
+    /// `stock.low_threshold`), emptiest first.
+    pub async fn low_stock(&self, actor: &Actor, threshold: i32) -> Result<Vec<Product>> {
+        authorize(&self.pool, actor, Role::Admin).await?;
+        Ok(db::products::low_stock(&self.pool, threshold.max(0), 500).await?)
+    }
+
+    /// Products for the admin's list: like the catalog's search, archived ones included.
+    pub async fn products(&self, actor: &Actor, query: &ProductQuery) -> Result<Vec<Product>> {
+        query.validate()?;
+        authorize(&self.pool, actor, Role::Admin).await?;
+        let query = ProductQuery {
+            include_archived: true,
+            ..query.clone()
+        };
+        Ok(db::products::search(&self.pool, &query).await?)
     }
 
     pub async fn price_history(&self, actor: &Actor, id: Uuid) -> Result<Vec<PriceChange>> {

@@ -137,15 +137,16 @@ impl AdminUsers {
         Ok(())
     }
 
-    /// The audit log, newest first; `action` (e.g. "stock.adjust") filters when not empty.
+    /// The audit log, newest first. `text` filters when not empty: the start of an action
+    /// ("stock", "user.role") or exactly who did it ("admin").
     pub async fn audit_log(
         &self,
         actor: &Actor,
-        action: &str,
+        text: &str,
         limit: i64,
     ) -> Result<Vec<AuditEntry>> {
         authorize(&self.pool, actor, Role::Admin).await?;
-        Ok(db::audit::list(&self.pool, action.trim(), limit.clamp(1, 1000)).await?)
+        Ok(db::audit::list(&self.pool, text.trim(), limit.clamp(1, 1000)).await?)
     }
 }
 

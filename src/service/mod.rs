@@ -12,6 +12,7 @@ mod password;
 pub mod payments;
 pub mod pos;
 pub mod receipts;
+pub mod reports;
 
 use sqlx::PgPool;
 
@@ -26,6 +27,7 @@ pub use orders::Orders;
 pub use payments::Payments;
 pub use pos::Pos;
 pub use receipts::Receipts;
+pub use reports::Reports;
 
 /// Everything the screens (and the CLI) may call, cheap to clone into tasks.
 #[derive(Clone)]
@@ -39,20 +41,32 @@ pub struct Services {
     pub users: AdminUsers,
     pub pos: Pos,
     pub receipts: Receipts,
+    pub reports: Reports,
+}
+
+/// What the services need besides the database, from the config.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub login: LoginPolicy,
+    pub shop: Shop,
+    pub receipts: Receipts,
+    /// Where report exports are written.
+    pub exports: std::path::PathBuf,
 }
 
 impl Services {
-    pub fn new(pool: PgPool, login: LoginPolicy, shop: Shop, receipts: Receipts) -> Self {
+    pub fn new(pool: PgPool, setup: Setup) -> Self {
         Services {
-            auth: Auth::new(pool.clone(), login),
+            auth: Auth::new(pool.clone(), setup.login),
             catalog: Catalog::new(pool.clone()),
             cart: Cart::new(pool.clone()),
             orders: Orders::new(pool.clone()),
             payments: Payments::new(pool.clone()),
             admin: AdminCatalog::new(pool.clone()),
             users: AdminUsers::new(pool.clone()),
-            pos: Pos::new(pool, shop),
-            receipts,
+            pos: Pos::new(pool.clone(), setup.shop),
+            receipts: setup.receipts,
+            reports: Reports::new(pool, setup.exports),
         }
     }
 }

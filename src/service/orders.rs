@@ -7,9 +7,13 @@ use uuid::Uuid;
 
 use crate::db;
 use crate::db::orders::NewOrder;
-use crate::domain::order::{CancelOutcome, OrderDetail, OrderLine, OrderStatus, OrderSummary};
+use crate::domain::clock::day_start;
+use crate::domain::order::{
+    CancelOutcome, OrderDetail, OrderFilter, OrderLine, OrderStatus, OrderSummary,
+};
 use crate::domain::payment::PaymentStatus;
 use crate::domain::user::{Actor, Role};
+use crate::domain::values::person_needle;
 use crate::domain::{Error, Money, Result};
 use crate::service::access::{Principal, authorize};
 
@@ -74,15 +78,27 @@ impl Orders {
         Ok(detail)
     }
 
-    /// All orders for staff, newest first, optionally of one status.
+    /// All orders for staff, newest first, filtered by status, dates and customer.
     pub async fn list(
         &self,
         actor: &Actor,
-        status: Option<OrderStatus>,
+        filter: &OrderFilter,
         limit: i64,
     ) -> Result<Vec<OrderSummary>> {
+        filter.validate()?;
         authorize(&self.pool, actor, Role::Staff).await?;
-        Ok(db::orders::list(&self.pool, status, limit.clamp(1, 500)).await?)
+        let from = filter.from.map(day_start);
+        let to = filter.to.and_then(|d| d.succ_opt()).map(day_start);
+        let customer = person_needle(&filter.customer);
+        Ok(db::orders::list(
+            &self.pool,
+            filter.status,
+            from,
+            to,
+            &customer,
+            limit.clamp(1, 500),
+        )
+        .await?)
     }
 
     /// Cancels an order and puts its stock back. Customers may cancel their own pending

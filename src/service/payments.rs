@@ -7,7 +7,9 @@ use uuid::Uuid;
 
 use crate::db;
 use crate::domain::order::OrderStatus;
-use crate::domain::payment::{PaymentMethod, PaymentStatus, PaymentSummary, TransactionId};
+use crate::domain::payment::{
+    PaymentMethod, PaymentRow, PaymentStatus, PaymentSummary, TransactionId,
+};
 use crate::domain::user::{Actor, Role};
 use crate::domain::{Error, Money, Result};
 use crate::service::access::{Principal, authorize};
@@ -55,7 +57,8 @@ impl Payments {
         Ok(payment)
     }
 
-    /// Staff confirm a payment they verified (cash in hand, a code checked with the provider).
+    /// An admin confirms a payment checked by hand (an M-Pesa code looked up in the till's
+    /// statement): not the cashier who took it, so no one person both records and verifies.
     /// Refused, changing nothing, for a malformed or already used transaction id, an amount
     /// other than the order total, or an order not awaiting payment.
     pub async fn confirm(
@@ -66,7 +69,7 @@ impl Payments {
         amount: Money,
     ) -> Result<PaymentSummary> {
         let mut tx = self.pool.begin().await?;
-        let me = authorize(&mut *tx, actor, Role::Staff).await?;
+        let me = authorize(&mut *tx, actor, Role::Admin).await?;
         // Lock the order before its payment, the same order cancelling takes them in.
         let order_id = db::payments::order_of(&mut *tx, payment_id)
             .await?
@@ -93,6 +96,18 @@ impl Payments {
         let confirmed = settle(&mut tx, &me, &payment, &transaction_id, amount).await?;
         tx.commit().await?;
         Ok(confirmed)
+    }
+
+    /// Payments for the admin's list, newest first.
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        status: Option<PaymentStatus>,
+        method: Option<PaymentMethod>,
+        limit: i64,
+    ) -> Result<Vec<PaymentRow>> {
+        authorize(&self.pool, actor, Role::Admin).await?;
+        Ok(db::payments::list(&self.pool, status, method, limit.clamp(1, 500)).await?)
     }
 
     /// Records that a pending payment failed (declined, cancelled by the customer, …).

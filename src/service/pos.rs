@@ -11,7 +11,7 @@ use crate::domain::order::{OrderDetail, OrderLine};
 use crate::domain::payment::{PaymentMethod, TransactionId};
 use crate::domain::receipt::{Receipt, Shop, Tendered};
 use crate::domain::user::{Actor, Role, UserAccount, WALK_IN};
-use crate::domain::values::{Phone, Sku};
+use crate::domain::values::{Sku, person_needle};
 use crate::domain::{Error, Money, Result};
 use crate::service::access::authorize;
 use crate::service::orders::{self, place};
@@ -159,9 +159,7 @@ impl Pos {
     /// Finds customers at the till by username, email or phone (typed any usual way).
     pub async fn find_customer(&self, actor: &Actor, text: &str) -> Result<Vec<UserAccount>> {
         authorize(&self.pool, actor, Role::Staff).await?;
-        let text = text.trim();
-        let needle = Phone::parse(text).map_or_else(|_| text.to_owned(), |p| p.to_string());
-        let mut found = db::users::search(&self.pool, &needle, 20).await?;
+        let mut found = db::users::search(&self.pool, &person_needle(text), 20).await?;
         found.retain(|u| u.id != WALK_IN && u.is_active);
         Ok(found)
     }

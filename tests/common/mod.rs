@@ -7,17 +7,21 @@ pub mod screens;
 use bytemtaani::domain::catalog::{Category, Product, ProductForm};
 use bytemtaani::domain::user::{Actor, Role};
 use bytemtaani::service::auth::NewAccount;
-use bytemtaani::service::{LoginPolicy, Receipts, Services};
+use bytemtaani::service::{LoginPolicy, Receipts, Services, Setup};
 use sqlx::PgPool;
 
 pub const PASSWORD: &str = "correct horse battery";
 
 pub fn services(pool: &PgPool) -> Services {
+    let scratch = std::env::temp_dir().join("bytemtaani-tests");
     Services::new(
         pool.clone(),
-        LoginPolicy::default(),
-        bytemtaani::config::Settings::built_in().shop,
-        Receipts::new(std::env::temp_dir().join("bytemtaani-test-receipts"), None),
+        Setup {
+            login: LoginPolicy::default(),
+            shop: bytemtaani::config::Settings::built_in().shop,
+            receipts: Receipts::new(scratch.join("receipts"), None),
+            exports: scratch.join("reports"),
+        },
     )
 }
 

@@ -27,8 +27,8 @@ pub struct OrdersScreen {
 const PREFETCH: usize = 5;
 
 /// A time as the shop's clock shows it.
-fn local(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.with_timezone(&chrono::Local)
+pub fn local(at: chrono::DateTime<chrono::Utc>) -> String {
+    crate::domain::clock::shop_time(at)
         .format("%Y-%m-%d %H:%M")
         .to_string()
 }

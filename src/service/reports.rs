@@ -1,0 +1,85 @@
+//! Sales reports for admins, and their export as CSV files.
+
+use std::path::PathBuf;
+
+use chrono::{Days, Utc};
+use sqlx::PgPool;
+
+use crate::db;
+use crate::domain::clock::{day_start, shop_date};
+use crate::domain::report::{DAYS, DayTotal, MethodTotal, SalesReport};
+use crate::domain::user::{Actor, Role};
+use crate::domain::{Error, Money, Result};
+use crate::service::access::authorize;
+
+const TOP: i64 = 10;
+
+#[derive(Clone)]
+pub struct Reports {
+    pool: PgPool,
+    /// Where exported CSV files go.
+    dir: PathBuf,
+}
+
+impl Reports {
+    pub fn new(pool: PgPool, dir: PathBuf) -> Self {
+        Reports { pool, dir }
+    }
+
+    pub async fn sales(&self, actor: &Actor) -> Result<SalesReport> {
+        authorize(&self.pool, actor, Role::Admin).await?;
+        let today = shop_date(Utc::now());
+        let first = today
+            .checked_sub_days(Days::new(DAYS as u64 - 1))
+            .expect("30 days back is a date");
+        let since = day_start(first);
+        let found = db::reports::days(&self.pool, since).await?;
+        let days = first
+            .iter_days()
+            .take(DAYS as usize)
+            .map(|date| {
+                let (orders, amount) = found
+                    .iter()
+                    .find(|(day, ..)| *day == date)
+                    .map_or((0, Money::ZERO), |(_, orders, amount)| (*orders, *amount));
+                DayTotal {
+                    date,
+                    orders,
+                    amount,
+                }
+            })
+            .collect();
+        let methods_today = db::reports::methods(&self.pool, day_start(today))
+            .await?
+            .into_iter()
+            .map(|(method, payments, amount)| MethodTotal {
+                method,
+                payments,
+                amount,
+            })
+            .collect();
+        let top = db::reports::top_products(&self.pool, since, TOP).await?;
+        Ok(SalesReport {
+            today,
+            days,
+            methods_today,
+            top,
+        })
+    }
+
+    /// Writes the current report as a CSV file; returns where.
+    pub async fn export(&self, actor: &Actor) -> Result<PathBuf> {
+        let report = self.sales(actor).await?;
+        let path = self
+            .dir
+            .join(format!("sales-{}.csv", Utc::now().format("%Y%m%d-%H%M%S")));
+        let written = async {
+            tokio::fs::create_dir_all(&self.dir).await?;
+            tokio::fs::write(&path, report.csv()).await
+        };
+        written
+            .await
+            .map_err(|err| Error::internal("writing a report", &err))?;
+        Ok(path)
+    }
+}
