@@ -7,11 +7,13 @@ use bytemtaani::domain::catalog::Page;
 use bytemtaani::service::pos::Lookup;
 use bytemtaani::service::receipts::Issued;
 use bytemtaani::tui::app::{App, Kiosk, Msg, done};
-use bytemtaani::tui::effect::{Effect, Outcome, PosAnswer, PosRequest};
+use bytemtaani::tui::effect::{AdminAnswer, AdminRequest, Effect, Outcome, PosAnswer, PosRequest};
 use bytemtaani::tui::event::{AppEvent, TICK};
 use bytemtaani::tui::theme::Theme;
 use bytemtaani::tui::view;
-use common::screens::{cart, logged_in, order_detail, products, receipt, session, till};
+use common::screens::{
+    admin, admin_answers, cart, logged_in, order_detail, products, receipt, session, till,
+};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -61,7 +63,7 @@ const SPECIAL: [KeyCode; 23] = [
 ];
 /// Letters the screens bind, digits, SQL and shell metacharacters, right-to-left text, emoji.
 const CHARS: &str =
-    "aAcdhijklmnpqrsxyL?/+-=0123456789 '\";%_\\*()<>&|$`~ مرحبا😀ßé\u{202e}\u{200b}";
+    "aAcdDeEfhijklmnpqrstvxyL?/+-=0123456789 '\";%_\\*()<>&|$`~ مرحبا😀ßé\u{202e}\u{200b}";
 
 fn random_key(rng: &mut Rng) -> KeyEvent {
     let chars: Vec<char> = CHARS.chars().collect();
@@ -131,6 +133,7 @@ fn answer(effect: &Effect, rng: &mut Rng) -> Option<Outcome> {
             Outcome::Order(if fail { Err(err) } else { Ok(order_detail()) })
         }
         Effect::Pos(request) => Outcome::Pos(till_answer(request, fail, err, rng)),
+        Effect::Admin(request) => Outcome::Admin(admin_answer(request, fail, err, rng)),
         Effect::LoadCategories | Effect::Debounce { .. } | Effect::Quit => return None,
     })
 }
@@ -159,6 +162,22 @@ fn till_answer(request: &PosRequest, fail: bool, err: Error, rng: &mut Rng) -> P
             printed: fail.then(|| Err("The printer did not print".into())),
         })),
         PosRequest::Refresh(_) => PosAnswer::Refreshed(Ok(products())),
+    }
+}
+
+fn admin_answer(request: &AdminRequest, fail: bool, err: Error, rng: &mut Rng) -> AdminAnswer {
+    match request {
+        AdminRequest::Change(_) if fail => AdminAnswer::Done(Err(err)),
+        AdminRequest::Change(_) => AdminAnswer::Done(Ok("done".into())),
+        AdminRequest::Order(_) => AdminAnswer::Order(Ok(Box::new(order_detail()))),
+        AdminRequest::Product(_) => {
+            AdminAnswer::Product(Ok((Box::new(products()[0].clone()), Vec::new())))
+        }
+        _ if fail => AdminAnswer::Orders(Err(err)),
+        _ => {
+            let answers = admin_answers();
+            answers[(rng.next() % answers.len() as u64) as usize].clone()
+        }
     }
 }
 
@@ -224,14 +243,17 @@ fn random_keys_never_panic_on_any_screen() {
     let cart = hammer(logged_in(), &['2'], 0xA076_1D64_78BD_642F);
     let orders = hammer(logged_in(), &['3'], 0xE703_7ED1_A0B4_28DB);
     let till = hammer(till(), &[], 0x94D0_49BB_1331_11EB);
+    let admin = hammer(admin(), &[], 0xBF58_476D_1CE4_E5B9);
     let kiosk = hammer(
         logged_in().with_kiosk(Some(Kiosk::new(TICK * 40))),
         &[],
         0x2545_F491_4F6C_DD1D,
     );
     println!(
-        "random keys: {KEYS_PER_SCREEN} per screen; effects asked: login {login}, catalog {catalog}, cart {cart}, orders {orders}, till {till}, kiosk {kiosk}"
+        "random keys: {KEYS_PER_SCREEN} per screen; effects asked: login {login}, catalog {catalog}, cart {cart}, orders {orders}, till {till}, admin {admin}, kiosk {kiosk}"
     );
     // The keys did reach the screens (they asked for work), so the run tested something.
-    assert!(login > 0 && catalog > 0 && cart > 0 && orders > 0 && till > 0 && kiosk > 0);
+    for asked in [login, catalog, cart, orders, till, admin, kiosk] {
+        assert!(asked > 0);
+    }
 }

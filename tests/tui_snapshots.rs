@@ -215,15 +215,73 @@ fn till_matches_and_customer() {
     check("till_customer", &app);
 }
 
-#[test]
-fn customers_see_no_till_tab() {
-    let mut app = logged_in();
-    press(&mut app, &[KeyCode::Char('4')]);
-    assert_eq!(app.tab, bytemtaani::tui::app::Tab::Catalog);
+fn tab_bar(app: &App) -> String {
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    terminal.draw(|frame| view::draw(&app, frame)).unwrap();
-    let top: String = (0..80)
+    terminal.draw(|frame| view::draw(app, frame)).unwrap();
+    (0..80)
         .map(|x| terminal.backend().buffer()[(x, 0)].symbol().to_owned())
-        .collect();
-    assert!(top.contains("Orders") && !top.contains("Till"), "{top}");
+        .collect()
+}
+
+#[test]
+fn customers_reach_neither_till_nor_admin_and_cashiers_not_admin() {
+    use bytemtaani::tui::app::Tab;
+    let mut customer = logged_in();
+    press(&mut customer, &[KeyCode::Char('4'), KeyCode::Char('5')]);
+    assert_eq!(customer.tab, Tab::Catalog);
+    let bar = tab_bar(&customer);
+    assert!(
+        bar.contains("Orders") && !bar.contains("Till") && !bar.contains("Admin"),
+        "{bar}"
+    );
+
+    let mut cashier = cashier();
+    press(&mut cashier, &[KeyCode::Char('5')]);
+    assert_eq!(cashier.tab, Tab::Catalog);
+    press(&mut cashier, &[KeyCode::Char('4')]);
+    assert_eq!(cashier.tab, Tab::Pos);
+    assert!(!tab_bar(&cashier).contains("Admin"));
+}
+
+#[test]
+fn admin_sections() {
+    let mut app = admin();
+    for section in [
+        "orders",
+        "payments",
+        "products",
+        "low_stock",
+        "categories",
+        "users",
+        "audit",
+        "reports",
+    ] {
+        check(&format!("admin_{section}"), &app);
+        // Tab moves on (and asks for the next list, answered here from the fixtures).
+        press(&mut app, &[KeyCode::Tab]);
+        for answer in admin_answers() {
+            app.update(done(Outcome::Admin(answer)));
+        }
+    }
+}
+
+#[test]
+fn admin_forms_and_questions() {
+    let mut app = admin();
+    press(&mut app, &[KeyCode::Tab, KeyCode::Tab]); // Products
+    press(&mut app, &[KeyCode::Char('e')]);
+    // The price field made wrong: the error shows beside it as it is typed.
+    press(&mut app, &[KeyCode::Down, KeyCode::Down, KeyCode::Down]);
+    press(&mut app, &[KeyCode::Char('x')]);
+    check("admin_product_form", &app);
+    press(
+        &mut app,
+        &[KeyCode::Esc, KeyCode::BackTab, KeyCode::Char('v')],
+    );
+    check("admin_verify_payment", &app);
+    press(
+        &mut app,
+        &[KeyCode::Esc, KeyCode::BackTab, KeyCode::Char('c')],
+    );
+    check("admin_cancel_order", &app);
 }

@@ -13,7 +13,8 @@ use crate::config::Settings;
 use crate::domain::user::Role;
 use crate::service::Services;
 use crate::service::auth::NewAccount;
-use crate::tui::app::Kiosk;
+use crate::tui::app::{App, Kiosk};
+use crate::tui::theme::Theme;
 use crate::{MIGRATOR, db};
 
 #[derive(Debug, Parser)]
@@ -113,7 +114,10 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
             let services = Services::new(pool, settings.setup());
             let idle = std::time::Duration::from_secs(settings.kiosk.idle_logout_secs);
             let kiosk = cli.kiosk.then(|| Kiosk::new(idle));
-            crate::tui::terminal::run_in_terminal(services, settings.shop.name.clone(), kiosk).await
+            let app = App::new(settings.shop.name.clone(), Theme::from_env())
+                .with_kiosk(kiosk)
+                .with_low_stock(settings.stock.low_threshold);
+            crate::tui::terminal::run_in_terminal(services, app).await
         }
     }
 }

@@ -1,7 +1,7 @@
-use chrono::{DateTime, Utc};
-use serde::Serialize;
 use sqlx::PgExecutor;
 use uuid::Uuid;
+
+use crate::domain::audit::AuditEntry;
 
 /// Writes one audit row; call it inside the transaction of the change it describes.
 pub async fn record(
@@ -21,17 +21,6 @@ pub async fn record(
         .execute(ex)
         .await?;
     Ok(())
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
-pub struct AuditEntry {
-    pub id: i64,
-    pub actor_username: String,
-    pub action: String,
-    pub entity: String,
-    pub entity_id: Option<Uuid>,
-    pub details: serde_json::Value,
-    pub occurred_at: DateTime<Utc>,
 }
 
 /// Newest first; `text`, when not empty, matches the start of an action ("stock" finds

@@ -6,7 +6,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::db;
-use crate::db::audit::AuditEntry;
+use crate::domain::audit::AuditEntry;
 use crate::domain::password::check_new_password;
 use crate::domain::user::{Actor, Role, UserAccount, WALK_IN};
 use crate::domain::{Error, Result};

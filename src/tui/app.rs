@@ -13,6 +13,7 @@ use crate::domain::user::{Actor, Role, Session};
 use crate::tui::effect::{Effect, Outcome, PosRequest};
 use crate::tui::event::{AppEvent, TICK};
 use crate::tui::keymap::{self, Command};
+use crate::tui::screens::admin::{AdminScreen, Said};
 use crate::tui::screens::cart::CartScreen;
 use crate::tui::screens::catalog::CatalogScreen;
 use crate::tui::screens::login::LoginScreen;
@@ -20,6 +21,9 @@ use crate::tui::screens::orders::OrdersScreen;
 use crate::tui::screens::pos::PosScreen;
 use crate::tui::screens::{Prompt, Reply, edit};
 use crate::tui::theme::Theme;
+
+/// The built-in `stock.low_threshold`, until the config's is given.
+const DEFAULT_LOW_STOCK: i32 = 5;
 
 #[derive(Debug, Clone)]
 pub enum Msg {
@@ -36,10 +40,11 @@ pub enum Tab {
     Cart,
     Orders,
     Pos,
+    Admin,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 4] = [Tab::Catalog, Tab::Cart, Tab::Orders, Tab::Pos];
+    pub const ALL: [Tab; 5] = [Tab::Catalog, Tab::Cart, Tab::Orders, Tab::Pos, Tab::Admin];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -47,6 +52,7 @@ impl Tab {
             Tab::Cart => "Cart",
             Tab::Orders => "Orders",
             Tab::Pos => "Till",
+            Tab::Admin => "Admin",
         }
     }
 
@@ -55,6 +61,7 @@ impl Tab {
         match self {
             Tab::Catalog | Tab::Cart | Tab::Orders => Role::Customer,
             Tab::Pos => Role::Staff,
+            Tab::Admin => Role::Admin,
         }
     }
 }
@@ -101,6 +108,7 @@ pub struct App {
     pub cart: CartScreen,
     pub orders: OrdersScreen,
     pub pos: PosScreen,
+    pub admin: AdminScreen,
     pub overlay: Option<Overlay>,
     pub status: Option<(String, Level)>,
     /// Service calls on their way; the spinner turns while there are any.
@@ -140,6 +148,7 @@ impl App {
             cart: CartScreen::default(),
             orders: OrdersScreen::default(),
             pos: PosScreen::new(),
+            admin: AdminScreen::new(DEFAULT_LOW_STOCK),
             overlay: None,
             status: None,
             busy: 0,
@@ -152,6 +161,12 @@ impl App {
 
     pub fn with_kiosk(mut self, kiosk: Option<Kiosk>) -> App {
         self.kiosk = kiosk;
+        self
+    }
+
+    /// The stock level at or below which the admin's low-stock view lists a product.
+    pub fn with_low_stock(mut self, threshold: i32) -> App {
+        self.admin.low_threshold = threshold;
         self
     }
 
@@ -170,6 +185,7 @@ impl App {
         self.session.is_none()
             || (self.tab == Tab::Catalog && self.catalog.search_focused)
             || (self.tab == Tab::Pos && self.pos.text_focused())
+            || (self.tab == Tab::Admin && self.admin.text_focused())
             || matches!(
                 self.overlay,
                 Some(Overlay::Quantity { .. } | Overlay::PriceRange { .. })
@@ -269,6 +285,11 @@ impl App {
                 return Vec::new();
             }
             Tab::Pos => self.pos.on_key(key),
+            Tab::Admin => {
+                let (effects, said) = self.admin.on_key(key);
+                self.tell(said);
+                return effects;
+            }
         };
         self.on_reply(reply)
     }
@@ -293,6 +314,7 @@ impl App {
                 self.pos.scan_focused = true;
                 Vec::new()
             }
+            Tab::Admin => self.admin.open(),
         }
     }
 
@@ -542,6 +564,14 @@ impl App {
                 Some(err @ (Error::Unauthenticated | Error::Inactive)) => self.fail(err.clone()),
                 _ => self.pos.on_answer(answer),
             },
+            Outcome::Admin(answer) => match answer.error() {
+                Some(err @ (Error::Unauthenticated | Error::Inactive)) => self.fail(err.clone()),
+                _ => {
+                    let (effects, said) = self.admin.on_answer(answer);
+                    self.tell(said);
+                    effects
+                }
+            },
             Outcome::Order(result) => match result {
                 Ok(detail) => {
                     if let Some(Overlay::Order(slot)) = &mut self.overlay {
@@ -577,6 +607,9 @@ impl App {
         if self.pos.holds(id) {
             effects.push(Effect::Pos(PosRequest::Refresh(vec![id])));
         }
+        if self.tab == Tab::Admin && self.admin.popup.is_none() && self.admin.shows_product(id) {
+            effects.push(self.admin.reload());
+        }
         effects
     }
 
@@ -602,6 +635,14 @@ impl App {
 
     fn say(&mut self, message: String, level: Level) {
         self.status = Some((message, level));
+    }
+
+    fn tell(&mut self, said: Option<Said>) {
+        match said {
+            Some(Ok(news)) => self.say(news, Level::Info),
+            Some(Err(problem)) => self.say(problem, Level::Error),
+            None => {}
+        }
     }
 }
 

@@ -41,6 +41,20 @@ pub enum Command {
     Recall,
     VoidSale,
     Pay,
+    Ship,
+    Deliver,
+    CancelOrder,
+    Verify,
+    Reject,
+    New,
+    Edit,
+    Stock,
+    Archive,
+    Delete,
+    Role,
+    ToggleActive,
+    ResetPassword,
+    Export,
 }
 
 pub struct Binding {
@@ -317,6 +331,124 @@ pub const POS: &[Binding] = &[
     ),
 ];
 
+/// The admin console. Section keys act on the selected row; each section's keys are also
+/// listed under it.
+pub const ADMIN: &[Binding] = &[
+    bind(&[KeyCode::Tab], Command::NextField, "Tab", "next section"),
+    bind(
+        &[KeyCode::BackTab],
+        Command::PrevField,
+        "Shift+Tab",
+        "previous section",
+    ),
+    bind(
+        &[KeyCode::Up, KeyCode::Char('k')],
+        Command::Up,
+        "↑ k",
+        "previous row",
+    ),
+    bind(
+        &[KeyCode::Down, KeyCode::Char('j')],
+        Command::Down,
+        "↓ j",
+        "next row",
+    ),
+    bind(&[KeyCode::PageUp], Command::PageUp, "PgUp", "page up"),
+    bind(&[KeyCode::PageDown], Command::PageDown, "PgDn", "page down"),
+    bind(
+        &[KeyCode::Enter],
+        Command::Open,
+        "Enter",
+        "view the order / product (price history)",
+    ),
+    bind(
+        &[KeyCode::Char('/')],
+        Command::FocusSearch,
+        "/",
+        "filter or search this section",
+    ),
+    bind(&[KeyCode::Char('r')], Command::Refresh, "r", "reload"),
+    bind(&[KeyCode::Char('s')], Command::Ship, "s", "orders: ship"),
+    bind(
+        &[KeyCode::Char('d')],
+        Command::Deliver,
+        "d",
+        "orders: delivered",
+    ),
+    bind(
+        &[KeyCode::Char('c')],
+        Command::CancelOrder,
+        "c",
+        "orders: cancel (restocks; says the refund due)",
+    ),
+    bind(
+        &[KeyCode::Char('v')],
+        Command::Verify,
+        "v",
+        "payments: verify a pending payment",
+    ),
+    bind(
+        &[KeyCode::Char('f')],
+        Command::Reject,
+        "f",
+        "payments: reject (mark failed)",
+    ),
+    bind(
+        &[KeyCode::Char('n')],
+        Command::New,
+        "n",
+        "products, categories: new",
+    ),
+    bind(
+        &[KeyCode::Char('e')],
+        Command::Edit,
+        "e",
+        "products: edit · categories: rename",
+    ),
+    bind(
+        &[KeyCode::Char('+')],
+        Command::Stock,
+        "+",
+        "products, low stock: adjust stock with a reason",
+    ),
+    bind(
+        &[KeyCode::Char('a')],
+        Command::Archive,
+        "a",
+        "products: archive / back on sale",
+    ),
+    bind(
+        &[KeyCode::Char('D')],
+        Command::Delete,
+        "D",
+        "products, categories: delete (asks)",
+    ),
+    bind(
+        &[KeyCode::Char('m')],
+        Command::Role,
+        "m",
+        "users: change role",
+    ),
+    bind(
+        &[KeyCode::Char('t')],
+        Command::ToggleActive,
+        "t",
+        "users: deactivate / reactivate",
+    ),
+    bind(
+        &[KeyCode::Char('p')],
+        Command::ResetPassword,
+        "p",
+        "users: reset password",
+    ),
+    bind(
+        &[KeyCode::Char('E')],
+        Command::Export,
+        "E",
+        "reports: export as CSV",
+    ),
+];
+
 /// The command `key` means in `table`, if any.
 pub fn lookup(table: &[Binding], key: &KeyEvent) -> Option<Command> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
@@ -365,7 +497,7 @@ mod tests {
 
     #[test]
     fn no_key_means_two_things_on_one_screen() {
-        for table in [LOGIN, CATALOG, CART, ORDERS, POS] {
+        for table in [LOGIN, CATALOG, CART, ORDERS, POS, ADMIN] {
             let mut seen = Vec::new();
             for binding in table.iter().chain(GLOBAL) {
                 for code in binding.keys {

@@ -8,6 +8,7 @@ pub mod app;
 pub mod big_digits;
 pub mod effect;
 pub mod event;
+pub mod form;
 pub mod keymap;
 pub mod run;
 pub mod screens;

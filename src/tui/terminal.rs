@@ -6,28 +6,17 @@ use futures::StreamExt;
 use tokio_stream::wrappers::IntervalStream;
 
 use crate::service::Services;
-use crate::tui::app::{App, Kiosk};
+use crate::tui::app::App;
 use crate::tui::event::{AppEvent, TICK, from_crossterm};
 use crate::tui::run::run;
-use crate::tui::theme::Theme;
 
-pub async fn run_in_terminal(
-    services: Services,
-    shop_name: String,
-    kiosk: Option<Kiosk>,
-) -> anyhow::Result<()> {
+pub async fn run_in_terminal(services: Services, app: App) -> anyhow::Result<()> {
     let mut terminal = ratatui::init();
     let keys =
         EventStream::new().filter_map(|event| async move { event.ok().and_then(from_crossterm) });
     let ticks = IntervalStream::new(tokio::time::interval(TICK)).map(|_| AppEvent::Tick);
     let events = futures::stream::select(keys, ticks);
-    let result = run(
-        &mut terminal,
-        Box::pin(events),
-        services,
-        App::new(shop_name, Theme::from_env()).with_kiosk(kiosk),
-    )
-    .await;
+    let result = run(&mut terminal, Box::pin(events), services, app).await;
     ratatui::restore();
     result.map(|_| ())
 }

@@ -34,6 +34,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
             Tab::Cart => app.cart.draw(frame, main, theme),
             Tab::Orders => app.orders.draw(frame, main, theme),
             Tab::Pos => app.pos.draw(frame, main, theme),
+            Tab::Admin => app.admin.draw(frame, main, theme),
         }
     }
     draw_status(app, frame, status);
@@ -140,6 +141,7 @@ fn help_lines(app: &App) -> Vec<Line<'static>> {
         (true, Tab::Cart) => keymap::CART,
         (true, Tab::Orders) => keymap::ORDERS,
         (true, Tab::Pos) => keymap::POS,
+        (true, Tab::Admin) => keymap::ADMIN,
     };
     screen
         .iter()

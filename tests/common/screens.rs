@@ -1,15 +1,19 @@
 //! App states for the screen tests, built from plain values: no database involved.
 
 use bytemtaani::domain::Money;
+use bytemtaani::domain::audit::AuditEntry;
 use bytemtaani::domain::cart::{CartLine, CartView};
 use bytemtaani::domain::catalog::{Category, Page, Product};
 use bytemtaani::domain::order::{OrderDetail, OrderItem, OrderStatus, OrderSummary};
+use bytemtaani::domain::payment::PaymentRow;
 use bytemtaani::domain::payment::{PaymentMethod, PaymentStatus, PaymentSummary};
 use bytemtaani::domain::receipt::{Receipt, Tendered};
+use bytemtaani::domain::report::{DayTotal, MethodTotal, SalesReport, TopProduct};
+use bytemtaani::domain::user::UserAccount;
 use bytemtaani::domain::user::{Role, Session};
 use bytemtaani::service::pos::Lookup;
 use bytemtaani::tui::app::{App, done, key};
-use bytemtaani::tui::effect::{Outcome, PosAnswer};
+use bytemtaani::tui::effect::{AdminAnswer, Outcome, PosAnswer};
 use bytemtaani::tui::theme::Theme;
 use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::KeyCode;
@@ -125,6 +129,111 @@ pub fn receipt() -> Receipt {
             verified: true,
         },
         items: detail.items,
+    }
+}
+
+/// An admin on the Admin tab, every section's list loaded.
+pub fn admin() -> App {
+    let mut app = logged_in_as(Session {
+        username: "admin".into(),
+        role: Role::Admin,
+        ..session()
+    });
+    app.update(key(KeyCode::Char('5')));
+    for answer in admin_answers() {
+        app.update(done(Outcome::Admin(answer)));
+    }
+    app
+}
+
+/// One loaded list for every admin section.
+pub fn admin_answers() -> Vec<AdminAnswer> {
+    let detail = order_detail();
+    let mut claimed = detail.payment.clone().unwrap();
+    claimed.transaction_id = Some("QKH94M1Z11".into());
+    vec![
+        AdminAnswer::Orders(Ok(vec![
+            order(2, OrderStatus::Pending, 1_979_700),
+            order(1, OrderStatus::Paid, 229_900),
+        ])),
+        AdminAnswer::Payments(Ok(vec![PaymentRow {
+            payment: claimed,
+            username: "walk-in".into(),
+            order_status: OrderStatus::Pending,
+        }])),
+        AdminAnswer::Products(Ok(products())),
+        AdminAnswer::LowStock(Ok(vec![products()[2].clone(), products()[0].clone()])),
+        AdminAnswer::Categories(Ok(vec![category(1, "Phones"), category(2, "Groceries")])),
+        AdminAnswer::Users(Ok(vec![
+            UserAccount {
+                id: id(9),
+                username: "amina".into(),
+                email: "amina@example.co.ke".into(),
+                phone: Some("254712345678".into()),
+                is_staff: false,
+                is_admin: false,
+                is_active: true,
+                date_joined: at(1),
+            },
+            UserAccount {
+                id: id(10),
+                username: "cashier".into(),
+                email: "till@example.co.ke".into(),
+                phone: None,
+                is_staff: true,
+                is_admin: false,
+                is_active: false,
+                date_joined: at(2),
+            },
+        ])),
+        AdminAnswer::Audit(Ok(vec![AuditEntry {
+            id: 1,
+            actor_username: "admin".into(),
+            action: "stock.adjust".into(),
+            entity: "product".into(),
+            entity_id: Some(id(101)),
+            details: serde_json::json!({"delta": 12, "reason": "received"}),
+            occurred_at: at(5),
+        }])),
+        AdminAnswer::Report(Ok(Box::new(report()))),
+    ]
+}
+
+/// Thirty days of sales ending 2026-11-25, a growing week at the end.
+pub fn report() -> SalesReport {
+    let today = at(0).date_naive();
+    let days = (0..30)
+        .map(|back| {
+            let date = today - chrono::Days::new(29 - back);
+            let orders = (back % 7 + back / 10) as i64;
+            DayTotal {
+                date,
+                orders,
+                amount: Money::from_cents(orders * 250_000),
+            }
+        })
+        .collect();
+    SalesReport {
+        today,
+        days,
+        methods_today: vec![
+            MethodTotal {
+                method: PaymentMethod::Cash,
+                payments: 3,
+                amount: Money::from_cents(750_000),
+            },
+            MethodTotal {
+                method: PaymentMethod::Mpesa,
+                payments: 1,
+                amount: Money::from_cents(250_000),
+            },
+        ],
+        top: vec![TopProduct {
+            name: "Infinix Hot 40i 256GB".into(),
+            sku: "SKU0001".into(),
+            units: 12,
+            amount: Money::from_cents(20_998_800),
+        }],
     }
 }
 

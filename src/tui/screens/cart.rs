@@ -113,7 +113,7 @@ impl CartScreen {
                 Constraint::Length(16),
                 Constraint::Length(10),
             ],
-            selected: self.selected,
+            selected: Some(self.selected),
             empty: Some("The cart is empty. Press 1 for the catalog, then a to add."),
         }
         .draw(frame, table_area, theme, rows.collect());

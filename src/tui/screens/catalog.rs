@@ -338,7 +338,7 @@ impl CatalogScreen {
                 Constraint::Length(16),
                 Constraint::Length(6),
             ],
-            selected: self.selected,
+            selected: Some(self.selected),
             empty: (!self.loading).then_some(message.as_str()),
         }
         .draw(frame, area, theme, rows);

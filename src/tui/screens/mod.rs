@@ -1,5 +1,6 @@
 //! One module per screen: its state, its key handling and its drawing.
 
+pub mod admin;
 pub mod cart;
 pub mod catalog;
 pub mod login;
@@ -52,7 +53,8 @@ pub struct Listing<'a> {
     pub title: &'a str,
     pub header: &'a [&'a str],
     pub widths: &'a [Constraint],
-    pub selected: usize,
+    /// None: no row is highlighted (a table to read, not to pick from).
+    pub selected: Option<usize>,
     /// Shown inside the border when there are no rows (None: show nothing, e.g. while loading).
     pub empty: Option<&'a str>,
 }
@@ -64,7 +66,7 @@ impl Listing<'_> {
             .header(Row::new(self.header.iter().copied()).style(theme.title()))
             .block(Block::bordered().title(Line::styled(self.title, theme.title())))
             .row_highlight_style(theme.selected());
-        let mut state = TableState::default().with_selected((!is_empty).then_some(self.selected));
+        let mut state = TableState::default().with_selected(self.selected.filter(|_| !is_empty));
         frame.render_stateful_widget(table, area, &mut state);
         if let (true, Some(empty)) = (is_empty, self.empty) {
             let inner = area.inner(Margin::new(2, 2));

@@ -111,7 +111,7 @@ impl OrdersScreen {
                 Constraint::Length(16),
                 Constraint::Fill(1),
             ],
-            selected: self.selected,
+            selected: Some(self.selected),
             empty: Some("No orders yet."),
         }
         .draw(frame, area, theme, rows.collect());

@@ -644,7 +644,7 @@ impl PosScreen {
                 Constraint::Length(15),
                 Constraint::Length(16),
             ],
-            selected: self.selected,
+            selected: Some(self.selected),
             empty: Some("Scan an item to start a sale. F1 lists the keys."),
         }
         .draw(frame, area, theme, rows.collect());
@@ -668,7 +668,7 @@ impl PosScreen {
                 Constraint::Length(6),
                 Constraint::Length(15),
             ],
-            selected: self.match_selected,
+            selected: Some(self.match_selected),
             empty: None,
         }
         .draw(frame, area, theme, rows.collect());

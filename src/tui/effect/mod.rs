@@ -11,14 +11,17 @@ use crate::domain::cart::CartView;
 use crate::domain::catalog::{Category, Page, Product, ProductQuery};
 use crate::domain::order::{OrderDetail, OrderSummary};
 use crate::domain::payment::PaymentMethod;
-use crate::domain::receipt::Receipt;
-use crate::domain::user::{Actor, Session, UserAccount};
+use crate::domain::user::{Actor, Session};
 use crate::domain::{Error, Result};
 use crate::service::Services;
 use crate::service::auth::NewAccount;
-use crate::service::pos::{Lookup, Sale};
-use crate::service::receipts::Issued;
 use crate::tui::app::{Msg, done};
+
+mod admin;
+mod pos;
+
+pub use admin::{AdminAnswer, AdminRequest, Change, short};
+pub use pos::{PosAnswer, PosRequest};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -75,47 +78,9 @@ pub enum Effect {
     },
     /// Work for the till.
     Pos(PosRequest),
+    /// Work for the admin console.
+    Admin(AdminRequest),
     Quit,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum PosRequest {
-    /// What the cashier scanned or typed, and how many to add.
-    Lookup {
-        text: String,
-        quantity: i32,
-    },
-    FindCustomer(String),
-    Sell(Box<Sale>),
-    /// Save (and print) a receipt.
-    Issue(Box<Receipt>),
-    /// Current prices and stock of the sale's products.
-    Refresh(Vec<Uuid>),
-}
-
-#[derive(Debug, Clone)]
-pub enum PosAnswer {
-    Lookup {
-        quantity: i32,
-        result: Result<Lookup>,
-    },
-    Customers(Result<Vec<UserAccount>>),
-    Sold(Result<Box<Receipt>>),
-    Issued(Result<Issued>),
-    Refreshed(Result<Vec<Product>>),
-}
-
-impl PosAnswer {
-    pub fn error(&self) -> Option<&Error> {
-        match self {
-            PosAnswer::Lookup { result: Err(e), .. }
-            | PosAnswer::Customers(Err(e))
-            | PosAnswer::Sold(Err(e))
-            | PosAnswer::Issued(Err(e))
-            | PosAnswer::Refreshed(Err(e)) => Some(e),
-            _ => None,
-        }
-    }
 }
 
 /// A password on its way to the service; never shown by Debug (logs, test output).
@@ -152,6 +117,7 @@ pub enum Outcome {
     MoreOrders(Result<Vec<OrderSummary>>),
     Order(Result<OrderDetail>),
     Pos(PosAnswer),
+    Admin(AdminAnswer),
 }
 
 impl Outcome {
@@ -168,6 +134,7 @@ impl Outcome {
             | Outcome::MoreOrders(Err(e))
             | Outcome::Order(Err(e)) => Some(e),
             Outcome::Pos(answer) => answer.error(),
+            Outcome::Admin(answer) => answer.error(),
             _ => None,
         }
     }
@@ -247,7 +214,8 @@ pub fn spawn(effect: Effect, services: &Services, actor: Actor, tx: UnboundedSen
             Effect::LoadOrder { order_id } => {
                 Outcome::Order(s.orders.detail(&actor, order_id).await)
             }
-            Effect::Pos(request) => Outcome::Pos(run_pos(&s, &actor, request).await),
+            Effect::Pos(request) => Outcome::Pos(pos::run(&s, &actor, request).await),
+            Effect::Admin(request) => Outcome::Admin(admin::run(&s, &actor, request).await),
         };
         let _ = tx.send(done(outcome));
     });
@@ -276,30 +244,6 @@ pub fn watch_products(services: &Services, tx: UnboundedSender<Msg>) {
             tokio::time::sleep(RELISTEN).await;
         }
     });
-}
-
-async fn run_pos(s: &Services, actor: &Actor, request: PosRequest) -> PosAnswer {
-    match request {
-        PosRequest::Lookup { text, quantity } => PosAnswer::Lookup {
-            quantity,
-            result: s.pos.lookup(actor, &text).await,
-        },
-        PosRequest::FindCustomer(text) => {
-            PosAnswer::Customers(s.pos.find_customer(actor, &text).await)
-        }
-        PosRequest::Sell(sale) => PosAnswer::Sold(s.pos.sell(actor, *sale).await.map(Box::new)),
-        PosRequest::Issue(receipt) => PosAnswer::Issued(s.receipts.issue(&receipt).await),
-        PosRequest::Refresh(ids) => {
-            let mut products = Vec::with_capacity(ids.len());
-            for id in ids {
-                match s.catalog.product(id).await {
-                    Ok(product) => products.push(product),
-                    Err(err) => return PosAnswer::Refreshed(Err(err)),
-                }
-            }
-            PosAnswer::Refreshed(Ok(products))
-        }
-    }
 }
 
 /// Places the order and opens its payment with the chosen method (pending until paid).

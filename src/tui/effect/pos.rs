@@ -1,0 +1,75 @@
+//! The till's work: lookups, customers, sales, receipts.
+
+use uuid::Uuid;
+
+use crate::domain::catalog::Product;
+use crate::domain::receipt::Receipt;
+use crate::domain::user::{Actor, UserAccount};
+use crate::domain::{Error, Result};
+use crate::service::Services;
+use crate::service::pos::{Lookup, Sale};
+use crate::service::receipts::Issued;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PosRequest {
+    /// What the cashier scanned or typed, and how many to add.
+    Lookup {
+        text: String,
+        quantity: i32,
+    },
+    FindCustomer(String),
+    Sell(Box<Sale>),
+    /// Save (and print) a receipt.
+    Issue(Box<Receipt>),
+    /// Current prices and stock of the sale's products.
+    Refresh(Vec<Uuid>),
+}
+
+#[derive(Debug, Clone)]
+pub enum PosAnswer {
+    Lookup {
+        quantity: i32,
+        result: Result<Lookup>,
+    },
+    Customers(Result<Vec<UserAccount>>),
+    Sold(Result<Box<Receipt>>),
+    Issued(Result<Issued>),
+    Refreshed(Result<Vec<Product>>),
+}
+
+impl PosAnswer {
+    pub fn error(&self) -> Option<&Error> {
+        match self {
+            PosAnswer::Lookup { result: Err(e), .. }
+            | PosAnswer::Customers(Err(e))
+            | PosAnswer::Sold(Err(e))
+            | PosAnswer::Issued(Err(e))
+            | PosAnswer::Refreshed(Err(e)) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+pub(super) async fn run(s: &Services, actor: &Actor, request: PosRequest) -> PosAnswer {
+    match request {
+        PosRequest::Lookup { text, quantity } => PosAnswer::Lookup {
+            quantity,
+            result: s.pos.lookup(actor, &text).await,
+        },
+        PosRequest::FindCustomer(text) => {
+            PosAnswer::Customers(s.pos.find_customer(actor, &text).await)
+        }
+        PosRequest::Sell(sale) => PosAnswer::Sold(s.pos.sell(actor, *sale).await.map(Box::new)),
+        PosRequest::Issue(receipt) => PosAnswer::Issued(s.receipts.issue(&receipt).await),
+        PosRequest::Refresh(ids) => {
+            let mut products = Vec::with_capacity(ids.len());
+            for id in ids {
+                match s.catalog.product(id).await {
+                    Ok(product) => products.push(product),
+                    Err(err) => return PosAnswer::Refreshed(Err(err)),
+                }
+            }
+            PosAnswer::Refreshed(Ok(products))
+        }
+    }
+}

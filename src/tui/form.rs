@@ -1,0 +1,270 @@
+//! A popup form: labelled fields checked as they are typed, the error beside its field.
+//! A refused save keeps every value typed; only Esc throws them away.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+use tui_input::Input;
+
+use crate::domain::Error;
+use crate::tui::screens::edit;
+use crate::tui::theme::Theme;
+use crate::tui::view::centered;
+
+/// How a field's text is checked while it is typed.
+#[derive(Debug, Clone)]
+pub enum Check {
+    Any,
+    Rule(fn(&str) -> Result<(), String>),
+    /// One of these words (any case); the hint lists them.
+    OneOf(Vec<String>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// Also the name the services use for it in their errors ("Price", "SKU"…).
+    pub label: &'static str,
+    pub input: Input,
+    pub error: Option<String>,
+    pub secret: bool,
+    pub check: Check,
+}
+
+impl Field {
+    pub fn new(label: &'static str, value: impl Into<String>) -> Field {
+        Field {
+            label,
+            input: Input::new(value.into()),
+            error: None,
+            secret: false,
+            check: Check::Any,
+        }
+    }
+
+    pub fn rule(mut self, rule: fn(&str) -> Result<(), String>) -> Field {
+        self.check = Check::Rule(rule);
+        self
+    }
+
+    pub fn one_of(mut self, words: Vec<String>) -> Field {
+        self.check = Check::OneOf(words);
+        self
+    }
+
+    pub fn secret(mut self) -> Field {
+        self.secret = true;
+        self
+    }
+
+    fn checked(&self) -> Option<String> {
+        let value = self.input.value();
+        match &self.check {
+            Check::Any => None,
+            Check::Rule(rule) => rule(value).err(),
+            Check::OneOf(words) if words.iter().any(|w| w.eq_ignore_ascii_case(value.trim())) => {
+                None
+            }
+            Check::OneOf(words) => Some(format!("one of: {}", words.join(", "))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormKey {
+    Nothing,
+    Cancel,
+    /// Every field passed its check; the caller sends the values.
+    Submit,
+}
+
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub title: String,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    /// A refusal that belongs to no one field (shown under the form).
+    pub error: Option<String>,
+    pub sending: bool,
+}
+
+impl Form {
+    pub fn new(title: impl Into<String>, fields: Vec<Field>) -> Form {
+        Form {
+            title: title.into(),
+            fields,
+            focus: 0,
+            error: None,
+            sending: false,
+        }
+    }
+
+    pub fn value(&self, label: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|f| f.label == label)
+            .map_or("", |f| f.input.value())
+    }
+
+    pub fn on_key(&mut self, key: &KeyEvent) -> FormKey {
+        if self.sending {
+            return FormKey::Nothing; // one save at a time; its answer reopens the form
+        }
+        let last = self.fields.len().saturating_sub(1);
+        match key.code {
+            KeyCode::Esc => return FormKey::Cancel,
+            KeyCode::Tab | KeyCode::Down => self.focus = (self.focus + 1).min(last),
+            KeyCode::BackTab | KeyCode::Up => self.focus = self.focus.saturating_sub(1),
+            KeyCode::Enter => {
+                for field in &mut self.fields {
+                    field.error = field.checked();
+                }
+                if let Some(bad) = self.fields.iter().position(|f| f.error.is_some()) {
+                    self.focus = bad;
+                } else {
+                    self.error = None;
+                    self.sending = true;
+                    return FormKey::Submit;
+                }
+            }
+            _ => {
+                if let Some(field) = self.fields.get_mut(self.focus)
+                    && edit(&mut field.input, key)
+                {
+                    field.error = field.checked();
+                    self.error = None;
+                }
+            }
+        }
+        FormKey::Nothing
+    }
+
+    /// A refused save: the error goes beside the field it names, else under the form.
+    pub fn refused(&mut self, err: &Error) {
+        self.sending = false;
+        if let Error::Invalid { field, message } = err
+            && let Some(i) = self.fields.iter().position(|f| f.label == *field)
+        {
+            self.fields[i].error = Some(message.clone());
+            self.focus = i;
+            return;
+        }
+        self.error = Some(err.to_string());
+    }
+
+    pub fn draw(&self, frame: &mut Frame, area: Rect, theme: Theme) {
+        let label_width = self.fields.iter().map(|f| f.label.len()).max().unwrap_or(0);
+        let mut lines = Vec::new();
+        for (i, field) in self.fields.iter().enumerate() {
+            let shown: String = if field.secret {
+                "•".repeat(field.input.value().chars().count())
+            } else {
+                field.input.value().to_owned()
+            };
+            let focused = i == self.focus;
+            let style = if focused {
+                theme.selected()
+            } else {
+                Default::default()
+            };
+            let cursor = if focused { "▏" } else { "" };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{:>label_width$} ", field.label), theme.dim()),
+                Span::styled(format!("{shown}{cursor}"), style),
+            ]));
+            let hint = match (&field.error, &field.check) {
+                (Some(error), _) => Some(Span::styled(error.clone(), theme.error())),
+                (None, Check::OneOf(words)) if focused => {
+                    Some(Span::styled(words.join(" / "), theme.dim()))
+                }
+                _ => None,
+            };
+            if let Some(hint) = hint {
+                lines.push(Line::from(vec![
+                    Span::raw(" ".repeat(label_width + 1)),
+                    hint,
+                ]));
+            }
+        }
+        lines.push(Line::raw(""));
+        lines.push(match (&self.error, self.sending) {
+            (_, true) => Line::styled("Saving…", theme.dim()),
+            (Some(error), _) => Line::styled(error.clone(), theme.error()),
+            (None, _) => Line::styled("Enter saves · Tab / ↑ ↓ move · Esc cancels", theme.dim()),
+        });
+        let height = (lines.len() as u16 + 2).min(area.height);
+        let popup = centered(area, 70, height);
+        frame.render_widget(Clear, popup);
+        frame.render_widget(
+            Paragraph::new(lines).block(
+                Block::bordered().title(Line::styled(format!(" {} ", self.title), theme.title())),
+            ),
+            popup,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::KeyModifiers;
+
+    fn press(form: &mut Form, code: KeyCode) -> FormKey {
+        form.on_key(&KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    fn number(text: &str) -> Result<(), String> {
+        text.parse::<i32>()
+            .map(|_| ())
+            .map_err(|_| "a whole number".into())
+    }
+
+    #[test]
+    fn fields_are_checked_as_typed_and_again_on_enter() {
+        let mut form = Form::new(
+            "Stock",
+            vec![
+                Field::new("Change", "").rule(number),
+                Field::new("Reason", "").one_of(vec!["received".into(), "damaged".into()]),
+            ],
+        );
+        press(&mut form, KeyCode::Char('x'));
+        assert_eq!(form.fields[0].error.as_deref(), Some("a whole number"));
+        press(&mut form, KeyCode::Backspace);
+        press(&mut form, KeyCode::Char('5'));
+        assert_eq!(form.fields[0].error, None);
+        assert_eq!(press(&mut form, KeyCode::Enter), FormKey::Nothing);
+        assert_eq!(form.focus, 1, "Enter goes to the field that is wrong");
+        for c in "Damaged".chars() {
+            press(&mut form, KeyCode::Char(c));
+        }
+        assert_eq!(press(&mut form, KeyCode::Enter), FormKey::Submit);
+        assert_eq!(
+            press(&mut form, KeyCode::Enter),
+            FormKey::Nothing,
+            "sending"
+        );
+    }
+
+    #[test]
+    fn a_refusal_keeps_the_values_and_names_the_field() {
+        let mut form = Form::new(
+            "Product",
+            vec![Field::new("Name", "Chai"), Field::new("Price", "-1")],
+        );
+        press(&mut form, KeyCode::Enter);
+        form.refused(&Error::invalid("Price", "must not be negative"));
+        assert_eq!(form.focus, 1);
+        assert_eq!(
+            form.fields[1].error.as_deref(),
+            Some("must not be negative")
+        );
+        assert_eq!((form.value("Name"), form.value("Price")), ("Chai", "-1"));
+        form.refused(&Error::Conflict(
+            "A product with that SKU already exists.".into(),
+        ));
+        assert!(form.error.as_deref().unwrap().contains("SKU"));
+        assert!(!form.sending, "the admin can correct and save again");
+    }
+}

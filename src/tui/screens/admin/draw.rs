@@ -1,0 +1,463 @@
+//! Drawing the admin console: the section bar, the section's list, its keys, popups.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Clear, Paragraph, Row, Tabs, Wrap};
+
+use super::{AdminScreen, Popup, Section};
+use crate::domain::clock::shop_time;
+use crate::domain::payment::PaymentStatus;
+use crate::domain::report::SalesReport;
+use crate::tui::effect::short;
+use crate::tui::screens::Listing;
+use crate::tui::screens::orders::{detail_lines, local};
+use crate::tui::theme::Theme;
+use crate::tui::view::centered;
+
+impl AdminScreen {
+    pub fn draw(&self, frame: &mut Frame, area: Rect, theme: Theme) {
+        let [bar, main, keys] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        frame.render_widget(
+            Tabs::new(Section::ALL.map(|s| s.title()))
+                .select(self.section.index())
+                .highlight_style(theme.selected())
+                .padding(" ", " ")
+                .divider(""),
+            bar,
+        );
+        match self.section {
+            Section::Reports => draw_report(self.report.as_deref(), frame, main, theme),
+            _ => self.draw_list(frame, main, theme),
+        }
+        frame.render_widget(
+            Paragraph::new(Line::styled(hints(self.section), theme.dim())),
+            keys,
+        );
+        if let Some(popup) = &self.popup {
+            self.draw_popup(popup, frame, area, theme);
+        }
+    }
+
+    fn draw_list(&self, frame: &mut Frame, area: Rect, theme: Theme) {
+        let money = |m: crate::domain::Money| Line::raw(m.to_string()).right_aligned();
+        let (title, header, widths, rows, selected, loaded): (
+            String,
+            &[&str],
+            Vec<Constraint>,
+            Vec<Row>,
+            usize,
+            bool,
+        ) = match self.section {
+            Section::Orders => (
+                format!(" Orders{} ", describe_filter(self)),
+                &["Placed", "Order", "Customer", "Items", "Total", "Status"],
+                vec![
+                    Constraint::Length(16),
+                    Constraint::Length(8),
+                    Constraint::Fill(1),
+                    Constraint::Length(5),
+                    Constraint::Length(15),
+                    Constraint::Length(9),
+                ],
+                self.orders
+                    .rows
+                    .iter()
+                    .map(|o| {
+                        Row::new(vec![
+                            Line::raw(local(o.created_at)),
+                            Line::raw(short(o.id)),
+                            Line::raw(o.username.clone()),
+                            Line::raw(o.item_count.to_string()).right_aligned(),
+                            money(o.total_amount),
+                            Line::raw(o.status.to_string()),
+                        ])
+                    })
+                    .collect(),
+                self.orders.selected,
+                self.orders.loaded,
+            ),
+            Section::Payments => (
+                format!(" Payments{} ", describe_filter(self)),
+                &[
+                    "Created", "Order", "Customer", "Method", "Amount", "Status", "Ref",
+                ],
+                vec![
+                    Constraint::Length(11),
+                    Constraint::Length(8),
+                    Constraint::Fill(1),
+                    Constraint::Length(6),
+                    Constraint::Length(15),
+                    Constraint::Length(10),
+                    Constraint::Length(10),
+                ],
+                self.payments
+                    .rows
+                    .iter()
+                    .map(|r| {
+                        let p = &r.payment;
+                        let status_style = match p.status {
+                            PaymentStatus::Pending => theme.warn(),
+                            PaymentStatus::Failed => theme.error(),
+                            PaymentStatus::Successful => Style::default(),
+                        };
+                        Row::new(vec![
+                            Line::raw(shop_time(p.created_at).format("%d/%m %H:%M").to_string()),
+                            Line::raw(short(p.order_id)),
+                            Line::raw(r.username.clone()),
+                            Line::raw(p.method.label()),
+                            money(p.amount),
+                            Line::styled(p.status.to_string(), status_style),
+                            Line::raw(p.transaction_id.clone().unwrap_or_default()),
+                        ])
+                    })
+                    .collect(),
+                self.payments.selected,
+                self.payments.loaded,
+            ),
+            Section::Products | Section::LowStock => {
+                let list = self.product_list();
+                let title = if self.section == Section::LowStock {
+                    format!(" On sale with {} or fewer left ", self.low_threshold)
+                } else if self.product_search.is_empty() {
+                    " Products (archived ones too) ".to_owned()
+                } else {
+                    format!(" Products matching \"{}\" ", self.product_search)
+                };
+                (
+                    title,
+                    &["Name", "SKU", "Category", "Stock", "Price", ""],
+                    vec![
+                        Constraint::Fill(2),
+                        Constraint::Length(14),
+                        Constraint::Fill(1),
+                        Constraint::Length(6),
+                        Constraint::Length(15),
+                        Constraint::Length(8),
+                    ],
+                    list.rows
+                        .iter()
+                        .map(|p| {
+                            let stock_style = if p.stock_quantity <= self.low_threshold {
+                                theme.warn()
+                            } else {
+                                Style::default()
+                            };
+                            Row::new(vec![
+                                Line::raw(p.name.clone()),
+                                Line::raw(p.sku.clone()),
+                                Line::raw(p.category_name.clone()),
+                                Line::styled(p.stock_quantity.to_string(), stock_style)
+                                    .right_aligned(),
+                                money(p.price),
+                                Line::styled(
+                                    if p.is_archived { "archived" } else { "" },
+                                    theme.dim(),
+                                ),
+                            ])
+                        })
+                        .collect(),
+                    list.selected,
+                    list.loaded,
+                )
+            }
+            Section::Categories => (
+                " Categories ".to_owned(),
+                &["Name", "Slug"],
+                vec![Constraint::Fill(1), Constraint::Fill(1)],
+                self.categories
+                    .rows
+                    .iter()
+                    .map(|c| Row::new(vec![c.name.clone(), c.slug.clone()]))
+                    .collect(),
+                self.categories.selected,
+                self.categories.loaded,
+            ),
+            Section::Users => (
+                if self.user_search.is_empty() {
+                    " Users ".to_owned()
+                } else {
+                    format!(" Users matching \"{}\" ", self.user_search)
+                },
+                &["Username", "Email", "Phone", "Role", ""],
+                vec![
+                    Constraint::Length(16),
+                    Constraint::Fill(1),
+                    Constraint::Length(13),
+                    Constraint::Length(8),
+                    Constraint::Length(11),
+                ],
+                self.users
+                    .rows
+                    .iter()
+                    .map(|u| {
+                        Row::new(vec![
+                            Line::raw(u.username.clone()),
+                            Line::raw(u.email.clone()),
+                            Line::raw(u.phone.clone().unwrap_or_default()),
+                            Line::raw(u.role().to_string()),
+                            Line::styled(
+                                if u.is_active { "" } else { "deactivated" },
+                                theme.error(),
+                            ),
+                        ])
+                    })
+                    .collect(),
+                self.users.selected,
+                self.users.loaded,
+            ),
+            Section::Audit => (
+                if self.audit_filter.is_empty() {
+                    " Audit log, newest first ".to_owned()
+                } else {
+                    format!(" Audit log: \"{}\" ", self.audit_filter)
+                },
+                &["When", "Who", "Action", "Details"],
+                vec![
+                    Constraint::Length(16),
+                    Constraint::Length(12),
+                    Constraint::Length(20),
+                    Constraint::Fill(1),
+                ],
+                self.audit
+                    .rows
+                    .iter()
+                    .map(|e| {
+                        Row::new(vec![
+                            local(e.occurred_at),
+                            e.actor_username.clone(),
+                            e.action.clone(),
+                            e.details.to_string(),
+                        ])
+                    })
+                    .collect(),
+                self.audit.selected,
+                self.audit.loaded,
+            ),
+            Section::Reports => return,
+        };
+        Listing {
+            title: &title,
+            header,
+            widths: &widths,
+            selected: Some(selected),
+            empty: loaded.then_some("Nothing here. / changes the filter, r reloads."),
+        }
+        .draw(frame, area, theme, rows);
+    }
+
+    fn draw_popup(&self, popup: &Popup, frame: &mut Frame, area: Rect, theme: Theme) {
+        let (title, lines, width) = match popup {
+            Popup::Form { form, .. } => return form.draw(frame, area, theme),
+            Popup::Confirm { question, .. } => (
+                "Are you sure?",
+                vec![
+                    Line::raw(question.clone()),
+                    Line::raw(""),
+                    Line::styled("y / Enter: yes   any other key: no", theme.dim()),
+                ],
+                60,
+            ),
+            Popup::Order(detail) => (
+                "Order",
+                match detail {
+                    Some(detail) => detail_lines(detail, theme),
+                    None => vec![Line::styled("Loading…", theme.dim())],
+                },
+                76,
+            ),
+            Popup::Product(found) => (
+                "Product",
+                match found {
+                    None => vec![Line::styled("Loading…", theme.dim())],
+                    Some((p, history)) => {
+                        let mut lines = vec![
+                            Line::styled(format!("{} ({})", p.name, p.sku), theme.title()),
+                            Line::raw(format!(
+                                "{} · {} · {} in stock{}",
+                                p.category_name,
+                                p.price,
+                                p.stock_quantity,
+                                if p.is_archived { " · archived" } else { "" }
+                            )),
+                            Line::raw(format!("slug {}", p.slug)),
+                            Line::raw(""),
+                            Line::styled("Price history", theme.title()),
+                        ];
+                        if history.is_empty() {
+                            lines.push(Line::styled("No price changes.", theme.dim()));
+                        }
+                        lines.extend(history.iter().map(|h| {
+                            Line::raw(format!(
+                                "{}  {} → {}  by {}",
+                                local(h.changed_at),
+                                h.old_price,
+                                h.new_price,
+                                h.changed_by_username
+                            ))
+                        }));
+                        lines
+                    }
+                },
+                72,
+            ),
+        };
+        // Long lines wrap: count the rows they take inside the border.
+        let inner = usize::from(width.min(area.width).saturating_sub(2)).max(1);
+        let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+        let height = (rows as u16 + 2).min(area.height);
+        let popup_area = centered(area, width, height);
+        frame.render_widget(Clear, popup_area);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(Block::bordered().title(Line::styled(format!(" {title} "), theme.title()))),
+            popup_area,
+        );
+    }
+}
+
+fn describe_filter(screen: &AdminScreen) -> String {
+    let mut parts = Vec::new();
+    match screen.section {
+        Section::Orders => {
+            let f = &screen.order_filter;
+            if let Some(status) = f.status {
+                parts.push(status.to_string());
+            }
+            match (f.from, f.to) {
+                (Some(from), Some(to)) => parts.push(format!("{from} to {to}")),
+                (Some(from), None) => parts.push(format!("from {from}")),
+                (None, Some(to)) => parts.push(format!("until {to}")),
+                (None, None) => {}
+            }
+            if !f.customer.is_empty() {
+                parts.push(format!("customer \"{}\"", f.customer));
+            }
+        }
+        Section::Payments => {
+            if let Some(status) = screen.payment_status {
+                parts.push(status.to_string());
+            }
+            if let Some(method) = screen.payment_method {
+                parts.push(method.label().to_owned());
+            }
+        }
+        _ => {}
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", parts.join(", "))
+    }
+}
+
+/// The keys of a section, in one line under it.
+fn hints(section: Section) -> &'static str {
+    match section {
+        Section::Orders => {
+            " Enter view · s ship · d deliver · c cancel · / filter · Tab next section"
+        }
+        Section::Payments => " v verify · f reject · / filter · Tab next section",
+        Section::Products => {
+            " Enter history · n new · e edit · + stock · a archive · D delete · / find · Tab"
+        }
+        Section::LowStock => " + stock · e edit · Enter history · r reload · Tab next section",
+        Section::Categories => " n new · e rename · D delete (only empty) · Tab next section",
+        Section::Users => " m role · t (de)activate · p reset password · / find · Tab",
+        Section::Audit => " / filter by action or user · r reload · Tab next section",
+        Section::Reports => " E export CSV · r reload · Tab next section",
+    }
+}
+
+fn draw_report(report: Option<&SalesReport>, frame: &mut Frame, area: Rect, theme: Theme) {
+    let Some(report) = report else {
+        frame.render_widget(
+            Paragraph::new(" Loading the report…").style(theme.dim()),
+            area,
+        );
+        return;
+    };
+    let [summary, chart, top] = Layout::vertical([
+        Constraint::Length(4),
+        Constraint::Fill(1),
+        Constraint::Length(7),
+    ])
+    .areas(area);
+    let today = report.today_total();
+    let methods: Vec<String> = report
+        .methods_today
+        .iter()
+        .map(|m| format!("{} {} ({})", m.method, m.amount, m.payments))
+        .collect();
+    frame.render_widget(
+        Paragraph::new(vec![
+            Line::from(vec![
+                Span::styled("Today ", theme.title()),
+                Span::styled(today.amount.to_string(), theme.money()),
+                Span::raw(format!(" from {} order(s)", today.orders)),
+            ]),
+            Line::raw(if methods.is_empty() {
+                "No payments yet today.".to_owned()
+            } else {
+                format!("Paid by: {}", methods.join(" · "))
+            }),
+        ])
+        .wrap(Wrap { trim: true })
+        .block(Block::bordered().title(Line::styled(format!(" {} ", report.today), theme.title()))),
+        summary,
+    );
+    // Bars in whole shillings; one column each, so 30 days fit on an 80-column screen.
+    let bars: Vec<Bar> = report
+        .days
+        .iter()
+        .map(|d| {
+            let shillings = d.amount.amount().trunc().try_into().unwrap_or(u64::MAX);
+            Bar::default()
+                .value(shillings)
+                .label(Line::raw(d.date.format("%d").to_string()))
+                .text_value(String::new())
+        })
+        .collect();
+    let bar_width = ((chart.width.saturating_sub(2)) / 30)
+        .clamp(1, 3)
+        .saturating_sub(1)
+        .max(1);
+    frame.render_widget(
+        BarChart::default()
+            .block(Block::bordered().title(Line::styled(
+                " Sales per day, last 30 days (KSh) ",
+                theme.title(),
+            )))
+            .data(BarGroup::default().bars(&bars))
+            .bar_width(bar_width)
+            .bar_gap(1)
+            .bar_style(theme.money()),
+        chart,
+    );
+    let rows = report.top.iter().map(|p| {
+        Row::new(vec![
+            Line::raw(p.name.clone()),
+            Line::raw(p.units.to_string()).right_aligned(),
+            Line::raw(p.amount.to_string()).right_aligned(),
+        ])
+    });
+    Listing {
+        title: " Top products, 30 days ",
+        header: &["Product", "Units", "Sales"],
+        widths: &[
+            Constraint::Fill(1),
+            Constraint::Length(6),
+            Constraint::Length(16),
+        ],
+        selected: None,
+        empty: Some("No sales in 30 days."),
+    }
+    .draw(frame, top, theme, rows.collect());
+}
