@@ -5,13 +5,12 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
 use tui_input::Input;
 
 use crate::domain::Error;
 use crate::tui::screens::edit;
 use crate::tui::theme::Theme;
-use crate::tui::view::centered;
+use crate::tui::view::popup_in;
 
 /// How a field's text is checked while it is typed.
 #[derive(Debug, Clone)]
@@ -193,15 +192,7 @@ impl Form {
             (Some(error), _) => Line::styled(error.clone(), theme.error()),
             (None, _) => Line::styled("Enter saves · Tab / ↑ ↓ move · Esc cancels", theme.dim()),
         });
-        let height = (lines.len() as u16 + 2).min(area.height);
-        let popup = centered(area, 70, height);
-        frame.render_widget(Clear, popup);
-        frame.render_widget(
-            Paragraph::new(lines).block(
-                Block::bordered().title(Line::styled(format!(" {} ", self.title), theme.title())),
-            ),
-            popup,
-        );
+        popup_in(frame, area, theme, &self.title, lines, 70);
     }
 }
 

@@ -122,15 +122,28 @@ pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 fn popup(frame: &mut Frame, theme: Theme, title: &str, lines: Vec<Line<'static>>, width: u16) {
-    let height = lines.len() as u16 + 2;
-    let area = centered(frame.area(), width, height);
-    frame.render_widget(Clear, area);
+    popup_in(frame, frame.area(), theme, title, lines, width);
+}
+
+/// A titled box of `lines` centred in `area`, as tall as its wrapped lines need.
+pub(crate) fn popup_in(
+    frame: &mut Frame,
+    area: Rect,
+    theme: Theme,
+    title: &str,
+    lines: Vec<Line<'_>>,
+    width: u16,
+) {
+    let inner = usize::from(width.min(area.width).saturating_sub(2)).max(1);
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+    let popup = centered(area, width, (rows as u16).saturating_add(2));
+    frame.render_widget(Clear, popup);
     let block = Block::bordered().title(Line::styled(format!(" {title} "), theme.title()));
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .block(block),
-        area,
+        popup,
     );
 }
 

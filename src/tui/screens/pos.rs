@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Row};
+use ratatui::widgets::{Block, Paragraph, Row};
 use tui_input::Input;
 use uuid::Uuid;
 
@@ -23,7 +23,7 @@ use crate::tui::effect::{Effect, PosAnswer, PosRequest};
 use crate::tui::keymap::{self, Command};
 use crate::tui::screens::{Listing, Reply, edit, step};
 use crate::tui::theme::Theme;
-use crate::tui::view::{centered, field_lines};
+use crate::tui::view::{field_lines, popup_in};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SaleLine {
@@ -864,14 +864,7 @@ impl PosScreen {
                 ("Receipt", lines, 38)
             }
         };
-        let height = (lines.len() as u16 + 2).min(area.height);
-        let popup_area = centered(area, width, height);
-        frame.render_widget(Clear, popup_area);
-        frame.render_widget(
-            Paragraph::new(lines)
-                .block(Block::bordered().title(Line::styled(format!(" {title} "), theme.title()))),
-            popup_area,
-        );
+        popup_in(frame, area, theme, title, lines, width);
     }
 }
 

@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Clear, Paragraph, Row, Tabs, Wrap};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Paragraph, Row, Tabs, Wrap};
 
 use super::{AdminScreen, Popup, Section};
 use crate::domain::clock::shop_time;
@@ -14,7 +14,7 @@ use crate::tui::effect::short;
 use crate::tui::screens::Listing;
 use crate::tui::screens::orders::{detail_lines, local};
 use crate::tui::theme::Theme;
-use crate::tui::view::centered;
+use crate::tui::view::popup_in;
 
 impl AdminScreen {
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: Theme) {
@@ -308,18 +308,7 @@ impl AdminScreen {
                 72,
             ),
         };
-        // Long lines wrap: count the rows they take inside the border.
-        let inner = usize::from(width.min(area.width).saturating_sub(2)).max(1);
-        let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
-        let height = (rows as u16 + 2).min(area.height);
-        let popup_area = centered(area, width, height);
-        frame.render_widget(Clear, popup_area);
-        frame.render_widget(
-            Paragraph::new(lines)
-                .wrap(Wrap { trim: false })
-                .block(Block::bordered().title(Line::styled(format!(" {title} "), theme.title()))),
-            popup_area,
-        );
+        popup_in(frame, area, theme, title, lines, width);
     }
 }
 
