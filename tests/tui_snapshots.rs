@@ -201,6 +201,15 @@ fn till() {
 }
 
 #[test]
+fn till_held_sales_and_quitting_with_them() {
+    let mut app = common::screens::till();
+    press(&mut app, &[KeyCode::F(4), KeyCode::F(5)]);
+    check("till_held", &app);
+    press(&mut app, &[KeyCode::Esc, KeyCode::Esc, KeyCode::Char('q')]);
+    check("till_quit", &app);
+}
+
+#[test]
 fn till_matches_and_customer() {
     let mut app = common::screens::till();
     app.update(done(Outcome::Pos(PosAnswer::Lookup {

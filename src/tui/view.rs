@@ -189,20 +189,25 @@ pub(crate) fn field_lines(
     lines
 }
 
+/// What quitting keeps and what it loses: a cart is saved; a sale on the till is not.
+fn quit_lines(app: &App) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::raw("Leave ByteMtaani Terminal? Your cart is kept.")];
+    let open = usize::from(!app.pos.sale.lines.is_empty()) + app.pos.held.len();
+    if open > 0 {
+        lines.push(Line::styled(
+            format!("{open} unpaid sale(s) on the till will be lost."),
+            app.theme.warn(),
+        ));
+    }
+    lines.push(Line::raw("y / Enter: quit   n / Esc: stay"));
+    lines
+}
+
 fn draw_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
     let theme = app.theme;
     match overlay {
         Overlay::Help => popup(frame, theme, "Keys", help_lines(app), 64),
-        Overlay::ConfirmQuit => popup(
-            frame,
-            theme,
-            "Quit?",
-            vec![
-                Line::raw("Leave ByteMtaani Terminal? Your cart is kept."),
-                Line::raw("y / Enter: quit   n / Esc: stay"),
-            ],
-            50,
-        ),
+        Overlay::ConfirmQuit => popup(frame, theme, "Quit?", quit_lines(app), 50),
         Overlay::Quantity {
             name, input, error, ..
         } => popup(

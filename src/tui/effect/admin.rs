@@ -25,7 +25,11 @@ pub enum AdminRequest {
         status: Option<PaymentStatus>,
         method: Option<PaymentMethod>,
     },
-    Products(String),
+    /// Products whose words match, optionally of one category.
+    Products {
+        text: String,
+        category_id: Option<Uuid>,
+    },
     /// A product with its price history.
     Product(Uuid),
     LowStock(i32),
@@ -139,9 +143,10 @@ pub(super) async fn run(s: &Services, a: &Actor, request: AdminRequest) -> Admin
         Ask::Payments { status, method } => {
             Answer::Payments(s.payments.list(a, status, method, LIST).await)
         }
-        Ask::Products(text) => {
+        Ask::Products { text, category_id } => {
             let query = ProductQuery {
                 text,
+                category_id,
                 limit: LIST,
                 ..Default::default()
             };

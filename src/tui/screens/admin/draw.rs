@@ -125,10 +125,16 @@ impl AdminScreen {
                 let list = self.product_list();
                 let title = if self.section == Section::LowStock {
                     format!(" On sale with {} or fewer left ", self.low_threshold)
-                } else if self.product_search.is_empty() {
-                    " Products (archived ones too) ".to_owned()
                 } else {
-                    format!(" Products matching \"{}\" ", self.product_search)
+                    let category = self
+                        .product_category
+                        .as_ref()
+                        .map(|c| format!(" in {}", c.name))
+                        .unwrap_or_default();
+                    match self.product_search.as_str() {
+                        "" => format!(" Products{category} (archived ones too) "),
+                        text => format!(" Products{category} matching \"{text}\" "),
+                    }
                 };
                 (
                     title,

@@ -143,7 +143,20 @@ pub fn filter(screen: &AdminScreen) -> Option<Popup> {
         ),
         Section::Products => popup(
             "Find products",
-            vec![Field::new("Search", screen.product_search.clone())],
+            vec![
+                Field::new("Search", screen.product_search.clone()),
+                Field::new(
+                    "Category",
+                    screen
+                        .product_category
+                        .as_ref()
+                        .map_or(ANY.to_owned(), |c| c.name.clone()),
+                )
+                .one_of(words(
+                    ANY,
+                    screen.categories.rows.iter().map(|c| c.name.clone()),
+                )),
+            ],
             Purpose::ProductSearch,
         ),
         Section::Users => popup(
@@ -325,6 +338,12 @@ pub fn submit(screen: &mut AdminScreen, purpose: &Purpose) -> Result<Option<Chan
         }
         Purpose::ProductSearch => {
             screen.product_search = value("Search");
+            screen.product_category = screen
+                .categories
+                .rows
+                .iter()
+                .find(|c| c.name.eq_ignore_ascii_case(&value("Category")))
+                .cloned();
             return Ok(None);
         }
         Purpose::UserSearch => {

@@ -125,6 +125,7 @@ pub struct AdminScreen {
     pub payment_method: Option<PaymentMethod>,
     pub products: List<Product>,
     pub product_search: String,
+    pub product_category: Option<Category>,
     pub low_stock: List<Product>,
     pub low_threshold: i32,
     pub categories: List<Category>,
@@ -150,6 +151,7 @@ impl AdminScreen {
             payment_method: None,
             products: List::default(),
             product_search: String::new(),
+            product_category: None,
             low_stock: List::default(),
             low_threshold,
             categories: List::default(),
@@ -178,7 +180,10 @@ impl AdminScreen {
                 status: self.payment_status,
                 method: self.payment_method,
             },
-            Section::Products => AdminRequest::Products(self.product_search.clone()),
+            Section::Products => AdminRequest::Products {
+                text: self.product_search.clone(),
+                category_id: self.product_category.as_ref().map(|c| c.id),
+            },
             Section::LowStock => AdminRequest::LowStock(self.low_threshold),
             Section::Categories => AdminRequest::Categories,
             Section::Users => AdminRequest::Users(self.user_search.clone()),
@@ -603,7 +608,10 @@ mod tests {
 
         let (reload, said) = screen.on_answer(AdminAnswer::Done(Ok("Created.".into())));
         assert!(screen.popup.is_none() && said == Some(Ok("Created.".into())));
-        assert!(reload.contains(&Effect::Admin(AdminRequest::Products(String::new()))));
+        assert!(reload.contains(&Effect::Admin(AdminRequest::Products {
+            text: String::new(),
+            category_id: None
+        })));
     }
 
     #[test]
