@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod gateway;
 pub mod service;
 pub mod tui;
 
