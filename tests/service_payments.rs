@@ -162,6 +162,14 @@ async fn twenty_confirmations_with_one_transaction_id_let_exactly_one_through(po
     assert_eq!(duplicates, 19);
     let paid = count(&pool, "select count(*) from orders where status = 'paid'").await;
     assert_eq!(paid, 1);
+    // Checked in the database too: no payment is successful while its order is pending.
+    let mismatched = count(
+        &pool,
+        "select count(*) from payments p join orders o on o.id = p.order_id
+         where (p.status = 'successful') <> (o.status = 'paid')",
+    )
+    .await;
+    assert_eq!(mismatched, 0);
 }
 
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]

@@ -80,7 +80,7 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
         Some(Command::Migrate) => migrate(&settings).await,
         Some(Command::Seed(args)) => {
             let pool = connect(&settings).await?;
-            let services = Services::new(pool.clone(), settings.setup());
+            let services = Services::new(pool.clone(), settings.setup()?);
             seed::demo(&pool, &services, args.products).await
         }
         Some(Command::User(UserCommand::Create {
@@ -97,7 +97,7 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
             };
             let password = new_password()?;
             let pool = connect(&settings).await?;
-            let services = Services::new(pool, settings.setup());
+            let services = Services::new(pool, settings.setup()?);
             let account = NewAccount {
                 username,
                 email,
@@ -111,7 +111,7 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
         None => {
             let pool = db::connect_lazy(&settings.database.url, settings.database.max_connections)
                 .context("reading the database URL")?;
-            let services = Services::new(pool, settings.setup());
+            let services = Services::new(pool, settings.setup()?);
             let idle = std::time::Duration::from_secs(settings.kiosk.idle_logout_secs);
             let kiosk = cli.kiosk.then(|| Kiosk::new(idle));
             let app = App::new(settings.shop.name.clone(), Theme::from_env())

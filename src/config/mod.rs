@@ -4,11 +4,16 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
 use directories::ProjectDirs;
 use serde::Deserialize;
 
 use crate::domain::receipt::Shop;
+use crate::gateway::daraja::{Daraja, DarajaConfig};
+use crate::gateway::paypal::{Paypal, PaypalConfig};
+use crate::service::gateways::Gateways;
 use crate::service::receipts::{Printer, Receipts};
 use crate::service::{LoginPolicy, Setup};
 
@@ -21,6 +26,7 @@ pub struct Settings {
     pub shop: Shop,
     pub receipts: ReceiptSettings,
     pub reports: ReportSettings,
+    pub payments: PaymentSettings,
     pub login: LoginSettings,
     pub kiosk: KioskSettings,
     pub stock: StockSettings,
@@ -40,6 +46,84 @@ impl fmt::Debug for DatabaseSettings {
             .field("url", &redact_password(&self.url))
             .field("max_connections", &self.max_connections)
             .finish()
+    }
+}
+
+/// Which provider takes each payment method, and how unpaid orders are tidied.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentSettings {
+    /// "sandbox" or "daraja".
+    pub mpesa: String,
+    /// "sandbox" or "paypal".
+    pub paypal: String,
+    pub sandbox_delay_secs: u64,
+    pub unpaid_cancel_minutes: u64,
+    pub reconcile_every_secs: u64,
+    pub daraja: DarajaSettings,
+    pub paypal_api: PaypalSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DarajaSettings {
+    pub base_url: String,
+    pub shortcode: String,
+    pub transaction_type: String,
+    pub callback_url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaypalSettings {
+    pub base_url: String,
+    pub currency: String,
+    pub kes_per_unit: rust_decimal::Decimal,
+}
+
+/// A secret from the environment (never from a file in git).
+fn secret(name: &str) -> Result<String> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .with_context(|| format!("{name} must be set in the environment"))
+}
+
+impl PaymentSettings {
+    /// The providers chosen, with their credentials from the environment.
+    pub fn gateways(&self) -> Result<Gateways> {
+        let mut gateways = Gateways::sandbox(Duration::from_secs(self.sandbox_delay_secs));
+        match self.mpesa.as_str() {
+            "sandbox" => {}
+            "daraja" => {
+                let d = &self.daraja;
+                gateways = gateways.with_daraja(Daraja::new(DarajaConfig {
+                    base_url: d.base_url.clone(),
+                    consumer_key: secret("BYTEMTAANI_DARAJA_CONSUMER_KEY")?,
+                    consumer_secret: secret("BYTEMTAANI_DARAJA_CONSUMER_SECRET")?,
+                    shortcode: d.shortcode.clone(),
+                    passkey: secret("BYTEMTAANI_DARAJA_PASSKEY")?,
+                    callback_url: d.callback_url.clone(),
+                    transaction_type: d.transaction_type.clone(),
+                }));
+            }
+            other => bail!("payments.mpesa must be \"sandbox\" or \"daraja\", not {other:?}"),
+        }
+        match self.paypal.as_str() {
+            "sandbox" => {}
+            "paypal" => {
+                let p = &self.paypal_api;
+                gateways = gateways.with_paypal(Paypal::new(PaypalConfig {
+                    base_url: p.base_url.clone(),
+                    client_id: secret("BYTEMTAANI_PAYPAL_CLIENT_ID")?,
+                    secret: secret("BYTEMTAANI_PAYPAL_SECRET")?,
+                    currency: p.currency.clone(),
+                    kes_per_unit: p.kes_per_unit,
+                }));
+            }
+            other => bail!("payments.paypal must be \"sandbox\" or \"paypal\", not {other:?}"),
+        }
+        Ok(gateways)
     }
 }
 
@@ -84,6 +168,7 @@ impl fmt::Debug for Settings {
             .field("shop", &self.shop)
             .field("receipts", &self.receipts)
             .field("reports", &self.reports)
+            .field("payments", &self.payments)
             .field("login", &self.login)
             .field("kiosk", &self.kiosk)
             .field("stock", &self.stock)
@@ -101,8 +186,8 @@ fn dir_or_data(setting: &str, name: &str) -> PathBuf {
 
 impl Settings {
     /// What the services need besides the database.
-    pub fn setup(&self) -> Setup {
-        Setup {
+    pub fn setup(&self) -> Result<Setup> {
+        Ok(Setup {
             login: self.login.policy(),
             shop: self.shop.clone(),
             receipts: Receipts::new(
@@ -110,7 +195,9 @@ impl Settings {
                 Printer::from_setting(&self.receipts.printer),
             ),
             exports: dir_or_data(&self.reports.dir, "reports"),
-        }
+            gateways: self.payments.gateways()?,
+            unpaid_after: Duration::from_secs(self.payments.unpaid_cancel_minutes * 60),
+        })
     }
 }
 

@@ -152,3 +152,20 @@ pub async fn list(
     .fetch_all(ex)
     .await
 }
+
+/// Pending orders placed before `before`, locked for cancelling; rows another terminal is
+/// already handling are skipped, so two reconcilers never work on one order.
+pub async fn lock_unpaid(
+    conn: &mut PgConnection,
+    before: DateTime<Utc>,
+    limit: i64,
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar(
+        "select id from orders where status = 'pending' and created_at < $1
+         order by created_at limit $2 for update skip locked",
+    )
+    .bind(before)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}

@@ -8,7 +8,7 @@ use crate::domain::payment::{
 
 const PAYMENT_COLUMNS: &str =
     "id, order_id, user_id, amount, method, status, transaction_id, paid_at,
-    confirmed_by, failure_reason, created_at";
+    confirmed_by, failure_reason, created_at, gateway_ref, card_brand, card_last4";
 
 /// Creates the order's one payment as pending, or, when a failed one exists, makes it pending
 /// again with the method now chosen (a retry reuses the payment). A pending or successful
@@ -24,7 +24,7 @@ pub async fn open(
         "insert into payments (order_id, user_id, amount, method) values ($1, $2, $3, $4)
          on conflict (order_id) do update
              set method = excluded.method, status = 'pending', failure_reason = null,
-                 transaction_id = null
+                 transaction_id = null, gateway_ref = null
              where payments.status = 'failed'
          returning {PAYMENT_COLUMNS}"
     ))
@@ -145,8 +145,8 @@ pub async fn list(
 ) -> sqlx::Result<Vec<PaymentRow>> {
     sqlx::query_as(
         "select p.id, p.order_id, p.user_id, p.amount, p.method, p.status, p.transaction_id,
-                p.paid_at, p.confirmed_by, p.failure_reason, p.created_at,
-                u.username, o.status as order_status
+                p.paid_at, p.confirmed_by, p.failure_reason, p.created_at, p.gateway_ref,
+                p.card_brand, p.card_last4, u.username, o.status as order_status
          from payments p join users u on u.id = p.user_id join orders o on o.id = p.order_id
          where ($1::payment_status is null or p.status = $1)
            and ($2::payment_method is null or p.method = $2)
@@ -157,4 +157,110 @@ pub async fn list(
     .bind(limit)
     .fetch_all(ex)
     .await
+}
+
+/// Notes the provider's reference for a pending payment's request.
+pub async fn set_gateway_ref(
+    ex: impl PgExecutor<'_>,
+    id: Uuid,
+    reference: &str,
+) -> sqlx::Result<bool> {
+    let done =
+        sqlx::query("update payments set gateway_ref = $2 where id = $1 and status = 'pending'")
+            .bind(id)
+            .bind(reference)
+            .execute(ex)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn by_gateway_ref(
+    ex: impl PgExecutor<'_>,
+    reference: &str,
+) -> sqlx::Result<Option<PaymentSummary>> {
+    sqlx::query_as(&format!(
+        "select {PAYMENT_COLUMNS} from payments where gateway_ref = $1"
+    ))
+    .bind(reference)
+    .fetch_optional(ex)
+    .await
+}
+
+pub async fn by_id(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<PaymentSummary>> {
+    sqlx::query_as(&format!(
+        "select {PAYMENT_COLUMNS} from payments where id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(ex)
+    .await
+}
+
+pub async fn set_card(
+    ex: impl PgExecutor<'_>,
+    id: Uuid,
+    brand: &str,
+    last4: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("update payments set card_brand = $2, card_last4 = $3 where id = $1")
+        .bind(id)
+        .bind(brand)
+        .bind(last4)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+pub async fn mark_refunded(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("update payments set status = 'refunded' where id = $1 and status = 'successful'")
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Pending payments sent to a provider before `before`, oldest first.
+pub async fn pending_with_gateway(
+    ex: impl PgExecutor<'_>,
+    before: chrono::DateTime<chrono::Utc>,
+    limit: i64,
+) -> sqlx::Result<Vec<PaymentSummary>> {
+    sqlx::query_as(&format!(
+        "select {PAYMENT_COLUMNS} from payments
+         where status = 'pending' and gateway_ref is not null and created_at < $1
+         order by created_at limit $2"
+    ))
+    .bind(before)
+    .bind(limit)
+    .fetch_all(ex)
+    .await
+}
+
+pub struct CallbackRecord<'a> {
+    pub checkout_request_id: Option<&'a str>,
+    pub result_code: Option<i64>,
+    pub receipt: Option<&'a str>,
+    pub amount: Option<rust_decimal::Decimal>,
+    pub payment_id: Option<Uuid>,
+    pub outcome: &'a str,
+    pub body: &'a serde_json::Value,
+}
+
+pub async fn record_callback(
+    ex: impl PgExecutor<'_>,
+    record: &CallbackRecord<'_>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into mpesa_callbacks (checkout_request_id, result_code, receipt, amount, payment_id, outcome, body)
+         values ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(record.checkout_request_id)
+    .bind(record.result_code)
+    .bind(record.receipt)
+    .bind(record.amount)
+    .bind(record.payment_id)
+    .bind(record.outcome)
+    .bind(record.body)
+    .execute(ex)
+    .await?;
+    Ok(())
 }

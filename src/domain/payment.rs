@@ -24,6 +24,8 @@ pub enum PaymentStatus {
     Pending,
     Successful,
     Failed,
+    /// Was successful; the order was cancelled and the money given back.
+    Refunded,
 }
 
 impl PaymentMethod {
@@ -49,6 +51,7 @@ impl fmt::Display for PaymentStatus {
             PaymentStatus::Pending => "pending",
             PaymentStatus::Successful => "successful",
             PaymentStatus::Failed => "failed",
+            PaymentStatus::Refunded => "refunded",
         })
     }
 }
@@ -137,6 +140,10 @@ pub struct PaymentSummary {
     pub confirmed_by: Option<Uuid>,
     pub failure_reason: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// The provider's reference for the request (M-Pesa CheckoutRequestID, PayPal order).
+    pub gateway_ref: Option<String>,
+    pub card_brand: Option<String>,
+    pub card_last4: Option<String>,
 }
 
 /// A payment as the admin's list shows it: with who paid and where the order stands.

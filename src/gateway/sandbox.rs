@@ -133,7 +133,7 @@ impl Sandbox {
 
     pub fn paypal_create(&self) -> Created {
         let order_id =
-            format!("SANDBOX{}", &Uuid::new_v4().simple().to_string()[..12]).to_uppercase();
+            format!("SANDBOX{}", &Uuid::new_v4().simple().to_string()[..14]).to_uppercase();
         if let Ok(mut orders) = self.paypal.lock() {
             orders.insert(order_id.clone(), Instant::now());
         }

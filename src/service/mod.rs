@@ -7,6 +7,7 @@ pub mod admin_users;
 pub mod auth;
 pub mod cart;
 pub mod catalog;
+pub mod gateways;
 pub mod orders;
 mod password;
 pub mod payments;
@@ -52,6 +53,9 @@ pub struct Setup {
     pub receipts: Receipts,
     /// Where report exports are written.
     pub exports: std::path::PathBuf,
+    pub gateways: gateways::Gateways,
+    /// Unpaid orders older than this are cancelled by reconciliation.
+    pub unpaid_after: std::time::Duration,
 }
 
 impl Services {
@@ -61,7 +65,7 @@ impl Services {
             catalog: Catalog::new(pool.clone()),
             cart: Cart::new(pool.clone()),
             orders: Orders::new(pool.clone()),
-            payments: Payments::new(pool.clone()),
+            payments: Payments::new(pool.clone(), setup.gateways, setup.unpaid_after),
             admin: AdminCatalog::new(pool.clone()),
             users: AdminUsers::new(pool.clone()),
             pos: Pos::new(pool.clone(), setup.shop),

@@ -102,8 +102,8 @@ impl Orders {
     }
 
     /// Cancels an order and puts its stock back. Customers may cancel their own pending
-    /// orders; staff any order the state machine allows. A successful payment is reported
-    /// as a refund due; a pending one is marked failed.
+    /// orders; staff any order the state machine allows. A successful payment is marked
+    /// refunded and the amount reported to give back; a pending one is marked failed.
     pub async fn cancel(&self, actor: &Actor, order_id: Uuid) -> Result<CancelOutcome> {
         let mut tx = self.pool.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Customer).await?;
@@ -118,17 +118,8 @@ impl Orders {
                 "This order is already {status}; please ask at the counter to cancel it."
             )));
         }
-        status.check_transition(OrderStatus::Cancelled)?;
-        let units_restocked = db::products::restock_order(&mut *tx, order_id).await?;
-        db::orders::set_status(&mut *tx, order_id, OrderStatus::Cancelled).await?;
-        let refund_due = match db::payments::by_order(&mut *tx, order_id).await? {
-            Some(p) if p.status == PaymentStatus::Successful => Some(p.amount),
-            Some(p) if p.status == PaymentStatus::Pending => {
-                db::payments::mark_failed(&mut *tx, p.id, "order cancelled").await?;
-                None
-            }
-            _ => None,
-        };
+        let (units_restocked, refund_due) =
+            cancel_locked(&mut tx, order_id, status, "order cancelled").await?;
         if me.is_staff() {
             audit_status(&mut tx, &me, order_id, status, OrderStatus::Cancelled).await?;
         }
@@ -235,6 +226,32 @@ pub(crate) async fn place(
     .await?;
     db::orders::insert_items(&mut *tx, order_id, &items).await?;
     Ok(order_id)
+}
+
+/// Cancels an order locked by the caller (whose status is `from`): stock back on the shelf,
+/// a pending payment failed with `reason`, a successful one refunded. Returns the units
+/// restocked and the amount to give back.
+pub(crate) async fn cancel_locked(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    from: OrderStatus,
+    reason: &str,
+) -> Result<(i64, Option<Money>)> {
+    from.check_transition(OrderStatus::Cancelled)?;
+    let units = db::products::restock_order(&mut *tx, order_id).await?;
+    db::orders::set_status(&mut *tx, order_id, OrderStatus::Cancelled).await?;
+    let refund = match db::payments::by_order(&mut *tx, order_id).await? {
+        Some(p) if p.status == PaymentStatus::Successful => {
+            db::payments::mark_refunded(&mut *tx, p.id).await?;
+            Some(p.amount)
+        }
+        Some(p) if p.status == PaymentStatus::Pending => {
+            db::payments::mark_failed(&mut *tx, p.id, reason).await?;
+            None
+        }
+        _ => None,
+    };
+    Ok((units, refund))
 }
 
 /// Explains why stock could not be taken.

@@ -2,30 +2,67 @@
 //! transaction id, and the order paid in the same transaction) or failed.
 
 use serde_json::json;
+use std::time::Duration;
+
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::db;
+use crate::db::payments::CallbackRecord;
 use crate::domain::order::OrderStatus;
 use crate::domain::payment::{
     PaymentMethod, PaymentRow, PaymentStatus, PaymentSummary, TransactionId,
 };
 use crate::domain::user::{Actor, Role};
+use crate::domain::values::Phone;
 use crate::domain::{Error, Money, Result};
+use crate::gateway::mpesa::{CallbackEnvelope, StkCallback, StkPush, StkStatus};
+use crate::gateway::paypal::Approval;
 use crate::service::access::{Principal, authorize};
+use crate::service::gateways::Gateways;
+use crate::service::orders::cancel_locked;
 
 #[derive(Clone)]
 pub struct Payments {
     pool: PgPool,
+    gateways: Gateways,
+    /// Orders still unpaid this long after they were placed are cancelled by reconciliation.
+    unpaid_after: Duration,
 }
+
+/// What was made of an M-Pesa callback (it is recorded either way).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallbackOutcome {
+    /// Confirmed by STK Push Query: the payment is successful and its order paid.
+    Accepted,
+    /// The customer did not pay; the payment is failed with the reason.
+    Failed(String),
+    Refused(String),
+}
+
+/// What one reconciliation run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reconciled {
+    pub payments_checked: usize,
+    pub payments_settled: usize,
+    pub orders_cancelled: usize,
+}
+
+/// Payments older than this are asked about again by reconciliation.
+const RECHECK_AFTER: chrono::Duration = chrono::Duration::seconds(60);
+const RECONCILE_BATCH: i64 = 100;
 
 fn not_found() -> Error {
     Error::NotFound("The payment".into())
 }
 
 impl Payments {
-    pub fn new(pool: PgPool) -> Self {
-        Payments { pool }
+    pub fn new(pool: PgPool, gateways: Gateways, unpaid_after: Duration) -> Self {
+        Payments {
+            pool,
+            gateways,
+            unpaid_after,
+        }
     }
 
     /// Opens the order's payment (or reopens a failed one for a retry) for the order total.
@@ -93,7 +130,7 @@ impl Payments {
                 got: amount,
             });
         }
-        let confirmed = settle(&mut tx, &me, &payment, &transaction_id, amount).await?;
+        let confirmed = settle(&mut tx, Some(&me), &payment, &transaction_id, amount).await?;
         tx.commit().await?;
         Ok(confirmed)
     }
@@ -108,6 +145,337 @@ impl Payments {
     ) -> Result<Vec<PaymentRow>> {
         authorize(&self.pool, actor, Role::Admin).await?;
         Ok(db::payments::list(&self.pool, status, method, limit.clamp(1, 500)).await?)
+    }
+
+    /// Sends an M-Pesa STK Push for the order to `phone`; the customer enters their PIN on
+    /// it. The answer arrives as a callback (confirmed by a query before it counts); ask
+    /// [`Payments::status`] meanwhile. A provider refusal fails the payment with the reason.
+    pub async fn pay_by_mpesa(
+        &self,
+        actor: &Actor,
+        order_id: Uuid,
+        phone: &str,
+    ) -> Result<PaymentSummary> {
+        let phone = Phone::parse(phone)?;
+        let payment = self.open(actor, order_id, PaymentMethod::Mpesa).await?;
+        if payment.status != PaymentStatus::Pending || payment.gateway_ref.is_some() {
+            return Ok(payment); // paid already, or a push is on the phone
+        }
+        let amount = payment.amount.amount();
+        if !amount.fract().is_zero() {
+            return Err(Error::invalid(
+                "Amount",
+                format!("M-Pesa takes whole shillings; {} has cents", payment.amount),
+            ));
+        }
+        let push = StkPush {
+            phone,
+            amount: amount.try_into().unwrap_or(0),
+            account_reference: short_ref(order_id),
+            description: "ByteMtaani order".into(),
+        };
+        match self.gateways.stk_push(&push).await {
+            Ok(accepted) => {
+                let checkout = accepted.checkout_request_id;
+                db::payments::set_gateway_ref(&self.pool, payment.id, &checkout).await?;
+                self.deliver_sandbox_callback(checkout);
+            }
+            Err(err) => self.provider_failed(payment.id, &err.to_string()).await?,
+        }
+        self.load(payment.id).await
+    }
+
+    /// Pays at the kiosk's card terminal. Only the approval reference and, at most, the
+    /// card's brand and last four digits are kept: the app never sees a card number.
+    pub async fn pay_by_card(&self, actor: &Actor, order_id: Uuid) -> Result<PaymentSummary> {
+        let payment = self.open(actor, order_id, PaymentMethod::Card).await?;
+        if payment.status != PaymentStatus::Pending {
+            return Ok(payment);
+        }
+        match self.gateways.card().await {
+            Ok(approval) => {
+                let reference = TransactionId::parse(PaymentMethod::Card, &approval.reference)?;
+                self.settle_by_provider(&payment, &reference).await?;
+                db::payments::set_card(&self.pool, payment.id, &approval.brand, &approval.last4)
+                    .await?;
+            }
+            Err(err) => self.provider_failed(payment.id, &err.to_string()).await?,
+        }
+        self.load(payment.id).await
+    }
+
+    /// Creates the PayPal order and returns the payment with the link the customer opens
+    /// (shown as a QR code) to approve it. [`Payments::status`] captures it once approved.
+    pub async fn pay_by_paypal(
+        &self,
+        actor: &Actor,
+        order_id: Uuid,
+    ) -> Result<(PaymentSummary, String)> {
+        let payment = self.open(actor, order_id, PaymentMethod::Paypal).await?;
+        if payment.status != PaymentStatus::Pending {
+            return Err(Error::Conflict(format!(
+                "This payment is {}.",
+                payment.status
+            )));
+        }
+        let amount = self.gateways.paypal_amount(payment.amount);
+        let request_id = format!("order-{}", payment.id);
+        match self
+            .gateways
+            .paypal_create(&short_ref(order_id), &amount, &request_id)
+            .await
+        {
+            Ok(created) => {
+                db::payments::set_gateway_ref(&self.pool, payment.id, &created.order_id).await?;
+                Ok((self.load(payment.id).await?, created.approve_url))
+            }
+            Err(err) => {
+                self.provider_failed(payment.id, &err.to_string()).await?;
+                Err(Error::Conflict(format!("PayPal: {err}")))
+            }
+        }
+    }
+
+    /// A payment as it stands, asking its provider first when it is still pending.
+    pub async fn status(&self, actor: &Actor, payment_id: Uuid) -> Result<PaymentSummary> {
+        let me = authorize(&self.pool, actor, Role::Customer).await?;
+        let payment = self.load(payment_id).await?;
+        if !me.may_act_for(payment.user_id) {
+            return Err(not_found());
+        }
+        self.ask_provider(&payment).await?;
+        self.load(payment_id).await
+    }
+
+    /// An M-Pesa callback as posted by Safaricom (or the sandbox). It is recorded whatever it
+    /// says; it counts only for a known, pending request of the same amount, and only once
+    /// STK Push Query confirms it (callbacks carry no signature).
+    pub async fn receive_callback(&self, body: &serde_json::Value) -> Result<CallbackOutcome> {
+        let parsed = serde_json::from_value::<CallbackEnvelope>(body.clone());
+        let Ok(envelope) = parsed else {
+            return self.record(body, None, None, refused("unreadable")).await;
+        };
+        let cb = envelope.body.stk_callback;
+        let payment = db::payments::by_gateway_ref(&self.pool, &cb.checkout_request_id).await?;
+        let outcome = match &payment {
+            None => refused("unknown request"),
+            Some(p) if p.status != PaymentStatus::Pending => {
+                refused(&format!("replayed: the payment is already {}", p.status))
+            }
+            Some(p) if cb.result_code != 0 => {
+                let reason = crate::gateway::mpesa::explain(cb.result_code);
+                self.fail_pending(p.id, reason).await?;
+                CallbackOutcome::Failed(reason.to_owned())
+            }
+            Some(p) => self.accept(p, &cb).await?,
+        };
+        self.record(body, Some(&cb), payment.map(|p| p.id), outcome)
+            .await
+    }
+
+    /// Settles a successful callback once the amount, the receipt and a query agree.
+    async fn accept(&self, payment: &PaymentSummary, cb: &StkCallback) -> Result<CallbackOutcome> {
+        if cb.amount() != Some(payment.amount.amount()) {
+            return Ok(refused(&format!(
+                "amount {} differs from the order total {}",
+                cb.amount().map_or("missing".into(), |a| a.to_string()),
+                payment.amount
+            )));
+        }
+        let Some(receipt) = cb
+            .receipt()
+            .and_then(|r| TransactionId::parse(PaymentMethod::Mpesa, &r).ok())
+        else {
+            return Ok(refused("no valid MpesaReceiptNumber"));
+        };
+        match self.gateways.stk_query(&cb.checkout_request_id).await {
+            Ok(StkStatus::Paid) => {}
+            Ok(other) => return Ok(refused(&format!("STK Push Query says {other:?}"))),
+            Err(err) => return Ok(refused(&format!("STK Push Query failed: {err}"))),
+        }
+        match self.settle_by_provider(payment, &receipt).await {
+            Ok(()) => Ok(CallbackOutcome::Accepted),
+            Err(
+                err @ (Error::DuplicateTransaction(_)
+                | Error::Conflict(_)
+                | Error::InvalidTransition { .. }),
+            ) => Ok(refused(&err.to_string())),
+            Err(err) => Err(err),
+        }
+    }
+
+    async fn record(
+        &self,
+        body: &serde_json::Value,
+        cb: Option<&StkCallback>,
+        payment_id: Option<Uuid>,
+        outcome: CallbackOutcome,
+    ) -> Result<CallbackOutcome> {
+        let text = match &outcome {
+            CallbackOutcome::Accepted => "accepted".to_owned(),
+            CallbackOutcome::Failed(reason) => format!("failed: {reason}"),
+            CallbackOutcome::Refused(reason) => format!("refused: {reason}"),
+        };
+        if let CallbackOutcome::Refused(reason) = &outcome {
+            tracing::warn!(%reason, "M-Pesa callback refused");
+        }
+        let receipt = cb.and_then(StkCallback::receipt);
+        db::payments::record_callback(
+            &self.pool,
+            &CallbackRecord {
+                checkout_request_id: cb.map(|c| c.checkout_request_id.as_str()),
+                result_code: cb.map(|c| c.result_code),
+                receipt: receipt.as_deref(),
+                amount: cb.and_then(StkCallback::amount),
+                payment_id,
+                outcome: &text,
+                body,
+            },
+        )
+        .await?;
+        Ok(outcome)
+    }
+
+    /// Pending provider payments are asked about again, and orders unpaid for longer than
+    /// the configured time are cancelled with their stock returned. Safe to run twice, or
+    /// on two terminals at once: each order is handled by whoever locks it first, and a
+    /// second run finds nothing left to do.
+    pub async fn reconcile(&self) -> Result<Reconciled> {
+        let mut done = Reconciled::default();
+        let before = chrono::Utc::now() - RECHECK_AFTER;
+        for payment in
+            db::payments::pending_with_gateway(&self.pool, before, RECONCILE_BATCH).await?
+        {
+            done.payments_checked += 1;
+            self.ask_provider(&payment).await?;
+            if self.load(payment.id).await?.status == PaymentStatus::Successful {
+                done.payments_settled += 1;
+            }
+        }
+        let unpaid_since = chrono::Utc::now()
+            - chrono::Duration::from_std(self.unpaid_after).unwrap_or(chrono::Duration::MAX);
+        let mut tx = self.pool.begin().await?;
+        for order_id in db::orders::lock_unpaid(&mut tx, unpaid_since, RECONCILE_BATCH).await? {
+            cancel_locked(&mut tx, order_id, OrderStatus::Pending, "not paid in time").await?;
+            done.orders_cancelled += 1;
+        }
+        tx.commit().await?;
+        if done != Reconciled::default() {
+            tracing::info!(?done, "reconciled");
+        }
+        Ok(done)
+    }
+
+    /// Asks the provider where a pending payment stands and records a final answer. M-Pesa
+    /// success waits for its callback, which carries the receipt number.
+    async fn ask_provider(&self, payment: &PaymentSummary) -> Result<()> {
+        let (PaymentStatus::Pending, Some(reference)) = (payment.status, &payment.gateway_ref)
+        else {
+            return Ok(());
+        };
+        match payment.method {
+            PaymentMethod::Mpesa => match self.gateways.stk_query(reference).await {
+                Ok(StkStatus::Failed { reason, .. }) => {
+                    self.fail_pending(payment.id, &reason).await
+                }
+                Ok(_) => Ok(()),
+                Err(err) => {
+                    tracing::warn!(%err, "STK Push Query");
+                    Ok(())
+                }
+            },
+            PaymentMethod::Paypal => match self.gateways.paypal_approval(reference).await {
+                Ok(Approval::Approved) => {
+                    let amount = self.gateways.paypal_amount(payment.amount);
+                    let request_id = format!("capture-{}", payment.id);
+                    match self
+                        .gateways
+                        .paypal_capture(reference, &request_id, &amount)
+                        .await
+                    {
+                        Ok(capture) => {
+                            let id =
+                                TransactionId::parse(PaymentMethod::Paypal, &capture.capture_id)?;
+                            self.settle_by_provider(payment, &id).await
+                        }
+                        Err(err) => self.fail_pending(payment.id, &err.to_string()).await,
+                    }
+                }
+                Ok(Approval::Gone(reason)) => self.fail_pending(payment.id, &reason).await,
+                Ok(Approval::Waiting) => Ok(()),
+                Err(err) => {
+                    tracing::warn!(%err, "PayPal order status");
+                    Ok(())
+                }
+            },
+            PaymentMethod::Card | PaymentMethod::Cash => Ok(()),
+        }
+    }
+
+    /// Marks a provider-confirmed payment successful and its order paid, in one transaction.
+    async fn settle_by_provider(
+        &self,
+        payment: &PaymentSummary,
+        transaction_id: &TransactionId,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let (_, order_status, total) = db::orders::lock(&mut tx, payment.order_id)
+            .await?
+            .ok_or_else(not_found)?;
+        let locked = db::payments::lock(&mut tx, payment.id)
+            .await?
+            .ok_or_else(not_found)?;
+        if locked.status != PaymentStatus::Pending {
+            return Err(Error::Conflict(format!(
+                "The payment is already {}.",
+                locked.status
+            )));
+        }
+        order_status.check_transition(OrderStatus::Paid)?;
+        settle(&mut tx, None, &locked, transaction_id, total).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A provider refused or could not be reached: the payment fails with the reason, so the
+    /// customer can retry (a retry reuses the payment).
+    async fn provider_failed(&self, payment_id: Uuid, reason: &str) -> Result<()> {
+        tracing::warn!(%reason, "payment provider");
+        self.fail_pending(payment_id, reason).await
+    }
+
+    async fn fail_pending(&self, payment_id: Uuid, reason: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(p) = db::payments::lock(&mut tx, payment_id).await?
+            && p.status == PaymentStatus::Pending
+        {
+            db::payments::mark_failed(&mut *tx, payment_id, reason).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn load(&self, payment_id: Uuid) -> Result<PaymentSummary> {
+        db::payments::by_id(&self.pool, payment_id)
+            .await?
+            .ok_or_else(not_found)
+    }
+
+    /// With the sandbox, its callback arrives after the pretend customer's delay, through
+    /// the same door as Safaricom's.
+    fn deliver_sandbox_callback(&self, checkout: String) {
+        if self.gateways.sandbox_callback(&checkout).is_none() {
+            return;
+        }
+        let payments = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(payments.gateways.sandbox_delay()).await;
+            if let Some(body) = payments.gateways.sandbox_callback(&checkout)
+                && let Err(err) = payments.receive_callback(&body).await
+            {
+                tracing::warn!(%err, "sandbox callback");
+            }
+        });
     }
 
     /// Records that a pending payment failed (declined, cancelled by the customer, …).
@@ -140,9 +508,11 @@ impl Payments {
 
 /// Marks a payment successful and its order paid, inside the caller's transaction (which has
 /// locked the order, then the payment). Refuses a transaction id another payment carries.
+/// `me` is the person who confirmed it; None when the provider confirmed it (the callback
+/// and the query are the record then).
 pub(crate) async fn settle(
     tx: &mut PgConnection,
-    me: &Principal,
+    me: Option<&Principal>,
     payment: &PaymentSummary,
     transaction_id: &TransactionId,
     amount: Money,
@@ -157,20 +527,22 @@ pub(crate) async fn settle(
         payment.id,
         transaction_id,
         amount,
-        Some(me.user_id),
+        me.map(|m| m.user_id),
     )
     .await
     .map_err(|err| duplicate_or(err, transaction_id))?;
     db::orders::set_status(&mut *tx, payment.order_id, OrderStatus::Paid).await?;
-    db::audit::record(
-        &mut *tx,
-        me.user_id,
-        "payment.confirm",
-        "payment",
-        Some(payment.id),
-        json!({ "order": payment.order_id, "method": payment.method, "transaction_id": transaction_id.as_str(), "amount": amount }),
-    )
-    .await?;
+    if let Some(me) = me {
+        db::audit::record(
+            &mut *tx,
+            me.user_id,
+            "payment.confirm",
+            "payment",
+            Some(payment.id),
+            json!({ "order": payment.order_id, "method": payment.method, "transaction_id": transaction_id.as_str(), "amount": amount }),
+        )
+        .await?;
+    }
     Ok(confirmed)
 }
 
@@ -181,4 +553,13 @@ pub(crate) fn duplicate_or(err: sqlx::Error, transaction_id: &TransactionId) -> 
     } else {
         err.into()
     }
+}
+
+fn refused(reason: &str) -> CallbackOutcome {
+    CallbackOutcome::Refused(reason.to_owned())
+}
+
+/// An order's reference for a provider (at most 12 characters for M-Pesa).
+fn short_ref(order_id: Uuid) -> String {
+    format!("BM{}", &order_id.simple().to_string()[..8]).to_uppercase()
 }

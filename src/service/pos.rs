@@ -106,7 +106,7 @@ impl Pos {
                 let method = sale.tender.method();
                 let payment = db::payments::open(&mut tx, order_id, buyer, total, method).await?;
                 if sale.tender.verified_at_the_till() {
-                    settle(&mut tx, &me, &payment, &transaction_id, total).await?;
+                    settle(&mut tx, Some(&me), &payment, &transaction_id, total).await?;
                 } else {
                     if db::payments::transaction_id_used(&mut *tx, &transaction_id, payment.id)
                         .await?

@@ -8,10 +8,13 @@ pub mod screens;
 use bytemtaani::domain::catalog::{Category, Product, ProductForm};
 use bytemtaani::domain::user::{Actor, Role};
 use bytemtaani::service::auth::NewAccount;
+use bytemtaani::service::gateways::Gateways;
 use bytemtaani::service::{LoginPolicy, Receipts, Services, Setup};
 use sqlx::PgPool;
 
 pub const PASSWORD: &str = "correct horse battery";
+/// How long the sandbox's pretend customer takes to answer in tests.
+pub const SANDBOX_DELAY: std::time::Duration = std::time::Duration::from_millis(200);
 
 pub fn services(pool: &PgPool) -> Services {
     let scratch = std::env::temp_dir().join("bytemtaani-tests");
@@ -22,6 +25,8 @@ pub fn services(pool: &PgPool) -> Services {
             shop: bytemtaani::config::Settings::built_in().shop,
             receipts: Receipts::new(scratch.join("receipts"), None),
             exports: scratch.join("reports"),
+            gateways: Gateways::sandbox(SANDBOX_DELAY),
+            unpaid_after: std::time::Duration::from_secs(30 * 60),
         },
     )
 }

@@ -295,6 +295,9 @@ pub fn order_detail() -> OrderDetail {
             confirmed_by: None,
             failure_reason: None,
             created_at: at(12),
+            gateway_ref: None,
+            card_brand: None,
+            card_last4: None,
         }),
         order: summary,
     }

@@ -105,7 +105,7 @@ impl AdminScreen {
                         let status_style = match p.status {
                             PaymentStatus::Pending => theme.warn(),
                             PaymentStatus::Failed => theme.error(),
-                            PaymentStatus::Successful => Style::default(),
+                            PaymentStatus::Successful | PaymentStatus::Refunded => Style::default(),
                         };
                         Row::new(vec![
                             Line::raw(shop_time(p.created_at).format("%d/%m %H:%M").to_string()),

@@ -61,10 +61,11 @@ const METHODS: [PaymentMethod; 4] = [
     PaymentMethod::Paypal,
     PaymentMethod::Cash,
 ];
-const PAYMENT_STATES: [PaymentStatus; 3] = [
+const PAYMENT_STATES: [PaymentStatus; 4] = [
     PaymentStatus::Pending,
     PaymentStatus::Successful,
     PaymentStatus::Failed,
+    PaymentStatus::Refunded,
 ];
 const STOCK_REASONS: [(&str, StockReason); 3] = [
     ("received", StockReason::Received),
