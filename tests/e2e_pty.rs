@@ -1,6 +1,6 @@
 //! The real `bytemtaani` binary in a pseudo-terminal on a fresh database: a customer
-//! registers, logs out and in again, searches, adds to the cart, checks out and finds the
-//! order in the history; a cashier rings up a cash sale by scanning a SKU twice.
+//! registers, logs out and in again, searches, adds to the cart, checks out, pays by M-Pesa
+//! through the sandbox gateway and finds the order paid in the history; a cashier rings up a cash sale by scanning a SKU twice.
 //! Then the rows in PostgreSQL (and the receipt file) are checked.
 
 mod common;
@@ -45,8 +45,15 @@ fn shop_in_a_terminal(url: String) -> portable_pty::ExitStatus {
     screen.send("c");
     screen.wait_for("Check out");
     screen.send("\r");
-    screen.wait_for("Order placed: KSh 249.00, awaiting payment.");
-    screen.wait_for("pending – awaiting payment");
+    screen.wait_for("Order placed: KSh 249.00. Now pay.");
+    // The sandbox gateway: an STK push to the phone, paid a few seconds later.
+    screen.wait_for("M-Pesa phone number");
+    screen.send("0712 345 678");
+    screen.send("\r");
+    screen.wait_for("Waiting for M-Pesa");
+    screen.wait_for("Paid. Reference");
+    screen.send("\r");
+    screen.wait_for("paid");
     screen.send("q");
     screen.wait_for("Quit?");
     screen.send("y");
@@ -75,8 +82,17 @@ async fn a_customer_registers_shops_and_finds_the_order(pool: PgPool) {
     .fetch_one(&pool)
     .await
     .unwrap();
-    assert_eq!((status.as_str(), total.as_str()), ("pending", "249.00"));
-    assert_eq!((method.as_str(), paid.as_str()), ("mpesa", "pending"));
+    assert_eq!((status.as_str(), total.as_str()), ("paid", "249.00"));
+    assert_eq!((method.as_str(), paid.as_str()), ("mpesa", "successful"));
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from mpesa_callbacks where outcome = 'accepted'"
+        )
+        .await,
+        1,
+        "paid through the sandbox's callback, confirmed by a query"
+    );
     assert_eq!(stock(&pool, &tea).await, 4);
     assert_eq!(count(&pool, "select count(*) from order_items").await, 1);
     assert_eq!(count(&pool, "select count(*) from cart_items").await, 0);

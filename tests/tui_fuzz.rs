@@ -4,10 +4,13 @@ mod common;
 
 use bytemtaani::domain::Error;
 use bytemtaani::domain::catalog::Page;
+use bytemtaani::domain::payment::PaymentStatus;
 use bytemtaani::service::pos::Lookup;
 use bytemtaani::service::receipts::Issued;
 use bytemtaani::tui::app::{App, Kiosk, Msg, done};
-use bytemtaani::tui::effect::{AdminAnswer, AdminRequest, Effect, Outcome, PosAnswer, PosRequest};
+use bytemtaani::tui::effect::{
+    AdminAnswer, AdminRequest, Effect, Outcome, PayAnswer, PosAnswer, PosRequest,
+};
 use bytemtaani::tui::event::{AppEvent, TICK};
 use bytemtaani::tui::theme::Theme;
 use bytemtaani::tui::view;
@@ -131,6 +134,19 @@ fn answer(effect: &Effect, rng: &mut Rng) -> Option<Outcome> {
         }
         Effect::LoadOrder { .. } => {
             Outcome::Order(if fail { Err(err) } else { Ok(order_detail()) })
+        }
+        Effect::Pay(_) => {
+            let mut payment = order_detail().payment.unwrap();
+            payment.status = match rng.next() % 3 {
+                0 => PaymentStatus::Pending,
+                1 => PaymentStatus::Successful,
+                _ => PaymentStatus::Failed,
+            };
+            Outcome::Pay(PayAnswer::Payment(if fail {
+                Err(err)
+            } else {
+                Ok(payment)
+            }))
         }
         Effect::Pos(request) => Outcome::Pos(till_answer(request, fail, err, rng)),
         Effect::Admin(request) => Outcome::Admin(admin_answer(request, fail, err, rng)),

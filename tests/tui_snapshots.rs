@@ -294,3 +294,45 @@ fn admin_forms_and_questions() {
     );
     check("admin_cancel_order", &app);
 }
+
+#[test]
+fn paying_for_an_order() {
+    use bytemtaani::domain::payment::PaymentStatus;
+    use bytemtaani::tui::effect::PayAnswer;
+    let pending = order_detail().payment.unwrap();
+    let mut app = logged_in();
+    press(
+        &mut app,
+        &[KeyCode::Char('2'), KeyCode::Char('c'), KeyCode::Enter],
+    );
+    app.update(done(Outcome::OrderPlaced(Ok(order_detail()))));
+    for c in "0712 345 678".chars() {
+        app.update(key(KeyCode::Char(c)));
+    }
+    check("pay_phone", &app);
+    press(&mut app, &[KeyCode::Enter]);
+    app.update(done(Outcome::Pay(PayAnswer::Payment(Ok(pending.clone())))));
+    check("pay_mpesa_waiting", &app);
+    let mut failed = pending.clone();
+    failed.status = PaymentStatus::Failed;
+    failed.failure_reason = Some("The customer's M-Pesa balance is too low.".into());
+    app.update(done(Outcome::Pay(PayAnswer::Payment(Ok(failed)))));
+    check("pay_failed", &app);
+
+    let mut app = logged_in();
+    press(
+        &mut app,
+        &[
+            KeyCode::Char('2'),
+            KeyCode::Char('c'),
+            KeyCode::Char('p'),
+            KeyCode::Enter,
+        ],
+    );
+    app.update(done(Outcome::OrderPlaced(Ok(order_detail()))));
+    app.update(done(Outcome::Pay(PayAnswer::Paypal(Ok((
+        pending,
+        "https://www.sandbox.paypal.com/checkoutnow?token=SANDBOX1234567890AB".into(),
+    ))))));
+    check("pay_paypal_qr", &app);
+}

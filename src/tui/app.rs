@@ -18,6 +18,7 @@ use crate::tui::screens::cart::CartScreen;
 use crate::tui::screens::catalog::CatalogScreen;
 use crate::tui::screens::login::LoginScreen;
 use crate::tui::screens::orders::OrdersScreen;
+use crate::tui::screens::payment::PayFlow;
 use crate::tui::screens::pos::PosScreen;
 use crate::tui::screens::{Prompt, Reply, edit};
 use crate::tui::theme::Theme;
@@ -87,6 +88,8 @@ pub enum Overlay {
         placing: bool,
     },
     Order(Option<Box<OrderDetail>>),
+    /// Paying for an order, followed live.
+    Payment(Box<PayFlow>),
     /// Leaving a kiosk: an admin logs in here.
     KioskExit(Box<LoginScreen>),
 }
@@ -190,6 +193,7 @@ impl App {
                 self.overlay,
                 Some(Overlay::Quantity { .. } | Overlay::PriceRange { .. })
             )
+            || matches!(&self.overlay, Some(Overlay::Payment(flow)) if flow.text_focused())
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
@@ -210,6 +214,15 @@ impl App {
 
     fn on_tick(&mut self) -> Vec<Effect> {
         self.ticks += 1;
+        let mut effects: Vec<Effect> = match &self.overlay {
+            Some(Overlay::Payment(flow)) => flow.on_tick(self.ticks).into_iter().collect(),
+            _ => Vec::new(),
+        };
+        effects.extend(self.kiosk_tick());
+        effects
+    }
+
+    fn kiosk_tick(&mut self) -> Vec<Effect> {
         let Some(kiosk) = &mut self.kiosk else {
             return Vec::new();
         };
@@ -364,6 +377,26 @@ impl App {
         };
         let close = key.code == KeyCode::Esc;
         match overlay {
+            Overlay::Order(Some(detail))
+                if key.code == KeyCode::Char('p')
+                    && detail.order.status == crate::domain::order::OrderStatus::Pending =>
+            {
+                let flow = PayFlow::new(detail.order.id, detail.order.total_amount, None);
+                self.overlay = Some(Overlay::Payment(Box::new(flow)));
+            }
+            Overlay::Payment(flow) => {
+                if close || (key.code == KeyCode::Enter && flow.is_done()) {
+                    if !flow.is_done() {
+                        self.say(
+                            "The order waits for payment: Orders tab, Enter, then p to pay.".into(),
+                            Level::Info,
+                        );
+                    }
+                    self.overlay = None;
+                    return vec![Effect::LoadOrders];
+                }
+                return flow.on_key(key).into_iter().collect();
+            }
             Overlay::Help | Overlay::Order(_) => {
                 if close
                     || matches!(
@@ -444,7 +477,6 @@ impl App {
                     *placing = true;
                     return vec![Effect::PlaceOrder {
                         checkout_key: *checkout_key,
-                        method: *method,
                     }];
                 }
                 _ => {}
@@ -526,18 +558,28 @@ impl App {
                 Err(err) => self.fail(err),
             },
             Outcome::OrderPlaced(result) => {
+                let method = match &self.overlay {
+                    Some(Overlay::Checkout { method, .. }) => Some(*method),
+                    _ => None,
+                };
                 self.overlay = None;
                 match result {
                     Ok(detail) => {
                         self.say(
-                            format!(
-                                "Order placed: {}, awaiting payment.",
-                                detail.order.total_amount
-                            ),
+                            format!("Order placed: {}. Now pay.", detail.order.total_amount),
                             Level::Info,
                         );
                         self.tab = Tab::Orders;
-                        vec![Effect::LoadCart, Effect::LoadOrders, self.catalog.reload()]
+                        let mut flow =
+                            PayFlow::new(detail.order.id, detail.order.total_amount, method);
+                        let mut effects: Vec<Effect> = flow.start().into_iter().collect();
+                        self.overlay = Some(Overlay::Payment(Box::new(flow)));
+                        effects.extend([
+                            Effect::LoadCart,
+                            Effect::LoadOrders,
+                            self.catalog.reload(),
+                        ]);
+                        effects
                     }
                     Err(err) => {
                         let mut effects = self.fail(err);
@@ -546,6 +588,19 @@ impl App {
                     }
                 }
             }
+            Outcome::Pay(answer) => match answer.error() {
+                Some(err @ (Error::Unauthenticated | Error::Inactive)) => self.fail(err.clone()),
+                _ => {
+                    if let Some(Overlay::Payment(flow)) = &mut self.overlay {
+                        flow.on_answer(answer);
+                        if flow.is_done() {
+                            self.say("Paid. Thank you!".into(), Level::Info);
+                            return vec![Effect::LoadOrders];
+                        }
+                    }
+                    Vec::new()
+                }
+            },
             Outcome::Orders(result) => match result {
                 Ok(orders) => {
                     self.orders.set(orders);
@@ -773,14 +828,15 @@ mod tests {
         app.update(key(KeyCode::Char('p')));
         let first = app.update(key(KeyCode::Enter));
         let second = app.update(key(KeyCode::Enter));
+        assert!(matches!(first.as_slice(), [Effect::PlaceOrder { .. }]));
+        assert!(second.is_empty());
         assert!(matches!(
-            first.as_slice(),
-            [Effect::PlaceOrder {
+            app.overlay,
+            Some(Overlay::Checkout {
                 method: PaymentMethod::Paypal,
                 ..
-            }]
+            })
         ));
-        assert!(second.is_empty());
     }
 
     #[test]

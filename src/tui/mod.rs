@@ -10,6 +10,7 @@ pub mod effect;
 pub mod event;
 pub mod form;
 pub mod keymap;
+pub mod qr;
 pub mod run;
 pub mod screens;
 pub mod terminal;

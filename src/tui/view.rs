@@ -261,6 +261,7 @@ fn draw_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
             });
             popup(frame, theme, "Check out", lines, 56);
         }
+        Overlay::Payment(flow) => popup(frame, theme, "Pay", flow.lines(theme), 66),
         Overlay::KioskExit(screen) => {
             let area = centered(frame.area(), 64, 14);
             frame.render_widget(Clear, area);

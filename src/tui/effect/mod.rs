@@ -10,7 +10,6 @@ use uuid::Uuid;
 use crate::domain::cart::CartView;
 use crate::domain::catalog::{Category, Page, Product, ProductQuery};
 use crate::domain::order::{OrderDetail, OrderSummary};
-use crate::domain::payment::PaymentMethod;
 use crate::domain::user::{Actor, Session};
 use crate::domain::{Error, Result};
 use crate::service::Services;
@@ -18,9 +17,11 @@ use crate::service::auth::NewAccount;
 use crate::tui::app::{Msg, done};
 
 mod admin;
+mod pay;
 mod pos;
 
 pub use admin::{AdminAnswer, AdminRequest, Change, short};
+pub use pay::{PayAnswer, PayRequest};
 pub use pos::{PosAnswer, PosRequest};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -66,7 +67,6 @@ pub enum Effect {
     AcceptPrices,
     PlaceOrder {
         checkout_key: Uuid,
-        method: PaymentMethod,
     },
     LoadOrders,
     /// The page of orders placed before `after`.
@@ -76,6 +76,8 @@ pub enum Effect {
     LoadOrder {
         order_id: Uuid,
     },
+    /// Paying for an order through a provider.
+    Pay(PayRequest),
     /// Work for the till.
     Pos(PosRequest),
     /// Work for the admin console.
@@ -116,6 +118,7 @@ pub enum Outcome {
     Orders(Result<Vec<OrderSummary>>),
     MoreOrders(Result<Vec<OrderSummary>>),
     Order(Result<OrderDetail>),
+    Pay(PayAnswer),
     Pos(PosAnswer),
     Admin(AdminAnswer),
 }
@@ -133,6 +136,7 @@ impl Outcome {
             | Outcome::Orders(Err(e))
             | Outcome::MoreOrders(Err(e))
             | Outcome::Order(Err(e)) => Some(e),
+            Outcome::Pay(answer) => answer.error(),
             Outcome::Pos(answer) => answer.error(),
             Outcome::Admin(answer) => answer.error(),
             _ => None,
@@ -203,10 +207,9 @@ pub fn spawn(effect: Effect, services: &Services, actor: Actor, tx: UnboundedSen
                 result: s.cart.accept_prices(&actor).await,
                 done: "New prices accepted.".into(),
             },
-            Effect::PlaceOrder {
-                checkout_key,
-                method,
-            } => Outcome::OrderPlaced(place_order(&s, &actor, checkout_key, method).await),
+            Effect::PlaceOrder { checkout_key } => {
+                Outcome::OrderPlaced(place_order(&s, &actor, checkout_key).await)
+            }
             Effect::LoadOrders => Outcome::Orders(s.orders.history(&actor, None).await),
             Effect::MoreOrders { after } => {
                 Outcome::MoreOrders(s.orders.history(&actor, Some(&after)).await)
@@ -214,6 +217,7 @@ pub fn spawn(effect: Effect, services: &Services, actor: Actor, tx: UnboundedSen
             Effect::LoadOrder { order_id } => {
                 Outcome::Order(s.orders.detail(&actor, order_id).await)
             }
+            Effect::Pay(request) => Outcome::Pay(pay::run(&s, &actor, request).await),
             Effect::Pos(request) => Outcome::Pos(pos::run(&s, &actor, request).await),
             Effect::Admin(request) => Outcome::Admin(admin::run(&s, &actor, request).await),
         };
@@ -246,16 +250,7 @@ pub fn watch_products(services: &Services, tx: UnboundedSender<Msg>) {
     });
 }
 
-/// Places the order and opens its payment with the chosen method (pending until paid).
-async fn place_order(
-    s: &Services,
-    actor: &Actor,
-    key: Uuid,
-    method: PaymentMethod,
-) -> Result<OrderDetail> {
-    let placed = s.orders.place_from_cart(actor, key).await?;
-    if placed.payment.is_none() {
-        s.payments.open(actor, placed.order.id, method).await?;
-    }
-    s.orders.detail(actor, placed.order.id).await
+/// Places the order; paying for it follows in the payment popup.
+async fn place_order(s: &Services, actor: &Actor, key: Uuid) -> Result<OrderDetail> {
+    s.orders.place_from_cart(actor, key).await
 }

@@ -5,6 +5,7 @@ pub mod cart;
 pub mod catalog;
 pub mod login;
 pub mod orders;
+pub mod payment;
 pub mod pos;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
