@@ -326,3 +326,54 @@ async fn the_walk_in_account_can_never_become_a_login(pool: PgPool) {
         "{login:?}"
     );
 }
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_till_sale_paid_by_mpesa_push_gets_its_receipt_once_paid(pool: PgPool) {
+    let s = services(&pool);
+    let (_, cashier, bank, tea) = till(&s).await;
+    let recorded = s
+        .pos
+        .sell(&cashier, sale(vec![line(&bank, 1)], Tender::MpesaPush))
+        .await
+        .unwrap();
+    assert!(!recorded.payment.verified);
+    assert_eq!(
+        stock(&pool, &bank).await,
+        9,
+        "the goods are held for the sale"
+    );
+    let pushed = s
+        .payments
+        .pay_by_mpesa(&cashier, recorded.order_id, "0712 345 678")
+        .await
+        .unwrap();
+    let mut receipt = s
+        .pos
+        .receipt_for(&cashier, recorded.order_id)
+        .await
+        .unwrap();
+    for _ in 0..50 {
+        if receipt.payment.verified {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        s.payments.status(&cashier, pushed.id).await.unwrap();
+        receipt = s
+            .pos
+            .receipt_for(&cashier, recorded.order_id)
+            .await
+            .unwrap();
+    }
+    assert!(receipt.payment.verified, "paid through the sandbox");
+    assert_eq!(receipt.payment.transaction_id.len(), 10);
+
+    // A push the customer cancels: the cashier cancels the sale and the stock returns.
+    let second = s
+        .pos
+        .sell(&cashier, sale(vec![line(&tea, 2)], Tender::MpesaPush))
+        .await
+        .unwrap();
+    assert_eq!(stock(&pool, &tea).await, 48);
+    s.orders.cancel(&cashier, second.order_id).await.unwrap();
+    assert_eq!(stock(&pool, &tea).await, 50);
+}

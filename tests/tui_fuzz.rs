@@ -178,6 +178,8 @@ fn till_answer(request: &PosRequest, fail: bool, err: Error, rng: &mut Rng) -> P
             printed: fail.then(|| Err("The printer did not print".into())),
         })),
         PosRequest::Refresh(_) => PosAnswer::Refreshed(Ok(products())),
+        PosRequest::Receipt(_) => PosAnswer::Sold(Ok(Box::new(receipt()))),
+        PosRequest::CancelSale(_) => PosAnswer::Cancelled(if fail { Err(err) } else { Ok(()) }),
     }
 }
 

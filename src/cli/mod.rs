@@ -1,5 +1,6 @@
 //! The command line: open the app, or run one of the operator's commands.
 
+pub mod callbacks;
 pub mod seed;
 
 use std::io::IsTerminal;
@@ -44,6 +45,14 @@ pub enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Receive M-Pesa STK Push callbacks over HTTP (and reconcile payments on a timer).
+    Callbacks {
+        /// The address to listen on, e.g. 127.0.0.1:8089 behind an HTTPS reverse proxy.
+        #[arg(long, value_name = "ADDR")]
+        listen: std::net::SocketAddr,
+    },
+    /// Re-ask providers about pending payments and cancel orders unpaid for too long, once.
+    Reconcile,
 }
 
 #[derive(Debug, Args)]
@@ -108,10 +117,29 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
             println!("Created {} ({role}).", user.username);
             Ok(())
         }
+        Some(Command::Callbacks { listen }) => {
+            let services = Services::new(connect(&settings).await?, settings.setup()?);
+            callbacks::listen(services, listen, reconcile_every(&settings)).await
+        }
+        Some(Command::Reconcile) => {
+            let services = Services::new(connect(&settings).await?, settings.setup()?);
+            let done = services.payments.reconcile().await?;
+            println!(
+                "Checked {} pending payment(s), {} now paid; cancelled {} unpaid order(s).",
+                done.payments_checked, done.payments_settled, done.orders_cancelled
+            );
+            Ok(())
+        }
         None => {
             let pool = db::connect_lazy(&settings.database.url, settings.database.max_connections)
                 .context("reading the database URL")?;
             let services = Services::new(pool, settings.setup()?);
+            tokio::spawn(
+                services
+                    .payments
+                    .clone()
+                    .keep_reconciling(reconcile_every(&settings)),
+            );
             let idle = std::time::Duration::from_secs(settings.kiosk.idle_logout_secs);
             let kiosk = cli.kiosk.then(|| Kiosk::new(idle));
             let app = App::new(settings.shop.name.clone(), Theme::from_env())
@@ -120,6 +148,10 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
             crate::tui::terminal::run_in_terminal(services, app).await
         }
     }
+}
+
+fn reconcile_every(settings: &Settings) -> std::time::Duration {
+    std::time::Duration::from_secs(settings.payments.reconcile_every_secs)
 }
 
 async fn migrate(settings: &Settings) -> Result<()> {

@@ -366,6 +366,18 @@ impl Payments {
         Ok(done)
     }
 
+    /// Reconciles now and then for as long as the program runs (the app and the callback
+    /// receiver both do; running on several machines at once is safe).
+    pub async fn keep_reconciling(self, every: Duration) {
+        let mut timer = tokio::time::interval(every.max(Duration::from_secs(1)));
+        loop {
+            timer.tick().await;
+            if let Err(err) = self.reconcile().await {
+                tracing::warn!(%err, "reconciliation");
+            }
+        }
+    }
+
     /// Asks the provider where a pending payment stands and records a final answer. M-Pesa
     /// success waits for its callback, which carries the receipt number.
     async fn ask_provider(&self, payment: &PaymentSummary) -> Result<()> {

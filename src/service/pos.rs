@@ -26,32 +26,48 @@ pub enum Tender {
     MpesaCode(String),
     /// The card terminal's approval reference (never a card number).
     Card(String),
+    /// An STK Push to the customer's phone, sent once the sale is recorded; the sale is
+    /// paid when M-Pesa confirms it.
+    MpesaPush,
+}
+
+/// What the till can show for a tender before the sale is written.
+enum Proof {
+    /// Confirmed at the till (cash counted, card terminal approved).
+    Settled(TransactionId),
+    /// A code to verify later.
+    Claimed(TransactionId),
+    /// The provider confirms it later.
+    Later,
 }
 
 impl Tender {
     pub fn method(&self) -> PaymentMethod {
         match self {
             Tender::Cash { .. } => PaymentMethod::Cash,
-            Tender::MpesaCode(_) => PaymentMethod::Mpesa,
+            Tender::MpesaCode(_) | Tender::MpesaPush => PaymentMethod::Mpesa,
             Tender::Card(_) => PaymentMethod::Card,
         }
     }
 
-    /// Checks what can be checked before touching the database; gives the transaction id.
-    fn transaction_id(&self, total: Money) -> Result<TransactionId> {
-        match self {
-            Tender::Cash { handed } if *handed < total => Err(Error::invalid(
-                "Cash",
-                format!("{handed} is less than the total {total}"),
-            )),
-            Tender::Cash { .. } => Ok(TransactionId::new_cash()),
-            Tender::MpesaCode(code) => TransactionId::parse(PaymentMethod::Mpesa, code),
-            Tender::Card(reference) => TransactionId::parse(PaymentMethod::Card, reference),
-        }
-    }
-
-    fn verified_at_the_till(&self) -> bool {
-        !matches!(self, Tender::MpesaCode(_))
+    /// Checks what can be checked before touching the database.
+    fn proof(&self, total: Money) -> Result<Proof> {
+        Ok(match self {
+            Tender::Cash { handed } if *handed < total => {
+                return Err(Error::invalid(
+                    "Cash",
+                    format!("{handed} is less than the total {total}"),
+                ));
+            }
+            Tender::Cash { .. } => Proof::Settled(TransactionId::new_cash()),
+            Tender::Card(reference) => {
+                Proof::Settled(TransactionId::parse(PaymentMethod::Card, reference)?)
+            }
+            Tender::MpesaCode(code) => {
+                Proof::Claimed(TransactionId::parse(PaymentMethod::Mpesa, code)?)
+            }
+            Tender::MpesaPush => Proof::Later,
+        })
     }
 }
 
@@ -94,7 +110,7 @@ impl Pos {
             .iter()
             .map(|l| l.agreed_price.times(l.quantity))
             .sum();
-        let transaction_id = sale.tender.transaction_id(total)?;
+        let proof = sale.tender.proof(total)?;
         let mut tx = self.pool.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Staff).await?;
         let buyer = sale.customer.unwrap_or(WALK_IN);
@@ -105,17 +121,19 @@ impl Pos {
                     place(&mut tx, buyer, Some(me.user_id), sale.key, sale.lines).await?;
                 let method = sale.tender.method();
                 let payment = db::payments::open(&mut tx, order_id, buyer, total, method).await?;
-                if sale.tender.verified_at_the_till() {
-                    settle(&mut tx, Some(&me), &payment, &transaction_id, total).await?;
-                } else {
-                    if db::payments::transaction_id_used(&mut *tx, &transaction_id, payment.id)
-                        .await?
-                    {
-                        return Err(Error::DuplicateTransaction(transaction_id.to_string()));
+                match &proof {
+                    Proof::Settled(id) => {
+                        settle(&mut tx, Some(&me), &payment, id, total).await?;
                     }
-                    db::payments::claim_reference(&mut *tx, payment.id, &transaction_id)
-                        .await
-                        .map_err(|err| duplicate_or(err, &transaction_id))?;
+                    Proof::Claimed(id) => {
+                        if db::payments::transaction_id_used(&mut *tx, id, payment.id).await? {
+                            return Err(Error::DuplicateTransaction(id.to_string()));
+                        }
+                        db::payments::claim_reference(&mut *tx, payment.id, id)
+                            .await
+                            .map_err(|err| duplicate_or(err, id))?;
+                    }
+                    Proof::Later => {}
                 }
                 db::audit::record(
                     &mut *tx,
@@ -131,7 +149,18 @@ impl Pos {
         };
         tx.commit().await?;
         let detail = orders::load(&self.pool, order_id).await?;
-        Ok(self.receipt(detail, &me.username, &sale.tender))
+        let cash = match sale.tender {
+            Tender::Cash { handed } => Some(handed),
+            _ => None,
+        };
+        Ok(self.receipt(detail, &me.username, cash))
+    }
+
+    /// A till sale's receipt as it stands now (after an M-Pesa push was paid).
+    pub async fn receipt_for(&self, actor: &Actor, order_id: Uuid) -> Result<Receipt> {
+        let me = authorize(&self.pool, actor, Role::Staff).await?;
+        let detail = orders::load(&self.pool, order_id).await?;
+        Ok(self.receipt(detail, &me.username, None))
     }
 
     /// What the cashier typed or scanned: an exact SKU gives that product; otherwise the
@@ -164,7 +193,7 @@ impl Pos {
         Ok(found)
     }
 
-    fn receipt(&self, detail: OrderDetail, cashier: &str, tender: &Tender) -> Receipt {
+    fn receipt(&self, detail: OrderDetail, cashier: &str, cash: Option<Money>) -> Receipt {
         let payment = detail.payment.as_ref();
         Receipt {
             shop: self.shop.clone(),
@@ -174,14 +203,11 @@ impl Pos {
             customer: (detail.order.user_id != WALK_IN).then(|| detail.order.username.clone()),
             total: detail.order.total_amount,
             payment: Tendered {
-                method: tender.method(),
+                method: payment.map_or(PaymentMethod::Cash, |p| p.method),
                 transaction_id: payment
                     .and_then(|p| p.transaction_id.clone())
                     .unwrap_or_default(),
-                cash: match tender {
-                    Tender::Cash { handed } => Some(*handed),
-                    _ => None,
-                },
+                cash,
                 verified: payment.is_some_and(|p| p.paid_at.is_some()),
             },
             items: detail.items,

@@ -216,7 +216,7 @@ impl App {
         self.ticks += 1;
         let mut effects: Vec<Effect> = match &self.overlay {
             Some(Overlay::Payment(flow)) => flow.on_tick(self.ticks).into_iter().collect(),
-            _ => Vec::new(),
+            _ => self.pos.on_tick(self.ticks).into_iter().collect(),
         };
         effects.extend(self.kiosk_tick());
         effects
@@ -597,8 +597,9 @@ impl App {
                             self.say("Paid. Thank you!".into(), Level::Info);
                             return vec![Effect::LoadOrders];
                         }
+                        return Vec::new();
                     }
-                    Vec::new()
+                    self.pos.on_pay(answer)
                 }
             },
             Outcome::Orders(result) => match result {

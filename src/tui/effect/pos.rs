@@ -23,6 +23,10 @@ pub enum PosRequest {
     Issue(Box<Receipt>),
     /// Current prices and stock of the sale's products.
     Refresh(Vec<Uuid>),
+    /// The receipt of a recorded sale (once its M-Pesa push was paid).
+    Receipt(Uuid),
+    /// Cancels a recorded sale whose push was not paid (stock goes back).
+    CancelSale(Uuid),
 }
 
 #[derive(Debug, Clone)]
@@ -35,6 +39,7 @@ pub enum PosAnswer {
     Sold(Result<Box<Receipt>>),
     Issued(Result<Issued>),
     Refreshed(Result<Vec<Product>>),
+    Cancelled(Result<()>),
 }
 
 impl PosAnswer {
@@ -44,7 +49,8 @@ impl PosAnswer {
             | PosAnswer::Customers(Err(e))
             | PosAnswer::Sold(Err(e))
             | PosAnswer::Issued(Err(e))
-            | PosAnswer::Refreshed(Err(e)) => Some(e),
+            | PosAnswer::Refreshed(Err(e))
+            | PosAnswer::Cancelled(Err(e)) => Some(e),
             _ => None,
         }
     }
@@ -61,6 +67,12 @@ pub(super) async fn run(s: &Services, actor: &Actor, request: PosRequest) -> Pos
         }
         PosRequest::Sell(sale) => PosAnswer::Sold(s.pos.sell(actor, *sale).await.map(Box::new)),
         PosRequest::Issue(receipt) => PosAnswer::Issued(s.receipts.issue(&receipt).await),
+        PosRequest::Receipt(order_id) => {
+            PosAnswer::Sold(s.pos.receipt_for(actor, order_id).await.map(Box::new))
+        }
+        PosRequest::CancelSale(order_id) => {
+            PosAnswer::Cancelled(s.orders.cancel(actor, order_id).await.map(|_| ()))
+        }
         PosRequest::Refresh(ids) => {
             let mut products = Vec::with_capacity(ids.len());
             for id in ids {

@@ -19,8 +19,9 @@ use crate::domain::user::UserAccount;
 use crate::service::cart::MAX_QUANTITY;
 use crate::service::pos::{Lookup, Sale, Tender};
 use crate::tui::big_digits;
-use crate::tui::effect::{Effect, PosAnswer, PosRequest};
+use crate::tui::effect::{Effect, PayAnswer, PosAnswer, PosRequest};
 use crate::tui::keymap::{self, Command};
+use crate::tui::screens::payment::PayFlow;
 use crate::tui::screens::{Listing, Reply, edit, step};
 use crate::tui::theme::Theme;
 use crate::tui::view::{field_lines, popup_in};
@@ -168,6 +169,12 @@ pub enum PosPopup {
         error: Option<String>,
         sending: bool,
     },
+    /// An M-Pesa push for a recorded sale, followed until paid. `sale` is kept to put back
+    /// on screen if the push fails and the sale is cancelled.
+    Push {
+        flow: Box<PayFlow>,
+        sale: SaleDraft,
+    },
     Receipt {
         receipt: Box<Receipt>,
         /// Where it was saved and whether it printed, once known.
@@ -208,6 +215,7 @@ impl PosScreen {
             None => self.scan_focused,
             Some(PosPopup::Quantity { .. } | PosPopup::Customer { .. }) => true,
             Some(PosPopup::Pay { kind, .. }) => kind.is_some(),
+            Some(PosPopup::Push { flow, .. }) => flow.text_focused(),
             Some(_) => false,
         }
     }
@@ -426,6 +434,12 @@ impl PosScreen {
                         *kind = None;
                         *error = None;
                     }
+                    (KeyCode::Char('p'), None) => {
+                        *sending = true;
+                        return Reply::Run(Effect::Pos(PosRequest::Sell(Box::new(
+                            self.sale_to_send(Tender::MpesaPush),
+                        ))));
+                    }
                     (KeyCode::Char(c), None) => {
                         let chosen = match c {
                             'c' => TenderKind::Cash,
@@ -449,6 +463,14 @@ impl PosScreen {
                         *error = chosen.parse(input.value(), total).err();
                     }
                     _ => {}
+                }
+            }
+            PosPopup::Push { flow, .. } => {
+                if key.code == KeyCode::Esc && !flow.is_done() {
+                    return Reply::Run(Effect::Pos(PosRequest::CancelSale(flow.order_id)));
+                }
+                if let Some(effect) = flow.on_key(key) {
+                    return Reply::Run(effect);
                 }
             }
             PosPopup::Receipt { scroll, .. } => match key.code {
@@ -509,6 +531,17 @@ impl PosScreen {
                     }
                 }
             }
+            PosAnswer::Sold(Ok(receipt)) if self.pushing() => {
+                let mut flow =
+                    PayFlow::new(receipt.order_id, receipt.total, Some(PaymentMethod::Mpesa));
+                flow.start();
+                let sale = std::mem::take(&mut self.sale);
+                self.selected = 0;
+                self.popup = Some(PosPopup::Push {
+                    flow: Box::new(flow),
+                    sale,
+                });
+            }
             PosAnswer::Sold(result) => match result {
                 Ok(receipt) => {
                     self.sale = SaleDraft::default();
@@ -555,6 +588,23 @@ impl PosScreen {
                     self.notice = Some(said);
                 }
             }
+            PosAnswer::Cancelled(result) => match (result, self.popup.take()) {
+                (Ok(()), Some(PosPopup::Push { sale, .. })) => {
+                    // The same lines again, as a new sale: the cancelled one is closed.
+                    self.sale = SaleDraft {
+                        key: Uuid::new_v4(),
+                        ..sale
+                    };
+                    self.notice = Some(
+                        "M-Pesa did not pay: the sale was cancelled and is back on screen.".into(),
+                    );
+                }
+                (Ok(()), _) => {}
+                (Err(err), popup) => {
+                    self.popup = popup;
+                    self.error = Some(err.to_string());
+                }
+            },
             PosAnswer::Refreshed(result) => match result {
                 Ok(products) => {
                     for product in &products {
@@ -565,6 +615,38 @@ impl PosScreen {
             },
         }
         Vec::new()
+    }
+
+    /// True while a sale paid by an M-Pesa push is being recorded.
+    fn pushing(&self) -> bool {
+        matches!(
+            self.popup,
+            Some(PosPopup::Pay {
+                kind: None,
+                sending: true,
+                ..
+            })
+        )
+    }
+
+    /// A push's answer: paid gives the receipt; anything else shows in the popup.
+    pub fn on_pay(&mut self, answer: PayAnswer) -> Vec<Effect> {
+        let Some(PosPopup::Push { flow, .. }) = &mut self.popup else {
+            return Vec::new();
+        };
+        flow.on_answer(answer);
+        if flow.is_done() {
+            return vec![Effect::Pos(PosRequest::Receipt(flow.order_id))];
+        }
+        Vec::new()
+    }
+
+    /// While a push waits, its status is asked for now and then.
+    pub fn on_tick(&self, ticks: u64) -> Option<Effect> {
+        match &self.popup {
+            Some(PosPopup::Push { flow, .. }) => flow.on_tick(ticks),
+            _ => None,
+        }
     }
 
     /// Current price and stock for a product on any open or held sale.
@@ -801,6 +883,7 @@ impl PosScreen {
                         lines.push(Line::raw("c  Cash"));
                         lines.push(Line::raw("m  M-Pesa code (customer paid to the till)"));
                         lines.push(Line::raw("k  Card (terminal reference)"));
+                        lines.push(Line::raw("p  M-Pesa push to the customer's phone"));
                         lines.push(Line::styled("Esc: back to the sale", theme.dim()));
                     }
                     Some(kind) => {
@@ -831,6 +914,16 @@ impl PosScreen {
                     }
                 }
                 ("Pay", lines, 58)
+            }
+            PosPopup::Push { flow, .. } => {
+                let mut lines = flow.lines(theme);
+                if !flow.is_done() {
+                    lines.push(Line::styled(
+                        "Esc: cancel the sale (its lines come back to take another payment)",
+                        theme.dim(),
+                    ));
+                }
+                ("M-Pesa push", lines, 66)
             }
             PosPopup::Receipt {
                 receipt,
@@ -1064,5 +1157,44 @@ mod tests {
         assert!(pos.sale.lines.is_empty() && pos.sale.key != key);
         assert!(matches!(pos.popup, Some(PosPopup::Receipt { .. })));
         assert_eq!(pos.notice.as_deref(), Some("Paid. Change KSh 3.00."));
+    }
+
+    #[test]
+    fn an_mpesa_push_sale_waits_and_a_cancelled_one_comes_back_as_a_new_sale() {
+        let mut pos = PosScreen::new();
+        scanned(&mut pos, product(1, 100_000, 9), 2);
+        let key = pos.sale.key;
+        press(&mut pos, KeyCode::F(12));
+        let sent = press(&mut pos, KeyCode::Char('p'));
+        assert!(matches!(
+            sent,
+            Reply::Run(Effect::Pos(PosRequest::Sell(ref sale))) if sale.tender == Tender::MpesaPush
+        ));
+        let recorded = Box::new(crate::domain::receipt::Receipt {
+            shop: crate::config::Settings::built_in().shop,
+            order_id: Uuid::from_u128(42),
+            at: chrono::Utc::now(),
+            cashier: "cashier".into(),
+            customer: None,
+            items: Vec::new(),
+            total: Money::from_cents(200_000),
+            payment: crate::domain::receipt::Tendered {
+                method: PaymentMethod::Mpesa,
+                transaction_id: String::new(),
+                cash: None,
+                verified: false,
+            },
+        });
+        assert!(pos.on_answer(PosAnswer::Sold(Ok(recorded))).is_empty());
+        assert!(matches!(pos.popup, Some(PosPopup::Push { .. })));
+        assert!(pos.text_focused(), "the phone number is asked");
+        assert!(pos.sale.lines.is_empty());
+        assert_eq!(
+            press(&mut pos, KeyCode::Esc),
+            Reply::Run(Effect::Pos(PosRequest::CancelSale(Uuid::from_u128(42))))
+        );
+        pos.on_answer(PosAnswer::Cancelled(Ok(())));
+        assert_eq!(pos.sale.units(), 2, "the lines are back");
+        assert_ne!(pos.sale.key, key, "as a new sale");
     }
 }
