@@ -221,7 +221,7 @@ async fn stock_changes_are_announced_as_they_commit(pool: PgPool) {
     let heard = tokio::time::timeout(Duration::from_secs(1), changes.next()).await;
     assert_eq!(
         heard.expect("announced within a second").unwrap().unwrap(),
-        p.id
+        bytemtaani::domain::live::Change::Product(p.id)
     );
     // A save that changes nothing a screen shows is not announced.
     let mut same = form(&phones, "Last Phone", "LAST-PHONE", "100");

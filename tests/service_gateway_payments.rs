@@ -295,3 +295,24 @@ async fn reconciliation_cancels_unpaid_orders_once_however_often_it_runs(pool: P
         "the old order's unit is back; the fresh order's two are not"
     );
 }
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_settled_payment_is_announced_to_waiting_terminals(pool: PgPool) {
+    use bytemtaani::domain::live::Change;
+    use futures::StreamExt;
+    let s = services(&pool);
+    let (_, buyer, order) = ordered(&s).await;
+    let mut changes = s.catalog.changes().await.unwrap();
+    let paid = s.payments.pay_by_card(&buyer, order.id).await.unwrap();
+    let heard = loop {
+        let next = tokio::time::timeout(Duration::from_secs(2), changes.next())
+            .await
+            .expect("announced")
+            .unwrap()
+            .unwrap();
+        if let Change::Payment(id) = next {
+            break id;
+        }
+    };
+    assert_eq!(heard, paid.id);
+}

@@ -4,6 +4,7 @@ mod common;
 
 use bytemtaani::domain::Error;
 use bytemtaani::domain::catalog::Page;
+use bytemtaani::domain::live::Change;
 use bytemtaani::domain::payment::PaymentStatus;
 use bytemtaani::service::pos::Lookup;
 use bytemtaani::service::receipts::Issued;
@@ -241,7 +242,13 @@ fn hammer(mut app: App, start: &[char], seed: u64) -> usize {
         }
         if i % 97 == 0 {
             // Stock changing at another till while keys arrive.
-            for effect in app.update(Msg::ProductChanged(products()[0].id)) {
+            // ... and payments confirmed while a screen waits for them.
+            let change = if i % 2 == 0 {
+                Change::Product(products()[0].id)
+            } else {
+                Change::Payment(order_detail().payment.unwrap().id)
+            };
+            for effect in app.update(Msg::Changed(change)) {
                 if let Some(outcome) = answer(&effect, &mut rng) {
                     app.update(done(outcome));
                 }

@@ -1,23 +1,35 @@
-//! PostgreSQL LISTEN: a dedicated connection that hears product changes as they commit.
+//! PostgreSQL LISTEN: a dedicated connection that hears product and payment changes as they
+//! commit (migrations 2 and 5 send them).
 
 use futures::{Stream, StreamExt};
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
-use uuid::Uuid;
+
+use crate::domain::live::Change;
 
 pub const PRODUCT_CHANNEL: &str = "product_changed";
+pub const PAYMENT_CHANNEL: &str = "payment_changed";
 
-/// Ids of products whose stock, price or availability changed. The listener reconnects by
-/// itself after a lost connection (changes made meanwhile are not replayed); the stream
-/// yields an error for each failed attempt so the caller can say the database is away.
-pub async fn product_changes(
+/// Changes as they commit. The listener reconnects by itself after a lost connection
+/// (changes made meanwhile are not replayed); the stream yields an error for each failed
+/// attempt so the caller can say the database is away.
+pub async fn changes(
     pool: &PgPool,
-) -> sqlx::Result<impl Stream<Item = sqlx::Result<Uuid>> + Unpin + use<>> {
+) -> sqlx::Result<impl Stream<Item = sqlx::Result<Change>> + Unpin + use<>> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen(PRODUCT_CHANNEL).await?;
+    listener
+        .listen_all([PRODUCT_CHANNEL, PAYMENT_CHANNEL])
+        .await?;
     Ok(listener.into_stream().filter_map(|note| {
         futures::future::ready(match note {
-            Ok(note) => note.payload().parse::<Uuid>().ok().map(Ok),
+            Ok(note) => {
+                let id = note.payload().parse().ok();
+                match note.channel() {
+                    PRODUCT_CHANNEL => id.map(Change::Product).map(Ok),
+                    PAYMENT_CHANNEL => id.map(Change::Payment).map(Ok),
+                    _ => None,
+                }
+            }
             Err(err) => Some(Err(err)),
         })
     }))

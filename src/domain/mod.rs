@@ -6,6 +6,7 @@ pub mod cart;
 pub mod catalog;
 pub mod clock;
 pub mod error;
+pub mod live;
 pub mod money;
 pub mod order;
 pub mod password;

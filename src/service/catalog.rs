@@ -5,6 +5,8 @@ use futures::{Stream, StreamExt};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::domain::live::Change;
+
 use crate::db;
 use crate::domain::catalog::{Category, Cursor, Page, Product, ProductQuery};
 use crate::domain::values::Sku;
@@ -54,9 +56,10 @@ impl Catalog {
             .ok_or_else(|| Error::NotFound(format!("Product '{}'", slug.trim())))
     }
 
-    /// Products changing anywhere (a sale at another till, a restock), as they commit.
-    pub async fn changes(&self) -> Result<impl Stream<Item = Result<Uuid>> + Unpin + use<>> {
-        let stream = db::listen::product_changes(&self.pool).await?;
+    /// Products and payments changing anywhere (a sale at another till, a restock, an
+    /// M-Pesa payment confirmed), as they commit.
+    pub async fn changes(&self) -> Result<impl Stream<Item = Result<Change>> + Unpin + use<>> {
+        let stream = db::listen::changes(&self.pool).await?;
         Ok(stream.map(|change| change.map_err(Error::from)))
     }
 

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::domain::Error;
 use crate::domain::Money;
+use crate::domain::live::Change;
 use crate::domain::order::OrderDetail;
 use crate::domain::payment::PaymentMethod;
 use crate::domain::user::{Actor, Role, Session};
@@ -31,8 +32,8 @@ pub enum Msg {
     Event(AppEvent),
     Done(Box<Outcome>),
     SearchDue(u64),
-    /// A product changed somewhere (PostgreSQL NOTIFY).
-    ProductChanged(Uuid),
+    /// A product or payment changed somewhere (PostgreSQL NOTIFY).
+    Changed(Change),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,7 +203,8 @@ impl App {
             Msg::Event(AppEvent::Tick) => self.on_tick(),
             Msg::Event(AppEvent::Resize) => Vec::new(),
             Msg::SearchDue(generation) => self.catalog.search_due(generation).into_iter().collect(),
-            Msg::ProductChanged(id) => self.on_product_changed(id),
+            Msg::Changed(Change::Product(id)) => self.on_product_changed(id),
+            Msg::Changed(Change::Payment(id)) => self.on_payment_changed(id),
             Msg::Done(outcome) => {
                 self.busy = self.busy.saturating_sub(1);
                 self.on_outcome(*outcome)
@@ -643,6 +645,20 @@ impl App {
         }
     }
 
+    /// A payment being waited for changed (its callback came): ask for it now rather than
+    /// at the next poll.
+    fn on_payment_changed(&mut self, id: Uuid) -> Vec<Effect> {
+        let waiting = match &self.overlay {
+            Some(Overlay::Payment(flow)) => flow.waits_for(id),
+            _ => self.pos.waits_for(id),
+        };
+        if waiting {
+            vec![Effect::Pay(crate::tui::effect::PayRequest::Status(id))]
+        } else {
+            Vec::new()
+        }
+    }
+
     /// Refreshes what is on screen about a product that changed elsewhere.
     fn on_product_changed(&mut self, id: Uuid) -> Vec<Effect> {
         if self.session.is_none() {
@@ -881,11 +897,11 @@ mod tests {
         };
         app.catalog.products = vec![product.clone()];
         assert_eq!(
-            app.update(Msg::ProductChanged(shown)),
+            app.update(Msg::Changed(Change::Product(shown))),
             vec![Effect::LoadProduct { product_id: shown }]
         );
         assert!(
-            app.update(Msg::ProductChanged(Uuid::from_u128(2)))
+            app.update(Msg::Changed(Change::Product(Uuid::from_u128(2))))
                 .is_empty()
         );
         product.stock_quantity = 0;
@@ -955,5 +971,40 @@ mod tests {
         );
         assert!(parse_price_range("500-100").is_err());
         assert!(parse_price_range("abc").is_err());
+    }
+
+    #[test]
+    fn a_payment_confirmed_elsewhere_is_asked_for_at_once_while_waited_for() {
+        use crate::domain::payment::{PaymentStatus, PaymentSummary};
+        use crate::tui::effect::{PayAnswer, PayRequest};
+        let mut app = logged_in();
+        let payment = PaymentSummary {
+            id: Uuid::from_u128(5),
+            order_id: Uuid::from_u128(1),
+            user_id: Uuid::nil(),
+            amount: Money::from_cents(100),
+            method: PaymentMethod::Card,
+            status: PaymentStatus::Pending,
+            transaction_id: None,
+            paid_at: None,
+            confirmed_by: None,
+            failure_reason: None,
+            created_at: chrono::Utc::now(),
+            gateway_ref: None,
+            card_brand: None,
+            card_last4: None,
+        };
+        let mut flow = PayFlow::new(payment.order_id, payment.amount, Some(PaymentMethod::Card));
+        flow.start();
+        app.overlay = Some(Overlay::Payment(Box::new(flow)));
+        app.update(done(Outcome::Pay(PayAnswer::Payment(Ok(payment)))));
+        assert!(
+            app.update(Msg::Changed(Change::Payment(Uuid::from_u128(6))))
+                .is_empty()
+        );
+        assert_eq!(
+            app.update(Msg::Changed(Change::Payment(Uuid::from_u128(5)))),
+            vec![Effect::Pay(PayRequest::Status(Uuid::from_u128(5)))]
+        );
     }
 }

@@ -25,7 +25,7 @@ where
 {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let mut events = events.fuse();
-    effect::watch_products(&services, tx.clone());
+    effect::watch_changes(&services, tx.clone());
     terminal.draw(|frame| view::draw(&app, frame))?;
     loop {
         let msg = tokio::select! {

@@ -225,9 +225,9 @@ pub fn spawn(effect: Effect, services: &Services, actor: Actor, tx: UnboundedSen
     });
 }
 
-/// Forwards product changes from PostgreSQL to the app for as long as it runs, listening
+/// Forwards product and payment changes from PostgreSQL to the app for as long as it runs, listening
 /// again after a lost connection.
-pub fn watch_products(services: &Services, tx: UnboundedSender<Msg>) {
+pub fn watch_changes(services: &Services, tx: UnboundedSender<Msg>) {
     let catalog = services.catalog.clone();
     tokio::spawn(async move {
         while !tx.is_closed() {
@@ -235,15 +235,15 @@ pub fn watch_products(services: &Services, tx: UnboundedSender<Msg>) {
                 Ok(mut changes) => {
                     while let Some(change) = changes.next().await {
                         match change {
-                            Ok(id) if tx.send(Msg::ProductChanged(id)).is_err() => return,
+                            Ok(change) if tx.send(Msg::Changed(change)).is_err() => return,
                             Ok(_) => {}
                             Err(err) => {
-                                tracing::warn!(%err, "live stock: listener lost its connection")
+                                tracing::warn!(%err, "live changes: listener lost its connection")
                             }
                         }
                     }
                 }
-                Err(err) => tracing::warn!(%err, "live stock: cannot listen yet"),
+                Err(err) => tracing::warn!(%err, "live changes: cannot listen yet"),
             }
             tokio::time::sleep(RELISTEN).await;
         }

@@ -65,6 +65,11 @@ impl PayFlow {
         matches!(self.stage, Stage::Phone { .. })
     }
 
+    /// True while this flow waits for payment `id`.
+    pub fn waits_for(&self, id: Uuid) -> bool {
+        matches!(self.stage, Stage::Waiting { payment_id, .. } if payment_id == id)
+    }
+
     pub fn is_done(&self) -> bool {
         matches!(self.stage, Stage::Paid { .. })
     }

@@ -641,6 +641,11 @@ impl PosScreen {
         Vec::new()
     }
 
+    /// True while an M-Pesa push here waits for payment `id`.
+    pub fn waits_for(&self, id: Uuid) -> bool {
+        matches!(&self.popup, Some(PosPopup::Push { flow, .. }) if flow.waits_for(id))
+    }
+
     /// While a push waits, its status is asked for now and then.
     pub fn on_tick(&self, ticks: u64) -> Option<Effect> {
         match &self.popup {

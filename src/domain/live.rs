@@ -1,0 +1,11 @@
+//! Something changed in the database that an open screen may be showing.
+
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// A product's stock, price, name or availability.
+    Product(Uuid),
+    /// A payment's status (paid, failed, refunded).
+    Payment(Uuid),
+}
