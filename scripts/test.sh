@@ -8,4 +8,7 @@ scripts/ensure-openssh.sh
 export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 # Dates on screen are the shop's (Nairobi) time whatever TZ is; UTC keeps the rest alike.
 export TZ=UTC
+# tests/panic_restore.rs runs an example as a program; `cargo test` builds examples only
+# as test harnesses, so build it as a program first.
+cargo build --examples --locked
 cargo test --all-targets --locked "$@"

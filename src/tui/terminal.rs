@@ -10,8 +10,14 @@ use crate::tui::app::App;
 use crate::tui::event::{AppEvent, TICK, from_crossterm};
 use crate::tui::run::run;
 
+/// Raw mode and the alternate screen, with ratatui's panic hook: a panic anywhere after this
+/// restores the terminal before its message is printed.
+pub fn enter() -> ratatui::DefaultTerminal {
+    ratatui::init()
+}
+
 pub async fn run_in_terminal(services: Services, app: App) -> anyhow::Result<()> {
-    let mut terminal = ratatui::init();
+    let mut terminal = enter();
     let keys =
         EventStream::new().filter_map(|event| async move { event.ok().and_then(from_crossterm) });
     let ticks = IntervalStream::new(tokio::time::interval(TICK)).map(|_| AppEvent::Tick);

@@ -28,6 +28,13 @@ impl Screen {
         }
     }
 
+    /// Whether the program left the terminal on the alternate screen or the cursor hidden.
+    pub fn left_dirty(&mut self) -> (bool, bool) {
+        self.pump();
+        let screen = self.parser.screen();
+        (screen.alternate_screen(), screen.hide_cursor())
+    }
+
     pub fn text(&mut self) -> String {
         self.pump();
         self.parser.screen().contents()
