@@ -29,6 +29,14 @@ fn from_database(db: &dyn DatabaseError) -> Option<Error> {
     if code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03") {
         return Some(Error::Unavailable);
     }
+    // 22021: a NUL byte, which PostgreSQL text cannot hold; checks upstream refuse control
+    // characters, so this is a last line.
+    if code == "22021" {
+        return Some(Error::invalid(
+            "Text",
+            "contains a character that cannot be stored",
+        ));
+    }
     if matches!(code.as_ref(), "40001" | "40P01") {
         return Some(Error::Conflict(
             "The shop is busy; please try again.".into(),

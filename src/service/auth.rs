@@ -108,7 +108,8 @@ impl Auth {
     /// period; an unknown username takes as long as a wrong password.
     pub async fn login(&self, username: &str, password: &str) -> Result<Session> {
         let key = username.trim().to_lowercase();
-        if key.is_empty() || key.len() > 254 {
+        // No username has control characters (and PostgreSQL text cannot hold NUL).
+        if key.is_empty() || key.len() > 254 || key.chars().any(char::is_control) {
             return Err(Error::InvalidCredentials);
         }
         let charge = db::login::charge(&self.pool, &key, self.policy.lock_minutes).await?;
