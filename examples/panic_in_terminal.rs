@@ -3,7 +3,7 @@
 //! with the panic message readable.
 
 fn main() {
-    let _terminal = bytemtaani::tui::terminal::enter();
+    let _terminal = bytemtaani::tui::terminal::enter().expect("a terminal");
     std::thread::sleep(std::time::Duration::from_millis(300));
     panic!("forced panic to check that the terminal is restored");
 }

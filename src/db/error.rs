@@ -26,7 +26,12 @@ impl From<sqlx::Error> for Error {
 fn from_database(db: &dyn DatabaseError) -> Option<Error> {
     let code = db.code().unwrap_or_default();
     // Class 08 (connection), 57P01-03 (terminated by an admin, shutting down, starting up).
-    if code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03") {
+    // ... 3D000 (no such database: not migrated yet), 28xxx (the server refuses the login):
+    // for the person at the terminal, all mean the database cannot be reached.
+    if code.starts_with("08")
+        || code.starts_with("28")
+        || matches!(code.as_ref(), "57P01" | "57P02" | "57P03" | "3D000")
+    {
         return Some(Error::Unavailable);
     }
     // 22021: a NUL byte, which PostgreSQL text cannot hold; checks upstream refuse control

@@ -12,12 +12,15 @@ use crate::tui::run::run;
 
 /// Raw mode and the alternate screen, with ratatui's panic hook: a panic anywhere after this
 /// restores the terminal before its message is printed.
-pub fn enter() -> ratatui::DefaultTerminal {
-    ratatui::init()
+pub fn enter() -> std::io::Result<ratatui::DefaultTerminal> {
+    ratatui::try_init()
 }
 
 pub async fn run_in_terminal(services: Services, app: App) -> anyhow::Result<()> {
-    let mut terminal = enter();
+    let mut terminal = enter().map_err(|err| {
+        ratatui::restore();
+        anyhow::anyhow!("the app needs a terminal (run it in one, or over ssh -t): {err}")
+    })?;
     let keys =
         EventStream::new().filter_map(|event| async move { event.ok().and_then(from_crossterm) });
     let ticks = IntervalStream::new(tokio::time::interval(TICK)).map(|_| AppEvent::Tick);
