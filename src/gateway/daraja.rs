@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::mpesa::{PushAccepted, StkPush, StkStatus};
-use super::{GatewayError, TokenCache, http, json, seconds};
+use super::{GatewayError, Token, TokenCache, http, json};
 use crate::domain::clock::shop_time;
 
 /// Daraja's sandbox and production addresses.
@@ -44,13 +44,6 @@ pub struct Daraja {
     config: DarajaConfig,
     http: reqwest::Client,
     token: TokenCache,
-}
-
-#[derive(Deserialize)]
-struct Token {
-    access_token: String,
-    /// Seconds, sent as a string ("3599").
-    expires_in: serde_json::Value,
 }
 
 #[derive(Deserialize)]
@@ -110,8 +103,7 @@ impl Daraja {
                         response.status().as_u16()
                     )));
                 }
-                let token: Token = json(response).await?;
-                Ok((token.access_token, seconds(&token.expires_in)))
+                json::<Token>(response).await.map(Token::lifetime)
             })
             .await
     }

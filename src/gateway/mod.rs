@@ -95,10 +95,21 @@ impl TokenCache {
     }
 }
 
-/// A lifetime in seconds, sent as a number or as a string ("3599").
-fn seconds(value: &serde_json::Value) -> u64 {
-    match value {
-        serde_json::Value::String(s) => s.parse().unwrap_or(0),
-        other => other.as_u64().unwrap_or(0),
+/// An OAuth client-credentials answer, as Daraja and PayPal both send it.
+#[derive(serde::Deserialize)]
+struct Token {
+    access_token: String,
+    /// Seconds, as a number (PayPal) or a string ("3599", Daraja).
+    expires_in: serde_json::Value,
+}
+
+impl Token {
+    /// The token and its lifetime in seconds, for [`TokenCache::get`].
+    fn lifetime(self) -> (String, u64) {
+        let seconds = match &self.expires_in {
+            serde_json::Value::String(s) => s.parse().unwrap_or(0),
+            other => other.as_u64().unwrap_or(0),
+        };
+        (self.access_token, seconds)
     }
 }

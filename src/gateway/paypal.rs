@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{GatewayError, TokenCache, http, json, seconds};
+use super::{GatewayError, Token, TokenCache, http, json};
 
 pub const SANDBOX_URL: &str = "https://api-m.sandbox.paypal.com";
 pub const LIVE_URL: &str = "https://api-m.paypal.com";
@@ -59,12 +59,6 @@ pub struct Paypal {
     config: PaypalConfig,
     http: reqwest::Client,
     token: TokenCache,
-}
-
-#[derive(Deserialize)]
-struct Token {
-    access_token: String,
-    expires_in: serde_json::Value,
 }
 
 #[derive(Deserialize)]
@@ -145,8 +139,7 @@ impl Paypal {
                         response.status().as_u16()
                     )));
                 }
-                let token: Token = json(response).await?;
-                Ok((token.access_token, seconds(&token.expires_in)))
+                json::<Token>(response).await.map(Token::lifetime)
             })
             .await
     }
