@@ -15,7 +15,7 @@ async fn callbacks_over_http_are_acknowledged_and_recorded(pool: PgPool) {
     let url = format!("http://{}{PATH}", listener.local_addr().unwrap());
     tokio::spawn(serve(listener, s.clone()));
 
-    let client = reqwest::Client::new();
+    let client = bytemtaani::gateway::http(std::time::Duration::from_secs(5));
     let forged = json!({ "Body": { "stkCallback": {
         "MerchantRequestID": "1", "CheckoutRequestID": "ws_CO_FORGED", "ResultCode": 0,
         "ResultDesc": "ok",

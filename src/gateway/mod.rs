@@ -42,8 +42,10 @@ impl From<reqwest::Error> for GatewayError {
     }
 }
 
-/// An HTTP client that gives up after `timeout`.
+/// An HTTP client that gives up after `timeout`. TLS uses ring, the crypto sqlx already
+/// builds (installed once for the process; later calls find it there).
 pub fn http(timeout: Duration) -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .timeout(timeout)
         .build()
