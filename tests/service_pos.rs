@@ -377,3 +377,26 @@ async fn a_till_sale_paid_by_mpesa_push_gets_its_receipt_once_paid(pool: PgPool)
     s.orders.cancel(&cashier, second.order_id).await.unwrap();
     assert_eq!(stock(&pool, &tea).await, 50);
 }
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_code_awaiting_verification_is_not_cancelled_as_unpaid(pool: PgPool) {
+    let s = services(&pool);
+    let (_, cashier, bank, _) = till(&s).await;
+    s.pos
+        .sell(
+            &cashier,
+            sale(vec![line(&bank, 1)], Tender::MpesaCode("QKH94M1Z11".into())),
+        )
+        .await
+        .unwrap();
+    sqlx::query("update orders set created_at = now() - interval '2 hours'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let done = s.payments.reconcile().await.unwrap();
+    assert_eq!(
+        done.orders_cancelled, 0,
+        "the customer took the goods; an admin verifies"
+    );
+    assert_eq!(stock(&pool, &bank).await, 9);
+}

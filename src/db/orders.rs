@@ -154,15 +154,20 @@ pub async fn list(
 }
 
 /// Pending orders placed before `before`, locked for cancelling; rows another terminal is
-/// already handling are skipped, so two reconcilers never work on one order.
+/// already handling are skipped, so two reconcilers never work on one order. An order whose
+/// payment carries a claimed reference (an M-Pesa code typed at the till) waits for an
+/// admin's verification instead: its goods have left the shop.
 pub async fn lock_unpaid(
     conn: &mut PgConnection,
     before: DateTime<Utc>,
     limit: i64,
 ) -> sqlx::Result<Vec<Uuid>> {
     sqlx::query_scalar(
-        "select id from orders where status = 'pending' and created_at < $1
-         order by created_at limit $2 for update skip locked",
+        "select o.id from orders o
+         where o.status = 'pending' and o.created_at < $1
+           and not exists (select 1 from payments p
+                           where p.order_id = o.id and p.transaction_id is not null)
+         order by o.created_at limit $2 for update of o skip locked",
     )
     .bind(before)
     .bind(limit)
