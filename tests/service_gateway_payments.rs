@@ -316,3 +316,35 @@ async fn a_settled_payment_is_announced_to_waiting_terminals(pool: PgPool) {
     };
     assert_eq!(heard, paid.id);
 }
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn the_method_can_change_until_a_provider_has_the_payment(pool: PgPool) {
+    let s = services(&pool);
+    let (_, buyer, order) = ordered(&s).await;
+    // Checkout opened it for PayPal; the customer pays by M-Pesa instead.
+    let opened = s
+        .payments
+        .open(&buyer, order.id, PaymentMethod::Paypal)
+        .await
+        .unwrap();
+    let pushed = s
+        .payments
+        .pay_by_mpesa(&buyer, order.id, "0712 345 678")
+        .await
+        .unwrap();
+    assert_eq!(
+        (pushed.id, pushed.method),
+        (opened.id, PaymentMethod::Mpesa)
+    );
+    // With the push on the phone, a card attempt does not take the payment over.
+    let card = s.payments.pay_by_card(&buyer, order.id).await.unwrap();
+    assert_eq!(
+        (card.method, card.status),
+        (PaymentMethod::Mpesa, PaymentStatus::Pending)
+    );
+    assert_eq!(
+        settled(&s, &buyer, &pushed).await.status,
+        PaymentStatus::Successful
+    );
+    assert_eq!(count(&pool, "select count(*) from payments").await, 1);
+}

@@ -11,8 +11,9 @@ const PAYMENT_COLUMNS: &str =
     confirmed_by, failure_reason, created_at, gateway_ref, card_brand, card_last4";
 
 /// Creates the order's one payment as pending, or, when a failed one exists, makes it pending
-/// again with the method now chosen (a retry reuses the payment). A pending or successful
-/// payment is returned untouched.
+/// again with the method now chosen (a retry reuses the payment). A pending one not yet sent
+/// to a provider takes the method now chosen; one in a provider's hands, or successful, is
+/// returned untouched.
 pub async fn open(
     conn: &mut PgConnection,
     order_id: Uuid,
@@ -26,6 +27,8 @@ pub async fn open(
              set method = excluded.method, status = 'pending', failure_reason = null,
                  transaction_id = null, gateway_ref = null
              where payments.status = 'failed'
+                or (payments.status = 'pending' and payments.gateway_ref is null
+                    and payments.transaction_id is null)
          returning {PAYMENT_COLUMNS}"
     ))
     .bind(order_id)

@@ -158,8 +158,8 @@ impl Payments {
     ) -> Result<PaymentSummary> {
         let phone = Phone::parse(phone)?;
         let payment = self.open(actor, order_id, PaymentMethod::Mpesa).await?;
-        if payment.status != PaymentStatus::Pending || payment.gateway_ref.is_some() {
-            return Ok(payment); // paid already, or a push is on the phone
+        if in_progress(&payment, PaymentMethod::Mpesa) {
+            return Ok(payment); // paid already, or a provider has it (a push on the phone)
         }
         let amount = payment.amount.amount();
         if !amount.fract().is_zero() {
@@ -180,7 +180,7 @@ impl Payments {
                 db::payments::set_gateway_ref(&self.pool, payment.id, &checkout).await?;
                 self.deliver_sandbox_callback(checkout);
             }
-            Err(err) => self.provider_failed(payment.id, &err.to_string()).await?,
+            Err(err) => self.provider_failed(&payment, &err.to_string()).await?,
         }
         self.load(payment.id).await
     }
@@ -189,7 +189,7 @@ impl Payments {
     /// card's brand and last four digits are kept: the app never sees a card number.
     pub async fn pay_by_card(&self, actor: &Actor, order_id: Uuid) -> Result<PaymentSummary> {
         let payment = self.open(actor, order_id, PaymentMethod::Card).await?;
-        if payment.status != PaymentStatus::Pending {
+        if in_progress(&payment, PaymentMethod::Card) {
             return Ok(payment);
         }
         match self.gateways.card().await {
@@ -199,7 +199,7 @@ impl Payments {
                 db::payments::set_card(&self.pool, payment.id, &approval.brand, &approval.last4)
                     .await?;
             }
-            Err(err) => self.provider_failed(payment.id, &err.to_string()).await?,
+            Err(err) => self.provider_failed(&payment, &err.to_string()).await?,
         }
         self.load(payment.id).await
     }
@@ -212,10 +212,10 @@ impl Payments {
         order_id: Uuid,
     ) -> Result<(PaymentSummary, String)> {
         let payment = self.open(actor, order_id, PaymentMethod::Paypal).await?;
-        if payment.status != PaymentStatus::Pending {
+        if payment.status != PaymentStatus::Pending || payment.method != PaymentMethod::Paypal {
             return Err(Error::Conflict(format!(
-                "This payment is {}.",
-                payment.status
+                "This order's {} payment is {}; wait for it to finish or fail.",
+                payment.method, payment.status
             )));
         }
         let amount = self.gateways.paypal_amount(payment.amount);
@@ -230,7 +230,7 @@ impl Payments {
                 Ok((self.load(payment.id).await?, created.approve_url))
             }
             Err(err) => {
-                self.provider_failed(payment.id, &err.to_string()).await?;
+                self.provider_failed(&payment, &err.to_string()).await?;
                 Err(Error::Conflict(format!("PayPal: {err}")))
             }
         }
@@ -264,7 +264,7 @@ impl Payments {
             }
             Some(p) if cb.result_code != 0 => {
                 let reason = crate::gateway::mpesa::explain(cb.result_code);
-                self.fail_pending(p.id, reason).await?;
+                self.fail_pending(p, reason).await?;
                 CallbackOutcome::Failed(reason.to_owned())
             }
             Some(p) => self.accept(p, &cb).await?,
@@ -387,9 +387,7 @@ impl Payments {
         };
         match payment.method {
             PaymentMethod::Mpesa => match self.gateways.stk_query(reference).await {
-                Ok(StkStatus::Failed { reason, .. }) => {
-                    self.fail_pending(payment.id, &reason).await
-                }
+                Ok(StkStatus::Failed { reason, .. }) => self.fail_pending(payment, &reason).await,
                 Ok(_) => Ok(()),
                 Err(err) => {
                     tracing::warn!(%err, "STK Push Query");
@@ -410,10 +408,10 @@ impl Payments {
                                 TransactionId::parse(PaymentMethod::Paypal, &capture.capture_id)?;
                             self.settle_by_provider(payment, &id).await
                         }
-                        Err(err) => self.fail_pending(payment.id, &err.to_string()).await,
+                        Err(err) => self.fail_pending(payment, &err.to_string()).await,
                     }
                 }
-                Ok(Approval::Gone(reason)) => self.fail_pending(payment.id, &reason).await,
+                Ok(Approval::Gone(reason)) => self.fail_pending(payment, &reason).await,
                 Ok(Approval::Waiting) => Ok(()),
                 Err(err) => {
                     tracing::warn!(%err, "PayPal order status");
@@ -443,6 +441,11 @@ impl Payments {
                 locked.status
             )));
         }
+        if locked.gateway_ref != payment.gateway_ref {
+            return Err(Error::Conflict(
+                "The payment was sent again since; this answer is for an earlier request.".into(),
+            ));
+        }
         order_status.check_transition(OrderStatus::Paid)?;
         settle(&mut tx, None, &locked, transaction_id, total).await?;
         tx.commit().await?;
@@ -451,17 +454,20 @@ impl Payments {
 
     /// A provider refused or could not be reached: the payment fails with the reason, so the
     /// customer can retry (a retry reuses the payment).
-    async fn provider_failed(&self, payment_id: Uuid, reason: &str) -> Result<()> {
+    async fn provider_failed(&self, payment: &PaymentSummary, reason: &str) -> Result<()> {
         tracing::warn!(%reason, "payment provider");
-        self.fail_pending(payment_id, reason).await
+        self.fail_pending(payment, reason).await
     }
 
-    async fn fail_pending(&self, payment_id: Uuid, reason: &str) -> Result<()> {
+    /// Fails `payment` if it is still pending on the same request it was read with: a late
+    /// answer about an earlier request must not fail a retry.
+    async fn fail_pending(&self, payment: &PaymentSummary, reason: &str) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        if let Some(p) = db::payments::lock(&mut tx, payment_id).await?
+        if let Some(p) = db::payments::lock(&mut tx, payment.id).await?
             && p.status == PaymentStatus::Pending
+            && p.gateway_ref == payment.gateway_ref
         {
-            db::payments::mark_failed(&mut *tx, payment_id, reason).await?;
+            db::payments::mark_failed(&mut *tx, payment.id, reason).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -565,6 +571,14 @@ pub(crate) fn duplicate_or(err: sqlx::Error, transaction_id: &TransactionId) -> 
     } else {
         err.into()
     }
+}
+
+/// True when a payment is no longer free to start with `method`: settled, failed, or in a
+/// provider's hands (possibly by another method, which then has to finish or fail first).
+fn in_progress(payment: &PaymentSummary, method: PaymentMethod) -> bool {
+    payment.status != PaymentStatus::Pending
+        || payment.method != method
+        || payment.gateway_ref.is_some()
 }
 
 fn refused(reason: &str) -> CallbackOutcome {

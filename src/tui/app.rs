@@ -479,6 +479,7 @@ impl App {
                     *placing = true;
                     return vec![Effect::PlaceOrder {
                         checkout_key: *checkout_key,
+                        method: *method,
                     }];
                 }
                 _ => {}
@@ -845,15 +846,14 @@ mod tests {
         app.update(key(KeyCode::Char('p')));
         let first = app.update(key(KeyCode::Enter));
         let second = app.update(key(KeyCode::Enter));
-        assert!(matches!(first.as_slice(), [Effect::PlaceOrder { .. }]));
-        assert!(second.is_empty());
         assert!(matches!(
-            app.overlay,
-            Some(Overlay::Checkout {
+            first.as_slice(),
+            [Effect::PlaceOrder {
                 method: PaymentMethod::Paypal,
                 ..
-            })
+            }]
         ));
+        assert!(second.is_empty());
     }
 
     #[test]

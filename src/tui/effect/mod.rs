@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::domain::cart::CartView;
 use crate::domain::catalog::{Category, Page, Product, ProductQuery};
 use crate::domain::order::{OrderDetail, OrderSummary};
+use crate::domain::payment::PaymentMethod;
 use crate::domain::user::{Actor, Session};
 use crate::domain::{Error, Result};
 use crate::service::Services;
@@ -67,6 +68,7 @@ pub enum Effect {
     AcceptPrices,
     PlaceOrder {
         checkout_key: Uuid,
+        method: PaymentMethod,
     },
     LoadOrders,
     /// The page of orders placed before `after`.
@@ -207,9 +209,10 @@ pub fn spawn(effect: Effect, services: &Services, actor: Actor, tx: UnboundedSen
                 result: s.cart.accept_prices(&actor).await,
                 done: "New prices accepted.".into(),
             },
-            Effect::PlaceOrder { checkout_key } => {
-                Outcome::OrderPlaced(place_order(&s, &actor, checkout_key).await)
-            }
+            Effect::PlaceOrder {
+                checkout_key,
+                method,
+            } => Outcome::OrderPlaced(place_order(&s, &actor, checkout_key, method).await),
             Effect::LoadOrders => Outcome::Orders(s.orders.history(&actor, None).await),
             Effect::MoreOrders { after } => {
                 Outcome::MoreOrders(s.orders.history(&actor, Some(&after)).await)
@@ -250,7 +253,15 @@ pub fn watch_changes(services: &Services, tx: UnboundedSender<Msg>) {
     });
 }
 
-/// Places the order; paying for it follows in the payment popup.
-async fn place_order(s: &Services, actor: &Actor, key: Uuid) -> Result<OrderDetail> {
-    s.orders.place_from_cart(actor, key).await
+/// Places the order and opens its one payment, pending, with the method chosen; the payment
+/// popup then starts the provider.
+async fn place_order(
+    s: &Services,
+    actor: &Actor,
+    key: Uuid,
+    method: PaymentMethod,
+) -> Result<OrderDetail> {
+    let placed = s.orders.place_from_cart(actor, key).await?;
+    s.payments.open(actor, placed.order.id, method).await?;
+    s.orders.detail(actor, placed.order.id).await
 }
