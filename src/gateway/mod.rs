@@ -106,7 +106,18 @@ struct Token {
 }
 
 impl Token {
-    /// The token and its lifetime in seconds, for [`TokenCache::get`].
+    /// The token and its lifetime in seconds from a token endpoint's answer, for
+    /// [`TokenCache::get`].
+    async fn read(response: reqwest::Response) -> Result<(String, u64), GatewayError> {
+        if !response.status().is_success() {
+            return Err(GatewayError::Refused(format!(
+                "credentials not accepted (HTTP {})",
+                response.status().as_u16()
+            )));
+        }
+        json::<Token>(response).await.map(Token::lifetime)
+    }
+
     fn lifetime(self) -> (String, u64) {
         let seconds = match &self.expires_in {
             serde_json::Value::String(s) => s.parse().unwrap_or(0),

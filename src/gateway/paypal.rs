@@ -133,13 +133,7 @@ impl Paypal {
                     .form(&[("grant_type", "client_credentials")])
                     .send()
                     .await?;
-                if !response.status().is_success() {
-                    return Err(GatewayError::Refused(format!(
-                        "credentials not accepted (HTTP {})",
-                        response.status().as_u16()
-                    )));
-                }
-                json::<Token>(response).await.map(Token::lifetime)
+                Token::read(response).await
             })
             .await
     }
