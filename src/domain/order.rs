@@ -113,6 +113,12 @@ pub struct OrderDetail {
     pub payment: Option<PaymentSummary>,
 }
 
+/// An order as people quote it (receipt number, M-Pesa account reference, lists): the
+/// first eight hex digits of its id, upper case.
+pub fn short_id(id: uuid::Uuid) -> String {
+    id.simple().to_string()[..8].to_uppercase()
+}
+
 /// What staff look for in the order list. Dates are the shop's calendar days, inclusive.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OrderFilter {

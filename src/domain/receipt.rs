@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::domain::Money;
 use crate::domain::clock::shop_time;
-use crate::domain::order::OrderItem;
+use crate::domain::order::{OrderItem, short_id};
 use crate::domain::payment::PaymentMethod;
 
 /// The shop's details printed at the top of every receipt (from the config).
@@ -53,7 +53,7 @@ pub const WIDTH: usize = 32;
 impl Receipt {
     /// The receipt number: the order id's first eight hex digits, upper case.
     pub fn number(&self) -> String {
-        self.order_id.simple().to_string()[..8].to_uppercase()
+        short_id(self.order_id)
     }
 
     pub fn change(&self) -> Option<Money> {

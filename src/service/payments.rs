@@ -587,5 +587,5 @@ fn refused(reason: &str) -> CallbackOutcome {
 
 /// An order's reference for a provider (at most 12 characters for M-Pesa).
 fn short_ref(order_id: Uuid) -> String {
-    format!("BM{}", &order_id.simple().to_string()[..8]).to_uppercase()
+    format!("BM{}", crate::domain::order::short_id(order_id))
 }

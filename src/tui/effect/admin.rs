@@ -6,7 +6,7 @@ use crate::domain::audit::AuditEntry;
 use crate::domain::catalog::{
     Category, PriceChange, Product, ProductForm, ProductQuery, StockReason,
 };
-use crate::domain::order::{OrderDetail, OrderFilter, OrderStatus, OrderSummary};
+use crate::domain::order::{OrderDetail, OrderFilter, OrderStatus, OrderSummary, short_id};
 use crate::domain::payment::{PaymentMethod, PaymentRow, PaymentStatus};
 use crate::domain::report::SalesReport;
 use crate::domain::user::{Actor, Role, UserAccount};
@@ -177,7 +177,7 @@ async fn apply(s: &Services, a: &Actor, change: Change) -> Result<String> {
     Ok(match change {
         Ask::SetOrderStatus { order_id, status } => {
             let order = s.orders.set_status(a, order_id, status).await?;
-            format!("Order {} is now {}.", short(order.id), order.status)
+            format!("Order {} is now {}.", short_id(order.id), order.status)
         }
         Ask::CancelOrder(id) => {
             let done = s.orders.cancel(a, id).await?;
@@ -187,7 +187,7 @@ async fn apply(s: &Services, a: &Actor, change: Change) -> Result<String> {
             };
             format!(
                 "Order {} cancelled; {} unit(s) back in stock.{refund}",
-                short(id),
+                short_id(id),
                 done.units_restocked
             )
         }
@@ -203,14 +203,14 @@ async fn apply(s: &Services, a: &Actor, change: Change) -> Result<String> {
             format!(
                 "Payment {} verified; order {} is paid.",
                 paid.transaction_id.unwrap_or_default(),
-                short(paid.order_id)
+                short_id(paid.order_id)
             )
         }
         Ask::RejectPayment { payment_id, reason } => {
             let failed = s.payments.fail(a, payment_id, &reason).await?;
             format!(
                 "Payment for order {} rejected: the customer must pay again.",
-                short(failed.order_id)
+                short_id(failed.order_id)
             )
         }
         Ask::CreateProduct { form, stock } => {
@@ -273,9 +273,4 @@ async fn apply(s: &Services, a: &Actor, change: Change) -> Result<String> {
             format!("Report saved as {}.", path.display())
         }
     })
-}
-
-/// An id as staff quote it: its first eight hex digits.
-pub fn short(id: Uuid) -> String {
-    id.simple().to_string()[..8].to_uppercase()
 }

@@ -21,7 +21,7 @@ mod admin;
 mod pay;
 mod pos;
 
-pub use admin::{AdminAnswer, AdminRequest, Change, short};
+pub use admin::{AdminAnswer, AdminRequest, Change};
 pub use pay::{PayAnswer, PayRequest};
 pub use pos::{PosAnswer, PosRequest};
 

@@ -48,17 +48,13 @@ pub struct PayFlow {
 
 impl PayFlow {
     pub fn new(order_id: Uuid, total: Money, method: Option<PaymentMethod>) -> PayFlow {
-        let mut flow = PayFlow {
+        PayFlow {
             order_id,
             total,
-            method: PaymentMethod::Mpesa,
+            method: method.unwrap_or(PaymentMethod::Mpesa),
             phone: Input::default(),
             stage: Stage::Choose,
-        };
-        if let Some(method) = method {
-            flow.method = method;
         }
-        flow
     }
 
     pub fn text_focused(&self) -> bool {

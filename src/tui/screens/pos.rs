@@ -991,6 +991,24 @@ mod tests {
         }
     }
 
+    /// A receipt for an empty sale of `cents`, paid as `payment` says.
+    fn receipt(
+        order_id: Uuid,
+        cents: i64,
+        payment: crate::domain::receipt::Tendered,
+    ) -> Box<Receipt> {
+        Box::new(Receipt {
+            shop: crate::config::Settings::built_in().shop,
+            order_id,
+            at: chrono::Utc::now(),
+            cashier: "cashier".into(),
+            customer: None,
+            items: Vec::new(),
+            total: Money::from_cents(cents),
+            payment,
+        })
+    }
+
     fn press(pos: &mut PosScreen, code: KeyCode) -> Reply {
         pos.on_key(&KeyEvent::new(code, KeyModifiers::NONE))
     }
@@ -1142,21 +1160,16 @@ mod tests {
         assert!(!sending && error.is_some());
 
         let key = pos.sale.key;
-        let receipt = Box::new(crate::domain::receipt::Receipt {
-            shop: crate::config::Settings::built_in().shop,
-            order_id: Uuid::nil(),
-            at: chrono::Utc::now(),
-            cashier: "cashier".into(),
-            customer: None,
-            items: Vec::new(),
-            total: Money::from_cents(200),
-            payment: crate::domain::receipt::Tendered {
+        let receipt = receipt(
+            Uuid::nil(),
+            200,
+            crate::domain::receipt::Tendered {
                 method: PaymentMethod::Cash,
                 transaction_id: "CASH-1".into(),
                 cash: Some(Money::from_cents(500)),
                 verified: true,
             },
-        });
+        );
         let issue = pos.on_answer(PosAnswer::Sold(Ok(receipt.clone())));
         assert_eq!(issue, vec![Effect::Pos(PosRequest::Issue(receipt))]);
         assert!(pos.sale.lines.is_empty() && pos.sale.key != key);
@@ -1175,21 +1188,16 @@ mod tests {
             sent,
             Reply::Run(Effect::Pos(PosRequest::Sell(ref sale))) if sale.tender == Tender::MpesaPush
         ));
-        let recorded = Box::new(crate::domain::receipt::Receipt {
-            shop: crate::config::Settings::built_in().shop,
-            order_id: Uuid::from_u128(42),
-            at: chrono::Utc::now(),
-            cashier: "cashier".into(),
-            customer: None,
-            items: Vec::new(),
-            total: Money::from_cents(200_000),
-            payment: crate::domain::receipt::Tendered {
+        let recorded = receipt(
+            Uuid::from_u128(42),
+            200_000,
+            crate::domain::receipt::Tendered {
                 method: PaymentMethod::Mpesa,
                 transaction_id: String::new(),
                 cash: None,
                 verified: false,
             },
-        });
+        );
         assert!(pos.on_answer(PosAnswer::Sold(Ok(recorded))).is_empty());
         assert!(matches!(pos.popup, Some(PosPopup::Push { .. })));
         assert!(pos.text_focused(), "the phone number is asked");

@@ -8,9 +8,9 @@ use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Paragraph, Row, Tabs, Wra
 
 use super::{AdminScreen, Popup, Section};
 use crate::domain::clock::shop_time;
+use crate::domain::order::short_id;
 use crate::domain::payment::PaymentStatus;
 use crate::domain::report::SalesReport;
-use crate::tui::effect::short;
 use crate::tui::screens::Listing;
 use crate::tui::screens::orders::{detail_lines, local};
 use crate::tui::theme::Theme;
@@ -72,7 +72,7 @@ impl AdminScreen {
                     .map(|o| {
                         Row::new(vec![
                             Line::raw(local(o.created_at)),
-                            Line::raw(short(o.id)),
+                            Line::raw(short_id(o.id)),
                             Line::raw(o.username.clone()),
                             Line::raw(o.item_count.to_string()).right_aligned(),
                             money(o.total_amount),
@@ -109,7 +109,7 @@ impl AdminScreen {
                         };
                         Row::new(vec![
                             Line::raw(shop_time(p.created_at).format("%d/%m %H:%M").to_string()),
-                            Line::raw(short(p.order_id)),
+                            Line::raw(short_id(p.order_id)),
                             Line::raw(r.username.clone()),
                             Line::raw(p.method.label()),
                             money(p.amount),

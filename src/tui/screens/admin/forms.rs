@@ -3,13 +3,13 @@
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use super::{AdminScreen, Popup, Section, invalid};
+use super::{AdminScreen, Popup, Section};
 use crate::domain::catalog::{Category, Product, ProductForm, StockReason};
-use crate::domain::order::OrderStatus;
+use crate::domain::order::{OrderStatus, short_id};
 use crate::domain::payment::{PaymentMethod, PaymentRow, PaymentStatus};
 use crate::domain::user::{Role, UserAccount};
 use crate::domain::{Error, Money};
-use crate::tui::effect::{Change, Secret, short};
+use crate::tui::effect::{Change, Secret};
 use crate::tui::form::{Field, Form};
 
 /// What a form is for; carries the ids its change needs.
@@ -83,7 +83,7 @@ fn parse_date(text: &str) -> Result<Option<NaiveDate>, Error> {
         "" => Ok(None),
         text => NaiveDate::parse_from_str(text, "%Y-%m-%d")
             .map(Some)
-            .map_err(|_| invalid("Date", "like 2026-11-25, or empty")),
+            .map_err(|_| Error::invalid("Date", "like 2026-11-25, or empty")),
     }
 }
 
@@ -277,7 +277,7 @@ pub fn verify(row: &PaymentRow) -> Popup {
         format!(
             "Verify the {} payment for order {} ({})",
             p.method,
-            short(p.order_id),
+            short_id(p.order_id),
             row.username
         ),
         vec![
@@ -296,7 +296,7 @@ pub fn reject(row: &PaymentRow) -> Popup {
     popup(
         format!(
             "Reject the payment for order {}",
-            short(row.payment.order_id)
+            short_id(row.payment.order_id)
         ),
         vec![Field::new("Reason", "not found in the M-Pesa statement").rule(required)],
         Purpose::RejectPayment {
@@ -318,13 +318,15 @@ pub fn submit(screen: &mut AdminScreen, purpose: &Purpose) -> Result<Option<Chan
                 status: OrderStatus::ALL
                     .into_iter()
                     .find(|s| s.as_str().eq_ignore_ascii_case(&value("Status"))),
-                from: parse_date(&value("From")).map_err(|_| invalid("From", "like 2026-11-25"))?,
-                to: parse_date(&value("To")).map_err(|_| invalid("To", "like 2026-11-25"))?,
+                from: parse_date(&value("From"))
+                    .map_err(|_| Error::invalid("From", "like 2026-11-25"))?,
+                to: parse_date(&value("To"))
+                    .map_err(|_| Error::invalid("To", "like 2026-11-25"))?,
                 customer: value("Customer"),
             };
             filter
                 .validate()
-                .map_err(|_| invalid("To", "must not be before From"))?;
+                .map_err(|_| Error::invalid("To", "must not be before From"))?;
             screen.order_filter = filter;
             return Ok(None);
         }
@@ -391,7 +393,7 @@ pub fn submit(screen: &mut AdminScreen, purpose: &Purpose) -> Result<Option<Chan
                 .into_iter()
                 .find(|(w, _)| w.eq_ignore_ascii_case(&value("Reason")))
                 .map(|(_, r)| r)
-                .ok_or_else(|| invalid("Reason", "received, damaged or count correction"))?,
+                .ok_or_else(|| Error::invalid("Reason", "received, damaged or count correction"))?,
             note: value("Note"),
         },
         Purpose::NewCategory => Change::CreateCategory(value("Name")),
@@ -405,12 +407,12 @@ pub fn submit(screen: &mut AdminScreen, purpose: &Purpose) -> Result<Option<Chan
             role: ROLES
                 .into_iter()
                 .find(|r| r.to_string().eq_ignore_ascii_case(&value("Role")))
-                .ok_or_else(|| invalid("Role", "customer, staff or admin"))?,
+                .ok_or_else(|| Error::invalid("Role", "customer, staff or admin"))?,
         },
         Purpose::ResetPassword { user_id } => {
             let password = form.value("Password").to_owned();
             if password != form.value("Again") {
-                return Err(invalid("Again", "the two passwords differ"));
+                return Err(Error::invalid("Again", "the two passwords differ"));
             }
             Change::ResetPassword {
                 user_id: *user_id,
@@ -433,5 +435,5 @@ pub fn submit(screen: &mut AdminScreen, purpose: &Purpose) -> Result<Option<Chan
 fn parse_whole(field: &'static str, text: &str) -> Result<i32, Error> {
     text.trim_start_matches('+')
         .parse()
-        .map_err(|_| invalid(field, "a whole number"))
+        .map_err(|_| Error::invalid(field, "a whole number"))
 }

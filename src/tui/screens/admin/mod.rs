@@ -8,14 +8,14 @@ mod forms;
 use crossterm::event::KeyEvent;
 use uuid::Uuid;
 
+use crate::domain::Result;
 use crate::domain::audit::AuditEntry;
 use crate::domain::catalog::{Category, PriceChange, Product};
-use crate::domain::order::{OrderDetail, OrderFilter, OrderStatus, OrderSummary};
+use crate::domain::order::{OrderDetail, OrderFilter, OrderStatus, OrderSummary, short_id};
 use crate::domain::payment::{PaymentMethod, PaymentRow, PaymentStatus};
 use crate::domain::report::SalesReport;
 use crate::domain::user::UserAccount;
-use crate::domain::{Error, Result};
-use crate::tui::effect::{AdminAnswer, AdminRequest, Change, Effect, short};
+use crate::tui::effect::{AdminAnswer, AdminRequest, Change, Effect};
 use crate::tui::form::{Form, FormKey};
 use crate::tui::keymap::{self, Command};
 use crate::tui::screens::step;
@@ -259,7 +259,11 @@ impl AdminScreen {
                     OrderStatus::Delivered
                 };
                 confirm(
-                    format!("Mark order {} ({}) as {status}?", short(o.id), o.username),
+                    format!(
+                        "Mark order {} ({}) as {status}?",
+                        short_id(o.id),
+                        o.username
+                    ),
                     Change::SetOrderStatus {
                         order_id: o.id,
                         status,
@@ -275,7 +279,7 @@ impl AdminScreen {
                 confirm(
                     format!(
                         "Cancel order {} ({}, {})? Its stock goes back on the shelf. {money}",
-                        short(o.id),
+                        short_id(o.id),
                         o.username,
                         o.total_amount
                     ),
@@ -488,15 +492,10 @@ fn admin(request: AdminRequest) -> Effect {
     Effect::Admin(request)
 }
 
-/// A refusal from parsing what was typed, named by field like the services name theirs.
-fn invalid(field: &'static str, message: impl Into<String>) -> Error {
-    Error::invalid(field, message)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Money;
+    use crate::domain::{Error, Money};
     use crossterm::event::{KeyCode, KeyModifiers};
 
     fn press(screen: &mut AdminScreen, code: KeyCode) -> Vec<Effect> {
