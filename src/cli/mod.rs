@@ -131,9 +131,18 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
             Ok(())
         }
         None => {
-            let pool = db::connect_lazy(&settings.database.url, settings.database.max_connections)
-                .context("reading the database URL")?;
-            let services = Services::new(pool, settings.setup()?);
+            let access = settings.database.access()?;
+            let mut setup = settings.setup()?;
+            if let Some(access) = &access {
+                setup.viewer = access.viewer.clone();
+            }
+            let pool = db::connect_lazy(
+                &settings.database.url,
+                settings.database.max_connections,
+                access,
+            )
+            .context("reading the database URL")?;
+            let services = Services::new(pool, setup);
             tokio::spawn(
                 services
                     .payments

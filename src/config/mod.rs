@@ -10,6 +10,7 @@ use anyhow::{Context, Result, bail};
 use directories::ProjectDirs;
 use serde::Deserialize;
 
+use crate::db::{Access, TerminalRole, Viewer};
 use crate::domain::receipt::Shop;
 use crate::gateway::daraja::{Daraja, DarajaConfig};
 use crate::gateway::paypal::{Paypal, PaypalConfig};
@@ -37,6 +38,27 @@ pub struct Settings {
 pub struct DatabaseSettings {
     pub url: String,
     pub max_connections: u32,
+    /// "kiosk", "till" or "admin": the database role this terminal works as (migration 6);
+    /// empty for the connecting login's own rights (operators, the payment receiver).
+    pub role: String,
+}
+
+impl DatabaseSettings {
+    /// The terminal role to work as, if one is named.
+    pub fn access(&self) -> Result<Option<Access>> {
+        match self.role.trim() {
+            "" => Ok(None),
+            name => {
+                let role = TerminalRole::parse(name).with_context(|| {
+                    format!("database.role is {name:?}; use \"kiosk\", \"till\", \"admin\" or \"\"")
+                })?;
+                Ok(Some(Access {
+                    role,
+                    viewer: Viewer::default(),
+                }))
+            }
+        }
+    }
 }
 
 /// Shows the URL without its password, so settings can be logged.
@@ -45,6 +67,7 @@ impl fmt::Debug for DatabaseSettings {
         f.debug_struct("DatabaseSettings")
             .field("url", &redact_password(&self.url))
             .field("max_connections", &self.max_connections)
+            .field("role", &self.role)
             .finish()
     }
 }
@@ -197,6 +220,7 @@ impl Settings {
             exports: dir_or_data(&self.reports.dir, "reports"),
             gateways: self.payments.gateways()?,
             unpaid_after: Duration::from_secs(self.payments.unpaid_cancel_minutes * 60),
+            viewer: Viewer::default(),
         })
     }
 }
@@ -253,6 +277,9 @@ impl Settings {
         }
         if let Some(max) = var("BYTEMTAANI_DB_MAX_CONNECTIONS") {
             self.database.max_connections = max.parse().context("BYTEMTAANI_DB_MAX_CONNECTIONS")?;
+        }
+        if let Some(role) = var("BYTEMTAANI_DB_ROLE") {
+            self.database.role = role;
         }
         Ok(())
     }
@@ -320,6 +347,18 @@ mod tests {
         .unwrap();
         assert_eq!(s.database.url, "postgres://db.example/shop");
         assert!(s.apply_env(|_| Some("many".to_owned())).is_err());
+    }
+
+    #[test]
+    fn a_terminal_names_its_database_role() {
+        let mut s = defaults();
+        assert!(s.database.access().unwrap().is_none());
+        s.database.role = "kiosk".into();
+        let access = s.database.access().unwrap().unwrap();
+        assert_eq!(access.role.role_name(), "bytemtaani_kiosk");
+        s.database.role = "postgres".into();
+        let err = s.database.access().err().unwrap();
+        assert!(err.to_string().contains("\"kiosk\", \"till\", \"admin\""));
     }
 
     #[test]

@@ -15,10 +15,12 @@ pub mod seed;
 pub mod sessions;
 pub mod users;
 
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
+use uuid::Uuid;
 
 pub use error::is_unique_violation;
 
@@ -29,24 +31,124 @@ fn escape_like(text: &str) -> String {
         .replace('_', "\\_")
 }
 
+/// The database role a terminal works as (migration 6 makes them), and who is logged in
+/// there: row policies let a kiosk see only that customer's cart, orders and payments.
+#[derive(Clone)]
+pub struct Access {
+    pub role: TerminalRole,
+    pub viewer: Viewer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TerminalRole {
+    Kiosk,
+    Till,
+    Admin,
+}
+
+impl TerminalRole {
+    /// `database.role` in the config: "kiosk", "till" or "admin".
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "kiosk" => Some(TerminalRole::Kiosk),
+            "till" => Some(TerminalRole::Till),
+            "admin" => Some(TerminalRole::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn role_name(self) -> &'static str {
+        match self {
+            TerminalRole::Kiosk => "bytemtaani_kiosk",
+            TerminalRole::Till => "bytemtaani_till",
+            TerminalRole::Admin => "bytemtaani_admin",
+        }
+    }
+}
+
+/// The session logged in at this terminal, shared by the login service (which sets it) and
+/// the pool (which tells each connection it hands out).
+#[derive(Debug, Clone, Default)]
+pub struct Viewer(Arc<RwLock<Option<Uuid>>>);
+
+impl Viewer {
+    pub fn set(&self, session: Option<Uuid>) {
+        *self.0.write().unwrap_or_else(PoisonError::into_inner) = session;
+    }
+
+    pub fn get(&self) -> Option<Uuid> {
+        *self.0.read().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 /// Opens the pool. A handful of connections fits a 2-core server best (see
 /// `shared/docs/performance.md`); requests queue in the app instead of in PostgreSQL.
 pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
     let options: PgConnectOptions = url.parse()?;
-    pool_options(max_connections).connect_with(options).await
+    pool_options(max_connections, None)
+        .connect_with(options)
+        .await
 }
 
 /// A pool that connects when first used: the terminal app starts (and says the database is
 /// offline) even while PostgreSQL is down, and carries on by itself once it is back.
-pub fn connect_lazy(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
+pub fn connect_lazy(
+    url: &str,
+    max_connections: u32,
+    access: Option<Access>,
+) -> Result<PgPool, sqlx::Error> {
     let options: PgConnectOptions = url.parse()?;
-    Ok(pool_options(max_connections).connect_lazy_with(options))
+    Ok(pool_options(max_connections, access).connect_lazy_with(options))
 }
 
-fn pool_options(max_connections: u32) -> PgPoolOptions {
-    PgPoolOptions::new()
+/// A pool whose connections work as a terminal role.
+pub async fn connect_as(
+    options: PgConnectOptions,
+    max_connections: u32,
+    access: Access,
+) -> Result<PgPool, sqlx::Error> {
+    pool_options(max_connections, Some(access))
+        .connect_with(options)
+        .await
+}
+
+fn pool_options(max_connections: u32, access: Option<Access>) -> PgPoolOptions {
+    let options = PgPoolOptions::new()
         .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5));
+    let Some(Access { role, viewer }) = access else {
+        return options;
+    };
+    let on_connect = viewer.clone();
+    options
+        .after_connect(move |conn, _| {
+            let session = on_connect.get();
+            Box::pin(work_as(conn, role, session))
+        })
+        .before_acquire(move |conn, _| {
+            let session = viewer.get();
+            Box::pin(async move { tell_viewer(conn, session).await.map(|()| true) })
+        })
+}
+
+async fn work_as(
+    conn: &mut PgConnection,
+    role: TerminalRole,
+    session: Option<Uuid>,
+) -> sqlx::Result<()> {
+    // A fixed identifier from the enum, never text from outside.
+    let sql = format!("set role {}", role.role_name());
+    sqlx::query(&sql).execute(&mut *conn).await?;
+    tell_viewer(conn, session).await
+}
+
+async fn tell_viewer(conn: &mut PgConnection, session: Option<Uuid>) -> sqlx::Result<()> {
+    let session = session.map(|id| id.to_string()).unwrap_or_default();
+    sqlx::query("select set_config('bytemtaani.session', $1, false)")
+        .bind(session)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Creates the database named in `url` when it does not exist yet.

@@ -10,15 +10,21 @@ pub struct SessionUser {
     pub is_active: bool,
 }
 
-pub async fn open(ex: impl PgExecutor<'_>, user_id: Uuid) -> sqlx::Result<Uuid> {
-    sqlx::query_scalar("insert into user_sessions (user_id) values ($1) returning id")
-        .bind(user_id)
+/// Opens a session for an active user whose password digest matches; None otherwise.
+pub async fn open(
+    ex: impl PgExecutor<'_>,
+    username: &str,
+    digest: &str,
+) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar("select bytemtaani_open_session($1, $2)")
+        .bind(username)
+        .bind(digest)
         .fetch_one(ex)
         .await
 }
 
 pub async fn close(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
-    sqlx::query("update user_sessions set ended_at = now() where id = $1 and ended_at is null")
+    sqlx::query("select bytemtaani_close_session($1)")
         .bind(id)
         .execute(ex)
         .await?;
@@ -43,9 +49,7 @@ pub async fn user(
     user_id: Uuid,
 ) -> sqlx::Result<Option<SessionUser>> {
     sqlx::query_as(
-        "select u.username, u.is_staff, u.is_admin, u.is_active
-         from user_sessions s join users u on u.id = s.user_id
-         where s.id = $1 and s.user_id = $2 and s.ended_at is null",
+        "select username, is_staff, is_admin, is_active from bytemtaani_session_user($1, $2)",
     )
     .bind(session_id)
     .bind(user_id)

@@ -6,12 +6,11 @@ use crate::domain::user::UserAccount;
 const ACCOUNT_COLUMNS: &str =
     "id, username, email, phone, is_staff, is_admin, is_active, date_joined";
 
-/// What login needs: the account and its password hash.
+/// What login needs to know of an account; the password is checked by the database.
 #[derive(Debug, sqlx::FromRow)]
 pub struct Credentials {
     pub id: Uuid,
     pub username: String,
-    pub password_hash: String,
     pub is_staff: bool,
     pub is_admin: bool,
     pub is_active: bool,
@@ -47,7 +46,7 @@ pub async fn credentials(
     username: &str,
 ) -> sqlx::Result<Option<Credentials>> {
     sqlx::query_as(
-        "select id, username, password_hash, is_staff, is_admin, is_active
+        "select id, username, is_staff, is_admin, is_active
          from users where lower(username) = lower($1)",
     )
     .bind(username)
@@ -55,9 +54,26 @@ pub async fn credentials(
     .await
 }
 
-pub async fn password_hash(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<String> {
-    sqlx::query_scalar("select password_hash from users where id = $1")
-        .bind(id)
+/// The stored hash's algorithm, parameters and salt, without its digest.
+pub async fn password_setting(
+    ex: impl PgExecutor<'_>,
+    username: &str,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("select bytemtaani_password_setting($1)")
+        .bind(username)
+        .fetch_one(ex)
+        .await
+}
+
+/// Whether `digest` is the stored one: compared inside the database.
+pub async fn password_matches(
+    ex: impl PgExecutor<'_>,
+    username: &str,
+    digest: &str,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar("select bytemtaani_password_matches($1, $2)")
+        .bind(username)
+        .bind(digest)
         .fetch_one(ex)
         .await
 }

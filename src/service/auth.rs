@@ -4,6 +4,7 @@ use chrono::Utc;
 use sqlx::PgPool;
 
 use crate::db;
+use crate::db::Viewer;
 use crate::db::users::NewUser;
 use crate::domain::password::{MAX_CHARS, check_new_password};
 use crate::domain::user::{Actor, Role, Session, UserAccount};
@@ -52,17 +53,26 @@ impl std::fmt::Debug for NewAccount {
 pub struct Auth {
     pool: PgPool,
     policy: LoginPolicy,
+    viewer: Viewer,
 }
 
 impl Auth {
-    pub fn new(pool: PgPool, policy: LoginPolicy) -> Self {
-        Auth { pool, policy }
+    pub fn new(pool: PgPool, policy: LoginPolicy, viewer: Viewer) -> Self {
+        Auth {
+            pool,
+            policy,
+            viewer,
+        }
     }
 
     /// A customer signs up (at a kiosk, say) and is logged in.
     pub async fn register(&self, account: NewAccount) -> Result<Session> {
-        let user = self.create(account, Role::Customer).await?;
-        let id = db::sessions::open(&self.pool, user.id).await?;
+        let (user, hash) = self.create(account, Role::Customer).await?;
+        let digest = password::digest_of(&hash);
+        let id = db::sessions::open(&self.pool, &user.username, digest)
+            .await?
+            .ok_or_else(|| Error::internal("opening a new account's session", &"no session"))?;
+        self.viewer.set(Some(id));
         db::login::record(&self.pool, &user.username, Some(user.id), "registered").await?;
         Ok(Session {
             id,
@@ -75,10 +85,11 @@ impl Auth {
     /// Creates an account of any role. Only the operator's CLI calls this (whoever runs it
     /// holds the database credentials already); no screen reaches it.
     pub async fn create_account(&self, account: NewAccount, role: Role) -> Result<UserAccount> {
-        self.create(account, role).await
+        Ok(self.create(account, role).await?.0)
     }
 
-    async fn create(&self, account: NewAccount, role: Role) -> Result<UserAccount> {
+    /// The new account and its password hash.
+    async fn create(&self, account: NewAccount, role: Role) -> Result<(UserAccount, String)> {
         let username = Username::parse(&account.username)?;
         let email = Email::parse(&account.email)?;
         let phone = match account.phone.trim() {
@@ -100,13 +111,19 @@ impl Auth {
             },
         )
         .await?;
-        Ok(user)
+        Ok((user, hash))
     }
 
     /// Checks the password and opens a session. Attempts are charged to the username before
     /// the password is checked, so even parallel guesses get `max_failures` tries per lock
     /// period; an unknown username takes as long as a wrong password.
     pub async fn login(&self, username: &str, password: &str) -> Result<Session> {
+        let session = self.check_login(username, password).await?;
+        self.viewer.set(Some(session.id));
+        Ok(session)
+    }
+
+    async fn check_login(&self, username: &str, password: &str) -> Result<Session> {
         let key = username.trim().to_lowercase();
         // No username has control characters (and PostgreSQL text cannot hold NUL).
         if key.is_empty() || key.len() > 254 || key.chars().any(char::is_control) {
@@ -124,15 +141,21 @@ impl Auth {
         }
 
         let user = db::users::credentials(&self.pool, &key).await?;
-        let hash = match &user {
-            Some(user) => user.password_hash.clone(),
-            None => password::decoy_hash().await?,
+        let setting = match &user {
+            Some(_) => db::users::password_setting(&self.pool, &key).await?,
+            None => None,
         };
         // A password longer than any we accept cannot be right; it is still charged.
-        let verified = password.chars().count() <= MAX_CHARS
-            && password::verify(password.to_owned(), hash).await?;
+        let digest = match password.chars().count() <= MAX_CHARS {
+            true => self.digest(password.to_owned(), setting).await?,
+            false => None,
+        };
+        let verified = match &digest {
+            Some(digest) => db::users::password_matches(&self.pool, &key, digest).await?,
+            None => false,
+        };
         let known = user.is_some();
-        let Some(user) = user.filter(|_| verified) else {
+        let (Some(user), Some(digest)) = (user.filter(|_| verified), digest) else {
             if charge.failures >= self.policy.max_failures {
                 db::login::lock(&self.pool, &key, self.policy.lock_minutes).await?;
             }
@@ -150,7 +173,10 @@ impl Auth {
             db::login::record(&self.pool, &key, Some(user.id), "inactive").await?;
             return Err(Error::Inactive);
         }
-        let id = db::sessions::open(&self.pool, user.id).await?;
+        let Some(id) = db::sessions::open(&self.pool, &key, &digest).await? else {
+            // Deactivated or given a new password between the check and now.
+            return Err(Error::InvalidCredentials);
+        };
         db::login::record(&self.pool, &key, Some(user.id), "success").await?;
         tracing::info!(username = %user.username, "logged in");
         Ok(Session {
@@ -161,12 +187,23 @@ impl Auth {
         })
     }
 
+    /// The digest of `password` under the stored setting, or under a decoy one when there is
+    /// none, so that an unknown username costs the same time as a wrong password.
+    async fn digest(&self, password: String, setting: Option<String>) -> Result<Option<String>> {
+        let setting = match setting {
+            Some(setting) => setting,
+            None => password::decoy_setting().await?,
+        };
+        password::digest(password, setting).await
+    }
+
     /// Lets a kiosk close: only an admin's password will do. The attempt is throttled and
     /// recorded like any login; the session it opens is closed at once.
     pub async fn authorize_exit(&self, username: &str, password: &str) -> Result<()> {
-        let session = self.login(username, password).await?;
+        // Checked without becoming this terminal's viewer: the customer stays logged in.
+        let session = self.check_login(username, password).await?;
         let role = session.role;
-        self.logout(&Actor::User(session)).await?;
+        db::sessions::close(&self.pool, session.id).await?;
         if role < Role::Admin {
             return Err(Error::Forbidden("admins"));
         }
@@ -177,6 +214,9 @@ impl Auth {
     pub async fn logout(&self, actor: &Actor) -> Result<()> {
         let session = actor.session()?;
         db::sessions::close(&self.pool, session.id).await?;
+        if self.viewer.get() == Some(session.id) {
+            self.viewer.set(None);
+        }
         db::login::record(
             &self.pool,
             &session.username,
@@ -189,8 +229,12 @@ impl Auth {
 
     pub async fn change_password(&self, actor: &Actor, current: &str, new: &str) -> Result<()> {
         let me = authorize(&self.pool, actor, Role::Customer).await?;
-        let stored = db::users::password_hash(&self.pool, me.user_id).await?;
-        if !password::verify(current.to_owned(), stored).await? {
+        let setting = db::users::password_setting(&self.pool, &me.username).await?;
+        let right = match self.digest(current.to_owned(), setting).await? {
+            Some(digest) => db::users::password_matches(&self.pool, &me.username, &digest).await?,
+            None => false,
+        };
+        if !right {
             return Err(Error::invalid("Current password", "is not right"));
         }
         check_new_password(new, &me.username)?;

@@ -56,12 +56,14 @@ pub struct Setup {
     pub gateways: gateways::Gateways,
     /// Unpaid orders older than this are cancelled by reconciliation.
     pub unpaid_after: std::time::Duration,
+    /// Who is logged in at this terminal, told to the database under a terminal role.
+    pub viewer: crate::db::Viewer,
 }
 
 impl Services {
     pub fn new(pool: PgPool, setup: Setup) -> Self {
         Services {
-            auth: Auth::new(pool.clone(), setup.login),
+            auth: Auth::new(pool.clone(), setup.login, setup.viewer),
             catalog: Catalog::new(pool.clone()),
             cart: Cart::new(pool.clone()),
             orders: Orders::new(pool.clone()),

@@ -1,11 +1,11 @@
 //! Argon2id with OWASP's minimum parameters (m=19 MiB, t=2, p=1), stored as PHC strings.
-//! Hashing is CPU-heavy, so it runs on the blocking pool, never on the async workers.
+//! Only the database compares digests (see migration 6). Hashing is CPU-heavy, so it runs on the blocking pool, never on the async workers.
 
 use std::sync::OnceLock;
 
-use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
+use argon2::{Argon2, Params};
 
 use crate::domain::{Error, Result};
 
@@ -20,30 +20,47 @@ pub(crate) async fn hash(password: String) -> Result<String> {
     .await
 }
 
-/// Ok(false) for a wrong password; Err only when the stored hash itself is broken.
-pub(crate) async fn verify(password: String, phc: String) -> Result<bool> {
+/// The Argon2 digest of `password` under a stored hash's algorithm, parameters and salt
+/// (`setting`, the hash without its digest): the database compares it with the stored one,
+/// so no terminal ever reads a password hash. None when `setting` cannot be read.
+pub(crate) async fn digest(password: String, setting: String) -> Result<Option<String>> {
     run_blocking(move || {
-        // A stored value that is not a hash (the walk-in account's "!") matches nothing.
-        let Ok(parsed) = PasswordHash::new(&phc) else {
+        let Ok(parsed) = PasswordHash::new(&setting) else {
             tracing::warn!("a stored password hash cannot be read; login refused");
-            return Ok(false);
+            return Ok(None);
         };
-        Ok(Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok())
+        let (Some(salt), Ok(params)) = (parsed.salt, Params::try_from(&parsed)) else {
+            return Ok(None);
+        };
+        let hashed = Argon2::default()
+            .hash_password_customized(
+                password.as_bytes(),
+                Some(parsed.algorithm),
+                parsed.version,
+                params,
+                salt,
+            )
+            .map_err(|err| Error::internal("hashing a password", &err))?;
+        Ok(hashed.hash.map(|output| output.to_string()))
     })
     .await
 }
 
-/// A hash to verify against when the username is unknown, so that answering "no such
-/// user" costs the same time as a wrong password and reveals nothing.
-pub(crate) async fn decoy_hash() -> Result<String> {
+/// The digest part of a PHC string: what follows its last `$`.
+pub(crate) fn digest_of(phc: &str) -> &str {
+    phc.rsplit('$').next().unwrap_or_default()
+}
+
+/// A setting to compute a digest with when the username is unknown, so that answering "no
+/// such user" costs the same time as a wrong password and reveals nothing.
+pub(crate) async fn decoy_setting() -> Result<String> {
     static DECOY: OnceLock<String> = OnceLock::new();
     if let Some(decoy) = DECOY.get() {
         return Ok(decoy.clone());
     }
     let fresh = hash(uuid::Uuid::new_v4().to_string()).await?;
-    Ok(DECOY.get_or_init(|| fresh).clone())
+    let setting = fresh[..fresh.len() - digest_of(&fresh).len() - 1].to_owned();
+    Ok(DECOY.get_or_init(|| setting).clone())
 }
 
 async fn run_blocking<T: Send + 'static>(
@@ -52,4 +69,31 @@ async fn run_blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|err| Error::internal("a password task", &err))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setting_of(phc: &str) -> String {
+        phc[..phc.len() - digest_of(phc).len() - 1].to_owned()
+    }
+
+    #[tokio::test]
+    async fn the_digest_from_the_setting_is_the_stored_one_only_for_the_right_password() {
+        let stored = hash("correct horse battery".into()).await.unwrap();
+        let setting = setting_of(&stored);
+        assert!(setting.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        let right = digest("correct horse battery".into(), setting.clone()).await;
+        assert_eq!(right.unwrap().as_deref(), Some(digest_of(&stored)));
+        let wrong = digest("correct horse batterz".into(), setting).await;
+        assert_ne!(wrong.unwrap().as_deref(), Some(digest_of(&stored)));
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_setting_gives_no_digest() {
+        assert_eq!(digest("pw".into(), "!".into()).await.unwrap(), None);
+        let decoy = decoy_setting().await.unwrap();
+        assert!(digest("pw".into(), decoy).await.unwrap().is_some());
+    }
 }

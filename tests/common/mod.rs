@@ -17,6 +17,11 @@ pub const PASSWORD: &str = "correct horse battery";
 pub const SANDBOX_DELAY: std::time::Duration = std::time::Duration::from_millis(200);
 
 pub fn services(pool: &PgPool) -> Services {
+    services_telling(pool, Default::default())
+}
+
+/// Services whose logins are told to `viewer` (for a pool working as a terminal role).
+pub fn services_telling(pool: &PgPool, viewer: bytemtaani::db::Viewer) -> Services {
     let scratch = std::env::temp_dir().join("bytemtaani-tests");
     Services::new(
         pool.clone(),
@@ -27,6 +32,7 @@ pub fn services(pool: &PgPool) -> Services {
             exports: scratch.join("reports"),
             gateways: Gateways::sandbox(SANDBOX_DELAY),
             unpaid_after: std::time::Duration::from_secs(30 * 60),
+            viewer,
         },
     )
 }

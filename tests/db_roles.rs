@@ -1,0 +1,403 @@
+//! The terminal roles of migration 6: what someone who escapes the app at a kiosk (or a
+//! till) gets at the database, proved with plain SQL; and the app's own work under each role.
+
+mod common;
+
+use bytemtaani::db::{self, Access, TerminalRole, Viewer};
+use bytemtaani::domain::catalog::ProductQuery;
+use bytemtaani::domain::order::{OrderLine, OrderStatus};
+use bytemtaani::domain::payment::PaymentStatus;
+use bytemtaani::domain::user::{Actor, Role};
+use bytemtaani::domain::{Error, Money};
+use bytemtaani::service::Services;
+use bytemtaani::service::auth::NewAccount;
+use bytemtaani::service::pos::{Sale, Tender};
+use common::{PASSWORD, count, login_as, product, services, services_telling, shop};
+use sqlx::{Connection, Executor, PgConnection, PgPool};
+use uuid::Uuid;
+
+/// A customer with one order paid by card and a cart line; returns their session.
+async fn customer_with_an_order(s: &Services, name: &str, product_id: Uuid) -> Actor {
+    let buyer = login_as(s, name, Role::Customer).await;
+    s.cart.add(&buyer, product_id, 1).await.unwrap();
+    let order = s
+        .orders
+        .place_from_cart(&buyer, Uuid::new_v4())
+        .await
+        .unwrap()
+        .order;
+    s.payments.pay_by_card(&buyer, order.id).await.unwrap();
+    s.cart.add(&buyer, product_id, 1).await.unwrap();
+    buyer
+}
+
+/// A plain connection to the test database working as `role`, with `session` as the
+/// logged-in viewer: what a person at a terminal's shell could open.
+async fn plain(pool: &PgPool, role: &str, session: Option<Uuid>) -> PgConnection {
+    let mut conn = PgConnection::connect_with(&pool.connect_options())
+        .await
+        .unwrap();
+    conn.execute(format!("set role {role}").as_str())
+        .await
+        .unwrap();
+    let session = session.map(|id| id.to_string()).unwrap_or_default();
+    sqlx::query("select set_config('bytemtaani.session', $1, false)")
+        .bind(session)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn
+}
+
+/// What a statement did: its rows (read or changed), or the SQLSTATE that refused it.
+async fn outcome(conn: &mut PgConnection, sql: &str) -> Result<u64, String> {
+    let mut tx = conn.begin().await.unwrap();
+    let result = match sql.trim_start().starts_with("select") {
+        true => sqlx::query(sql)
+            .fetch_all(&mut *tx)
+            .await
+            .map(|rows| rows.len() as u64),
+        false => sqlx::query(sql)
+            .execute(&mut *tx)
+            .await
+            .map(|done| done.rows_affected()),
+    };
+    // Nothing an attempt did is kept, so each line is judged on the same rows.
+    tx.rollback().await.unwrap();
+    result.map_err(|err| match err {
+        sqlx::Error::Database(db) => db.code().unwrap_or_default().into_owned(),
+        other => other.to_string(),
+    })
+}
+
+const REFUSED: Result<u64, &str> = Err("42501");
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn each_terminal_role_is_refused_what_it_must_not_do(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, phones) = shop(&s).await;
+    let bank = product(&s, &admin, &phones, "Oraimo Power Bank", "2999", 10).await;
+    let amina = customer_with_an_order(&s, "amina", bank.id).await;
+    customer_with_an_order(&s, "baraka", bank.id).await;
+    let amina_session = amina.session().unwrap().id;
+    s.admin
+        .adjust_stock(
+            &admin,
+            bank.id,
+            5,
+            bytemtaani::domain::catalog::StockReason::Received,
+            "delivery",
+        )
+        .await
+        .unwrap();
+    assert!(count(&pool, "select count(*) from audit_log").await > 0);
+    let admin_session = admin.session().unwrap().id;
+
+    let kiosk: &[(&str, Result<u64, &str>)] = &[
+        ("update products set price = 1", REFUSED),
+        ("update products set name = 'Free'", REFUSED),
+        (
+            "insert into products (name, slug, sku, price, category_id) select 'X', 'x', 'X-1', 1, id from categories",
+            REFUSED,
+        ),
+        ("delete from products", REFUSED),
+        ("update categories set name = 'Mine'", REFUSED),
+        ("select password_hash from users", REFUSED),
+        ("select * from users", REFUSED),
+        ("select id from user_sessions", REFUSED),
+        ("select * from audit_log", REFUSED),
+        (
+            "insert into audit_log (actor_id, action, entity) select id, 'x', 'y' from users limit 1",
+            REFUSED,
+        ),
+        ("select * from login_attempts", REFUSED),
+        ("select * from mpesa_callbacks", REFUSED),
+        ("select * from price_history", REFUSED),
+        // A kiosk may sign people up, never as staff.
+        (
+            "insert into users (username, email, password_hash, is_staff, is_admin) values ('boss', 'b@x.ke', 'x', true, true)",
+            REFUSED,
+        ),
+        ("update users set is_admin = true", REFUSED),
+        // Row policies: only amina's things are there at all.
+        ("select id from orders", Ok(1)),
+        ("select order_id from order_items", Ok(1)),
+        ("select id from payments", Ok(1)),
+        ("select product_id from cart_items", Ok(1)),
+        (
+            "update orders set status = 'cancelled' where user_id <> bytemtaani_viewer()",
+            Ok(0),
+        ),
+        (
+            "delete from cart_items where user_id <> bytemtaani_viewer()",
+            Ok(0),
+        ),
+        (
+            "update users set password_hash = 'x' where username = 'baraka'",
+            Ok(0),
+        ),
+        (
+            "update orders set user_id = (select id from users where username = 'baraka')",
+            REFUSED,
+        ),
+        ("select id, username from users", Ok(4)),
+        ("select bytemtaani_password_setting('baraka')", Ok(1)),
+        (
+            "update products set stock_quantity = stock_quantity - 1",
+            Ok(1),
+        ),
+    ];
+    let till: &[(&str, Result<u64, &str>)] = &[
+        ("update products set price = 1", REFUSED),
+        (
+            "insert into categories (name, slug) values ('X', 'x')",
+            REFUSED,
+        ),
+        ("select password_hash from users", REFUSED),
+        ("update users set is_admin = true", REFUSED),
+        (
+            "update users set password_hash = 'x' where username = 'admin'",
+            REFUSED,
+        ),
+        ("select * from audit_log", REFUSED),
+        ("update audit_log set action = 'x'", REFUSED),
+        ("delete from audit_log", REFUSED),
+        ("select id from user_sessions", REFUSED),
+        ("select id from orders", Ok(2)),
+        ("select product_id from cart_items", REFUSED),
+    ];
+    let admin_role: &[(&str, Result<u64, &str>)] = &[
+        ("select password_hash from users", REFUSED),
+        ("update audit_log set action = 'x'", REFUSED),
+        ("delete from audit_log", REFUSED),
+        ("truncate audit_log", REFUSED),
+        ("select id from audit_log limit 1", Ok(1)),
+        ("update products set price = 3100", Ok(1)),
+        ("select id from orders", Ok(2)),
+    ];
+    // Not even the owner (who ran the migrations) rewrites history.
+    let owner: &[(&str, Result<u64, &str>)] = &[
+        ("update audit_log set action = 'x'", REFUSED),
+        ("delete from audit_log", REFUSED),
+        ("truncate audit_log cascade", REFUSED),
+    ];
+
+    let mut refusals = 0;
+    let mut checked = 0;
+    for (role, session, table) in [
+        ("bytemtaani_kiosk", Some(amina_session), kiosk),
+        ("bytemtaani_till", None, till),
+        ("bytemtaani_admin", Some(admin_session), admin_role),
+    ] {
+        let mut conn = plain(&pool, role, session).await;
+        for (sql, expected) in table {
+            let got = outcome(&mut conn, sql).await;
+            assert_eq!(got, expected.map_err(String::from), "{role}: {sql}");
+            checked += 1;
+            refusals += usize::from(expected.is_err());
+        }
+    }
+    let mut conn = pool.acquire().await.unwrap();
+    for (sql, expected) in owner {
+        let got = outcome(&mut conn, sql).await;
+        assert_eq!(got, expected.map_err(String::from), "owner: {sql}");
+        checked += 1;
+        refusals += 1;
+    }
+
+    // Without a logged-in session a kiosk sees no one's orders, cart or payments.
+    let mut nobody = plain(&pool, "bytemtaani_kiosk", None).await;
+    for sql in [
+        "select id from orders",
+        "select id from payments",
+        "select user_id from cart_items",
+    ] {
+        assert_eq!(outcome(&mut nobody, sql).await, Ok(0), "no session: {sql}");
+        checked += 1;
+    }
+    // A session that has ended proves nothing either.
+    s.auth.logout(&amina).await.unwrap();
+    let mut ended = plain(&pool, "bytemtaani_kiosk", Some(amina_session)).await;
+    assert_eq!(outcome(&mut ended, "select id from orders").await, Ok(0));
+    checked += 1;
+    println!("terminal roles: {checked} statements checked, {refusals} refused");
+}
+
+/// Services on a pool that works as `role`, the way a terminal configured with it does.
+async fn terminal(pool: &PgPool, role: TerminalRole) -> Services {
+    let viewer = Viewer::default();
+    let access = Access {
+        role,
+        viewer: viewer.clone(),
+    };
+    let restricted = db::connect_as((*pool.connect_options()).clone(), 3, access)
+        .await
+        .unwrap();
+    services_telling(&restricted, viewer)
+}
+
+async fn create(s: &Services, name: &str, role: Role) {
+    s.auth
+        .create_account(
+            NewAccount {
+                username: name.into(),
+                email: format!("{name}@example.co.ke"),
+                phone: String::new(),
+                password: PASSWORD.into(),
+            },
+            role,
+        )
+        .await
+        .unwrap();
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn every_screen_works_under_its_terminal_role(pool: PgPool) {
+    let owner = services(&pool);
+    let (admin, phones) = shop(&owner).await;
+    let bank = product(&owner, &admin, &phones, "Oraimo Power Bank", "2999", 10).await;
+    let baraka = customer_with_an_order(&owner, "baraka", bank.id).await;
+    let barakas_order = owner.orders.history(&baraka, None).await.unwrap()[0].id;
+    create(&owner, "cashier", Role::Staff).await;
+    create(&owner, "manager", Role::Admin).await;
+
+    // Kiosk: sign up, browse, search, cart, order, pay by card, own history, new password.
+    let kiosk = terminal(&pool, TerminalRole::Kiosk).await;
+    let wanjiku: Actor = kiosk
+        .auth
+        .register(NewAccount {
+            username: "wanjiku".into(),
+            email: "wanjiku@example.co.ke".into(),
+            phone: "0712345678".into(),
+            password: PASSWORD.into(),
+        })
+        .await
+        .unwrap()
+        .into();
+    assert_eq!(kiosk.catalog.categories().await.unwrap().len(), 1);
+    let found = kiosk
+        .catalog
+        .search(&ProductQuery {
+            text: "oraimo".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(found.items.len(), 1);
+    kiosk.cart.add(&wanjiku, bank.id, 2).await.unwrap();
+    let order = kiosk
+        .orders
+        .place_from_cart(&wanjiku, Uuid::new_v4())
+        .await
+        .unwrap()
+        .order;
+    let paid = kiosk
+        .payments
+        .pay_by_card(&wanjiku, order.id)
+        .await
+        .unwrap();
+    assert_eq!(paid.status, PaymentStatus::Successful);
+    let mine = kiosk.orders.history(&wanjiku, None).await.unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].status, OrderStatus::Paid);
+    assert!(matches!(
+        kiosk.orders.detail(&wanjiku, barakas_order).await,
+        Err(Error::NotFound(_))
+    ));
+    kiosk
+        .auth
+        .change_password(&wanjiku, PASSWORD, "a new kiosk password")
+        .await
+        .unwrap();
+    kiosk.auth.logout(&wanjiku).await.unwrap();
+    let again: Actor = kiosk
+        .auth
+        .login("wanjiku", "a new kiosk password")
+        .await
+        .unwrap()
+        .into();
+    assert_eq!(kiosk.cart.view(&again).await.unwrap().lines.len(), 0);
+    assert!(matches!(
+        kiosk.auth.login("wanjiku", PASSWORD).await,
+        Err(Error::InvalidCredentials)
+    ));
+
+    // Till: a cash sale, a customer found by phone, an order moved along.
+    let till = terminal(&pool, TerminalRole::Till).await;
+    let cashier: Actor = till.auth.login("cashier", PASSWORD).await.unwrap().into();
+    let receipt = till
+        .pos
+        .sell(
+            &cashier,
+            Sale {
+                key: Uuid::new_v4(),
+                customer: None,
+                lines: vec![OrderLine {
+                    product_id: bank.id,
+                    quantity: 1,
+                    agreed_price: bank.price,
+                }],
+                tender: Tender::Cash {
+                    handed: Money::parse("Cash", "3000").unwrap(),
+                },
+            },
+        )
+        .await
+        .unwrap();
+    assert!(receipt.payment.verified);
+    let found = till
+        .pos
+        .find_customer(&cashier, "0712 345 678")
+        .await
+        .unwrap();
+    let names: Vec<_> = found.iter().map(|c| c.username.as_str()).collect();
+    assert_eq!(names, ["wanjiku"]);
+    till.orders
+        .set_status(&cashier, order.id, OrderStatus::Shipped)
+        .await
+        .unwrap();
+
+    // Admin: a price change, stock received, a user deactivated, the audit log read.
+    let console = terminal(&pool, TerminalRole::Admin).await;
+    let manager: Actor = console
+        .auth
+        .login("manager", PASSWORD)
+        .await
+        .unwrap()
+        .into();
+    let current = console.catalog.product(bank.id).await.unwrap();
+    let mut form = common::form(&phones, "Oraimo Power Bank", &current.sku, "3100");
+    form.description = current.description.clone();
+    console
+        .admin
+        .update_product(&manager, bank.id, current.version, &form)
+        .await
+        .unwrap();
+    console
+        .admin
+        .adjust_stock(
+            &manager,
+            bank.id,
+            4,
+            bytemtaani::domain::catalog::StockReason::Received,
+            "delivery",
+        )
+        .await
+        .unwrap();
+    let cashier_id = cashier.session().unwrap().user_id;
+    console
+        .users
+        .set_active(&manager, cashier_id, false)
+        .await
+        .unwrap();
+    let log = console.users.audit_log(&manager, "", 50).await.unwrap();
+    assert!(log.len() >= 3, "price, stock and user changes audited");
+    assert!(console.reports.sales(&manager).await.is_ok());
+
+    // The deactivated cashier's open session is refused at its next action.
+    assert!(matches!(
+        till.pos.find_customer(&cashier, "wanjiku").await,
+        Err(Error::Inactive | Error::Unauthenticated)
+    ));
+    assert_eq!(common::stock(&pool, &bank).await, 10 - 1 - 2 - 1 + 4);
+}
