@@ -63,22 +63,30 @@ language sql volatile security definer set search_path = public, pg_temp as $$
     update user_sessions set ended_at = now() where id = p_session and ended_at is null
 $$;
 
--- The user behind an open session: every service call checks it.
+-- The user behind an open session: every service call checks it. PL/pgSQL keeps each
+-- connection's plan of the query (a SQL function as owner would be planned on every call).
 create function bytemtaani_session_user(p_session uuid, p_user uuid)
 returns table (username varchar, is_staff boolean, is_admin boolean, is_active boolean)
-language sql stable security definer set search_path = public, pg_temp as $$
-    select u.username, u.is_staff, u.is_admin, u.is_active
-    from user_sessions s join users u on u.id = s.user_id
-    where s.id = p_session and s.user_id = p_user and s.ended_at is null
+language plpgsql stable security definer set search_path = public, pg_temp as $$
+begin
+    return query
+        select u.username, u.is_staff, u.is_admin, u.is_active
+        from user_sessions s join users u on u.id = s.user_id
+        where s.id = p_session and s.user_id = p_user and s.ended_at is null;
+end
 $$;
 
 -- Who is logged in at this terminal: the app sets `bytemtaani.session` on each connection
 -- it hands out. Row policies read it; knowing a session id is what proves it.
 create function bytemtaani_viewer() returns uuid
-language sql stable security definer set search_path = public, pg_temp as $$
-    select user_id from user_sessions
-    where id = nullif(current_setting('bytemtaani.session', true), '')::uuid
-      and ended_at is null
+language plpgsql stable security definer set search_path = public, pg_temp as $$
+begin
+    return (
+        select user_id from user_sessions
+        where id = nullif(current_setting('bytemtaani.session', true), '')::uuid
+          and ended_at is null
+    );
+end
 $$;
 
 revoke all on function bytemtaani_password_setting(text), bytemtaani_password_matches(text, text),

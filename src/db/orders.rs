@@ -17,9 +17,13 @@ pub struct NewOrder {
     pub total: Money,
 }
 
-pub async fn insert(ex: impl PgExecutor<'_>, order: &NewOrder) -> sqlx::Result<Uuid> {
-    sqlx::query_scalar(
-        "insert into orders (user_id, served_by, checkout_key, total_amount) values ($1, $2, $3, $4) returning id",
+/// The new order's id and time.
+pub async fn insert(
+    ex: impl PgExecutor<'_>,
+    order: &NewOrder,
+) -> sqlx::Result<(Uuid, DateTime<Utc>)> {
+    sqlx::query_as(
+        "insert into orders (user_id, served_by, checkout_key, total_amount) values ($1, $2, $3, $4) returning id, created_at",
     )
     .bind(order.user_id)
     .bind(order.served_by)

@@ -98,6 +98,31 @@ pub async fn claim_reference(
     .await
 }
 
+/// A payment settled as it is made (cash, or a card terminal's approval at the till).
+pub async fn insert_settled(
+    ex: impl PgExecutor<'_>,
+    order_id: Uuid,
+    user_id: Uuid,
+    amount: Money,
+    method: PaymentMethod,
+    transaction_id: &TransactionId,
+    confirmed_by: Uuid,
+) -> sqlx::Result<PaymentSummary> {
+    sqlx::query_as(&format!(
+        "insert into payments (order_id, user_id, amount, method, status, transaction_id, paid_at, confirmed_by)
+         values ($1, $2, $3, $4, 'successful', $5, now(), $6)
+         returning {PAYMENT_COLUMNS}"
+    ))
+    .bind(order_id)
+    .bind(user_id)
+    .bind(amount)
+    .bind(method)
+    .bind(transaction_id.as_str())
+    .bind(confirmed_by)
+    .fetch_one(ex)
+    .await
+}
+
 pub async fn mark_successful(
     ex: impl PgExecutor<'_>,
     id: Uuid,

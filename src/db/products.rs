@@ -266,11 +266,11 @@ pub async fn take_stock(
     ex: impl PgExecutor<'_>,
     id: Uuid,
     quantity: i32,
-) -> sqlx::Result<Option<(Money, String)>> {
+) -> sqlx::Result<Option<(Money, String, String)>> {
     sqlx::query_as(
         "update products set stock_quantity = stock_quantity - $2
          where id = $1 and stock_quantity >= $2 and not is_archived
-         returning price, name",
+         returning price, name, sku",
     )
     .bind(id)
     .bind(quantity)

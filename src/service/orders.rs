@@ -1,6 +1,7 @@
 //! Placing orders (all-or-nothing, no oversell, no duplicates), history, cancelling and
 //! the staff's status changes.
 
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -9,7 +10,7 @@ use crate::db;
 use crate::db::orders::NewOrder;
 use crate::domain::clock::day_start;
 use crate::domain::order::{
-    CancelOutcome, OrderDetail, OrderFilter, OrderLine, OrderStatus, OrderSummary,
+    CancelOutcome, OrderDetail, OrderFilter, OrderItem, OrderLine, OrderStatus, OrderSummary,
 };
 use crate::domain::payment::PaymentStatus;
 use crate::domain::user::{Actor, Role};
@@ -51,7 +52,9 @@ impl Orders {
                 agreed_price: line.price_seen,
             })
             .collect();
-        let order_id = place(&mut tx, me.user_id, None, checkout_key, lines).await?;
+        let order_id = place(&mut tx, me.user_id, None, checkout_key, lines)
+            .await?
+            .id;
         db::cart::clear(&mut *tx, me.user_id).await?;
         tx.commit().await?;
         self.load(order_id).await
@@ -180,6 +183,14 @@ fn not_found() -> Error {
     Error::NotFound("The order".into())
 }
 
+/// An order just written: what a receipt needs, without reading it back.
+pub(crate) struct Placed {
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub total: Money,
+    pub items: Vec<OrderItem>,
+}
+
 /// Writes an order inside the caller's transaction: stock is taken row by row in ascending
 /// product id order (so carts {A,B} and {B,A} cannot deadlock) with conditional updates that
 /// never go below zero; prices must still be the agreed ones. Any refusal rolls back all.
@@ -189,7 +200,7 @@ pub(crate) async fn place(
     served_by: Option<Uuid>,
     checkout_key: Uuid,
     mut lines: Vec<OrderLine>,
-) -> Result<Uuid> {
+) -> Result<Placed> {
     if lines.is_empty() {
         return Err(Error::EmptyCart);
     }
@@ -197,7 +208,7 @@ pub(crate) async fn place(
     let mut items = Vec::with_capacity(lines.len());
     let mut changed = Vec::new();
     for line in &lines {
-        let Some((price, name)) =
+        let Some((price, name, sku)) =
             db::products::take_stock(&mut *tx, line.product_id, line.quantity).await?
         else {
             return Err(short_stock(&mut *tx, line.product_id).await?);
@@ -205,16 +216,19 @@ pub(crate) async fn place(
         if price != line.agreed_price {
             changed.push(format!("{name} {} → {}", line.agreed_price, price));
         }
-        items.push((line.product_id, line.quantity, price));
+        items.push(OrderItem {
+            product_id: line.product_id,
+            product_name: name,
+            sku,
+            quantity: line.quantity,
+            price,
+        });
     }
     if !changed.is_empty() {
         return Err(Error::PriceChanged(changed.join(", ")));
     }
-    let total: Money = items
-        .iter()
-        .map(|(_, quantity, price)| price.times(*quantity))
-        .sum();
-    let order_id = db::orders::insert(
+    let total: Money = items.iter().map(|i| i.price.times(i.quantity)).sum();
+    let (id, created_at) = db::orders::insert(
         &mut *tx,
         &NewOrder {
             user_id: buyer,
@@ -224,8 +238,17 @@ pub(crate) async fn place(
         },
     )
     .await?;
-    db::orders::insert_items(&mut *tx, order_id, &items).await?;
-    Ok(order_id)
+    let rows: Vec<_> = items
+        .iter()
+        .map(|i| (i.product_id, i.quantity, i.price))
+        .collect();
+    db::orders::insert_items(&mut *tx, id, &rows).await?;
+    Ok(Placed {
+        id,
+        created_at,
+        total,
+        items,
+    })
 }
 
 /// Cancels an order locked by the caller (whose status is `from`): stock back on the shelf,

@@ -1,21 +1,22 @@
 //! The till: a cashier sells to a walk-in or a known customer and takes payment, the order
 //! and its payment written in one transaction with the same stock rules as every order.
 
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::db;
 use crate::domain::catalog::{Product, ProductQuery};
-use crate::domain::order::{OrderDetail, OrderLine};
-use crate::domain::payment::{PaymentMethod, TransactionId};
+use crate::domain::order::{OrderDetail, OrderItem, OrderLine, OrderStatus};
+use crate::domain::payment::{PaymentMethod, PaymentSummary, TransactionId};
 use crate::domain::receipt::{Receipt, Shop, Tendered};
 use crate::domain::user::{Actor, Role, UserAccount, WALK_IN};
 use crate::domain::values::{Sku, person_needle};
 use crate::domain::{Error, Money, Result};
 use crate::service::access::authorize;
 use crate::service::orders::{self, place};
-use crate::service::payments::{duplicate_or, settle};
+use crate::service::payments::duplicate_or;
 
 /// How the customer pays at the till.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,56 +112,82 @@ impl Pos {
             .map(|l| l.agreed_price.times(l.quantity))
             .sum();
         let proof = sale.tender.proof(total)?;
-        let mut tx = self.pool.begin().await?;
-        let me = authorize(&mut *tx, actor, Role::Staff).await?;
-        let buyer = sale.customer.unwrap_or(WALK_IN);
-        let order_id = match db::orders::by_checkout_key(&mut *tx, buyer, sale.key).await? {
-            Some(existing) => existing,
-            None => {
-                let order_id =
-                    place(&mut tx, buyer, Some(me.user_id), sale.key, sale.lines).await?;
-                let method = sale.tender.method();
-                let payment = db::payments::open(&mut tx, order_id, buyer, total, method).await?;
-                match &proof {
-                    Proof::Settled(id) => {
-                        settle(&mut tx, Some(&me), &payment, id, total).await?;
-                    }
-                    Proof::Claimed(id) => {
-                        if db::payments::transaction_id_used(&mut *tx, id, payment.id).await? {
-                            return Err(Error::DuplicateTransaction(id.to_string()));
-                        }
-                        db::payments::claim_reference(&mut *tx, payment.id, id)
-                            .await
-                            .map_err(|err| duplicate_or(err, id))?;
-                    }
-                    Proof::Later => {}
-                }
-                db::audit::record(
-                    &mut *tx,
-                    me.user_id,
-                    "pos.sale",
-                    "order",
-                    Some(order_id),
-                    json!({ "total": total, "method": method, "customer": sale.customer }),
-                )
-                .await?;
-                order_id
-            }
-        };
-        tx.commit().await?;
-        let detail = orders::load(&self.pool, order_id).await?;
         let cash = match sale.tender {
             Tender::Cash { handed } => Some(handed),
             _ => None,
         };
-        Ok(self.receipt(detail, &me.username, cash))
+        let mut tx = self.pool.begin().await?;
+        let me = authorize(&mut *tx, actor, Role::Staff).await?;
+        let buyer = sale.customer.unwrap_or(WALK_IN);
+        if let Some(existing) = db::orders::by_checkout_key(&mut *tx, buyer, sale.key).await? {
+            tx.commit().await?;
+            let detail = orders::load(&self.pool, existing).await?;
+            return Ok(self.receipt(Sold::from(detail), &me.username, cash));
+        }
+        let placed = place(&mut tx, buyer, Some(me.user_id), sale.key, sale.lines).await?;
+        let method = sale.tender.method();
+        let payment = match &proof {
+            // Paid in hand: one row, straight to successful (the sale's audit entry names it).
+            Proof::Settled(id) => {
+                let paid = db::payments::insert_settled(
+                    &mut *tx,
+                    placed.id,
+                    buyer,
+                    placed.total,
+                    method,
+                    id,
+                    me.user_id,
+                )
+                .await
+                .map_err(|err| duplicate_or(err, id))?;
+                db::orders::set_status(&mut *tx, placed.id, OrderStatus::Paid).await?;
+                paid
+            }
+            Proof::Claimed(id) => {
+                let payment =
+                    db::payments::open(&mut tx, placed.id, buyer, placed.total, method).await?;
+                if db::payments::transaction_id_used(&mut *tx, id, payment.id).await? {
+                    return Err(Error::DuplicateTransaction(id.to_string()));
+                }
+                db::payments::claim_reference(&mut *tx, payment.id, id)
+                    .await
+                    .map_err(|err| duplicate_or(err, id))?
+            }
+            Proof::Later => {
+                db::payments::open(&mut tx, placed.id, buyer, placed.total, method).await?
+            }
+        };
+        db::audit::record(
+            &mut *tx,
+            me.user_id,
+            "pos.sale",
+            "order",
+            Some(placed.id),
+            json!({ "total": placed.total, "method": method, "transaction_id": payment.transaction_id, "customer": sale.customer }),
+        )
+        .await?;
+        let customer = match sale.customer.filter(|id| *id != WALK_IN) {
+            Some(id) => db::users::by_id(&mut *tx, id).await?.map(|u| u.username),
+            None => None,
+        };
+        tx.commit().await?;
+        // Everything the receipt shows is in hand: nothing is read back after the commit.
+        let sold = Sold {
+            order_id: placed.id,
+            at: placed.created_at,
+            customer,
+            total: placed.total,
+            payment: Some(payment),
+            items: placed.items,
+        };
+        Ok(self.receipt(sold, &me.username, cash))
     }
 
     /// A till sale's receipt as it stands now (after an M-Pesa push was paid).
     pub async fn receipt_for(&self, actor: &Actor, order_id: Uuid) -> Result<Receipt> {
         let me = authorize(&self.pool, actor, Role::Staff).await?;
         let detail = orders::load(&self.pool, order_id).await?;
-        Ok(self.receipt(detail, &me.username, None))
+        Ok(self.receipt(Sold::from(detail), &me.username, None))
     }
 
     /// What the cashier typed or scanned: an exact SKU gives that product; otherwise the
@@ -193,15 +220,15 @@ impl Pos {
         Ok(found)
     }
 
-    fn receipt(&self, detail: OrderDetail, cashier: &str, cash: Option<Money>) -> Receipt {
-        let payment = detail.payment.as_ref();
+    fn receipt(&self, sold: Sold, cashier: &str, cash: Option<Money>) -> Receipt {
+        let payment = sold.payment.as_ref();
         Receipt {
             shop: self.shop.clone(),
-            order_id: detail.order.id,
-            at: detail.order.created_at,
+            order_id: sold.order_id,
+            at: sold.at,
             cashier: cashier.to_owned(),
-            customer: (detail.order.user_id != WALK_IN).then(|| detail.order.username.clone()),
-            total: detail.order.total_amount,
+            customer: sold.customer,
+            total: sold.total,
             payment: Tendered {
                 method: payment.map_or(PaymentMethod::Cash, |p| p.method),
                 transaction_id: payment
@@ -210,6 +237,30 @@ impl Pos {
                 cash,
                 verified: payment.is_some_and(|p| p.paid_at.is_some()),
             },
+            items: sold.items,
+        }
+    }
+}
+
+/// What a receipt is printed from: a sale just made, or an order read back.
+struct Sold {
+    order_id: Uuid,
+    at: DateTime<Utc>,
+    /// None for the walk-in customer.
+    customer: Option<String>,
+    total: Money,
+    payment: Option<PaymentSummary>,
+    items: Vec<OrderItem>,
+}
+
+impl From<OrderDetail> for Sold {
+    fn from(detail: OrderDetail) -> Self {
+        Sold {
+            order_id: detail.order.id,
+            at: detail.order.created_at,
+            customer: (detail.order.user_id != WALK_IN).then_some(detail.order.username),
+            total: detail.order.total_amount,
+            payment: detail.payment,
             items: detail.items,
         }
     }

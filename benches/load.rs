@@ -1,0 +1,373 @@
+//! Load on a seeded database, through the service layer, for scripts/bench.sh (which seeds
+//! the million products, runs pgbench beside it, and prints the ratios).
+//!
+//!   cargo bench --bench load -- checkout TERMINALS SECONDS HOT   (HOT: 0, or 20 products)
+//!   cargo bench --bench load -- search TERMINALS ROUNDS
+//!   cargo bench --bench load -- startup BINARY CONFIG
+//!
+//! DATABASE_URL names the seeded database. Each line of output is `key=value` pairs.
+
+use std::io::{Read, Write};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use bytemtaani::config::Settings;
+use bytemtaani::db;
+use bytemtaani::domain::Money;
+use bytemtaani::domain::catalog::{Cursor, ProductQuery, Sort};
+use bytemtaani::domain::order::OrderLine;
+use bytemtaani::domain::user::Actor;
+use bytemtaani::service::Services;
+use bytemtaani::service::pos::{Sale, Tender};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+fn main() -> Result<()> {
+    // cargo bench appends `--bench`; the rest are ours.
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    if args.is_empty() {
+        // `cargo test --all-targets` runs every bench once without arguments: there is
+        // nothing to measure without a seeded database (scripts/bench.sh brings one).
+        println!("load: nothing to do without arguments; see scripts/bench.sh");
+        return Ok(());
+    }
+    let url = std::env::var("DATABASE_URL").context("DATABASE_URL names the bench database")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["checkout", terminals, seconds, hot] => runtime.block_on(checkout(
+            &url,
+            terminals.parse()?,
+            Duration::from_secs(seconds.parse()?),
+            hot.parse()?,
+        )),
+        ["search", terminals, rounds] => {
+            runtime.block_on(search(&url, terminals.parse()?, rounds.parse()?))
+        }
+        ["startup", binary, config] => startup(binary, config),
+        _ => bail!("usage: load checkout N SECONDS HOT | search N ROUNDS | startup BINARY CONFIG"),
+    }
+}
+
+/// A terminal: its own services on its own single connection, like one till process.
+async fn terminal(url: &str) -> Result<(Services, PgPool)> {
+    let pool = db::connect(url, 1).await?;
+    Ok((
+        Services::new(pool.clone(), Settings::built_in().setup()?),
+        pool,
+    ))
+}
+
+/// Products to sell: the 20 hot ones (`bench_ids.n` 1..20) or the well-stocked rest.
+async fn products(pool: &PgPool, hot: i64) -> Result<Vec<(Uuid, Money)>> {
+    let rows: Vec<(Uuid, rust_decimal::Decimal)> = sqlx::query_as(
+        "select p.id, p.price from bench_ids b join products p on p.id = b.id
+         where ($1 > 0 and b.n <= $1) or ($1 = 0 and b.n > 20) order by b.n",
+    )
+    .bind(hot)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, price)| (id, Money::new(price)))
+        .collect())
+}
+
+/// Three different products, picked the way the pgbench script picks them.
+fn three(pick: &[(Uuid, Money)], r: u64) -> [(Uuid, Money); 3] {
+    let n = pick.len() as u64;
+    let a = r % n;
+    let b = (a + 1 + (r / n) % (n / 2 - 1)) % n;
+    let c = (a + n / 2 + (r / n / n) % (n / 2)) % n;
+    [pick[a as usize], pick[b as usize], pick[c as usize]]
+}
+
+async fn checkout(url: &str, terminals: usize, run: Duration, hot: i64) -> Result<()> {
+    let pool = db::connect(url, 2).await?;
+    let pick = products(&pool, hot).await?;
+    let mut tills = Vec::new();
+    for _ in 0..terminals {
+        let (s, _) = terminal(url).await?;
+        let cashier: Actor = s.auth.login("cashier", "duka-till-2026").await?.into();
+        tills.push((s, cashier));
+    }
+    let started = Instant::now() + Duration::from_millis(500);
+    let deadline = started + run;
+    let mut tasks = Vec::new();
+    for (t, (s, cashier)) in tills.into_iter().enumerate() {
+        let pick = pick.clone();
+        tasks.push(tokio::spawn(async move {
+            tokio::time::sleep_until(started.into()).await;
+            let mut latencies = Vec::new();
+            let mut refused = 0u64;
+            let mut r = (t as u64 + 1) * 0x9E37_79B9_7F4A_7C15;
+            while Instant::now() < deadline {
+                r = r.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                let lines: Vec<OrderLine> = three(&pick, r >> 11)
+                    .into_iter()
+                    .map(|(product_id, price)| OrderLine {
+                        product_id,
+                        quantity: 1,
+                        agreed_price: price,
+                    })
+                    .collect();
+                let total = lines.iter().map(|l| l.agreed_price).sum();
+                let sale = Sale {
+                    key: Uuid::new_v4(),
+                    customer: None,
+                    lines,
+                    tender: Tender::Cash { handed: total },
+                };
+                let began = Instant::now();
+                match s.pos.sell(&cashier, sale).await {
+                    Ok(_) => latencies.push(began.elapsed()),
+                    Err(_) => refused += 1,
+                }
+            }
+            (latencies, refused)
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut refused = 0;
+    for task in tasks {
+        let (mine, no) = task.await?;
+        latencies.extend(mine);
+        refused += no;
+    }
+    let tps = latencies.len() as f64 / run.as_secs_f64();
+    println!(
+        "checkout terminals={terminals} hot={hot} sales={} refused={refused} tps={tps:.0} p50_ms={:.2} p99_ms={:.2}",
+        latencies.len(),
+        quantile(&mut latencies, 0.50),
+        quantile(&mut latencies, 0.99),
+    );
+    Ok(())
+}
+
+fn quantile(samples: &mut [Duration], q: f64) -> f64 {
+    if samples.is_empty() {
+        return f64::NAN;
+    }
+    samples.sort_unstable();
+    let at = ((samples.len() - 1) as f64 * q).round() as usize;
+    samples[at].as_secs_f64() * 1000.0
+}
+
+/// What customers type, a keystroke at a time (the screen searches from the second letter).
+const PHRASES: [&str; 4] = [
+    "tecno smartphone",
+    "oraimo power bank",
+    "ketepa tea leaves",
+    "sunking solar lamp",
+];
+
+/// Every keystroke's query through the service layer, then the same queries sent bare by
+/// the db layer (the statement the service sends, without it), each by `terminals` at once.
+async fn search(url: &str, terminals: usize, rounds: usize) -> Result<()> {
+    let pool = db::connect(url, 1).await?;
+    let categories: Vec<Uuid> = sqlx::query_scalar("select id from categories order by name")
+        .fetch_all(&pool)
+        .await?;
+    for bare in [false, true] {
+        let mut words = Vec::new();
+        let mut pages = Vec::new();
+        let mut tasks = Vec::new();
+        for t in 0..terminals {
+            let (s, pool) = terminal(url).await?;
+            let phrase = PHRASES[t % PHRASES.len()];
+            let category = categories[t % categories.len()];
+            tasks.push(tokio::spawn(async move {
+                let mut typed = Vec::new();
+                let mut paged = Vec::new();
+                for _ in 0..rounds {
+                    for end in 2..=phrase.len() {
+                        let query = ProductQuery {
+                            text: phrase[..end].to_owned(),
+                            ..Default::default()
+                        };
+                        typed.push(timed(&s, &pool, &query, bare).await?.0);
+                    }
+                    // A category browsed by price, ten pages on through keyset cursors.
+                    let mut after: Option<Cursor> = None;
+                    for _ in 0..10 {
+                        let query = ProductQuery {
+                            category_id: Some(category),
+                            sort: Sort::PriceLowHigh,
+                            after: after.clone(),
+                            ..Default::default()
+                        };
+                        let (took, next) = timed(&s, &pool, &query, bare).await?;
+                        paged.push(took);
+                        after = next;
+                    }
+                }
+                anyhow::Ok((typed, paged))
+            }));
+        }
+        for task in tasks {
+            let (typed, paged) = task.await??;
+            words.extend(typed);
+            pages.extend(paged);
+        }
+        let via = if bare { "bare" } else { "service" };
+        for (what, samples) in [("words", &mut words), ("pages", &mut pages)] {
+            println!(
+                "search via={via} kind={what} terminals={terminals} queries={} p50_ms={:.2} p99_ms={:.2}",
+                samples.len(),
+                quantile(samples, 0.50),
+                quantile(samples, 0.99),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// One query's time, and the cursor to the page after it.
+async fn timed(
+    s: &Services,
+    pool: &PgPool,
+    query: &ProductQuery,
+    bare: bool,
+) -> Result<(Duration, Option<Cursor>)> {
+    let began = Instant::now();
+    let next = if bare {
+        let probe = ProductQuery {
+            limit: query.limit + 1,
+            ..query.clone()
+        };
+        let rows = db::products::search(pool, &probe).await?;
+        rows.get(query.limit as usize - 1)
+            .map(|last| Cursor::after(last, query.sort))
+    } else {
+        s.catalog.search(query).await?.next
+    };
+    Ok((began.elapsed(), next))
+}
+
+/// Start to first frame, and the most memory the app held after logging in and paging
+/// through the catalog. The baseline: the same pseudo-terminal showing a shell's `printf`.
+fn startup(binary: &str, config: &str) -> Result<()> {
+    let mut shell = Pty::spawn("sh", &["-c", "printf 'Log in'; sleep 5"])?;
+    let baseline = shell.until("Log in", Duration::from_secs(5))?;
+    let mut app = Pty::spawn(binary, &["--config", config])?;
+    let first_frame = app.until("Log in", Duration::from_secs(5))?;
+    app.send("wanjiku\tduka-kiosk-2026\r")?;
+    app.until("KES", Duration::from_secs(10))?;
+    for _ in 0..20 {
+        app.send("\x1b[6~")?; // PgDn: pages load as the selection nears the end
+        std::thread::sleep(Duration::from_millis(100));
+        app.pump();
+    }
+    let peak_kb = app.peak_rss_kb()?;
+    println!(
+        "startup first_frame_ms={:.1} baseline_ms={:.1} peak_rss_mb={:.1}",
+        first_frame.as_secs_f64() * 1000.0,
+        baseline.as_secs_f64() * 1000.0,
+        peak_kb as f64 / 1024.0
+    );
+    Ok(())
+}
+
+struct Pty {
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    parser: vt100::Parser,
+    output: mpsc::Receiver<Vec<u8>>,
+    input: Box<dyn Write + Send>,
+    started: Instant,
+}
+
+impl Pty {
+    fn spawn(program: &str, args: &[&str]) -> Result<Pty> {
+        use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+        let pair = native_pty_system().openpty(PtySize {
+            rows: 30,
+            cols: 100,
+            pixel_width: 0,
+            pixel_height: 0,
+        })?;
+        let mut command = CommandBuilder::new(program);
+        command.args(args);
+        for (name, value) in std::env::vars() {
+            command.env(name, value);
+        }
+        command.env("TERM", "xterm-256color");
+        let started = Instant::now();
+        let child = pair.slave.spawn_command(command)?;
+        let mut reader = pair.master.try_clone_reader()?;
+        let (sender, output) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 || sender.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        let input = pair.master.take_writer()?;
+        // The master must outlive the child's use of the terminal.
+        std::mem::forget(pair.master);
+        Ok(Pty {
+            child,
+            parser: vt100::Parser::new(30, 100, 0),
+            output,
+            input,
+            started,
+        })
+    }
+
+    fn pump(&mut self) {
+        while let Ok(bytes) = self.output.try_recv() {
+            // crossterm asks where the cursor is; answer like a terminal would.
+            if bytes.windows(4).any(|w| w == b"\x1b[6n") {
+                let _ = self.input.write_all(b"\x1b[1;1R");
+            }
+            self.parser.process(&bytes);
+        }
+    }
+
+    /// Time from spawning until the screen shows `text`.
+    fn until(&mut self, text: &str, limit: Duration) -> Result<Duration> {
+        while self.started.elapsed() < limit + Duration::from_secs(30) {
+            self.pump();
+            if self.parser.screen().contents().contains(text) {
+                return Ok(self.started.elapsed());
+            }
+            std::thread::sleep(Duration::from_micros(500));
+        }
+        bail!(
+            "{text:?} never showed:\n{}",
+            self.parser.screen().contents()
+        )
+    }
+
+    fn send(&mut self, keys: &str) -> Result<()> {
+        self.input.write_all(keys.as_bytes())?;
+        self.input.flush()?;
+        Ok(())
+    }
+
+    fn peak_rss_kb(&mut self) -> Result<u64> {
+        let pid = self.child.process_id().context("no pid")?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+        let line = status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .context("no VmHWM")?;
+        Ok(line
+            .split_whitespace()
+            .nth(1)
+            .context("VmHWM value")?
+            .parse()?)
+    }
+}
+
+impl Drop for Pty {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The benchmarks of BENCHMARKS.md: seeds a database with a million products (once), then
+# measures checkout against pgbench running the same SQL, search and category paging
+# against the bare statements, drawing against a bare ratatui table, and the app's start-up
+# and memory. Every figure is printed beside its baseline from the same run, as a ratio.
+#
+#   scripts/bench.sh                          # everything, about 15 minutes on 2 cores
+#   BENCH_ONLY=checkout scripts/bench.sh      # one part: checkout, search, render, startup
+#   BENCH_PRODUCTS=100000 BENCH_SECONDS=3 scripts/bench.sh   # a quick look
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/ensure-postgres.sh
+
+products=${BENCH_PRODUCTS:-1000000}
+seconds=${BENCH_SECONDS:-10}
+only=${BENCH_ONLY:-all}
+export DATABASE_URL=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bytemtaani_bench}
+out=target/bench
+mkdir -p "$out"
+results="$out/results.txt"
+: >"$results"
+say() { echo "$*" | tee -a "$results"; }
+part() { [ "$only" = all ] || [ "$only" = "$1" ]; }
+
+cargo build --release --locked --quiet --bin bytemtaani
+cargo bench --locked --no-run --quiet --bench load --bench render 2>/dev/null
+./target/release/bytemtaani migrate
+./target/release/bytemtaani seed --demo --products "$products"
+sql() { psql "$DATABASE_URL" -X -q -v ON_ERROR_STOP=1 -At "$@"; }
+sql -f scripts/bench/prepare.sql
+load() { cargo bench --locked --quiet --bench load -- "$@"; }
+
+say "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(psql "$DATABASE_URL" -XAtc 'show server_version'), $(sql -c 'select count(*) from products') products, $(date -u +%F)"
+
+# Units sold since $1 must be exactly what left the shelves, and no stock below zero.
+stock() { sql -c "select sum(p.stock_quantity) from products p join bench_ids b on b.id = p.id"; }
+check_stock() {
+  local before=$1 since=$2 after sold negative
+  after=$(stock)
+  sold=$(sql -c "select coalesce(sum(i.quantity), 0) from order_items i join orders o on o.id = i.order_id where o.created_at >= '$since'")
+  negative=$(sql -c "select count(*) from products where stock_quantity < 0")
+  if [ $((before - after)) -ne "$sold" ] || [ "$negative" -ne 0 ]; then
+    say "OVERSOLD: stock fell by $((before - after)), $sold units sold, $negative products below zero" >&2
+    exit 1
+  fi
+  echo "$sold"
+}
+
+if part checkout; then
+  walkin=00000000-0000-0000-0000-00000000000a
+  cashier=$(sql -c "select id from users where username = 'cashier'")
+  total=$(sql -c "select count(*) from bench_ids")
+  for hot in 0 20; do
+    if [ "$hot" = 0 ]; then base=20 n=$((total - 20)); else base=0 n=20; fi
+    for clients in 1 4 16 64; do
+      sql -f scripts/bench/prepare.sql
+      before=$(stock) since=$(sql -c "select now()")
+      pg=$(pgbench -n -M prepared -c "$clients" -j "$(( clients < 2 ? 1 : 2 ))" -T "$seconds" \
+        -D base=$base -D n=$n -D walkin=$walkin -D cashier="$cashier" \
+        -f scripts/bench/checkout.sql "$DATABASE_URL" 2>&1 | awk '/^tps/ {print $3; exit}')
+      pg_sold=$(check_stock "$before" "$since")
+      sql -f scripts/bench/prepare.sql
+      before=$(stock) since=$(sql -c "select now()")
+      line=$(load checkout "$clients" "$seconds" "$hot")
+      app=$(sed -E 's/.*tps=([0-9.]+).*/\1/' <<<"$line")
+      app_sold=$(check_stock "$before" "$since")
+      say "checkout hot=$hot clients=$clients pgbench_tps=${pg%.*} app_tps=$app ratio=$(awk "BEGIN {printf \"%.2f\", $app / $pg}") | $line | units checked: pgbench $pg_sold, app $app_sold, oversold 0"
+    done
+  done
+fi
+
+if part search; then
+  sql -c "vacuum analyze products"
+  load search 4 "${BENCH_ROUNDS:-5}" | tee -a "$results"
+fi
+
+if part render; then
+  cargo bench --locked --quiet --bench render -- --warm-up-time 1 --measurement-time 3 >/dev/null
+  for size in 80x24 200x50; do
+    bare=$(python3 -c "import json;print(json.load(open('target/criterion/draw $size/bare table/new/estimates.json'))['mean']['point_estimate']/1000)")
+    for screen in catalog till; do
+      us=$(python3 -c "import json;print(json.load(open('target/criterion/draw $size/$screen/new/estimates.json'))['mean']['point_estimate']/1000)")
+      say "draw size=$size screen=$screen us=$(printf %.1f "$us") bare_table_us=$(printf %.1f "$bare") ratio=$(awk "BEGIN {printf \"%.2f\", $us / $bare}")"
+    done
+  done
+fi
+
+if part startup; then
+  home=$(mktemp -d)
+  printf '[database]\nurl = "%s"\n' "$DATABASE_URL" >"$home/bench.toml"
+  for _ in 1 2 3; do
+    HOME=$home load startup "$PWD/target/release/bytemtaani" "$home/bench.toml" | tee -a "$results"
+  done
+  rm -rf "$home"
+fi
+
+echo "results in $results"

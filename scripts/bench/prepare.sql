@@ -1,0 +1,12 @@
+-- Readies a seeded shop for scripts/bench.sh (run again before every run; cheap after the first).
+-- bench_ids numbers the products both load generators pick from: 1..20 are the hot ones,
+-- the rest are products with at least 100 in stock.
+create table if not exists bench_ids (n integer primary key, id uuid not null unique);
+insert into bench_ids (n, id)
+select row_number() over (order by id), id
+from products
+where stock_quantity >= 100 and not is_archived and not exists (select 1 from bench_ids)
+order by id;
+-- The hot products never run out during a run: the runs measure contention, not refusals.
+update products set stock_quantity = 10000000
+where id in (select id from bench_ids where n <= 20) and stock_quantity < 1000000;
