@@ -257,18 +257,19 @@ fn startup(binary: &str, config: &str) -> Result<()> {
     let mut app = Pty::spawn(binary, &["--config", config])?;
     let first_frame = app.until("Log in", Duration::from_secs(5))?;
     app.send("wanjiku\tduka-kiosk-2026\r")?;
-    app.until("KES", Duration::from_secs(10))?;
+    app.until("KSh", Duration::from_secs(10))?;
     for _ in 0..20 {
         app.send("\x1b[6~")?; // PgDn: pages load as the selection nears the end
         std::thread::sleep(Duration::from_millis(100));
         app.pump();
     }
-    let peak_kb = app.peak_rss_kb()?;
+    let mb = |kb: u64| kb as f64 / 1024.0;
     println!(
-        "startup first_frame_ms={:.1} baseline_ms={:.1} peak_rss_mb={:.1}",
+        "startup first_frame_ms={:.1} baseline_ms={:.1} peak_rss_mb={:.1} rss_after_browsing_mb={:.1}",
         first_frame.as_secs_f64() * 1000.0,
         baseline.as_secs_f64() * 1000.0,
-        peak_kb as f64 / 1024.0
+        mb(app.memory_kb("VmHWM:")?),
+        mb(app.memory_kb("VmRSS:")?),
     );
     Ok(())
 }
@@ -351,17 +352,18 @@ impl Pty {
         Ok(())
     }
 
-    fn peak_rss_kb(&mut self) -> Result<u64> {
+    /// A memory figure of the child from /proc (VmHWM: the peak resident set).
+    fn memory_kb(&mut self, field: &str) -> Result<u64> {
         let pid = self.child.process_id().context("no pid")?;
         let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
         let line = status
             .lines()
-            .find(|l| l.starts_with("VmHWM:"))
-            .context("no VmHWM")?;
+            .find(|l| l.starts_with(field))
+            .with_context(|| format!("no {field}"))?;
         Ok(line
             .split_whitespace()
             .nth(1)
-            .context("VmHWM value")?
+            .context("a number of kB")?
             .parse()?)
     }
 }

@@ -89,7 +89,9 @@ if part startup; then
   home=$(mktemp -d)
   printf '[database]\nurl = "%s"\n' "$DATABASE_URL" >"$home/bench.toml"
   for _ in 1 2 3; do
-    HOME=$home load startup "$PWD/target/release/bytemtaani" "$home/bench.toml" | tee -a "$results"
+    # The app keeps its log under HOME; cargo and rustup must still find theirs.
+    RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup} CARGO_HOME=${CARGO_HOME:-$HOME/.cargo} \
+      HOME=$home load startup "$PWD/target/release/bytemtaani" "$home/bench.toml" | tee -a "$results"
   done
   rm -rf "$home"
 fi

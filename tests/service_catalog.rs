@@ -203,6 +203,38 @@ async fn text_matches_page_to_the_end_in_both_modes(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_common_word_pages_through_its_first_matches_in_name_order(pool: PgPool) {
+    let s = services(&pool);
+    let (_, phones) = shop(&s).await;
+    let made = 250;
+    sqlx::query(
+        "insert into products (name, slug, sku, price, category_id, stock_quantity)
+         select 'Solar Lamp ' || lpad(g::text, 3, '0'), 'lamp-' || g, 'LAMP' || g, 1899, $1, 5
+         from generate_series(1, $2) g order by random()",
+    )
+    .bind(phones.id)
+    .bind(made)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let mut query = text("lamp");
+    let mut seen = Vec::new();
+    loop {
+        let page = s.catalog.search(&query).await.unwrap();
+        seen.extend(page.items.into_iter().map(|p| p.name));
+        match page.next {
+            Some(next) => query.after = Some(next),
+            None => break,
+        }
+    }
+    let cap = bytemtaani::db::products::TEXT_MATCHES as usize;
+    assert_eq!(seen.len(), cap, "{made} match; the first {cap} are paged");
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "in name order, once each");
+    // Typing more finds any of them, also one the cap left out.
+    assert_eq!(names(&s, text("lamp 249")).await, ["Solar Lamp 249"]);
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
 async fn stock_changes_are_announced_as_they_commit(pool: PgPool) {
     use futures::StreamExt;
     use std::time::Duration;
