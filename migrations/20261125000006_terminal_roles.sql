@@ -28,6 +28,18 @@ grant usage on schema public to bytemtaani_kiosk, bytemtaani_till, bytemtaani_ad
 -- role reads a password hash or another person's session id. A terminal computes the Argon2
 -- digest itself from the stored salt and parameters, and the database compares.
 
+-- An account's id and flags by username, for logging in (a kiosk sees no other rows of
+-- users: its row policy shows only the logged-in customer).
+create function bytemtaani_account(p_username text)
+returns table (id uuid, username varchar, is_staff boolean, is_admin boolean, is_active boolean)
+language plpgsql stable security definer set search_path = public, pg_temp as $$
+begin
+    return query
+        select u.id, u.username, u.is_staff, u.is_admin, u.is_active
+        from users u where lower(u.username) = lower(p_username);
+end
+$$;
+
 -- The stored hash without its digest: algorithm, parameters and salt. NULL when the
 -- username is unknown or has no password (the walk-in account).
 create function bytemtaani_password_setting(p_username text) returns text
@@ -89,10 +101,10 @@ begin
 end
 $$;
 
-revoke all on function bytemtaani_password_setting(text), bytemtaani_password_matches(text, text),
+revoke all on function bytemtaani_account(text), bytemtaani_password_setting(text), bytemtaani_password_matches(text, text),
     bytemtaani_open_session(text, text), bytemtaani_close_session(uuid),
     bytemtaani_session_user(uuid, uuid), bytemtaani_viewer() from public;
-grant execute on function bytemtaani_password_setting(text), bytemtaani_password_matches(text, text),
+grant execute on function bytemtaani_account(text), bytemtaani_password_setting(text), bytemtaani_password_matches(text, text),
     bytemtaani_open_session(text, text), bytemtaani_close_session(uuid),
     bytemtaani_session_user(uuid, uuid), bytemtaani_viewer()
     to bytemtaani_kiosk, bytemtaani_till, bytemtaani_admin;
@@ -110,7 +122,8 @@ create trigger audit_log_no_update_or_delete before update or delete on audit_lo
 create trigger audit_log_no_truncate before truncate on audit_log
     for each statement execute function audit_log_append_only();
 
--- What each role's screens need. Nobody selects users.password_hash.
+-- What each role's screens need. Nobody selects users.password_hash; accounts are made
+-- without RETURNING, so a kiosk signs a customer up without seeing the row.
 grant select (id, username, email, phone, is_staff, is_admin, is_active, date_joined, updated_at)
     on users to bytemtaani_kiosk, bytemtaani_till, bytemtaani_admin;
 grant update (password_hash) on users to bytemtaani_kiosk, bytemtaani_till;
@@ -144,16 +157,16 @@ grant select, insert, update, delete on categories, products, orders, order_item
 grant delete on users to bytemtaani_admin;
 grant select, insert on audit_log to bytemtaani_admin;
 
--- Rows: a kiosk sees only the logged-in customer's cart, orders and payments, and changes
--- only its own account. Till and admin see every row their grants allow.
+-- Rows: a kiosk sees only the logged-in customer's account, cart, orders and payments. Till and admin see every row their grants allow.
 alter table users enable row level security;
 alter table orders enable row level security;
 alter table order_items enable row level security;
 alter table payments enable row level security;
 alter table cart_items enable row level security;
 
-create policy users_read on users for select
-    to bytemtaani_kiosk, bytemtaani_till, bytemtaani_admin using (true);
+create policy users_read on users for select to bytemtaani_till, bytemtaani_admin using (true);
+create policy users_read_own on users for select to bytemtaani_kiosk
+    using (id = bytemtaani_viewer());
 create policy users_admin on users for all to bytemtaani_admin using (true) with check (true);
 create policy users_sign_up on users for insert to bytemtaani_kiosk
     with check (not is_staff and not is_admin);

@@ -140,7 +140,11 @@ async fn each_terminal_role_is_refused_what_it_must_not_do(pool: PgPool) {
             "update orders set user_id = (select id from users where username = 'baraka')",
             REFUSED,
         ),
-        ("select id, username from users", Ok(4)),
+        ("select id, username from users", Ok(1)),
+        (
+            "select email, phone from users where username = 'baraka'",
+            Ok(0),
+        ),
         ("select bytemtaani_password_setting('baraka')", Ok(1)),
         (
             "update products set stock_quantity = stock_quantity - 1",

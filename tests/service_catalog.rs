@@ -229,7 +229,10 @@ async fn a_common_word_pages_through_its_first_matches_in_name_order(pool: PgPoo
     }
     let cap = bytemtaani::db::products::TEXT_MATCHES as usize;
     assert_eq!(seen.len(), cap, "{made} match; the first {cap} are paged");
-    assert!(seen.windows(2).all(|w| w[0] < w[1]), "in name order, once each");
+    assert!(
+        seen.windows(2).all(|w| w[0] < w[1]),
+        "in name order, once each"
+    );
     // Typing more finds any of them, also one the cap left out.
     assert_eq!(names(&s, text("lamp 249")).await, ["Solar Lamp 249"]);
 }

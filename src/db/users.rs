@@ -25,33 +25,30 @@ pub struct NewUser<'a> {
     pub is_admin: bool,
 }
 
-pub async fn insert(ex: impl PgExecutor<'_>, user: &NewUser<'_>) -> sqlx::Result<UserAccount> {
-    sqlx::query_as(&format!(
+pub async fn insert(ex: impl PgExecutor<'_>, user: &NewUser<'_>) -> sqlx::Result<()> {
+    sqlx::query(
         "insert into users (username, email, phone, password_hash, is_staff, is_admin)
-         values ($1, $2, $3, $4, $5, $6)
-         returning {ACCOUNT_COLUMNS}"
-    ))
+         values ($1, $2, $3, $4, $5, $6)",
+    )
     .bind(user.username)
     .bind(user.email)
     .bind(user.phone)
     .bind(user.password_hash)
     .bind(user.is_staff)
     .bind(user.is_admin)
-    .fetch_one(ex)
-    .await
+    .execute(ex)
+    .await?;
+    Ok(())
 }
 
 pub async fn credentials(
     ex: impl PgExecutor<'_>,
     username: &str,
 ) -> sqlx::Result<Option<Credentials>> {
-    sqlx::query_as(
-        "select id, username, is_staff, is_admin, is_active
-         from users where lower(username) = lower($1)",
-    )
-    .bind(username)
-    .fetch_optional(ex)
-    .await
+    sqlx::query_as("select id, username, is_staff, is_admin, is_active from bytemtaani_account($1)")
+        .bind(username)
+        .fetch_optional(ex)
+        .await
 }
 
 /// The stored hash's algorithm, parameters and salt, without its digest.

@@ -5,7 +5,7 @@ use sqlx::PgPool;
 
 use crate::db;
 use crate::db::Viewer;
-use crate::db::users::NewUser;
+use crate::db::users::{Credentials, NewUser};
 use crate::domain::password::{MAX_CHARS, check_new_password};
 use crate::domain::user::{Actor, Role, Session, UserAccount};
 use crate::domain::values::{Email, Phone, Username};
@@ -85,11 +85,14 @@ impl Auth {
     /// Creates an account of any role. Only the operator's CLI calls this (whoever runs it
     /// holds the database credentials already); no screen reaches it.
     pub async fn create_account(&self, account: NewAccount, role: Role) -> Result<UserAccount> {
-        Ok(self.create(account, role).await?.0)
+        let (user, _) = self.create(account, role).await?;
+        db::users::by_id(&self.pool, user.id)
+            .await?
+            .ok_or_else(|| Error::NotFound("The new account".into()))
     }
 
     /// The new account and its password hash.
-    async fn create(&self, account: NewAccount, role: Role) -> Result<(UserAccount, String)> {
+    async fn create(&self, account: NewAccount, role: Role) -> Result<(Credentials, String)> {
         let username = Username::parse(&account.username)?;
         let email = Email::parse(&account.email)?;
         let phone = match account.phone.trim() {
@@ -99,7 +102,7 @@ impl Auth {
         check_new_password(&account.password, username.as_str())?;
         let hash = password::hash(account.password).await?;
         let (is_staff, is_admin) = role.flags();
-        let user = db::users::insert(
+        db::users::insert(
             &self.pool,
             &NewUser {
                 username: username.as_str(),
@@ -111,6 +114,9 @@ impl Auth {
             },
         )
         .await?;
+        let user = db::users::credentials(&self.pool, username.as_str())
+            .await?
+            .ok_or_else(|| Error::NotFound("The new account".into()))?;
         Ok((user, hash))
     }
 
