@@ -174,7 +174,8 @@ async fn search(url: &str, terminals: usize, rounds: usize) -> Result<()> {
         .fetch_all(&pool)
         .await?;
     for bare in [false, true] {
-        let mut words = Vec::new();
+        let mut one_word = Vec::new();
+        let mut more_words = Vec::new();
         let mut pages = Vec::new();
         let mut tasks = Vec::new();
         for t in 0..terminals {
@@ -186,11 +187,13 @@ async fn search(url: &str, terminals: usize, rounds: usize) -> Result<()> {
                 let mut paged = Vec::new();
                 for _ in 0..rounds {
                     for end in 2..=phrase.len() {
+                        let text = phrase[..end].to_owned();
+                        let several = text.trim().contains(' ');
                         let query = ProductQuery {
-                            text: phrase[..end].to_owned(),
+                            text,
                             ..Default::default()
                         };
-                        typed.push(timed(&s, &pool, &query, bare).await?.0);
+                        typed.push((several, timed(&s, &pool, &query, bare).await?.0));
                     }
                     // A category browsed by price, ten pages on through keyset cursors.
                     let mut after: Option<Cursor> = None;
@@ -211,11 +214,22 @@ async fn search(url: &str, terminals: usize, rounds: usize) -> Result<()> {
         }
         for task in tasks {
             let (typed, paged) = task.await??;
-            words.extend(typed);
+            for (several, took) in typed {
+                if several {
+                    &mut more_words
+                } else {
+                    &mut one_word
+                }
+                .push(took);
+            }
             pages.extend(paged);
         }
         let via = if bare { "bare" } else { "service" };
-        for (what, samples) in [("words", &mut words), ("pages", &mut pages)] {
+        for (what, samples) in [
+            ("one_word", &mut one_word),
+            ("more_words", &mut more_words),
+            ("category_pages", &mut pages),
+        ] {
             println!(
                 "search via={via} kind={what} terminals={terminals} queries={} p50_ms={:.2} p99_ms={:.2}",
                 samples.len(),

@@ -15,6 +15,8 @@ pub struct NewOrder {
     pub served_by: Option<Uuid>,
     pub checkout_key: Uuid,
     pub total: Money,
+    /// Pending, or paid when its settled payment is written in the same transaction.
+    pub status: OrderStatus,
 }
 
 /// The new order's id and time.
@@ -23,12 +25,14 @@ pub async fn insert(
     order: &NewOrder,
 ) -> sqlx::Result<(Uuid, DateTime<Utc>)> {
     sqlx::query_as(
-        "insert into orders (user_id, served_by, checkout_key, total_amount) values ($1, $2, $3, $4) returning id, created_at",
+        "insert into orders (user_id, served_by, checkout_key, total_amount, status)
+         values ($1, $2, $3, $4, $5) returning id, created_at",
     )
     .bind(order.user_id)
     .bind(order.served_by)
     .bind(order.checkout_key)
     .bind(order.total)
+    .bind(order.status)
     .fetch_one(ex)
     .await
 }

@@ -146,7 +146,8 @@ async fn page(
     sql.build_query_as().fetch_all(ex).await
 }
 
-/// Products on sale with `threshold` units or fewer, emptiest first.
+/// Products on sale with `threshold` units or fewer, emptiest first. No index serves it on
+/// purpose: one on stock would make every sale's stock update a non-HOT one (migration 7).
 pub async fn low_stock(
     ex: impl PgExecutor<'_>,
     threshold: i32,

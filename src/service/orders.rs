@@ -52,9 +52,16 @@ impl Orders {
                 agreed_price: line.price_seen,
             })
             .collect();
-        let order_id = place(&mut tx, me.user_id, None, checkout_key, lines)
-            .await?
-            .id;
+        let order_id = place(
+            &mut tx,
+            me.user_id,
+            None,
+            checkout_key,
+            OrderStatus::Pending,
+            lines,
+        )
+        .await?
+        .id;
         db::cart::clear(&mut *tx, me.user_id).await?;
         tx.commit().await?;
         self.load(order_id).await
@@ -199,6 +206,7 @@ pub(crate) async fn place(
     buyer: Uuid,
     served_by: Option<Uuid>,
     checkout_key: Uuid,
+    status: OrderStatus,
     mut lines: Vec<OrderLine>,
 ) -> Result<Placed> {
     if lines.is_empty() {
@@ -235,6 +243,7 @@ pub(crate) async fn place(
             served_by,
             checkout_key,
             total,
+            status,
         },
     )
     .await?;

@@ -124,25 +124,34 @@ impl Pos {
             let detail = orders::load(&self.pool, existing).await?;
             return Ok(self.receipt(Sold::from(detail), &me.username, cash));
         }
-        let placed = place(&mut tx, buyer, Some(me.user_id), sale.key, sale.lines).await?;
+        // Paid in hand, the order is written paid with its successful payment below.
+        let status = match proof {
+            Proof::Settled(_) => OrderStatus::Paid,
+            Proof::Claimed(_) | Proof::Later => OrderStatus::Pending,
+        };
+        let placed = place(
+            &mut tx,
+            buyer,
+            Some(me.user_id),
+            sale.key,
+            status,
+            sale.lines,
+        )
+        .await?;
         let method = sale.tender.method();
         let payment = match &proof {
-            // Paid in hand: one row, straight to successful (the sale's audit entry names it).
-            Proof::Settled(id) => {
-                let paid = db::payments::insert_settled(
-                    &mut *tx,
-                    placed.id,
-                    buyer,
-                    placed.total,
-                    method,
-                    id,
-                    me.user_id,
-                )
-                .await
-                .map_err(|err| duplicate_or(err, id))?;
-                db::orders::set_status(&mut *tx, placed.id, OrderStatus::Paid).await?;
-                paid
-            }
+            // One row, straight to successful (the sale's audit entry names it).
+            Proof::Settled(id) => db::payments::insert_settled(
+                &mut *tx,
+                placed.id,
+                buyer,
+                placed.total,
+                method,
+                id,
+                me.user_id,
+            )
+            .await
+            .map_err(|err| duplicate_or(err, id))?,
             Proof::Claimed(id) => {
                 let payment =
                     db::payments::open(&mut tx, placed.id, buyer, placed.total, method).await?;
