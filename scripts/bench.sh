@@ -23,7 +23,7 @@ say() { echo "$*" | tee -a "$results"; }
 part() { [ "$only" = all ] || [ "$only" = "$1" ]; }
 
 cargo build --release --locked --quiet --bin bytemtaani
-cargo bench --locked --no-run --quiet --bench load --bench render 2>/dev/null
+cargo bench --locked --no-run --quiet --bench load --bench render
 ./target/release/bytemtaani migrate
 ./target/release/bytemtaani seed --demo --products "$products"
 sql() { psql "$DATABASE_URL" -X -q -v ON_ERROR_STOP=1 -At "$@"; }

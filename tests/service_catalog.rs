@@ -18,6 +18,19 @@ async fn names(s: &bytemtaani::service::Services, query: ProductQuery) -> Vec<St
         .collect()
 }
 
+/// The names on every page of `query`, following its cursors to the end.
+async fn every_page(s: &bytemtaani::service::Services, mut query: ProductQuery) -> Vec<String> {
+    let mut seen = Vec::new();
+    loop {
+        let page = s.catalog.search(&query).await.unwrap();
+        seen.extend(page.items.into_iter().map(|p| p.name));
+        match page.next {
+            Some(next) => query.after = Some(next),
+            None => return seen,
+        }
+    }
+}
+
 fn text(t: &str) -> ProductQuery {
     ProductQuery {
         text: t.into(),
@@ -180,20 +193,12 @@ async fn text_matches_page_to_the_end_in_both_modes(pool: PgPool) {
     product(&s, &admin, &phones, "Nokia 105", "100", 1).await;
     // "gal" matches words; "laxy" only parts of names.
     for text in ["gal", "laxy"] {
-        let mut query = ProductQuery {
+        let query = ProductQuery {
             text: text.into(),
             limit: 3,
             ..Default::default()
         };
-        let mut seen = Vec::new();
-        loop {
-            let page = s.catalog.search(&query).await.unwrap();
-            seen.extend(page.items.into_iter().map(|p| p.name));
-            match page.next {
-                Some(next) => query.after = Some(next),
-                None => break,
-            }
-        }
+        let seen = every_page(&s, query).await;
         assert_eq!(seen.len(), 7, "{text}: {seen:?}");
         assert!(
             seen.iter().all(|n| n.contains("Galaxy")),
@@ -217,17 +222,8 @@ async fn a_common_word_pages_through_its_first_matches_in_name_order(pool: PgPoo
     .execute(&pool)
     .await
     .unwrap();
-    let mut query = text("lamp");
-    let mut seen = Vec::new();
-    loop {
-        let page = s.catalog.search(&query).await.unwrap();
-        seen.extend(page.items.into_iter().map(|p| p.name));
-        match page.next {
-            Some(next) => query.after = Some(next),
-            None => break,
-        }
-    }
-    let cap = bytemtaani::db::products::TEXT_MATCHES as usize;
+    let seen = every_page(&s, text("lamp")).await;
+    let cap = bytemtaani::domain::catalog::TEXT_MATCHES as usize;
     assert_eq!(seen.len(), cap, "{made} match; the first {cap} are paged");
     assert!(
         seen.windows(2).all(|w| w[0] < w[1]),

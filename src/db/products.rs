@@ -3,16 +3,13 @@ use uuid::Uuid;
 
 use crate::domain::Money;
 use crate::domain::catalog::{
-    Cursor, PriceChange, Product, ProductDraft, ProductQuery, Sort, StockReason,
+    Cursor, PriceChange, Product, ProductDraft, ProductQuery, Sort, StockReason, TEXT_MATCHES,
 };
 
 const PRODUCT_SELECT: &str = "select p.id, p.name, p.slug, p.sku, p.description, p.price, p.category_id,
         c.name as category_name, p.stock_quantity, p.in_stock, p.image_url, p.is_archived, p.version,
         p.created_at, p.updated_at
     from products p join categories c on c.id = p.category_id";
-
-/// How many matches of a text search are sorted and paged through; typing more narrows.
-pub const TEXT_MATCHES: i64 = 200;
 
 /// One page of products. Words are matched as prefixes through the stored tsvector
 /// (GIN); a text that matches no word is tried as part of a name through trigrams.

@@ -878,23 +878,7 @@ mod tests {
     fn a_product_changed_elsewhere_is_refreshed_where_it_is_shown() {
         let mut app = logged_in();
         let shown = Uuid::from_u128(1);
-        let mut product = crate::domain::catalog::Product {
-            id: shown,
-            name: "Chai".into(),
-            slug: "chai".into(),
-            sku: "CHAI".into(),
-            description: String::new(),
-            price: Money::from_cents(100),
-            category_id: Uuid::nil(),
-            category_name: "Beverages".into(),
-            stock_quantity: 5,
-            in_stock: true,
-            image_url: None,
-            is_archived: false,
-            version: 1,
-            created_at: chrono::Utc::now(),
-            updated_at: chrono::Utc::now(),
-        };
+        let mut product = crate::domain::catalog::Product::sample(shown, "Chai");
         app.catalog.products = vec![product.clone()];
         assert_eq!(
             app.update(Msg::Changed(Change::Product(shown))),

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Row, Wrap};
 use tui_input::Input;
 
-use crate::domain::catalog::{Category, Cursor, Page, Product, ProductQuery, Sort};
+use crate::domain::catalog::{Category, Cursor, Page, Product, ProductQuery, Sort, TEXT_MATCHES};
 use crate::domain::{Money, Result};
 use crate::tui::effect::Effect;
 use crate::tui::keymap::{self, Command};
@@ -286,10 +286,13 @@ impl CatalogScreen {
                 max.map_or("…".into(), |m| m.to_string())
             ),
         };
+        let shown = self.products.len();
         let count = if self.next.is_some() {
-            format!("{}+ shown", self.products.len())
+            format!("{shown}+ shown")
+        } else if shown as i64 == TEXT_MATCHES && !self.search.value().trim().is_empty() {
+            format!("first {shown} matches: type more to narrow")
         } else {
-            format!("{} found", self.products.len())
+            format!("{shown} found")
         };
         Line::from(vec![
             Span::styled(" sort ", theme.dim()),
@@ -422,5 +425,19 @@ mod tests {
             Reply::Run(Effect::Search { query, .. }) => assert_eq!(query.sort, Sort::PriceLowHigh),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_search_at_its_match_cap_asks_for_more_letters() {
+        let mut s = CatalogScreen {
+            products: vec![Product::sample(uuid::Uuid::nil(), "Lamp"); TEXT_MATCHES as usize],
+            ..Default::default()
+        };
+        let said = |s: &CatalogScreen| s.filter_line(Theme::plain()).to_string();
+        assert!(said(&s).contains("200 found"), "a category: {}", said(&s));
+        s.search = Input::new("lamp".into());
+        assert!(said(&s).contains("first 200 matches: type more to narrow"));
+        s.products.pop();
+        assert!(said(&s).contains("199 found"));
     }
 }
