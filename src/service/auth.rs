@@ -152,9 +152,10 @@ impl Auth {
             None => None,
         };
         // A password longer than any we accept cannot be right; it is still charged.
-        let digest = match password.chars().count() <= MAX_CHARS {
-            true => self.digest(password.to_owned(), setting).await?,
-            false => None,
+        let digest = if password.chars().count() <= MAX_CHARS {
+            self.digest(password.to_owned(), setting).await?
+        } else {
+            None
         };
         let verified = match &digest {
             Some(digest) => db::users::password_matches(&self.pool, &key, digest).await?,
