@@ -41,11 +41,11 @@ pub async fn insert(
 pub async fn insert_items(
     ex: impl PgExecutor<'_>,
     order_id: Uuid,
-    items: &[(Uuid, i32, Money)],
+    items: &[OrderItem],
 ) -> sqlx::Result<()> {
-    let products: Vec<Uuid> = items.iter().map(|i| i.0).collect();
-    let quantities: Vec<i32> = items.iter().map(|i| i.1).collect();
-    let prices: Vec<rust_decimal::Decimal> = items.iter().map(|i| i.2.amount()).collect();
+    let products: Vec<Uuid> = items.iter().map(|i| i.product_id).collect();
+    let quantities: Vec<i32> = items.iter().map(|i| i.quantity).collect();
+    let prices: Vec<rust_decimal::Decimal> = items.iter().map(|i| i.price.amount()).collect();
     sqlx::query(
         "insert into order_items (order_id, product_id, quantity, price)
          select $1, * from unnest($2::uuid[], $3::int[], $4::numeric[])",

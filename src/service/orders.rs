@@ -235,7 +235,7 @@ pub(crate) async fn place(
     if !changed.is_empty() {
         return Err(Error::PriceChanged(changed.join(", ")));
     }
-    let total: Money = items.iter().map(|i| i.price.times(i.quantity)).sum();
+    let total: Money = items.iter().map(OrderItem::line_total).sum();
     let (id, created_at) = db::orders::insert(
         &mut *tx,
         &NewOrder {
@@ -247,11 +247,7 @@ pub(crate) async fn place(
         },
     )
     .await?;
-    let rows: Vec<_> = items
-        .iter()
-        .map(|i| (i.product_id, i.quantity, i.price))
-        .collect();
-    db::orders::insert_items(&mut *tx, id, &rows).await?;
+    db::orders::insert_items(&mut *tx, id, &items).await?;
     Ok(Placed {
         id,
         created_at,
