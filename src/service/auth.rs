@@ -68,7 +68,7 @@ impl Auth {
     /// A customer signs up (at a kiosk, say) and is logged in.
     pub async fn register(&self, account: NewAccount) -> Result<Session> {
         let (user, hash) = self.create(account, Role::Customer).await?;
-        let digest = password::digest_of(&hash);
+        let (_, digest) = password::split(&hash);
         let id = db::sessions::open(&self.pool, &user.username, digest)
             .await?
             .ok_or_else(|| Error::internal("opening a new account's session", &"no session"))?;

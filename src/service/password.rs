@@ -1,5 +1,6 @@
 //! Argon2id with OWASP's minimum parameters (m=19 MiB, t=2, p=1), stored as PHC strings.
-//! Only the database compares digests (see migration 6). Hashing is CPU-heavy, so it runs on the blocking pool, never on the async workers.
+//! Only the database compares digests (see migration 6). Hashing is CPU-heavy, so it runs
+//! on the blocking pool, never on the async workers.
 
 use std::sync::OnceLock;
 
@@ -46,9 +47,10 @@ pub(crate) async fn digest(password: String, setting: String) -> Result<Option<S
     .await
 }
 
-/// The digest part of a PHC string: what follows its last `$`.
-pub(crate) fn digest_of(phc: &str) -> &str {
-    phc.rsplit('$').next().unwrap_or_default()
+/// A PHC string as its setting (algorithm, parameters, salt) and its digest, which follows
+/// the last `$`.
+pub(crate) fn split(phc: &str) -> (&str, &str) {
+    phc.rsplit_once('$').unwrap_or((phc, ""))
 }
 
 /// A setting to compute a digest with when the username is unknown, so that answering "no
@@ -59,7 +61,7 @@ pub(crate) async fn decoy_setting() -> Result<String> {
         return Ok(decoy.clone());
     }
     let fresh = hash(uuid::Uuid::new_v4().to_string()).await?;
-    let setting = fresh[..fresh.len() - digest_of(&fresh).len() - 1].to_owned();
+    let setting = split(&fresh).0.to_owned();
     Ok(DECOY.get_or_init(|| setting).clone())
 }
 
@@ -75,19 +77,15 @@ async fn run_blocking<T: Send + 'static>(
 mod tests {
     use super::*;
 
-    fn setting_of(phc: &str) -> String {
-        phc[..phc.len() - digest_of(phc).len() - 1].to_owned()
-    }
-
     #[tokio::test]
     async fn the_digest_from_the_setting_is_the_stored_one_only_for_the_right_password() {
         let stored = hash("correct horse battery".into()).await.unwrap();
-        let setting = setting_of(&stored);
+        let (setting, stored_digest) = split(&stored);
         assert!(setting.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        let right = digest("correct horse battery".into(), setting.clone()).await;
-        assert_eq!(right.unwrap().as_deref(), Some(digest_of(&stored)));
-        let wrong = digest("correct horse batterz".into(), setting).await;
-        assert_ne!(wrong.unwrap().as_deref(), Some(digest_of(&stored)));
+        let right = digest("correct horse battery".into(), setting.into()).await;
+        assert_eq!(right.unwrap().as_deref(), Some(stored_digest));
+        let wrong = digest("correct horse batterz".into(), setting.into()).await;
+        assert_ne!(wrong.unwrap().as_deref(), Some(stored_digest));
     }
 
     #[tokio::test]
