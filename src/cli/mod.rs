@@ -131,11 +131,12 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
             Ok(())
         }
         None => {
-            let access = settings.database.access()?;
-            let mut setup = settings.setup()?;
-            if let Some(access) = &access {
-                setup.viewer = access.viewer.clone();
-            }
+            let setup = settings.setup()?;
+            // The pool tells the database who logs in through these services.
+            let access = settings.database.terminal_role()?.map(|role| db::Access {
+                role,
+                viewer: setup.viewer.clone(),
+            });
             let pool = db::connect_lazy(
                 &settings.database.url,
                 settings.database.max_connections,

@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use directories::ProjectDirs;
 use serde::Deserialize;
 
-use crate::db::{Access, TerminalRole, Viewer};
+use crate::db::{TerminalRole, Viewer};
 use crate::domain::receipt::Shop;
 use crate::gateway::daraja::{Daraja, DarajaConfig};
 use crate::gateway::paypal::{Paypal, PaypalConfig};
@@ -45,18 +45,12 @@ pub struct DatabaseSettings {
 
 impl DatabaseSettings {
     /// The terminal role to work as, if one is named.
-    pub fn access(&self) -> Result<Option<Access>> {
+    pub fn terminal_role(&self) -> Result<Option<TerminalRole>> {
         match self.role.trim() {
             "" => Ok(None),
-            name => {
-                let role = TerminalRole::parse(name).with_context(|| {
-                    format!("database.role is {name:?}; use \"kiosk\", \"till\", \"admin\" or \"\"")
-                })?;
-                Ok(Some(Access {
-                    role,
-                    viewer: Viewer::default(),
-                }))
-            }
+            name => TerminalRole::parse(name).map(Some).with_context(|| {
+                format!("database.role is {name:?}; use \"kiosk\", \"till\", \"admin\" or \"\"")
+            }),
         }
     }
 }
@@ -352,12 +346,12 @@ mod tests {
     #[test]
     fn a_terminal_names_its_database_role() {
         let mut s = defaults();
-        assert!(s.database.access().unwrap().is_none());
+        assert_eq!(s.database.terminal_role().unwrap(), None);
         s.database.role = "kiosk".into();
-        let access = s.database.access().unwrap().unwrap();
-        assert_eq!(access.role.role_name(), "bytemtaani_kiosk");
+        let role = s.database.terminal_role().unwrap().unwrap();
+        assert_eq!(role.role_name(), "bytemtaani_kiosk");
         s.database.role = "postgres".into();
-        let err = s.database.access().err().unwrap();
+        let err = s.database.terminal_role().err().unwrap();
         assert!(err.to_string().contains("\"kiosk\", \"till\", \"admin\""));
     }
 
