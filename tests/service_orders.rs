@@ -448,3 +448,25 @@ async fn the_cart_is_kept_per_user_with_current_prices(pool: PgPool) {
     assert!(s.cart.view(&other).await.unwrap().is_empty());
     assert!(s.cart.clear(&again).await.unwrap().is_empty());
 }
+
+/// Taking stock must stay a HOT update (no index on a column it changes): otherwise every
+/// sale rewrites all of a product's index entries, both GIN indexes included (migration 7).
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn taking_stock_is_a_hot_update(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, phones) = shop(&s).await;
+    let bank = product(&s, &admin, &phones, "Oraimo Power Bank", "2999", 10).await;
+    let mut tx = pool.begin().await.unwrap();
+    let taken = bytemtaani::db::products::take_stock(&mut *tx, bank.id, 1)
+        .await
+        .unwrap();
+    assert!(taken.is_some());
+    let (updated, hot): (i64, i64) = sqlx::query_as(
+        "select pg_stat_get_xact_tuples_updated('products'::regclass),
+                pg_stat_get_xact_tuples_hot_updated('products'::regclass)",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    assert_eq!((updated, hot), (1, 1), "the stock update was not HOT");
+}
