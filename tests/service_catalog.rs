@@ -68,6 +68,74 @@ async fn search_matches_word_prefixes_then_parts_of_names(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn typed_words_match_starts_of_name_and_sku_words_and_whole_description_words(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, phones) = shop(&s).await;
+    let mut tea = form(&phones, "Ketepa Pride Café", "KTP-500G", "249");
+    tea.description = "Loose leaf from the Kericho highlands".into();
+    s.admin.create_product(&admin, &tea, 3).await.unwrap();
+    product(&s, &admin, &phones, "Superconductivityfan Deluxe", "99", 1).await;
+
+    for typed in [
+        "pri ket",
+        "CAFÉ",
+        "ca",
+        "500",
+        "ktp 5",
+        "kericho",
+        "leaf pride",
+    ] {
+        assert_eq!(
+            names(&s, text(typed)).await,
+            ["Ketepa Pride Café"],
+            "{typed}"
+        );
+    }
+    // A description's words count whole only; the start of one is not a match.
+    assert!(names(&s, text("keric")).await.is_empty());
+    // Words are matched on their first 16 characters: typing past that still finds them
+    // (nor is this a part of the name, which would find it by trigrams instead).
+    assert_eq!(
+        names(&s, text("superconductivityf del")).await,
+        ["Superconductivityfan Deluxe"]
+    );
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn word_matches_are_gathered_from_every_sixteenth_of_the_catalog(pool: PgPool) {
+    let s = services(&pool);
+    let (_, phones) = shop(&s).await;
+    // Ids ending in bytes 0..96: six products in each of the sixteen index shards, fewer
+    // than the cap in all.
+    let made = 96;
+    sqlx::query(
+        "insert into products (id, name, slug, sku, price, category_id, stock_quantity)
+         select ('00000000-0000-4000-8000-0000000000' || lpad(to_hex(g), 2, '0'))::uuid,
+                'Kiondo Basket ' || lpad(g::text, 3, '0'), 'kiondo-' || g, 'KIO' || g, 1500, $1, 2
+         from generate_series(0, $2 - 1) g",
+    )
+    .bind(phones.id)
+    .bind(made)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let seen = every_page(&s, text("kiondo bas")).await;
+    assert_eq!(seen.len(), made as usize);
+    assert!(
+        seen.windows(2).all(|w| w[0] < w[1]),
+        "in name order, once each"
+    );
+    let cheap = ProductQuery {
+        max_price: Some(Money::from_cents(100_000)),
+        ..text("kiondo")
+    };
+    assert!(
+        names(&s, cheap).await.is_empty(),
+        "filters apply in every shard"
+    );
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
 async fn filters_and_sorts_combine(pool: PgPool) {
     let s = services(&pool);
     let (admin, phones) = shop(&s).await;

@@ -3,17 +3,27 @@ use uuid::Uuid;
 
 use crate::domain::Money;
 use crate::domain::catalog::{
-    Cursor, PriceChange, Product, ProductDraft, ProductQuery, Sort, StockReason, TEXT_MATCHES,
+    Cursor, PriceChange, Product, ProductDraft, ProductQuery, SEARCH_TERM_CHARS, Sort, StockReason,
+    TEXT_MATCHES,
 };
 
-const PRODUCT_SELECT: &str = "select p.id, p.name, p.slug, p.sku, p.description, p.price, p.category_id,
-        c.name as category_name, p.stock_quantity, p.in_stock, p.image_url, p.is_archived, p.version,
-        p.created_at, p.updated_at
-    from products p join categories c on c.id = p.category_id";
+/// The columns of a `Product`, read from `p` (products) and `c` (its category).
+macro_rules! product_columns {
+    () => {
+        "select p.id, p.name, p.slug, p.sku, p.description, p.price, p.category_id,
+            c.name as category_name, p.stock_quantity, p.in_stock, p.image_url, p.is_archived,
+            p.version, p.created_at, p.updated_at"
+    };
+}
+const PRODUCT_COLUMNS: &str = product_columns!();
+const PRODUCT_SELECT: &str = concat!(
+    product_columns!(),
+    " from products p join categories c on c.id = p.category_id"
+);
 
-/// One page of products. Words are matched as prefixes through the stored tsvector
-/// (GIN); a text that matches no word is tried as part of a name through trigrams.
-/// Pages are keyset-paged on the sort key and id, which the b-tree indexes serve directly.
+/// One page of products. Typed words are matched as the starts of words through the search
+/// terms (migration 8); a text that matches no word is tried as part of a name through
+/// trigrams. Pages are keyset-paged on the sort key and id.
 pub async fn search(
     ex: impl PgExecutor<'_> + Copy,
     query: &ProductQuery,
@@ -41,20 +51,26 @@ enum TextMatch<'a> {
     Substring(&'a str),
 }
 
-/// 'tec:* & spark:*': every word, as a prefix (the customer is still typing).
-fn prefix_tsquery(words: &[String]) -> String {
+/// `'tec' & 'spark'`: every word as one of the terms, cut to the length terms are indexed
+/// at. Cast, not parsed: `words()` yields letters and digits only, so nothing needs quoting.
+fn terms_tsquery(words: &[String]) -> String {
     words
         .iter()
-        .map(|w| format!("{w}:*"))
+        .map(|w| {
+            format!(
+                "'{}'",
+                w.chars().take(SEARCH_TERM_CHARS).collect::<String>()
+            )
+        })
         .collect::<Vec<_>>()
         .join(" & ")
 }
 
 async fn any_word_match(ex: impl PgExecutor<'_>, words: &[String]) -> sqlx::Result<bool> {
     sqlx::query_scalar(
-        "select exists (select 1 from products where search @@ to_tsquery('simple', $1) and not is_archived)",
+        "select exists (select 1 from bytemtaani_catalog_matches($1::tsquery, null, null, null, false, false, 1))",
     )
-    .bind(prefix_tsquery(words))
+    .bind(terms_tsquery(words))
     .fetch_one(ex)
     .await
 }
@@ -64,45 +80,44 @@ async fn page(
     query: &ProductQuery,
     text: TextMatch<'_>,
 ) -> sqlx::Result<Vec<Product>> {
-    // A text match is planned on its own, fenced off from the order by: otherwise
-    // PostgreSQL may walk the whole name index hunting for matches that sit at the far end
-    // of it (a brand word such as "tecno": 1.1 s at 1M rows). The fence also caps the
-    // matches sorted: a word in 4% of a million products would otherwise sort 40,000 rows
-    // on every keystroke (45 ms; 2 ms capped, see BENCHMARKS.md). Pages run on within them.
-    let fenced = !matches!(text, TextMatch::None);
-    let mut sql = QueryBuilder::<Postgres>::new(if fenced { "select * from (" } else { "" });
-    sql.push(PRODUCT_SELECT).push(" where true");
+    let mut sql = QueryBuilder::<Postgres>::new("");
     match text {
-        TextMatch::None => {}
+        // The first TEXT_MATCHES matches, however common the words: sorting every match
+        // of a word in 4% of a million products took 45 ms a keystroke (BENCHMARKS.md).
+        // Pages run on within them.
         TextMatch::Words(words) => {
-            sql.push(" and p.search @@ to_tsquery('simple', ")
-                .push_bind(prefix_tsquery(words))
-                .push(")");
+            sql.push(PRODUCT_COLUMNS)
+                .push(" from bytemtaani_catalog_matches(")
+                .push_bind(terms_tsquery(words))
+                .push("::tsquery, ")
+                .push_bind(query.category_id)
+                .push(", ")
+                .push_bind(query.min_price)
+                .push(", ")
+                .push_bind(query.max_price)
+                .push(", ")
+                .push_bind(query.in_stock_only)
+                .push(", ")
+                .push_bind(query.include_archived)
+                .push(", ")
+                .push_bind(TEXT_MATCHES as i32)
+                .push(") p join categories c on c.id = p.category_id where true");
         }
+        // Fenced off from the order by, and capped the same way: otherwise PostgreSQL may
+        // walk the whole name index hunting for matches at the far end of it.
         TextMatch::Substring(text) => {
-            sql.push(" and p.name ilike ")
+            sql.push("select * from (").push(PRODUCT_SELECT);
+            sql.push(" where p.name ilike ")
                 .push_bind(format!("%{}%", super::escape_like(text)));
+            push_filters(&mut sql, query);
+            sql.push(" limit ")
+                .push_bind(TEXT_MATCHES)
+                .push(") p where true");
         }
-    }
-    if let Some(category) = query.category_id {
-        sql.push(" and p.category_id = ").push_bind(category);
-    }
-    if let Some(min) = query.min_price {
-        sql.push(" and p.price >= ").push_bind(min);
-    }
-    if let Some(max) = query.max_price {
-        sql.push(" and p.price <= ").push_bind(max);
-    }
-    if query.in_stock_only {
-        sql.push(" and p.stock_quantity > 0");
-    }
-    if !query.include_archived {
-        sql.push(" and not p.is_archived");
-    }
-    if fenced {
-        sql.push(" limit ")
-            .push_bind(TEXT_MATCHES)
-            .push(") p where true");
+        TextMatch::None => {
+            sql.push(PRODUCT_SELECT).push(" where true");
+            push_filters(&mut sql, query);
+        }
     }
     match &query.after {
         None => {}
@@ -141,6 +156,25 @@ async fn page(
     });
     sql.push(" limit ").push_bind(query.limit);
     sql.build_query_as().fetch_all(ex).await
+}
+
+/// The category, price, stock and archive filters, after a `where`.
+fn push_filters(sql: &mut QueryBuilder<'_, Postgres>, query: &ProductQuery) {
+    if let Some(category) = query.category_id {
+        sql.push(" and p.category_id = ").push_bind(category);
+    }
+    if let Some(min) = query.min_price {
+        sql.push(" and p.price >= ").push_bind(min);
+    }
+    if let Some(max) = query.max_price {
+        sql.push(" and p.price <= ").push_bind(max);
+    }
+    if query.in_stock_only {
+        sql.push(" and p.stock_quantity > 0");
+    }
+    if !query.include_archived {
+        sql.push(" and not p.is_archived");
+    }
 }
 
 /// Products on sale with `threshold` units or fewer, emptiest first. No index serves it on

@@ -89,9 +89,13 @@ impl Cursor {
 }
 
 pub const MAX_PAGE: i64 = 200;
-/// How many matches of a text search are sorted and paged through: a word in 4% of a million
-/// products would otherwise sort 40,000 rows per keystroke. Typing more narrows.
-pub const TEXT_MATCHES: i64 = 200;
+/// How many matches of a text search are sorted and paged through (two pages); typing more
+/// narrows. A word in 4% of a million products would otherwise read and sort 40,000 rows per
+/// keystroke; 100 rather than 200 halves the rows read (BENCHMARKS.md, "Search").
+pub const TEXT_MATCHES: i64 = 100;
+/// Typed words are matched on their first this many characters: the database indexes the
+/// starts of words up to this length (migration 8's `bytemtaani_search_terms`).
+pub const SEARCH_TERM_CHARS: usize = 16;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductQuery {
