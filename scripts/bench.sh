@@ -79,7 +79,7 @@ fi
 
 if part search; then
   sql -c "vacuum analyze products"
-  load search 4 "${BENCH_ROUNDS:-5}" | tee -a "$results"
+  load search 4 "${BENCH_ROUNDS:-25}" | tee -a "$results"
 fi
 
 if part render; then
