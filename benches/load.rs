@@ -20,6 +20,7 @@ use bytemtaani::domain::order::OrderLine;
 use bytemtaani::domain::user::Actor;
 use bytemtaani::service::Services;
 use bytemtaani::service::pos::{Sale, Tender};
+use bytemtaani::tui::effect::SEARCH_DEBOUNCE;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -46,11 +47,16 @@ fn main() -> Result<()> {
             Duration::from_secs(seconds.parse()?),
             hot.parse()?,
         )),
-        ["search", terminals, rounds] => {
-            runtime.block_on(search(&url, terminals.parse()?, rounds.parse()?))
-        }
+        ["search", terminals, rounds, pace] => runtime.block_on(search(
+            &url,
+            terminals.parse()?,
+            rounds.parse()?,
+            Pace::parse(pace)?,
+        )),
         ["startup", binary, config] => startup(binary, config),
-        _ => bail!("usage: load checkout N SECONDS HOT | search N ROUNDS | startup BINARY CONFIG"),
+        _ => bail!(
+            "usage: load checkout N SECONDS HOT | search N ROUNDS flat-out|typing | startup BINARY CONFIG"
+        ),
     }
 }
 
@@ -166,9 +172,37 @@ const PHRASES: [&str; 4] = [
     "sunking solar lamp",
 ];
 
+/// How fast a terminal sends its queries.
+#[derive(Clone, Copy, PartialEq)]
+enum Pace {
+    /// Each query as soon as the last one answered: a stress test, far more queries than
+    /// four people type.
+    FlatOut,
+    /// As a person typing quickly: the catalog screen sends at most one query per search
+    /// debounce (keystrokes closer together are one query).
+    Typing,
+}
+
+impl Pace {
+    fn parse(s: &str) -> Result<Pace> {
+        match s {
+            "flat-out" => Ok(Pace::FlatOut),
+            "typing" => Ok(Pace::Typing),
+            _ => bail!("pace: flat-out or typing, not {s}"),
+        }
+    }
+
+    /// Waits out the rest of a query's turn.
+    async fn rest(self, took: Duration) {
+        if self == Pace::Typing {
+            tokio::time::sleep(SEARCH_DEBOUNCE.saturating_sub(took)).await;
+        }
+    }
+}
+
 /// Every keystroke's query through the service layer, then the same queries sent bare by
 /// the db layer (the statement the service sends, without it), each by `terminals` at once.
-async fn search(url: &str, terminals: usize, rounds: usize) -> Result<()> {
+async fn search(url: &str, terminals: usize, rounds: usize, pace: Pace) -> Result<()> {
     let pool = db::connect(url, 1).await?;
     let categories: Vec<Uuid> = sqlx::query_scalar("select id from categories order by name")
         .fetch_all(&pool)
@@ -191,7 +225,7 @@ async fn search(url: &str, terminals: usize, rounds: usize) -> Result<()> {
                     text: phrase[..2].to_owned(),
                     ..Default::default()
                 };
-                let cold = timed(&s, &pool, &first, bare).await?.0;
+                let cold = timed(&s, &pool, &first, bare, pace).await?.0;
                 for round in 0..=rounds {
                     if round == 1 {
                         typed.clear();
@@ -204,7 +238,7 @@ async fn search(url: &str, terminals: usize, rounds: usize) -> Result<()> {
                             text,
                             ..Default::default()
                         };
-                        typed.push((several, timed(&s, &pool, &query, bare).await?.0));
+                        typed.push((several, timed(&s, &pool, &query, bare, pace).await?.0));
                     }
                     // A category browsed by price, ten pages on through keyset cursors.
                     let mut after: Option<Cursor> = None;
@@ -215,7 +249,7 @@ async fn search(url: &str, terminals: usize, rounds: usize) -> Result<()> {
                             after: after.clone(),
                             ..Default::default()
                         };
-                        let (took, next) = timed(&s, &pool, &query, bare).await?;
+                        let (took, next) = timed(&s, &pool, &query, bare, pace).await?;
                         paged.push(took);
                         after = next;
                     }
@@ -238,8 +272,12 @@ async fn search(url: &str, terminals: usize, rounds: usize) -> Result<()> {
             pages.extend(paged);
         }
         let via = if bare { "bare" } else { "service" };
+        let paced = match pace {
+            Pace::FlatOut => "flat-out",
+            Pace::Typing => "typing",
+        };
         println!(
-            "search via={via} kind=first_query_of_a_connection terminals={terminals} worst_ms={:.2}",
+            "search via={via} pace={paced} kind=first_query_of_a_connection terminals={terminals} worst_ms={:.2}",
             quantile(&mut colds, 1.0)
         );
         for (what, samples) in [
@@ -248,7 +286,7 @@ async fn search(url: &str, terminals: usize, rounds: usize) -> Result<()> {
             ("category_pages", &mut pages),
         ] {
             println!(
-                "search via={via} kind={what} terminals={terminals} queries={} p50_ms={:.2} p99_ms={:.2}",
+                "search via={via} pace={paced} kind={what} terminals={terminals} queries={} p50_ms={:.2} p99_ms={:.2}",
                 samples.len(),
                 quantile(samples, 0.50),
                 quantile(samples, 0.99),
@@ -264,6 +302,7 @@ async fn timed(
     pool: &PgPool,
     query: &ProductQuery,
     bare: bool,
+    pace: Pace,
 ) -> Result<(Duration, Option<Cursor>)> {
     let began = Instant::now();
     let next = if bare {
@@ -277,7 +316,9 @@ async fn timed(
     } else {
         s.catalog.search(query).await?.next
     };
-    Ok((began.elapsed(), next))
+    let took = began.elapsed();
+    pace.rest(took).await;
+    Ok((took, next))
 }
 
 /// Start to first frame, and the most memory the app held after logging in and paging
