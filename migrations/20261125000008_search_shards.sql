@@ -16,7 +16,7 @@
 -- text: on anything but letters and digits.
 create function bytemtaani_search_terms(name text, sku text, description text) returns tsvector
 language sql immutable strict parallel safe
--- Dear to run on many rows, so the planner reads the index rather than every row.
+-- Costly per row: the planner should read the index rather than run it on every row.
 cost 1000
 as $$
     select coalesce(array_to_tsvector(array_agg(distinct term)), ''::tsvector)
