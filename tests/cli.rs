@@ -91,3 +91,37 @@ async fn migrate_seed_and_create_users_from_the_command_line(pool: PgPool) {
         Err(Error::InvalidCredentials)
     ));
 }
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn migrate_hands_the_configured_login_policy_to_the_database(pool: PgPool) {
+    let config = std::env::temp_dir().join(format!("bytemtaani-{}.toml", uuid::Uuid::new_v4()));
+    std::fs::write(&config, "[login]\nmax_failures = 2\nlock_minutes = 7\n").unwrap();
+    let migrate = bytemtaani(
+        &pool,
+        &["--config", config.to_str().unwrap(), "migrate"],
+        None,
+    );
+    std::fs::remove_file(&config).unwrap();
+    assert!(
+        migrate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrate.stderr)
+    );
+
+    let s = services(&pool);
+    s.auth
+        .register(bytemtaani::service::auth::NewAccount {
+            username: "amina".into(),
+            email: "amina@example.ke".into(),
+            phone: String::new(),
+            password: PASSWORD.into(),
+        })
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        let err = s.auth.login("amina", "guess guess").await.unwrap_err();
+        assert_eq!(err, Error::InvalidCredentials);
+    }
+    let err = s.auth.login("amina", PASSWORD).await.unwrap_err();
+    assert_eq!(err, Error::Locked { minutes: 7 });
+}

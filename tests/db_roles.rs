@@ -75,6 +75,8 @@ async fn outcome(conn: &mut PgConnection, sql: &str) -> Result<u64, String> {
 }
 
 const REFUSED: Result<u64, &str> = Err("42501");
+/// No such function (any more).
+const GONE: Result<u64, &str> = Err("42883");
 
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
 async fn each_terminal_role_is_refused_what_it_must_not_do(pool: PgPool) {
@@ -150,6 +152,13 @@ async fn each_terminal_role_is_refused_what_it_must_not_do(pool: PgPool) {
             Ok(0),
         ),
         ("select bytemtaani_password_setting('baraka')", Ok(1)),
+        // Logins are throttled inside the database: the throttle is out of reach, and the
+        // unthrottled digest checks of migration 6 are gone.
+        ("select * from login_throttle", REFUSED),
+        ("delete from login_throttle", REFUSED),
+        ("update login_policy set max_failures = 1000000", REFUSED),
+        ("select bytemtaani_password_matches('baraka', 'x')", GONE),
+        ("select bytemtaani_open_session('baraka', 'x')", GONE),
         (
             "update products set stock_quantity = stock_quantity - 1",
             Ok(1),
@@ -232,6 +241,43 @@ async fn each_terminal_role_is_refused_what_it_must_not_do(pool: PgPool) {
 }
 
 /// Services on a pool that works as `role`, the way a terminal configured with it does.
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn guessing_through_the_database_is_throttled_like_the_app(pool: PgPool) {
+    let s = services(&pool);
+    s.auth
+        .register(NewAccount {
+            username: "baraka".into(),
+            email: "baraka@example.ke".into(),
+            phone: String::new(),
+            password: PASSWORD.into(),
+        })
+        .await
+        .unwrap();
+    // Someone who escaped a kiosk's app calls the login function by hand.
+    let mut escaped = plain(&pool, "bytemtaani_kiosk", None).await;
+    let mut outcomes = Vec::new();
+    for guess in 0..7 {
+        let (outcome,): (String,) =
+            sqlx::query_as("select outcome from bytemtaani_log_in('BARAKA ', $1, false)")
+                .bind(format!("guess{guess}"))
+                .fetch_one(&mut escaped)
+                .await
+                .unwrap();
+        outcomes.push(outcome);
+    }
+    assert_eq!(
+        outcomes,
+        [
+            "wrong", "wrong", "wrong", "wrong", "wrong", "locked", "locked"
+        ]
+    );
+    // The account is locked for the app too, right password and all.
+    assert!(matches!(
+        s.auth.login("baraka", PASSWORD).await,
+        Err(Error::Locked { minutes: 15 })
+    ));
+}
+
 async fn terminal(pool: &PgPool, role: TerminalRole) -> Services {
     let viewer = Viewer::default();
     let access = Access {

@@ -173,7 +173,14 @@ async fn migrate(settings: &Settings) -> Result<()> {
     }
     let pool = db::connect(&settings.database.url, 2).await?;
     MIGRATOR.run(&pool).await.context("applying migrations")?;
-    println!("Database is up to date.");
+    let login = &settings.login;
+    db::login::set_policy(&pool, login.max_failures, login.lock_minutes)
+        .await
+        .context("setting the login policy")?;
+    println!(
+        "Database is up to date; logins lock for {} minutes after {} failures.",
+        login.lock_minutes, login.max_failures
+    );
     Ok(())
 }
 

@@ -14,9 +14,9 @@ use crate::db::{TerminalRole, Viewer};
 use crate::domain::receipt::Shop;
 use crate::gateway::daraja::{Daraja, DarajaConfig};
 use crate::gateway::paypal::{Paypal, PaypalConfig};
+use crate::service::Setup;
 use crate::service::gateways::Gateways;
 use crate::service::receipts::{Printer, Receipts};
-use crate::service::{LoginPolicy, Setup};
 
 const DEFAULTS: &str = include_str!("../../config/default.toml");
 
@@ -159,6 +159,7 @@ pub struct ReceiptSettings {
     pub printer: String,
 }
 
+/// The login policy; `bytemtaani migrate` writes it into the database, which enforces it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoginSettings {
@@ -205,7 +206,6 @@ impl Settings {
     /// What the services need besides the database.
     pub fn setup(&self) -> Result<Setup> {
         Ok(Setup {
-            login: self.login.policy(),
             shop: self.shop.clone(),
             receipts: Receipts::new(
                 dir_or_data(&self.receipts.dir, "receipts"),
@@ -216,15 +216,6 @@ impl Settings {
             unpaid_after: Duration::from_secs(self.payments.unpaid_cancel_minutes * 60),
             viewer: Viewer::default(),
         })
-    }
-}
-
-impl LoginSettings {
-    pub fn policy(&self) -> LoginPolicy {
-        LoginPolicy {
-            max_failures: self.max_failures,
-            lock_minutes: self.lock_minutes,
-        }
     }
 }
 

@@ -4,50 +4,53 @@ use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
-#[derive(Debug, sqlx::FromRow)]
-pub struct Charge {
-    /// Attempts counted in the current window, this one included.
-    pub failures: i32,
-    pub locked_until: Option<DateTime<Utc>>,
+/// What the database made of one login attempt (`bytemtaani_log_in`, migration 9).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Attempt {
+    /// Too many failures: refused without looking at the password until then.
+    Locked(DateTime<Utc>),
+    /// Unknown username or wrong password (the caller knows which it asked about).
+    Wrong,
+    /// The right password of a deactivated account.
+    Inactive,
+    /// The right password; the new session when one was asked for.
+    Right(Option<Uuid>),
 }
 
-/// Counts an attempt against `key` before the password is checked. A window that has
-/// expired (lock over, or no attempt for `window_minutes`) starts again from one.
-pub async fn charge(
+/// Charges an attempt to `username` and checks `digest` (the Argon2 digest computed under
+/// the stored setting), all inside the database, which also keeps the throttle and opens
+/// the session when `open_session`.
+pub async fn attempt(
     ex: impl PgExecutor<'_>,
-    key: &str,
-    window_minutes: i32,
-) -> sqlx::Result<Charge> {
-    sqlx::query_as(
-        "insert into login_throttle as t (username_key, failures) values ($1, 1)
-         on conflict (username_key) do update set
-             failures = case when t.locked_until <= now()
-                               or (t.locked_until is null and t.last_attempt_at < now() - make_interval(mins => $2))
-                             then 1 else t.failures + 1 end,
-             locked_until = case when t.locked_until <= now() then null else t.locked_until end,
-             last_attempt_at = now()
-         returning failures, locked_until",
-    )
-    .bind(key)
-    .bind(window_minutes)
-    .fetch_one(ex)
-    .await
+    username: &str,
+    digest: &str,
+    open_session: bool,
+) -> sqlx::Result<Attempt> {
+    let (outcome, locked_until, session): (String, Option<DateTime<Utc>>, Option<Uuid>) =
+        sqlx::query_as("select * from bytemtaani_log_in($1, $2, $3)")
+            .bind(username)
+            .bind(digest)
+            .bind(open_session)
+            .fetch_one(ex)
+            .await?;
+    match (outcome.as_str(), locked_until) {
+        ("locked", Some(until)) => Ok(Attempt::Locked(until)),
+        ("wrong", _) => Ok(Attempt::Wrong),
+        ("inactive", _) => Ok(Attempt::Inactive),
+        ("ok", _) => Ok(Attempt::Right(session)),
+        _ => Err(sqlx::Error::Protocol(format!("login outcome {outcome}"))),
+    }
 }
 
-pub async fn lock(ex: impl PgExecutor<'_>, key: &str, minutes: i32) -> sqlx::Result<DateTime<Utc>> {
-    sqlx::query_scalar(
-        "update login_throttle set locked_until = now() + make_interval(mins => $2)
-         where username_key = $1 returning locked_until",
-    )
-    .bind(key)
-    .bind(minutes)
-    .fetch_one(ex)
-    .await
-}
-
-pub async fn clear(ex: impl PgExecutor<'_>, key: &str) -> sqlx::Result<()> {
-    sqlx::query("delete from login_throttle where username_key = $1")
-        .bind(key)
+/// Sets the shop's login policy (`bytemtaani migrate`, from the config's [login]).
+pub async fn set_policy(
+    ex: impl PgExecutor<'_>,
+    max_failures: i32,
+    lock_minutes: i32,
+) -> sqlx::Result<()> {
+    sqlx::query("update login_policy set max_failures = $1, lock_minutes = $2")
+        .bind(max_failures)
+        .bind(lock_minutes)
         .execute(ex)
         .await?;
     Ok(())

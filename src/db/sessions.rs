@@ -10,19 +10,6 @@ pub struct SessionUser {
     pub is_active: bool,
 }
 
-/// Opens a session for an active user whose password digest matches; None otherwise.
-pub async fn open(
-    ex: impl PgExecutor<'_>,
-    username: &str,
-    digest: &str,
-) -> sqlx::Result<Option<Uuid>> {
-    sqlx::query_scalar("select bytemtaani_open_session($1, $2)")
-        .bind(username)
-        .bind(digest)
-        .fetch_one(ex)
-        .await
-}
-
 pub async fn close(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
     sqlx::query("select bytemtaani_close_session($1)")
         .bind(id)

@@ -62,19 +62,6 @@ pub async fn password_setting(
         .await
 }
 
-/// Whether `digest` is the stored one: compared inside the database.
-pub async fn password_matches(
-    ex: impl PgExecutor<'_>,
-    username: &str,
-    digest: &str,
-) -> sqlx::Result<bool> {
-    sqlx::query_scalar("select bytemtaani_password_matches($1, $2)")
-        .bind(username)
-        .bind(digest)
-        .fetch_one(ex)
-        .await
-}
-
 pub async fn set_password_hash(ex: impl PgExecutor<'_>, id: Uuid, hash: &str) -> sqlx::Result<()> {
     sqlx::query("update users set password_hash = $2 where id = $1")
         .bind(id)

@@ -5,6 +5,7 @@ use sqlx::PgPool;
 
 use crate::db;
 use crate::db::Viewer;
+use crate::db::login::Attempt;
 use crate::db::users::{Credentials, NewUser};
 use crate::domain::password::{MAX_CHARS, check_new_password};
 use crate::domain::user::{Actor, Role, Session, UserAccount};
@@ -12,22 +13,6 @@ use crate::domain::values::{Email, Phone, Username};
 use crate::domain::{Error, Result};
 use crate::service::access::authorize;
 use crate::service::password;
-
-/// After `max_failures` failed logins a username is locked for `lock_minutes`.
-#[derive(Debug, Clone, Copy)]
-pub struct LoginPolicy {
-    pub max_failures: i32,
-    pub lock_minutes: i32,
-}
-
-impl Default for LoginPolicy {
-    fn default() -> Self {
-        LoginPolicy {
-            max_failures: 5,
-            lock_minutes: 15,
-        }
-    }
-}
 
 /// What a new account is made from; every field is validated by the service.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -52,26 +37,23 @@ impl std::fmt::Debug for NewAccount {
 #[derive(Clone)]
 pub struct Auth {
     pool: PgPool,
-    policy: LoginPolicy,
     viewer: Viewer,
 }
 
 impl Auth {
-    pub fn new(pool: PgPool, policy: LoginPolicy, viewer: Viewer) -> Self {
-        Auth {
-            pool,
-            policy,
-            viewer,
-        }
+    pub fn new(pool: PgPool, viewer: Viewer) -> Self {
+        Auth { pool, viewer }
     }
 
     /// A customer signs up (at a kiosk, say) and is logged in.
     pub async fn register(&self, account: NewAccount) -> Result<Session> {
         let (user, hash) = self.create(account, Role::Customer).await?;
         let (_, digest) = password::split(&hash);
-        let id = db::sessions::open(&self.pool, &user.username, digest)
-            .await?
-            .ok_or_else(|| Error::internal("opening a new account's session", &"no session"))?;
+        let attempt = db::login::attempt(&self.pool, &user.username, digest, true).await?;
+        let Attempt::Right(Some(id)) = attempt else {
+            let attempt = format!("{attempt:?}");
+            return Err(Error::internal("opening a new account's session", &attempt));
+        };
         self.viewer.set(Some(id));
         db::login::record(&self.pool, &user.username, Some(user.id), "registered").await?;
         Ok(Session {
@@ -120,9 +102,10 @@ impl Auth {
         Ok((user, hash))
     }
 
-    /// Checks the password and opens a session. Attempts are charged to the username before
-    /// the password is checked, so even parallel guesses get `max_failures` tries per lock
-    /// period; an unknown username takes as long as a wrong password.
+    /// Checks the password and opens a session. The database charges the attempt to the
+    /// username before it compares the digest, so even parallel guesses get the policy's
+    /// `max_failures` tries per lock period (migration 9); an unknown username takes as
+    /// long as a wrong password.
     pub async fn login(&self, username: &str, password: &str) -> Result<Session> {
         let session = self.check_login(username, password).await?;
         self.viewer.set(Some(session.id));
@@ -135,54 +118,35 @@ impl Auth {
         if key.is_empty() || key.len() > 254 || key.chars().any(char::is_control) {
             return Err(Error::InvalidCredentials);
         }
-        let charge = db::login::charge(&self.pool, &key, self.policy.lock_minutes).await?;
-        if let Some(until) = charge.locked_until.filter(|until| *until > Utc::now()) {
-            db::login::record(&self.pool, &key, None, "locked").await?;
-            return Err(locked_for(until));
-        }
-        if charge.failures > self.policy.max_failures {
-            let until = db::login::lock(&self.pool, &key, self.policy.lock_minutes).await?;
-            db::login::record(&self.pool, &key, None, "locked").await?;
-            return Err(locked_for(until));
-        }
-
         let user = db::users::credentials(&self.pool, &key).await?;
         let setting = match &user {
             Some(_) => db::users::password_setting(&self.pool, &key).await?,
             None => None,
         };
-        // A password longer than any we accept cannot be right; it is still charged.
-        let digest = if password.chars().count() <= MAX_CHARS {
-            self.digest(password.to_owned(), setting).await?
-        } else {
-            None
-        };
-        let verified = match &digest {
-            Some(digest) => db::users::password_matches(&self.pool, &key, digest).await?,
-            None => false,
-        };
-        let known = user.is_some();
-        let (Some(user), Some(digest)) = (user.filter(|_| verified), digest) else {
-            if charge.failures >= self.policy.max_failures {
-                db::login::lock(&self.pool, &key, self.policy.lock_minutes).await?;
+        let digest = self.checked_digest(password, setting).await?;
+        let attempt = db::login::attempt(&self.pool, &key, &digest, true).await?;
+        let user_id = user.as_ref().map(|u| u.id);
+        let (id, user) = match (attempt, user) {
+            (Attempt::Right(Some(id)), Some(user)) => (id, user),
+            (Attempt::Locked(until), _) => {
+                db::login::record(&self.pool, &key, None, "locked").await?;
+                return Err(locked_for(until));
             }
-            let outcome = if known {
-                "wrong_password"
-            } else {
-                "unknown_user"
-            };
-            db::login::record(&self.pool, &key, None, outcome).await?;
-            tracing::info!(username = %key, outcome, "login failed");
-            return Err(Error::InvalidCredentials);
-        };
-        db::login::clear(&self.pool, &key).await?;
-        if !user.is_active {
-            db::login::record(&self.pool, &key, Some(user.id), "inactive").await?;
-            return Err(Error::Inactive);
-        }
-        let Some(id) = db::sessions::open(&self.pool, &key, &digest).await? else {
-            // Deactivated or given a new password between the check and now.
-            return Err(Error::InvalidCredentials);
+            (Attempt::Inactive, _) => {
+                db::login::record(&self.pool, &key, user_id, "inactive").await?;
+                return Err(Error::Inactive);
+            }
+            // Wrong, or an account made or renamed between the look-up and the check.
+            (_, user) => {
+                let outcome = if user.is_some() {
+                    "wrong_password"
+                } else {
+                    "unknown_user"
+                };
+                db::login::record(&self.pool, &key, None, outcome).await?;
+                tracing::info!(username = %key, outcome, "login failed");
+                return Err(Error::InvalidCredentials);
+            }
         };
         db::login::record(&self.pool, &key, Some(user.id), "success").await?;
         tracing::info!(username = %user.username, "logged in");
@@ -195,13 +159,19 @@ impl Auth {
     }
 
     /// The digest of `password` under the stored setting, or under a decoy one when there is
-    /// none, so that an unknown username costs the same time as a wrong password.
-    async fn digest(&self, password: String, setting: Option<String>) -> Result<Option<String>> {
+    /// none, so that an unknown username costs the same time as a wrong password. Empty for
+    /// a password longer than any we accept: it cannot be right, but it is still charged.
+    async fn checked_digest(&self, password: &str, setting: Option<String>) -> Result<String> {
+        if password.chars().count() > MAX_CHARS {
+            return Ok(String::new());
+        }
         let setting = match setting {
             Some(setting) => setting,
             None => password::decoy_setting().await?,
         };
-        password::digest(password, setting).await
+        Ok(password::digest(password.to_owned(), setting)
+            .await?
+            .unwrap_or_default())
     }
 
     /// Lets a kiosk close: only an admin's password will do. The attempt is throttled and
@@ -234,15 +204,18 @@ impl Auth {
         Ok(())
     }
 
+    /// The current password is checked like a login (and charged like one), so this form
+    /// is no way around the throttle.
     pub async fn change_password(&self, actor: &Actor, current: &str, new: &str) -> Result<()> {
         let me = authorize(&self.pool, actor, Role::Customer).await?;
         let setting = db::users::password_setting(&self.pool, &me.username).await?;
-        let right = match self.digest(current.to_owned(), setting).await? {
-            Some(digest) => db::users::password_matches(&self.pool, &me.username, &digest).await?,
-            None => false,
-        };
-        if !right {
-            return Err(Error::invalid("Current password", "is not right"));
+        let digest = self.checked_digest(current, setting).await?;
+        match db::login::attempt(&self.pool, &me.username, &digest, false).await? {
+            Attempt::Right(_) => {}
+            Attempt::Locked(until) => return Err(locked_for(until)),
+            Attempt::Wrong | Attempt::Inactive => {
+                return Err(Error::invalid("Current password", "is not right"));
+            }
         }
         check_new_password(new, &me.username)?;
         let hash = password::hash(new.to_owned()).await?;

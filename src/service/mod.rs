@@ -21,7 +21,7 @@ use crate::domain::receipt::Shop;
 
 pub use admin_catalog::AdminCatalog;
 pub use admin_users::AdminUsers;
-pub use auth::{Auth, LoginPolicy};
+pub use auth::Auth;
 pub use cart::Cart;
 pub use catalog::Catalog;
 pub use orders::Orders;
@@ -48,7 +48,6 @@ pub struct Services {
 /// What the services need besides the database, from the config.
 #[derive(Debug, Clone)]
 pub struct Setup {
-    pub login: LoginPolicy,
     pub shop: Shop,
     pub receipts: Receipts,
     /// Where report exports are written.
@@ -63,7 +62,7 @@ pub struct Setup {
 impl Services {
     pub fn new(pool: PgPool, setup: Setup) -> Self {
         Services {
-            auth: Auth::new(pool.clone(), setup.login, setup.viewer),
+            auth: Auth::new(pool.clone(), setup.viewer),
             catalog: Catalog::new(pool.clone()),
             cart: Cart::new(pool.clone()),
             orders: Orders::new(pool.clone()),

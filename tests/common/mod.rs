@@ -9,7 +9,7 @@ use bytemtaani::domain::catalog::{Category, Product, ProductForm};
 use bytemtaani::domain::user::{Actor, Role};
 use bytemtaani::service::auth::NewAccount;
 use bytemtaani::service::gateways::Gateways;
-use bytemtaani::service::{LoginPolicy, Receipts, Services, Setup};
+use bytemtaani::service::{Receipts, Services, Setup};
 use sqlx::PgPool;
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -26,7 +26,6 @@ pub fn services_telling(pool: &PgPool, viewer: bytemtaani::db::Viewer) -> Servic
     Services::new(
         pool.clone(),
         Setup {
-            login: LoginPolicy::default(),
             shop: bytemtaani::config::Settings::built_in().shop,
             receipts: Receipts::new(scratch.join("receipts"), None),
             exports: scratch.join("reports"),
