@@ -266,7 +266,7 @@ pub async fn pending_with_gateway(
 pub struct CallbackRecord<'a> {
     pub checkout_request_id: Option<&'a str>,
     pub result_code: Option<i64>,
-    pub receipt: Option<&'a str>,
+    pub receipt: Option<String>,
     pub amount: Option<rust_decimal::Decimal>,
     pub payment_id: Option<Uuid>,
     pub outcome: &'a str,
@@ -283,7 +283,7 @@ pub async fn record_callback(
     )
     .bind(record.checkout_request_id)
     .bind(record.result_code)
-    .bind(record.receipt)
+    .bind(&record.receipt)
     .bind(record.amount)
     .bind(record.payment_id)
     .bind(record.outcome)

@@ -195,7 +195,7 @@ impl Payments {
         match self.gateways.card().await {
             Ok(approval) => {
                 let reference = TransactionId::parse(PaymentMethod::Card, &approval.reference)?;
-                self.settle_by_provider(&payment, &reference).await?;
+                self.settle_by_provider(&payment, &reference, None).await?;
                 db::payments::set_card(&self.pool, payment.id, &approval.brand, &approval.last4)
                     .await?;
             }
@@ -267,14 +267,23 @@ impl Payments {
                 self.fail_pending(p, reason).await?;
                 CallbackOutcome::Failed(reason.to_owned())
             }
-            Some(p) => self.accept(p, &cb).await?,
+            Some(p) => self.accept(p, &cb, body).await?,
         };
+        if matches!(outcome, CallbackOutcome::Accepted) {
+            return Ok(outcome); // recorded in the transaction that settled the payment
+        }
         self.record(body, Some(&cb), payment.map(|p| p.id), outcome)
             .await
     }
 
-    /// Settles a successful callback once the amount, the receipt and a query agree.
-    async fn accept(&self, payment: &PaymentSummary, cb: &StkCallback) -> Result<CallbackOutcome> {
+    /// Settles a successful callback once the amount, the receipt and a query agree; the
+    /// callback is recorded with the settlement, so one is never kept without the other.
+    async fn accept(
+        &self,
+        payment: &PaymentSummary,
+        cb: &StkCallback,
+        body: &serde_json::Value,
+    ) -> Result<CallbackOutcome> {
         if cb.amount() != Some(payment.amount.amount()) {
             return Ok(refused(&format!(
                 "amount {} differs from the order total {}",
@@ -293,8 +302,14 @@ impl Payments {
             Ok(other) => return Ok(refused(&format!("STK Push Query says {other:?}"))),
             Err(err) => return Ok(refused(&format!("STK Push Query failed: {err}"))),
         }
-        match self.settle_by_provider(payment, &receipt).await {
-            Ok(()) => Ok(CallbackOutcome::Accepted),
+        let accepted = CallbackOutcome::Accepted;
+        let text = outcome_text(&accepted);
+        let record = callback_record(body, Some(cb), Some(payment.id), &text);
+        match self
+            .settle_by_provider(payment, &receipt, Some(&record))
+            .await
+        {
+            Ok(()) => Ok(accepted),
             Err(
                 err @ (Error::DuplicateTransaction(_)
                 | Error::Conflict(_)
@@ -311,28 +326,12 @@ impl Payments {
         payment_id: Option<Uuid>,
         outcome: CallbackOutcome,
     ) -> Result<CallbackOutcome> {
-        let text = match &outcome {
-            CallbackOutcome::Accepted => "accepted".to_owned(),
-            CallbackOutcome::Failed(reason) => format!("failed: {reason}"),
-            CallbackOutcome::Refused(reason) => format!("refused: {reason}"),
-        };
         if let CallbackOutcome::Refused(reason) = &outcome {
             tracing::warn!(%reason, "M-Pesa callback refused");
         }
-        let receipt = cb.and_then(StkCallback::receipt);
-        db::payments::record_callback(
-            &self.pool,
-            &CallbackRecord {
-                checkout_request_id: cb.map(|c| c.checkout_request_id.as_str()),
-                result_code: cb.map(|c| c.result_code),
-                receipt: receipt.as_deref(),
-                amount: cb.and_then(StkCallback::amount),
-                payment_id,
-                outcome: &text,
-                body,
-            },
-        )
-        .await?;
+        let text = outcome_text(&outcome);
+        db::payments::record_callback(&self.pool, &callback_record(body, cb, payment_id, &text))
+            .await?;
         Ok(outcome)
     }
 
@@ -406,7 +405,7 @@ impl Payments {
                         Ok(capture) => {
                             let id =
                                 TransactionId::parse(PaymentMethod::Paypal, &capture.capture_id)?;
-                            self.settle_by_provider(payment, &id).await
+                            self.settle_by_provider(payment, &id, None).await
                         }
                         Err(err) => self.fail_pending(payment, &err.to_string()).await,
                     }
@@ -423,10 +422,12 @@ impl Payments {
     }
 
     /// Marks a provider-confirmed payment successful and its order paid, in one transaction.
+    /// `callback`, the M-Pesa callback that proved it, is recorded in the same transaction.
     async fn settle_by_provider(
         &self,
         payment: &PaymentSummary,
         transaction_id: &TransactionId,
+        callback: Option<&CallbackRecord<'_>>,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let (_, order_status, total) = db::orders::lock(&mut tx, payment.order_id)
@@ -448,6 +449,9 @@ impl Payments {
         }
         order_status.check_transition(OrderStatus::Paid)?;
         settle(&mut tx, None, &locked, transaction_id, total).await?;
+        if let Some(callback) = callback {
+            db::payments::record_callback(&mut *tx, callback).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -521,6 +525,32 @@ impl Payments {
         let failed = db::payments::mark_failed(&mut *tx, payment_id, &reason).await?;
         tx.commit().await?;
         Ok(failed)
+    }
+}
+
+/// How a callback's outcome is written in `mpesa_callbacks`.
+fn outcome_text(outcome: &CallbackOutcome) -> String {
+    match outcome {
+        CallbackOutcome::Accepted => "accepted".to_owned(),
+        CallbackOutcome::Failed(reason) => format!("failed: {reason}"),
+        CallbackOutcome::Refused(reason) => format!("refused: {reason}"),
+    }
+}
+
+fn callback_record<'a>(
+    body: &'a serde_json::Value,
+    cb: Option<&'a StkCallback>,
+    payment_id: Option<Uuid>,
+    outcome: &'a str,
+) -> CallbackRecord<'a> {
+    CallbackRecord {
+        checkout_request_id: cb.map(|c| c.checkout_request_id.as_str()),
+        result_code: cb.map(|c| c.result_code),
+        receipt: cb.and_then(StkCallback::receipt),
+        amount: cb.and_then(StkCallback::amount),
+        payment_id,
+        outcome,
+        body,
     }
 }
 
