@@ -184,11 +184,21 @@ enum Pace {
 }
 
 impl Pace {
+    /// As given on the command line and printed in the results.
+    fn name(self) -> &'static str {
+        match self {
+            Pace::FlatOut => "flat-out",
+            Pace::Typing => "typing",
+        }
+    }
+
     fn parse(s: &str) -> Result<Pace> {
-        match s {
-            "flat-out" => Ok(Pace::FlatOut),
-            "typing" => Ok(Pace::Typing),
-            _ => bail!("pace: flat-out or typing, not {s}"),
+        match [Pace::FlatOut, Pace::Typing]
+            .into_iter()
+            .find(|p| p.name() == s)
+        {
+            Some(pace) => Ok(pace),
+            None => bail!("pace: flat-out or typing, not {s}"),
         }
     }
 
@@ -272,10 +282,7 @@ async fn search(url: &str, terminals: usize, rounds: usize, pace: Pace) -> Resul
             pages.extend(paged);
         }
         let via = if bare { "bare" } else { "service" };
-        let paced = match pace {
-            Pace::FlatOut => "flat-out",
-            Pace::Typing => "typing",
-        };
+        let paced = pace.name();
         println!(
             "search via={via} pace={paced} kind=first_query_of_a_connection terminals={terminals} worst_ms={:.2}",
             quantile(&mut colds, 1.0)
