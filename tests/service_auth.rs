@@ -256,6 +256,36 @@ async fn change_password_needs_the_current_one(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn guessing_the_current_password_is_throttled_like_a_login(pool: PgPool) {
+    let s = services(&pool);
+    let me: bytemtaani::domain::user::Actor = s
+        .auth
+        .register(account("amina", PASSWORD))
+        .await
+        .unwrap()
+        .into();
+    for guess in 0..5 {
+        let err = s
+            .auth
+            .change_password(&me, &format!("guess number {guess}"), "a brand new phrase")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+    }
+    // Locked now: the right password is not even looked at, here or at the login screen.
+    let err = s
+        .auth
+        .change_password(&me, PASSWORD, "a brand new phrase")
+        .await
+        .unwrap_err();
+    assert_eq!(err, Error::Locked { minutes: 15 });
+    assert_eq!(
+        s.auth.login("amina", PASSWORD).await.unwrap_err(),
+        Error::Locked { minutes: 15 }
+    );
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
 async fn only_an_admin_password_closes_a_kiosk(pool: PgPool) {
     let s = services(&pool);
     login_as(&s, "admin", Role::Admin).await;
