@@ -90,6 +90,55 @@ async fn migrate_seed_and_create_users_from_the_command_line(pool: PgPool) {
         s.auth.login("otieno", "password").await,
         Err(Error::InvalidCredentials)
     ));
+
+    // A real account now lives here: the demo's public logins are refused, unless asked
+    // for by name.
+    let refused = bytemtaani(&pool, &["seed", "--demo", "--products", "200"], None);
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("1 account(s) the demo did not make (otieno)"),
+        "{said}"
+    );
+    let forced = bytemtaani(
+        &pool,
+        &[
+            "seed",
+            "--demo",
+            "--products",
+            "200",
+            "--add-demo-logins-beside-real-accounts",
+        ],
+        None,
+    );
+    assert!(forced.status.success());
+    let demo: Vec<String> =
+        sqlx::query_scalar("select username from users where is_demo order by username")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(demo, ["admin", "cashier", "wanjiku"]);
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn the_callback_receiver_refuses_pretend_providers_unless_told(pool: PgPool) {
+    let config = std::env::temp_dir().join(format!("bytemtaani-{}.toml", uuid::Uuid::new_v4()));
+    std::fs::write(&config, "[payments]\nmpesa = \"sandbox\"\n").unwrap();
+    // 192.0.2.1 (a documentation address) is not this machine's: listening fails there.
+    let listen = ["callbacks", "--listen", "192.0.2.1:8089"];
+    for (extra, expected) in [
+        (None, "--allow-sandbox"),
+        (Some("--allow-sandbox"), "listening on 192.0.2.1:8089"),
+    ] {
+        let mut args = vec!["--config", config.to_str().unwrap()];
+        args.extend(listen);
+        args.extend(extra);
+        let run = bytemtaani(&pool, &args, None);
+        assert!(!run.status.success());
+        let said = String::from_utf8_lossy(&run.stderr);
+        assert!(said.contains(expected), "{said}");
+    }
+    std::fs::remove_file(&config).unwrap();
 }
 
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]

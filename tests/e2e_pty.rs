@@ -11,8 +11,11 @@ use sqlx::PgPool;
 
 /// Runs the customer's session; returns the binary's exit status.
 fn shop_in_a_terminal(url: String) -> portable_pty::ExitStatus {
-    let (mut screen, mut child) = start_app(url, &temp_home("customer"));
+    // The demo's settings: pretend providers, said on every screen.
+    let demo = ["--config", "config/demo.toml"];
+    let (mut screen, mut child) = start_app(url, &temp_home("customer"), &demo);
     screen.wait_for("Log in");
+    screen.wait_for("SANDBOX — NO MONEY");
     screen.send("\x1bOQ"); // F2: register
     screen.wait_for("Register a customer account");
     for field in [
@@ -108,7 +111,7 @@ async fn a_customer_registers_shops_and_finds_the_order(pool: PgPool) {
 
 /// The cashier's session: log in, open the till, scan one SKU twice, take cash.
 fn sell_at_the_till(url: String, home: std::path::PathBuf, sku: &str) -> portable_pty::ExitStatus {
-    let (mut screen, mut child) = start_app(url, &home);
+    let (mut screen, mut child) = start_app(url, &home, &[]);
     screen.wait_for("Log in");
     for field in ["cashier", "\t", PASSWORD, "\r"] {
         screen.send(field);
@@ -182,5 +185,9 @@ async fn a_cashier_sells_for_cash_by_sku_and_the_receipt_is_saved(pool: PgPool) 
         "{text}"
     );
     assert!(text.contains("Change") && text.contains("502.00"), "{text}");
+    assert!(
+        !text.contains("SANDBOX"),
+        "the built-in settings pretend nothing: {text}"
+    );
     std::fs::remove_dir_all(home).unwrap();
 }

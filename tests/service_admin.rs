@@ -350,3 +350,29 @@ async fn updated_at_moves_on_every_update_whoever_writes(pool: PgPool) {
         "{after:?}"
     );
 }
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn the_console_warns_while_demo_accounts_can_log_in(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, _) = shop(&s).await;
+    let cashier = login_as(&s, "cashier", Role::Staff).await;
+    assert!(s.users.warnings(&admin).await.unwrap().is_empty());
+    assert!(matches!(
+        s.users.warnings(&cashier).await,
+        Err(Error::Forbidden(_))
+    ));
+    // As `seed --demo` marks its accounts.
+    sqlx::query("update users set is_demo = true where username = 'cashier'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let warned = s.users.warnings(&admin).await.unwrap();
+    assert_eq!(warned.len(), 1);
+    assert!(
+        warned[0].contains("public passwords: cashier."),
+        "{warned:?}"
+    );
+    let cashier_id = cashier.session().unwrap().user_id;
+    s.users.set_active(&admin, cashier_id, false).await.unwrap();
+    assert!(s.users.warnings(&admin).await.unwrap().is_empty());
+}

@@ -145,6 +145,8 @@ async fn replayed_forged_and_wrong_amount_callbacks_are_refused_and_recorded(poo
                 { "Name": "PhoneNumber", "Value": 254712345678u64 }
             ]}
         }}})
+        .to_string()
+        .into_bytes()
     };
 
     // Before the customer has answered, a "success" for the real request is forged:
@@ -175,7 +177,7 @@ async fn replayed_forged_and_wrong_amount_callbacks_are_refused_and_recorded(poo
     );
     let garbage = s
         .payments
-        .receive_callback(&json!({ "hello": "world" }))
+        .receive_callback(br#"{ "hello": "world" }"#)
         .await
         .unwrap();
     assert_eq!(garbage, CallbackOutcome::Refused("unreadable".into()));

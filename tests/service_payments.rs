@@ -182,12 +182,27 @@ async fn a_retry_after_a_failure_reuses_the_one_payment(pool: PgPool) {
         .open(&buyer, order.id, PaymentMethod::Mpesa)
         .await
         .unwrap();
+    // A customer cannot reject a payment; an admin can, and the audit log says who.
+    let refused = s.payments.reject(&buyer, first.id, "no such code").await;
+    assert!(matches!(refused, Err(Error::Forbidden(_))), "{refused:?}");
     let failed = s
         .payments
-        .fail(&buyer, first.id, "cancelled on the phone")
+        .reject(&verifier, first.id, "no such code in the statement")
         .await
         .unwrap();
     assert_eq!(failed.status, PaymentStatus::Failed);
+    let (actor, action): (String, String) = sqlx::query_as(
+        "select u.username, a.action from audit_log a join users u on u.id = a.actor_id
+         where a.entity_id = $1",
+    )
+    .bind(first.id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (actor.as_str(), action.as_str()),
+        ("verifier", "payment.reject")
+    );
     let retry = s
         .payments
         .open(&buyer, order.id, PaymentMethod::Card)

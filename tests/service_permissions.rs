@@ -1,4 +1,4 @@
-//! Every staff and admin operation (24, 20 of them admin-only), called as a customer and as
+//! Every staff and admin operation (25, 21 of them admin-only), called as a customer and as
 //! nobody, is refused by the service layer itself, whatever screen (or none) the call came from.
 
 mod common;
@@ -128,6 +128,11 @@ fn operations(s: &Services, actor: &Actor, target: Uuid) -> Vec<(&'static str, R
             "QKH94M1Z11",
             Money::ZERO
         )),
+        op!("reject payment", Role::Admin, |s, a| s.payments.reject(
+            &a,
+            target,
+            "not in the statement"
+        )),
     ]
 }
 
@@ -163,7 +168,7 @@ async fn customers_and_nobody_are_refused_every_staff_and_admin_operation(pool: 
         }
     }
     println!("permission table: {checked} refusals checked");
-    assert_eq!(checked, 24 * 3 + 20);
+    assert_eq!(checked, 25 * 3 + 21);
     // Nothing was changed by any of those calls.
     let audit = count(
         &pool,

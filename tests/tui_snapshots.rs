@@ -7,7 +7,7 @@ use bytemtaani::domain::Error;
 use bytemtaani::domain::cart::CartView;
 use bytemtaani::service::pos::Lookup;
 use bytemtaani::tui::app::{App, Kiosk, done, key};
-use bytemtaani::tui::effect::{Outcome, PosAnswer};
+use bytemtaani::tui::effect::{AdminAnswer, Outcome, PosAnswer};
 use bytemtaani::tui::event::TICK;
 use bytemtaani::tui::theme::Theme;
 use bytemtaani::tui::view;
@@ -335,4 +335,14 @@ fn paying_for_an_order() {
         "https://www.sandbox.paypal.com/checkoutnow?token=SANDBOX1234567890AB".into(),
     ))))));
     check("pay_paypal_qr", &app);
+}
+
+#[test]
+fn demo_accounts_and_pretend_providers_are_said_on_screen() {
+    let mut app = admin();
+    app.payments.pretend = true;
+    app.update(done(Outcome::Admin(AdminAnswer::Warnings(Ok(vec![
+        "Demo logins with public passwords: admin, cashier, wanjiku. Deactivate them.".into(),
+    ])))));
+    check("admin_demo_warning_sandbox", &app);
 }

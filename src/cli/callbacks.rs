@@ -43,9 +43,7 @@ pub async fn serve(listener: TcpListener, services: Services) -> Result<()> {
 
 async fn receive(State(services): State<Services>, body: Bytes) -> axum::Json<Value> {
     // Whatever arrives is recorded, readable or not.
-    let value = serde_json::from_slice(&body)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
-    match services.payments.receive_callback(&value).await {
+    match services.payments.receive_callback(&body).await {
         Ok(outcome) => tracing::info!(?outcome, "M-Pesa callback"),
         Err(err) => tracing::error!(%err, "M-Pesa callback not recorded"),
     }

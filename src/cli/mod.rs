@@ -14,7 +14,7 @@ use crate::config::Settings;
 use crate::domain::user::Role;
 use crate::service::Services;
 use crate::service::auth::NewAccount;
-use crate::tui::app::{App, Kiosk};
+use crate::tui::app::{App, Kiosk, PaymentOptions};
 use crate::tui::theme::Theme;
 use crate::{MIGRATOR, db};
 
@@ -50,6 +50,10 @@ pub enum Command {
         /// The address to listen on, e.g. 127.0.0.1:8089 behind an HTTPS reverse proxy.
         #[arg(long, value_name = "ADDR")]
         listen: std::net::SocketAddr,
+        /// Start even though a payment provider is the sandbox (pretend: no money moves).
+        /// Without it the receiver refuses, so a real shop never settles pretend payments.
+        #[arg(long)]
+        allow_sandbox: bool,
     },
     /// Re-ask providers about pending payments and cancel orders unpaid for too long, once.
     Reconcile,
@@ -63,6 +67,10 @@ pub struct SeedArgs {
     /// How many products the catalog should hold (up to 1,000,000).
     #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(i64).range(1..=1_000_000))]
     pub products: i64,
+    /// Add the demo's logins (public passwords) even though the database holds real
+    /// accounts. Without it such a database is refused.
+    #[arg(long)]
+    pub add_demo_logins_beside_real_accounts: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -90,7 +98,13 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
         Some(Command::Seed(args)) => {
             let pool = connect(&settings).await?;
             let services = Services::new(pool.clone(), settings.setup()?);
-            seed::demo(&pool, &services, args.products).await
+            seed::demo(
+                &pool,
+                &services,
+                args.products,
+                args.add_demo_logins_beside_real_accounts,
+            )
+            .await
         }
         Some(Command::User(UserCommand::Create {
             username,
@@ -117,8 +131,19 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
             println!("Created {} ({role}).", user.username);
             Ok(())
         }
-        Some(Command::Callbacks { listen }) => {
-            let services = Services::new(connect(&settings).await?, settings.setup()?);
+        Some(Command::Callbacks {
+            listen,
+            allow_sandbox,
+        }) => {
+            let setup = settings.setup()?;
+            if setup.gateways.pretend() && !allow_sandbox {
+                bail!(
+                    "a payment provider is the sandbox (pretend: no money moves): set \
+                     payments.mpesa, payments.paypal and payments.card to real providers or \
+                     \"off\", or start with --allow-sandbox to try the receiver out"
+                );
+            }
+            let services = Services::new(connect(&settings).await?, setup);
             callbacks::listen(services, listen, reconcile_every(&settings)).await
         }
         Some(Command::Reconcile) => {
@@ -152,7 +177,12 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
             );
             let idle = std::time::Duration::from_secs(settings.kiosk.idle_logout_secs);
             let kiosk = cli.kiosk.then(|| Kiosk::new(idle));
+            let payments = PaymentOptions {
+                offered: services.payments.offered(),
+                pretend: services.payments.pretend(),
+            };
             let app = App::new(settings.shop.name.clone(), Theme::from_env())
+                .with_payments(payments)
                 .with_kiosk(kiosk)
                 .with_low_stock(settings.stock.low_threshold);
             crate::tui::terminal::run_in_terminal(services, app).await

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use sqlx::PgPool;
 
 use crate::db::seed::{self, DemoProduct};
@@ -247,8 +247,26 @@ const BATCH: i64 = 100_000;
 const BULK: i64 = 50_000;
 
 /// Loads the demo shop; running it again adds only what is missing. `products` is the
-/// catalog size wanted: the hand-picked ones plus generated ones up to that number.
-pub async fn demo(pool: &PgPool, services: &Services, products: i64) -> Result<()> {
+/// catalog size wanted: the hand-picked ones plus generated ones up to that number. A
+/// database holding accounts the demo did not make is refused unless `beside_real_accounts`:
+/// the demo's passwords are public, so its logins would be a way into a real shop.
+pub async fn demo(
+    pool: &PgPool,
+    services: &Services,
+    products: i64,
+    beside_real_accounts: bool,
+) -> Result<()> {
+    let (names, real) = seed::real_accounts(pool, 3).await?;
+    if real > 0 && !beside_real_accounts {
+        bail!(
+            "this database holds {real} account(s) the demo did not make ({}{}): the demo's \
+             logins have passwords printed in the README, so they would be a way into this \
+             shop. Load the demo into a database of its own (scripts/demo.sh uses \
+             bytemtaani_demo), or pass --add-demo-logins-beside-real-accounts if you really mean it.",
+            names.join(", "),
+            if real > 3 { ", …" } else { "" }
+        );
+    }
     for (name, slug) in CATEGORIES {
         seed::category(pool, name, slug).await?;
     }
@@ -273,7 +291,8 @@ pub async fn demo(pool: &PgPool, services: &Services, products: i64) -> Result<(
             password: password.into(),
         };
         match services.auth.create_account(account, role).await {
-            Ok(_) | Err(Error::Conflict(_)) => {}
+            Ok(_) => seed::mark_demo(pool, username).await?,
+            Err(Error::Conflict(_)) => {}
             Err(err) => return Err(err.into()),
         }
     }

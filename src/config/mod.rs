@@ -70,10 +70,12 @@ impl fmt::Debug for DatabaseSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentSettings {
-    /// "sandbox" or "daraja".
+    /// "off", "daraja" or "sandbox".
     pub mpesa: String,
-    /// "sandbox" or "paypal".
+    /// "off", "paypal" or "sandbox".
     pub paypal: String,
+    /// "off" or "sandbox": a card terminal for customers' own screens (none is integrated).
+    pub card: String,
     pub sandbox_delay_secs: u64,
     pub unpaid_cancel_minutes: u64,
     pub reconcile_every_secs: u64,
@@ -98,10 +100,9 @@ pub struct PaypalSettings {
     pub kes_per_unit: rust_decimal::Decimal,
 }
 
-/// A secret from the environment (never from a file in git).
-fn secret(name: &str) -> Result<String> {
-    std::env::var(name)
-        .ok()
+/// A secret from `var` (the environment; never a file in git).
+fn secret(var: &impl Fn(&str) -> Option<String>, name: &str) -> Result<String> {
+    var(name)
         .filter(|v| !v.is_empty())
         .with_context(|| format!("{name} must be set in the environment"))
 }
@@ -109,36 +110,55 @@ fn secret(name: &str) -> Result<String> {
 impl PaymentSettings {
     /// The providers chosen, with their credentials from the environment.
     pub fn gateways(&self) -> Result<Gateways> {
-        let mut gateways = Gateways::sandbox(Duration::from_secs(self.sandbox_delay_secs));
+        self.gateways_from(|name| std::env::var(name).ok())
+    }
+
+    /// The providers chosen, with their credentials from `var`.
+    pub fn gateways_from(&self, var: impl Fn(&str) -> Option<String>) -> Result<Gateways> {
+        let mut gateways = Gateways::none(Duration::from_secs(self.sandbox_delay_secs));
         match self.mpesa.as_str() {
-            "sandbox" => {}
+            "off" => {}
+            "sandbox" => gateways = gateways.with_sandbox_mpesa(),
             "daraja" => {
                 let d = &self.daraja;
                 gateways = gateways.with_daraja(Daraja::new(DarajaConfig {
                     base_url: d.base_url.clone(),
-                    consumer_key: secret("BYTEMTAANI_DARAJA_CONSUMER_KEY")?,
-                    consumer_secret: secret("BYTEMTAANI_DARAJA_CONSUMER_SECRET")?,
+                    consumer_key: secret(&var, "BYTEMTAANI_DARAJA_CONSUMER_KEY")?,
+                    consumer_secret: secret(&var, "BYTEMTAANI_DARAJA_CONSUMER_SECRET")?,
                     shortcode: d.shortcode.clone(),
-                    passkey: secret("BYTEMTAANI_DARAJA_PASSKEY")?,
+                    passkey: secret(&var, "BYTEMTAANI_DARAJA_PASSKEY")?,
                     callback_url: d.callback_url.clone(),
                     transaction_type: d.transaction_type.clone(),
                 }));
             }
-            other => bail!("payments.mpesa must be \"sandbox\" or \"daraja\", not {other:?}"),
+            other => {
+                bail!("payments.mpesa must be \"off\", \"daraja\" or \"sandbox\", not {other:?}")
+            }
         }
         match self.paypal.as_str() {
-            "sandbox" => {}
+            "off" => {}
+            "sandbox" => gateways = gateways.with_sandbox_paypal(),
             "paypal" => {
                 let p = &self.paypal_api;
                 gateways = gateways.with_paypal(Paypal::new(PaypalConfig {
                     base_url: p.base_url.clone(),
-                    client_id: secret("BYTEMTAANI_PAYPAL_CLIENT_ID")?,
-                    secret: secret("BYTEMTAANI_PAYPAL_SECRET")?,
+                    client_id: secret(&var, "BYTEMTAANI_PAYPAL_CLIENT_ID")?,
+                    secret: secret(&var, "BYTEMTAANI_PAYPAL_SECRET")?,
                     currency: p.currency.clone(),
                     kes_per_unit: p.kes_per_unit,
                 }));
             }
-            other => bail!("payments.paypal must be \"sandbox\" or \"paypal\", not {other:?}"),
+            other => {
+                bail!("payments.paypal must be \"off\", \"paypal\" or \"sandbox\", not {other:?}")
+            }
+        }
+        match self.card.as_str() {
+            "off" => {}
+            "sandbox" => gateways = gateways.with_sandbox_card(),
+            other => bail!(
+                "payments.card must be \"off\" or \"sandbox\" (no real card terminal is integrated; \
+                 the till takes the terminal's reference), not {other:?}"
+            ),
         }
         Ok(gateways)
     }

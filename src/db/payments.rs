@@ -264,13 +264,14 @@ pub async fn pending_with_gateway(
 }
 
 pub struct CallbackRecord<'a> {
-    pub checkout_request_id: Option<&'a str>,
+    pub checkout_request_id: Option<String>,
     pub result_code: Option<i64>,
     pub receipt: Option<String>,
     pub amount: Option<rust_decimal::Decimal>,
     pub payment_id: Option<Uuid>,
     pub outcome: &'a str,
-    pub body: &'a serde_json::Value,
+    /// The bytes as they arrived, whatever they hold.
+    pub raw: &'a [u8],
 }
 
 pub async fn record_callback(
@@ -278,16 +279,16 @@ pub async fn record_callback(
     record: &CallbackRecord<'_>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "insert into mpesa_callbacks (checkout_request_id, result_code, receipt, amount, payment_id, outcome, body)
+        "insert into mpesa_callbacks (checkout_request_id, result_code, receipt, amount, payment_id, outcome, raw)
          values ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(record.checkout_request_id)
+    .bind(&record.checkout_request_id)
     .bind(record.result_code)
     .bind(&record.receipt)
     .bind(record.amount)
     .bind(record.payment_id)
     .bind(record.outcome)
-    .bind(record.body)
+    .bind(record.raw)
     .execute(ex)
     .await?;
     Ok(())

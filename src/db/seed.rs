@@ -3,6 +3,31 @@
 
 use sqlx::{PgConnection, PgExecutor, PgPool};
 
+/// Up to `limit` usernames of accounts the demo did not make (the walk-in customer aside),
+/// and how many there are in all.
+pub async fn real_accounts(
+    ex: impl PgExecutor<'_>,
+    limit: i64,
+) -> sqlx::Result<(Vec<String>, i64)> {
+    sqlx::query_as(
+        "select coalesce((array_agg(username order by date_joined))[1:$1], '{}'), count(*)
+         from users where not is_demo and id <> $2",
+    )
+    .bind(limit)
+    .bind(crate::domain::user::WALK_IN)
+    .fetch_one(ex)
+    .await
+}
+
+/// Marks an account as the demo's (its password is public).
+pub async fn mark_demo(ex: impl PgExecutor<'_>, username: &str) -> sqlx::Result<()> {
+    sqlx::query("update users set is_demo = true where username = $1")
+        .bind(username)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
 /// Inserts a category unless one with that slug exists.
 pub async fn category(ex: impl PgExecutor<'_>, name: &str, slug: &str) -> sqlx::Result<()> {
     sqlx::query("insert into categories (name, slug) values ($1, $2) on conflict do nothing")

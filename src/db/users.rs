@@ -157,3 +157,10 @@ pub async fn lock_for_checkout(conn: &mut PgConnection, id: Uuid) -> sqlx::Resul
         .await?;
     Ok(())
 }
+
+/// Usernames of the demo's accounts that can still log in.
+pub async fn active_demo_accounts(ex: impl PgExecutor<'_>) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("select username from users where is_demo and is_active order by username")
+        .fetch_all(ex)
+        .await
+}

@@ -45,7 +45,12 @@ pub struct Receipt {
     pub items: Vec<OrderItem>,
     pub total: Money,
     pub payment: Tendered,
+    /// Printed while any payment provider is the sandbox: no money moved through it.
+    pub sandbox: bool,
 }
+
+/// What a receipt and every screen say while pretend providers are on.
+pub const SANDBOX_WARNING: &str = "SANDBOX — NO MONEY";
 
 /// Characters per line: what a 58 mm thermal printer fits.
 pub const WIDTH: usize = 32;
@@ -70,6 +75,9 @@ impl Receipt {
     pub fn lines(&self) -> Vec<String> {
         let rule = "-".repeat(WIDTH);
         let mut out = Vec::new();
+        if self.sandbox {
+            out.push(centre(SANDBOX_WARNING));
+        }
         for text in [&self.shop.name, &self.shop.address] {
             out.extend(wrap(text).into_iter().map(|l| centre(&l)));
         }
@@ -110,6 +118,9 @@ impl Receipt {
             out.push(centre("PAYMENT AWAITING VERIFICATION"));
         }
         out.push(rule);
+        if self.sandbox {
+            out.push(centre(SANDBOX_WARNING));
+        }
         out.push(centre("Asante! Karibu tena."));
         out
     }
@@ -206,6 +217,7 @@ mod tests {
                 cash: Some(Money::from_cents(2_400_000)),
                 verified: true,
             },
+            sandbox: false,
         }
     }
 
@@ -249,6 +261,16 @@ mod tests {
         assert!(text.contains("PAYMENT AWAITING VERIFICATION"));
         assert!(text.contains(&format!("Ref{:>29}", "QKH94M1Z11")));
         assert!(!text.contains("Change"));
+    }
+
+    #[test]
+    fn a_sandbox_receipt_says_no_money_moved_at_its_top_and_bottom() {
+        let mut receipt = sample();
+        assert!(!receipt.text().contains(SANDBOX_WARNING));
+        receipt.sandbox = true;
+        let lines = receipt.lines();
+        assert_eq!(lines[0].trim(), "SANDBOX — NO MONEY");
+        assert_eq!(lines[lines.len() - 2].trim(), "SANDBOX — NO MONEY");
     }
 
     #[test]

@@ -37,6 +37,21 @@ impl AdminUsers {
         AdminUsers { pool }
     }
 
+    /// What the console warns of while it holds: active accounts the demo made, whose
+    /// passwords are public.
+    pub async fn warnings(&self, actor: &Actor) -> Result<Vec<String>> {
+        authorize(&self.pool, actor, Role::Admin).await?;
+        let demo = db::users::active_demo_accounts(&self.pool).await?;
+        Ok(if demo.is_empty() {
+            Vec::new()
+        } else {
+            vec![format!(
+                "Demo logins with public passwords: {}. Deactivate them.",
+                demo.join(", ")
+            )]
+        })
+    }
+
     /// Users whose name, email or phone contains `text` (all when empty).
     pub async fn search(&self, actor: &Actor, text: &str) -> Result<Vec<UserAccount>> {
         authorize(&self.pool, actor, Role::Admin).await?;

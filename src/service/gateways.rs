@@ -1,63 +1,144 @@
-//! Which provider each payment method goes to (from the config): the real one when it is
-//! configured, else the sandbox.
+//! Which provider each payment method goes to (from the config): a real one, the sandbox
+//! (pretend: it answers like the provider and takes no money), or none at all. Nothing is
+//! pretend unless the config (or a test, or the demo) asks for it.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::domain::payment::PaymentMethod;
 use crate::gateway::GatewayError;
 use crate::gateway::daraja::Daraja;
 use crate::gateway::mpesa::{PushAccepted, StkPush, StkStatus};
 use crate::gateway::paypal::{Approval, Capture, Created, Paypal};
 use crate::gateway::sandbox::{CardApproval, Sandbox};
 
+/// Who takes a payment method.
+#[derive(Debug)]
+enum Provider<T> {
+    Off,
+    Sandbox,
+    Live(Arc<T>),
+}
+
+// Derived Clone would ask T to be Clone; only the Arc is cloned.
+impl<T> Clone for Provider<T> {
+    fn clone(&self) -> Self {
+        match self {
+            Provider::Off => Provider::Off,
+            Provider::Sandbox => Provider::Sandbox,
+            Provider::Live(live) => Provider::Live(live.clone()),
+        }
+    }
+}
+
+impl<T> Provider<T> {
+    fn is_on(&self) -> bool {
+        !matches!(self, Provider::Off)
+    }
+}
+
+/// No real card terminal is integrated yet: a kiosk takes cards only in the sandbox.
+#[derive(Debug)]
+pub enum NoCardTerminal {}
+
 #[derive(Debug, Clone)]
 pub struct Gateways {
     sandbox: Arc<Sandbox>,
-    daraja: Option<Arc<Daraja>>,
-    paypal: Option<Arc<Paypal>>,
+    mpesa: Provider<Daraja>,
+    paypal: Provider<Paypal>,
+    card: Provider<NoCardTerminal>,
+}
+
+fn off(what: &str) -> GatewayError {
+    GatewayError::NotConfigured(format!("{what} is not offered in this shop"))
 }
 
 impl Gateways {
-    /// Everything through the sandbox, answering after `delay`.
-    pub fn sandbox(delay: Duration) -> Gateways {
+    /// No provider at all: cash, and references typed at the till.
+    pub fn none(sandbox_delay: Duration) -> Gateways {
         Gateways {
-            sandbox: Arc::new(Sandbox::new(delay)),
-            daraja: None,
-            paypal: None,
+            sandbox: Arc::new(Sandbox::new(sandbox_delay)),
+            mpesa: Provider::Off,
+            paypal: Provider::Off,
+            card: Provider::Off,
         }
     }
 
+    /// Everything pretend, answering after `delay` (the demo and tests).
+    pub fn sandbox(delay: Duration) -> Gateways {
+        Gateways::none(delay)
+            .with_sandbox_mpesa()
+            .with_sandbox_paypal()
+            .with_sandbox_card()
+    }
+
     pub fn with_daraja(mut self, daraja: Daraja) -> Gateways {
-        self.daraja = Some(Arc::new(daraja));
+        self.mpesa = Provider::Live(Arc::new(daraja));
         self
     }
 
     pub fn with_paypal(mut self, paypal: Paypal) -> Gateways {
-        self.paypal = Some(Arc::new(paypal));
+        self.paypal = Provider::Live(Arc::new(paypal));
         self
     }
 
+    pub fn with_sandbox_mpesa(mut self) -> Gateways {
+        self.mpesa = Provider::Sandbox;
+        self
+    }
+
+    pub fn with_sandbox_paypal(mut self) -> Gateways {
+        self.paypal = Provider::Sandbox;
+        self
+    }
+
+    pub fn with_sandbox_card(mut self) -> Gateways {
+        self.card = Provider::Sandbox;
+        self
+    }
+
+    /// True when a customer can pay by `method` through a provider here (at a kiosk or
+    /// their own screen). Cash and references typed at the till do not need one.
+    pub fn offers(&self, method: PaymentMethod) -> bool {
+        match method {
+            PaymentMethod::Mpesa => self.mpesa.is_on(),
+            PaymentMethod::Paypal => self.paypal.is_on(),
+            PaymentMethod::Card => self.card.is_on(),
+            PaymentMethod::Cash => false,
+        }
+    }
+
+    /// True while any provider is the sandbox: payments may be pretend, and every screen
+    /// and receipt says so.
+    pub fn pretend(&self) -> bool {
+        matches!(self.mpesa, Provider::Sandbox)
+            || matches!(self.paypal, Provider::Sandbox)
+            || matches!(self.card, Provider::Sandbox)
+    }
+
     pub async fn stk_push(&self, push: &StkPush) -> Result<PushAccepted, GatewayError> {
-        match &self.daraja {
-            Some(daraja) => daraja.stk_push(push).await,
-            None => self.sandbox.stk_push(push),
+        match &self.mpesa {
+            Provider::Live(daraja) => daraja.stk_push(push).await,
+            Provider::Sandbox => self.sandbox.stk_push(push),
+            Provider::Off => Err(off("M-Pesa")),
         }
     }
 
     pub async fn stk_query(&self, checkout_request_id: &str) -> Result<StkStatus, GatewayError> {
-        match &self.daraja {
-            Some(daraja) => daraja.stk_query(checkout_request_id).await,
-            None => self.sandbox.stk_query(checkout_request_id),
+        match &self.mpesa {
+            Provider::Live(daraja) => daraja.stk_query(checkout_request_id).await,
+            Provider::Sandbox => self.sandbox.stk_query(checkout_request_id),
+            Provider::Off => Err(off("M-Pesa")),
         }
     }
 
     /// With the sandbox, the callback Safaricom would post once the customer answered (the
-    /// caller waits [`Gateways::sandbox_delay`] first). None with the real Daraja: its
-    /// callbacks come to `bytemtaani callbacks`.
+    /// caller waits [`Gateways::sandbox_delay`] first). None otherwise: Daraja's callbacks
+    /// come to `bytemtaani callbacks`.
     pub fn sandbox_callback(&self, checkout_request_id: &str) -> Option<serde_json::Value> {
-        match self.daraja {
-            Some(_) => None,
-            None => self.sandbox.callback(checkout_request_id),
+        match self.mpesa {
+            Provider::Sandbox => self.sandbox.callback(checkout_request_id),
+            _ => None,
         }
     }
 
@@ -68,8 +149,8 @@ impl Gateways {
     /// The amount PayPal is asked for, in its currency.
     pub fn paypal_amount(&self, total: crate::domain::Money) -> String {
         match &self.paypal {
-            Some(paypal) => paypal.charge_for(total),
-            None => total.amount().to_string(),
+            Provider::Live(paypal) => paypal.charge_for(total),
+            _ => total.amount().to_string(),
         }
     }
 
@@ -80,15 +161,17 @@ impl Gateways {
         request_id: &str,
     ) -> Result<Created, GatewayError> {
         match &self.paypal {
-            Some(paypal) => paypal.create(reference, amount, request_id).await,
-            None => Ok(self.sandbox.paypal_create()),
+            Provider::Live(paypal) => paypal.create(reference, amount, request_id).await,
+            Provider::Sandbox => Ok(self.sandbox.paypal_create()),
+            Provider::Off => Err(off("PayPal")),
         }
     }
 
     pub async fn paypal_approval(&self, order_id: &str) -> Result<Approval, GatewayError> {
         match &self.paypal {
-            Some(paypal) => paypal.approval(order_id).await,
-            None => Ok(self.sandbox.paypal_approval(order_id)),
+            Provider::Live(paypal) => paypal.approval(order_id).await,
+            Provider::Sandbox => Ok(self.sandbox.paypal_approval(order_id)),
+            Provider::Off => Err(off("PayPal")),
         }
     }
 
@@ -99,15 +182,22 @@ impl Gateways {
         amount: &str,
     ) -> Result<Capture, GatewayError> {
         match &self.paypal {
-            Some(paypal) => paypal.capture(order_id, request_id).await,
-            None => self.sandbox.paypal_capture(order_id, amount),
+            Provider::Live(paypal) => paypal.capture(order_id, request_id).await,
+            Provider::Sandbox => self.sandbox.paypal_capture(order_id, amount),
+            Provider::Off => Err(off("PayPal")),
         }
     }
 
-    /// A card paid at the kiosk's terminal. Only the sandbox terminal is built in; a real
-    /// terminal's approval reference is typed at the till instead.
+    /// A card paid at the kiosk's terminal: only the sandbox's pretend terminal exists (a
+    /// real terminal's approval reference is typed at the till instead).
     pub async fn card(&self) -> Result<CardApproval, GatewayError> {
-        tokio::time::sleep(self.sandbox.delay).await;
-        Ok(self.sandbox.card())
+        match &self.card {
+            Provider::Sandbox => {
+                tokio::time::sleep(self.sandbox.delay).await;
+                Ok(self.sandbox.card())
+            }
+            Provider::Live(never) => match **never {},
+            Provider::Off => Err(off("Card payment at this screen")),
+        }
     }
 }

@@ -66,10 +66,10 @@ impl Services {
             catalog: Catalog::new(pool.clone()),
             cart: Cart::new(pool.clone()),
             orders: Orders::new(pool.clone()),
-            payments: Payments::new(pool.clone(), setup.gateways, setup.unpaid_after),
+            payments: Payments::new(pool.clone(), setup.gateways.clone(), setup.unpaid_after),
             admin: AdminCatalog::new(pool.clone()),
             users: AdminUsers::new(pool.clone()),
-            pos: Pos::new(pool.clone(), setup.shop),
+            pos: Pos::new(pool.clone(), setup.shop, setup.gateways),
             receipts: setup.receipts,
             reports: Reports::new(pool, setup.exports),
         }

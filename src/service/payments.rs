@@ -65,6 +65,38 @@ impl Payments {
         }
     }
 
+    /// The methods a customer can pay by through a provider here, in the order offered.
+    pub fn offered(&self) -> Vec<PaymentMethod> {
+        [
+            PaymentMethod::Mpesa,
+            PaymentMethod::Card,
+            PaymentMethod::Paypal,
+        ]
+        .into_iter()
+        .filter(|m| self.gateways.offers(*m))
+        .collect()
+    }
+
+    /// True while any provider is pretend (the sandbox): screens and receipts say so.
+    pub fn pretend(&self) -> bool {
+        self.gateways.pretend()
+    }
+
+    /// Refuses a method no provider takes here, before anything is written.
+    fn check_offered(&self, method: PaymentMethod) -> Result<()> {
+        if self.gateways.offers(method) {
+            return Ok(());
+        }
+        Err(Error::Conflict(format!(
+            "{method} is not offered here{}. Please choose another way to pay, or pay at the till.",
+            if method == PaymentMethod::Card {
+                " (no card terminal is set up)"
+            } else {
+                ""
+            }
+        )))
+    }
+
     /// Opens the order's payment (or reopens a failed one for a retry) for the order total.
     /// Customers pay for their own orders; cash is taken only by staff at a till.
     pub async fn open(
@@ -157,6 +189,7 @@ impl Payments {
         phone: &str,
     ) -> Result<PaymentSummary> {
         let phone = Phone::parse(phone)?;
+        self.check_offered(PaymentMethod::Mpesa)?;
         let payment = self.open(actor, order_id, PaymentMethod::Mpesa).await?;
         if in_progress(&payment, PaymentMethod::Mpesa) {
             return Ok(payment); // paid already, or a provider has it (a push on the phone)
@@ -188,6 +221,7 @@ impl Payments {
     /// Pays at the kiosk's card terminal. Only the approval reference and, at most, the
     /// card's brand and last four digits are kept: the app never sees a card number.
     pub async fn pay_by_card(&self, actor: &Actor, order_id: Uuid) -> Result<PaymentSummary> {
+        self.check_offered(PaymentMethod::Card)?;
         let payment = self.open(actor, order_id, PaymentMethod::Card).await?;
         if in_progress(&payment, PaymentMethod::Card) {
             return Ok(payment);
@@ -211,6 +245,7 @@ impl Payments {
         actor: &Actor,
         order_id: Uuid,
     ) -> Result<(PaymentSummary, String)> {
+        self.check_offered(PaymentMethod::Paypal)?;
         let payment = self.open(actor, order_id, PaymentMethod::Paypal).await?;
         if payment.status != PaymentStatus::Pending || payment.method != PaymentMethod::Paypal {
             return Err(Error::Conflict(format!(
@@ -247,13 +282,13 @@ impl Payments {
         self.load(payment_id).await
     }
 
-    /// An M-Pesa callback as posted by Safaricom (or the sandbox). It is recorded whatever it
-    /// says; it counts only for a known, pending request of the same amount, and only once
-    /// STK Push Query confirms it (callbacks carry no signature).
-    pub async fn receive_callback(&self, body: &serde_json::Value) -> Result<CallbackOutcome> {
-        let parsed = serde_json::from_value::<CallbackEnvelope>(body.clone());
-        let Ok(envelope) = parsed else {
-            return self.record(body, None, None, refused("unreadable")).await;
+    /// An M-Pesa callback as posted by Safaricom (or the sandbox), as the bytes that arrived.
+    /// It is recorded whatever it holds (a NUL too); it counts only for a known request,
+    /// and only once STK Push Query agrees with it, a failure as much as a success
+    /// (callbacks carry no signature).
+    pub async fn receive_callback(&self, raw: &[u8]) -> Result<CallbackOutcome> {
+        let Ok(envelope) = serde_json::from_slice::<CallbackEnvelope>(raw) else {
+            return self.record(raw, None, None, refused("unreadable")).await;
         };
         let cb = envelope.body.stk_callback;
         let payment = db::payments::by_gateway_ref(&self.pool, &cb.checkout_request_id).await?;
@@ -262,18 +297,33 @@ impl Payments {
             Some(p) if p.status != PaymentStatus::Pending => {
                 refused(&format!("replayed: the payment is already {}", p.status))
             }
-            Some(p) if cb.result_code != 0 => {
-                let reason = crate::gateway::mpesa::explain(cb.result_code);
-                self.fail_pending(p, reason).await?;
-                CallbackOutcome::Failed(reason.to_owned())
-            }
-            Some(p) => self.accept(p, &cb, body).await?,
+            Some(p) if cb.result_code != 0 => self.confirm_failure(p, &cb).await?,
+            Some(p) => self.accept(p, &cb, raw).await?,
         };
         if matches!(outcome, CallbackOutcome::Accepted) {
             return Ok(outcome); // recorded in the transaction that settled the payment
         }
-        self.record(body, Some(&cb), payment.map(|p| p.id), outcome)
+        self.record(raw, Some(&cb), payment.map(|p| p.id), outcome)
             .await
+    }
+
+    /// A failure callback fails the payment only when STK Push Query says the same: a
+    /// forged or mistaken failure must not turn away the customer's genuine payment.
+    async fn confirm_failure(
+        &self,
+        payment: &PaymentSummary,
+        cb: &StkCallback,
+    ) -> Result<CallbackOutcome> {
+        match self.gateways.stk_query(&cb.checkout_request_id).await {
+            Ok(StkStatus::Failed { reason, .. }) => {
+                self.fail_pending(payment, &reason).await?;
+                Ok(CallbackOutcome::Failed(reason))
+            }
+            Ok(other) => Ok(refused(&format!(
+                "a failure, but STK Push Query says {other:?}"
+            ))),
+            Err(err) => Ok(refused(&format!("STK Push Query failed: {err}"))),
+        }
     }
 
     /// Settles a successful callback once the amount, the receipt and a query agree; the
@@ -282,7 +332,7 @@ impl Payments {
         &self,
         payment: &PaymentSummary,
         cb: &StkCallback,
-        body: &serde_json::Value,
+        raw: &[u8],
     ) -> Result<CallbackOutcome> {
         if cb.amount() != Some(payment.amount.amount()) {
             return Ok(refused(&format!(
@@ -304,7 +354,7 @@ impl Payments {
         }
         let accepted = CallbackOutcome::Accepted;
         let text = outcome_text(&accepted);
-        let record = callback_record(body, Some(cb), Some(payment.id), &text);
+        let record = callback_record(raw, Some(cb), Some(payment.id), &text);
         match self
             .settle_by_provider(payment, &receipt, Some(&record))
             .await
@@ -321,7 +371,7 @@ impl Payments {
 
     async fn record(
         &self,
-        body: &serde_json::Value,
+        raw: &[u8],
         cb: Option<&StkCallback>,
         payment_id: Option<Uuid>,
         outcome: CallbackOutcome,
@@ -330,7 +380,7 @@ impl Payments {
             tracing::warn!(%reason, "M-Pesa callback refused");
         }
         let text = outcome_text(&outcome);
-        db::payments::record_callback(&self.pool, &callback_record(body, cb, payment_id, &text))
+        db::payments::record_callback(&self.pool, &callback_record(raw, cb, payment_id, &text))
             .await?;
         Ok(outcome)
     }
@@ -493,15 +543,17 @@ impl Payments {
         tokio::spawn(async move {
             tokio::time::sleep(payments.gateways.sandbox_delay()).await;
             if let Some(body) = payments.gateways.sandbox_callback(&checkout)
-                && let Err(err) = payments.receive_callback(&body).await
+                && let Err(err) = payments.receive_callback(body.to_string().as_bytes()).await
             {
                 tracing::warn!(%err, "sandbox callback");
             }
         });
     }
 
-    /// Records that a pending payment failed (declined, cancelled by the customer, …).
-    pub async fn fail(
+    /// An admin rejects a payment waiting for verification (an M-Pesa code not found in the
+    /// till's statement): it fails with the reason, audited with who rejected it, in one
+    /// transaction. A payment a provider has is decided by the provider's answer instead.
+    pub async fn reject(
         &self,
         actor: &Actor,
         payment_id: Uuid,
@@ -509,20 +561,37 @@ impl Payments {
     ) -> Result<PaymentSummary> {
         let reason = crate::domain::values::parse_name("Reason", reason, 200)?;
         let mut tx = self.pool.begin().await?;
-        let me = authorize(&mut *tx, actor, Role::Customer).await?;
+        let me = authorize(&mut *tx, actor, Role::Admin).await?;
+        // Lock the order before its payment, the same order confirming takes them in.
+        let order_id = db::payments::order_of(&mut *tx, payment_id)
+            .await?
+            .ok_or_else(not_found)?;
+        db::orders::lock(&mut tx, order_id).await?;
         let payment = db::payments::lock(&mut tx, payment_id)
             .await?
             .ok_or_else(not_found)?;
-        if !me.may_act_for(payment.user_id) {
-            return Err(not_found());
-        }
         if payment.status != PaymentStatus::Pending {
             return Err(Error::Conflict(format!(
                 "This payment is {}, not pending.",
                 payment.status
             )));
         }
+        if payment.gateway_ref.is_some() {
+            return Err(Error::Conflict(format!(
+                "{} has this payment: its answer decides it, not a rejection.",
+                payment.method
+            )));
+        }
         let failed = db::payments::mark_failed(&mut *tx, payment_id, &reason).await?;
+        db::audit::record(
+            &mut *tx,
+            me.user_id,
+            "payment.reject",
+            "payment",
+            Some(payment_id),
+            json!({ "order": order_id, "method": payment.method, "transaction_id": payment.transaction_id, "amount": payment.amount, "reason": reason }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(failed)
     }
@@ -538,20 +607,25 @@ fn outcome_text(outcome: &CallbackOutcome) -> String {
 }
 
 fn callback_record<'a>(
-    body: &'a serde_json::Value,
+    raw: &'a [u8],
     cb: Option<&'a StkCallback>,
     payment_id: Option<Uuid>,
     outcome: &'a str,
 ) -> CallbackRecord<'a> {
     CallbackRecord {
-        checkout_request_id: cb.map(|c| c.checkout_request_id.as_str()),
+        checkout_request_id: cb.map(|c| storable(&c.checkout_request_id)),
         result_code: cb.map(|c| c.result_code),
-        receipt: cb.and_then(StkCallback::receipt),
+        receipt: cb.and_then(StkCallback::receipt).map(|r| storable(&r)),
         amount: cb.and_then(StkCallback::amount),
         payment_id,
         outcome,
-        body,
+        raw,
     }
+}
+
+/// Text PostgreSQL can store: a NUL becomes U+FFFD (the raw bytes keep the original).
+fn storable(text: &str) -> String {
+    text.replace('\0', "\u{FFFD}")
 }
 
 /// Marks a payment successful and its order paid, inside the caller's transaction (which has

@@ -15,6 +15,7 @@ use crate::domain::user::{Actor, Role, UserAccount, WALK_IN};
 use crate::domain::values::{Sku, person_needle};
 use crate::domain::{Error, Money, Result};
 use crate::service::access::authorize;
+use crate::service::gateways::Gateways;
 use crate::service::orders::{self, place};
 use crate::service::payments::duplicate_or;
 
@@ -95,11 +96,16 @@ pub struct Sale {
 pub struct Pos {
     pool: PgPool,
     shop: Shop,
+    gateways: Gateways,
 }
 
 impl Pos {
-    pub fn new(pool: PgPool, shop: Shop) -> Self {
-        Pos { pool, shop }
+    pub fn new(pool: PgPool, shop: Shop, gateways: Gateways) -> Self {
+        Pos {
+            pool,
+            shop,
+            gateways,
+        }
     }
 
     /// Rings up a sale. Cash and card are paid at once (the cashier is recorded as the one
@@ -112,6 +118,12 @@ impl Pos {
             .map(|l| l.agreed_price.times(l.quantity))
             .sum();
         let proof = sale.tender.proof(total)?;
+        if sale.tender == Tender::MpesaPush && !self.gateways.offers(PaymentMethod::Mpesa) {
+            return Err(Error::Conflict(
+                "M-Pesa push is not set up in this shop: take the customer's M-Pesa code instead."
+                    .into(),
+            ));
+        }
         let cash = match sale.tender {
             Tender::Cash { handed } => Some(handed),
             _ => None,
@@ -246,6 +258,7 @@ impl Pos {
                 cash,
                 verified: payment.is_some_and(|p| p.paid_at.is_some()),
             },
+            sandbox: self.gateways.pretend(),
             items: sold.items,
         }
     }

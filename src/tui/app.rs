@@ -19,7 +19,7 @@ use crate::tui::screens::cart::CartScreen;
 use crate::tui::screens::catalog::CatalogScreen;
 use crate::tui::screens::login::LoginScreen;
 use crate::tui::screens::orders::OrdersScreen;
-use crate::tui::screens::payment::PayFlow;
+use crate::tui::screens::payment::{self, PayFlow};
 use crate::tui::screens::pos::PosScreen;
 use crate::tui::screens::{Prompt, Reply, edit};
 use crate::tui::theme::Theme;
@@ -121,6 +121,15 @@ pub struct App {
     pub ticks: u64,
     pub quit: bool,
     pub kiosk: Option<Kiosk>,
+    pub payments: PaymentOptions,
+}
+
+/// How customers can pay through providers here, and whether those are pretend (the
+/// sandbox): every screen says so then.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PaymentOptions {
+    pub offered: Vec<PaymentMethod>,
+    pub pretend: bool,
 }
 
 /// Kiosk mode: customer screens only; an idle customer is logged out (the cart is kept);
@@ -160,7 +169,14 @@ impl App {
             ticks: 0,
             quit: false,
             kiosk: None,
+            payments: PaymentOptions::default(),
         }
+    }
+
+    pub fn with_payments(mut self, payments: PaymentOptions) -> App {
+        self.pos.push_offered = payments.offered.contains(&PaymentMethod::Mpesa);
+        self.payments = payments;
+        self
     }
 
     pub fn with_kiosk(mut self, kiosk: Option<Kiosk>) -> App {
@@ -357,7 +373,12 @@ impl App {
                     ),
                     Prompt::Checkout => (
                         Overlay::Checkout {
-                            method: PaymentMethod::Mpesa,
+                            method: self
+                                .payments
+                                .offered
+                                .first()
+                                .copied()
+                                .unwrap_or(PaymentMethod::Mpesa),
                             key: Uuid::new_v4(),
                             placing: false,
                         },
@@ -383,7 +404,12 @@ impl App {
                 if key.code == KeyCode::Char('p')
                     && detail.order.status == crate::domain::order::OrderStatus::Pending =>
             {
-                let flow = PayFlow::new(detail.order.id, detail.order.total_amount, None);
+                let flow = PayFlow::new(
+                    detail.order.id,
+                    detail.order.total_amount,
+                    None,
+                    &self.payments.offered,
+                );
                 self.overlay = Some(Overlay::Payment(Box::new(flow)));
             }
             Overlay::Payment(flow) => {
@@ -472,9 +498,11 @@ impl App {
                 placing,
             } => match key.code {
                 KeyCode::Esc if !*placing => self.overlay = None,
-                KeyCode::Char('m') => *method = PaymentMethod::Mpesa,
-                KeyCode::Char('c') => *method = PaymentMethod::Card,
-                KeyCode::Char('p') => *method = PaymentMethod::Paypal,
+                KeyCode::Char(c) => {
+                    if let Some(chosen) = payment::chosen(c, &self.payments.offered) {
+                        *method = chosen;
+                    }
+                }
                 KeyCode::Enter if !*placing => {
                     *placing = true;
                     return vec![Effect::PlaceOrder {
@@ -573,8 +601,12 @@ impl App {
                             Level::Info,
                         );
                         self.tab = Tab::Orders;
-                        let mut flow =
-                            PayFlow::new(detail.order.id, detail.order.total_amount, method);
+                        let mut flow = PayFlow::new(
+                            detail.order.id,
+                            detail.order.total_amount,
+                            method,
+                            &self.payments.offered,
+                        );
                         let mut effects: Vec<Effect> = flow.start().into_iter().collect();
                         self.overlay = Some(Overlay::Payment(Box::new(flow)));
                         effects.extend([
@@ -698,10 +730,11 @@ impl App {
 
     fn end_session(&mut self, message: String) {
         let shop = std::mem::take(&mut self.shop_name);
+        let payments = std::mem::take(&mut self.payments);
         *self = App {
             database_ok: self.database_ok,
             kiosk: self.kiosk,
-            ..App::new(shop, self.theme)
+            ..App::new(shop, self.theme).with_payments(payments)
         };
         self.say(message, Level::Info);
     }
@@ -777,8 +810,12 @@ mod tests {
         }
     }
 
+    /// Logged in where M-Pesa and PayPal are set up, and no card terminal.
     fn logged_in() -> App {
-        let mut app = App::new("Duka", Theme::plain());
+        let mut app = App::new("Duka", Theme::plain()).with_payments(PaymentOptions {
+            offered: vec![PaymentMethod::Mpesa, PaymentMethod::Paypal],
+            pretend: false,
+        });
         app.update(done(Outcome::LoggedIn(Ok(session()))));
         app
     }
@@ -843,6 +880,18 @@ mod tests {
         }))));
         app.update(key(KeyCode::Char('2')));
         app.update(key(KeyCode::Char('c')));
+        let mut no_card = app.clone();
+        no_card.update(key(KeyCode::Char('c')));
+        assert!(
+            matches!(
+                no_card.update(key(KeyCode::Enter)).as_slice(),
+                [Effect::PlaceOrder {
+                    method: PaymentMethod::Mpesa,
+                    ..
+                }]
+            ),
+            "card is not offered without a card terminal"
+        );
         app.update(key(KeyCode::Char('p')));
         let first = app.update(key(KeyCode::Enter));
         let second = app.update(key(KeyCode::Enter));
@@ -978,7 +1027,12 @@ mod tests {
             card_brand: None,
             card_last4: None,
         };
-        let mut flow = PayFlow::new(payment.order_id, payment.amount, Some(PaymentMethod::Card));
+        let mut flow = PayFlow::new(
+            payment.order_id,
+            payment.amount,
+            Some(PaymentMethod::Card),
+            &[PaymentMethod::Card],
+        );
         flow.start();
         app.overlay = Some(Overlay::Payment(Box::new(flow)));
         app.update(done(Outcome::Pay(PayAnswer::Payment(Ok(payment)))));

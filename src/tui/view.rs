@@ -5,9 +5,11 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Tabs, Wrap};
 
+use crate::domain::receipt::SANDBOX_WARNING;
 use crate::tui::app::{App, Level, Overlay, Tab};
 use crate::tui::keymap::{self, Binding};
 use crate::tui::screens::orders::detail_lines;
+use crate::tui::screens::payment;
 use crate::tui::theme::Theme;
 
 const SPINNER: [&str; 4] = ["⠋", "⠙", "⠸", "⠴"];
@@ -86,6 +88,14 @@ fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
     } else {
         Span::styled(" db offline ", theme.error())
     });
+    if app.payments.pretend {
+        spans.push(Span::styled(
+            format!(" {SANDBOX_WARNING} "),
+            theme
+                .error()
+                .add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
+    }
     if app.busy > 0 {
         spans.push(Span::raw(format!("{} ", SPINNER[(app.ticks % 4) as usize])));
     }
@@ -244,13 +254,19 @@ fn draw_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
                     Span::styled(total.to_string(), theme.money()),
                 ]),
                 Line::raw(""),
-                Line::raw("Pay with:  m M-Pesa   c Card   p PayPal"),
-                Line::from(vec![
+                Line::raw(if app.payments.offered.is_empty() {
+                    "No way to pay on this screen: the order waits for the till.".to_owned()
+                } else {
+                    format!("Pay with:  {}", payment::choices(&app.payments.offered))
+                }),
+            ];
+            if !app.payments.offered.is_empty() {
+                lines.push(Line::from(vec![
                     Span::raw("Chosen:    "),
                     Span::styled(method.label(), theme.selected()),
-                ]),
-                Line::raw(""),
-            ];
+                ]));
+            }
+            lines.push(Line::raw(""));
             lines.push(if *placing {
                 Line::styled("Placing the order…", theme.dim())
             } else {

@@ -22,6 +22,15 @@ pub fn services(pool: &PgPool) -> Services {
 
 /// Services whose logins are told to `viewer` (for a pool working as a terminal role).
 pub fn services_telling(pool: &PgPool, viewer: bytemtaani::db::Viewer) -> Services {
+    services_with(pool, Gateways::sandbox(SANDBOX_DELAY), viewer)
+}
+
+/// Services paying through `gateways`.
+pub fn services_with(
+    pool: &PgPool,
+    gateways: Gateways,
+    viewer: bytemtaani::db::Viewer,
+) -> Services {
     let scratch = std::env::temp_dir().join("bytemtaani-tests");
     Services::new(
         pool.clone(),
@@ -29,7 +38,7 @@ pub fn services_telling(pool: &PgPool, viewer: bytemtaani::db::Viewer) -> Servic
             shop: bytemtaani::config::Settings::built_in().shop,
             receipts: Receipts::new(scratch.join("receipts"), None),
             exports: scratch.join("reports"),
-            gateways: Gateways::sandbox(SANDBOX_DELAY),
+            gateways,
             unpaid_after: std::time::Duration::from_secs(30 * 60),
             viewer,
         },

@@ -104,12 +104,15 @@ pub fn spawn(command: CommandBuilder) -> (Screen, Box<dyn portable_pty::Child + 
 }
 
 /// The app started in a fresh PTY with its own HOME (where it keeps logs and receipts).
+/// The app with `args` (paths relative to the repository).
 pub fn start_app(
     url: String,
     home: &std::path::Path,
+    args: &[&str],
 ) -> (Screen, Box<dyn portable_pty::Child + Send + Sync>) {
     std::fs::create_dir_all(home).unwrap();
     let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_bytemtaani"));
+    command.args(args);
     command.cwd(env!("CARGO_MANIFEST_DIR"));
     command.env("DATABASE_URL", url);
     command.env("HOME", home);

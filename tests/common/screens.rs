@@ -12,7 +12,7 @@ use bytemtaani::domain::report::{DayTotal, MethodTotal, SalesReport, TopProduct}
 use bytemtaani::domain::user::UserAccount;
 use bytemtaani::domain::user::{Role, Session};
 use bytemtaani::service::pos::Lookup;
-use bytemtaani::tui::app::{App, done, key};
+use bytemtaani::tui::app::{App, PaymentOptions, done, key};
 use bytemtaani::tui::effect::{AdminAnswer, Outcome, PosAnswer};
 use bytemtaani::tui::theme::Theme;
 use chrono::{DateTime, TimeZone, Utc};
@@ -129,6 +129,7 @@ pub fn receipt() -> Receipt {
             verified: true,
         },
         items: detail.items,
+        sandbox: false,
     }
 }
 
@@ -238,7 +239,14 @@ pub fn report() -> SalesReport {
 }
 
 pub fn logged_in_as(session: Session) -> App {
-    let mut app = App::new("ByteMtaani Duka", Theme::plain());
+    let mut app = App::new("ByteMtaani Duka", Theme::plain()).with_payments(PaymentOptions {
+        offered: vec![
+            PaymentMethod::Mpesa,
+            PaymentMethod::Card,
+            PaymentMethod::Paypal,
+        ],
+        pretend: false,
+    });
     app.update(done(Outcome::LoggedIn(Ok(session))));
     app.update(done(Outcome::Categories(Ok(vec![
         category(1, "Phones"),

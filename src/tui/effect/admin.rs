@@ -37,6 +37,8 @@ pub enum AdminRequest {
     Users(String),
     Audit(String),
     Report,
+    /// What the console warns of (demo accounts that can log in).
+    Warnings,
     Change(Change),
 }
 
@@ -111,6 +113,7 @@ pub enum AdminAnswer {
     Users(Result<Vec<UserAccount>>),
     Audit(Result<Vec<AuditEntry>>),
     Report(Result<Box<SalesReport>>),
+    Warnings(Result<Vec<String>>),
     /// A change: what to tell the admin, or why it was refused.
     Done(Result<String>),
 }
@@ -128,6 +131,7 @@ impl AdminAnswer {
             | AdminAnswer::Users(Err(e))
             | AdminAnswer::Audit(Err(e))
             | AdminAnswer::Report(Err(e))
+            | AdminAnswer::Warnings(Err(e))
             | AdminAnswer::Done(Err(e)) => Some(e),
             _ => None,
         }
@@ -158,6 +162,7 @@ pub(super) async fn run(s: &Services, a: &Actor, request: AdminRequest) -> Admin
         Ask::Users(text) => Answer::Users(s.users.search(a, &text).await),
         Ask::Audit(text) => Answer::Audit(s.users.audit_log(a, &text, LIST).await),
         Ask::Report => Answer::Report(s.reports.sales(a).await.map(Box::new)),
+        Ask::Warnings => Answer::Warnings(s.users.warnings(a).await),
         Ask::Change(change) => Answer::Done(apply(s, a, change).await),
     }
 }
@@ -207,7 +212,7 @@ async fn apply(s: &Services, a: &Actor, change: Change) -> Result<String> {
             )
         }
         Ask::RejectPayment { payment_id, reason } => {
-            let failed = s.payments.fail(a, payment_id, &reason).await?;
+            let failed = s.payments.reject(a, payment_id, &reason).await?;
             format!(
                 "Payment for order {} rejected: the customer must pay again.",
                 short_id(failed.order_id)

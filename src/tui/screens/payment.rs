@@ -14,6 +14,10 @@ use crate::tui::effect::{Effect, PayAnswer, PayRequest};
 use crate::tui::screens::edit;
 use crate::tui::theme::Theme;
 
+/// What a customer is told where no provider takes payments.
+pub const NOTHING_OFFERED: &str =
+    "No way to pay on this screen in this shop: please pay at the till (the order waits).";
+
 /// Ask the provider again every this many ticks (120 ms each) while waiting.
 const POLL_TICKS: u64 = 20;
 
@@ -42,18 +46,35 @@ pub struct PayFlow {
     pub order_id: Uuid,
     pub total: Money,
     pub method: PaymentMethod,
+    /// The methods a provider takes here; no other is offered.
+    pub offered: Vec<PaymentMethod>,
     pub phone: Input,
     pub stage: Stage,
 }
 
 impl PayFlow {
-    pub fn new(order_id: Uuid, total: Money, method: Option<PaymentMethod>) -> PayFlow {
+    /// Pays by `method` if it is offered, else by the first method that is.
+    pub fn new(
+        order_id: Uuid,
+        total: Money,
+        method: Option<PaymentMethod>,
+        offered: &[PaymentMethod],
+    ) -> PayFlow {
+        let method = method
+            .filter(|m| offered.contains(m))
+            .or_else(|| offered.first().copied());
         PayFlow {
             order_id,
             total,
-            method: method.unwrap_or(PaymentMethod::Mpesa),
+            method: method.unwrap_or(PaymentMethod::Cash),
+            offered: offered.to_vec(),
             phone: Input::default(),
-            stage: Stage::Choose,
+            stage: match method {
+                Some(_) => Stage::Choose,
+                None => Stage::Failed {
+                    reason: NOTHING_OFFERED.into(),
+                },
+            },
         }
     }
 
@@ -89,12 +110,9 @@ impl PayFlow {
     pub fn on_key(&mut self, key: &KeyEvent) -> Option<Effect> {
         match (&mut self.stage, key.code) {
             (Stage::Choose, KeyCode::Char(c)) => {
-                self.method = match c {
-                    'm' => PaymentMethod::Mpesa,
-                    'c' => PaymentMethod::Card,
-                    'p' => PaymentMethod::Paypal,
-                    _ => return None,
-                };
+                if let Some(method) = chosen(c, &self.offered) {
+                    self.method = method;
+                }
                 None
             }
             (Stage::Choose, KeyCode::Enter) => self.start(),
@@ -117,7 +135,7 @@ impl PayFlow {
                 }
                 None
             }
-            (Stage::Failed { .. }, KeyCode::Char('r')) => {
+            (Stage::Failed { .. }, KeyCode::Char('r')) if !self.offered.is_empty() => {
                 self.stage = Stage::Choose;
                 None
             }
@@ -175,15 +193,21 @@ impl PayFlow {
 
     /// The popup's lines.
     pub fn lines(&self, theme: Theme) -> Vec<Line<'static>> {
-        let mut lines = vec![Line::from(vec![
+        let mut total = vec![
             ratatui::text::Span::raw("Total "),
             ratatui::text::Span::styled(self.total.to_string(), theme.money()),
-            ratatui::text::Span::raw(format!("   by {}", self.method.label())),
-        ])];
+        ];
+        if !self.offered.is_empty() {
+            total.push(ratatui::text::Span::raw(format!(
+                "   by {}",
+                self.method.label()
+            )));
+        }
+        let mut lines = vec![Line::from(total)];
         match &self.stage {
             Stage::Choose => {
                 lines.push(Line::raw(""));
-                lines.push(Line::raw("m M-Pesa   c Card   p PayPal"));
+                lines.push(Line::raw(choices(&self.offered)));
                 lines.push(Line::styled(
                     "Enter: pay   Esc: pay later (the order waits)",
                     theme.dim(),
@@ -233,17 +257,56 @@ impl PayFlow {
             }
             Stage::Failed { reason } => {
                 lines.push(Line::styled(reason.clone(), theme.error()));
-                lines.push(Line::styled("r: try again   Esc: pay later", theme.dim()));
+                lines.push(Line::styled(
+                    if self.offered.is_empty() {
+                        "Esc: close"
+                    } else {
+                        "r: try again   Esc: pay later"
+                    },
+                    theme.dim(),
+                ));
             }
         }
         lines
     }
 }
 
+/// The method key `c` picks, if that method is offered.
+pub fn chosen(c: char, offered: &[PaymentMethod]) -> Option<PaymentMethod> {
+    let method = match c {
+        'm' => PaymentMethod::Mpesa,
+        'c' => PaymentMethod::Card,
+        'p' => PaymentMethod::Paypal,
+        _ => return None,
+    };
+    offered.contains(&method).then_some(method)
+}
+
+/// The offered methods with their keys: "m M-Pesa   p PayPal".
+pub fn choices(offered: &[PaymentMethod]) -> String {
+    let key = |m: &PaymentMethod| match m {
+        PaymentMethod::Mpesa => 'm',
+        PaymentMethod::Card => 'c',
+        PaymentMethod::Paypal => 'p',
+        PaymentMethod::Cash => '$',
+    };
+    offered
+        .iter()
+        .map(|m| format!("{} {}", key(m), m.label()))
+        .collect::<Vec<_>>()
+        .join("   ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crossterm::event::KeyModifiers;
+
+    const ALL: [PaymentMethod; 3] = [
+        PaymentMethod::Mpesa,
+        PaymentMethod::Card,
+        PaymentMethod::Paypal,
+    ];
 
     fn press(flow: &mut PayFlow, code: KeyCode) -> Option<Effect> {
         flow.on_key(&KeyEvent::new(code, KeyModifiers::NONE))
@@ -270,7 +333,7 @@ mod tests {
 
     #[test]
     fn mpesa_asks_for_a_phone_then_waits_polls_and_shows_the_outcome() {
-        let mut flow = PayFlow::new(Uuid::from_u128(1), Money::from_cents(100), None);
+        let mut flow = PayFlow::new(Uuid::from_u128(1), Money::from_cents(100), None, &ALL);
         assert!(press(&mut flow, KeyCode::Enter).is_none());
         assert!(flow.text_focused());
         for c in "0712x".chars() {
@@ -316,13 +379,13 @@ mod tests {
 
     #[test]
     fn card_and_paypal_start_at_once_and_paypal_keeps_its_link() {
-        let mut flow = PayFlow::new(Uuid::from_u128(1), Money::from_cents(100), None);
+        let mut flow = PayFlow::new(Uuid::from_u128(1), Money::from_cents(100), None, &ALL);
         press(&mut flow, KeyCode::Char('c'));
         assert_eq!(
             press(&mut flow, KeyCode::Enter),
             Some(Effect::Pay(PayRequest::Card(Uuid::from_u128(1))))
         );
-        let mut flow = PayFlow::new(Uuid::from_u128(1), Money::from_cents(100), None);
+        let mut flow = PayFlow::new(Uuid::from_u128(1), Money::from_cents(100), None, &ALL);
         press(&mut flow, KeyCode::Char('p'));
         press(&mut flow, KeyCode::Enter);
         flow.on_answer(PayAnswer::Paypal(Ok((
@@ -335,6 +398,37 @@ mod tests {
         ))));
         assert!(
             matches!(&flow.stage, Stage::Waiting { link: Some(l), .. } if l.contains("approve"))
+        );
+    }
+
+    #[test]
+    fn only_offered_methods_can_be_chosen() {
+        let offered = [PaymentMethod::Mpesa, PaymentMethod::Paypal];
+        let mut flow = PayFlow::new(
+            Uuid::from_u128(1),
+            Money::from_cents(100),
+            Some(PaymentMethod::Card),
+            &offered,
+        );
+        assert_eq!(flow.method, PaymentMethod::Mpesa, "card is not offered");
+        press(&mut flow, KeyCode::Char('c'));
+        assert_eq!(flow.method, PaymentMethod::Mpesa);
+        let shown: Vec<String> = flow
+            .lines(Theme::plain())
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        assert!(
+            shown.contains(&"m M-Pesa   p PayPal".to_owned()),
+            "{shown:?}"
+        );
+
+        let mut nowhere = PayFlow::new(Uuid::from_u128(1), Money::from_cents(100), None, &[]);
+        assert!(matches!(&nowhere.stage, Stage::Failed { reason } if reason == NOTHING_OFFERED));
+        assert_eq!(press(&mut nowhere, KeyCode::Char('r')), None);
+        assert!(
+            matches!(nowhere.stage, Stage::Failed { .. }),
+            "nothing to retry with"
         );
     }
 }

@@ -199,6 +199,8 @@ pub struct PosScreen {
     /// The last problem, shown under the scan line.
     pub error: Option<String>,
     pub notice: Option<String>,
+    /// True where M-Pesa pushes are set up (a provider takes them).
+    pub push_offered: bool,
 }
 
 impl PosScreen {
@@ -434,7 +436,7 @@ impl PosScreen {
                         *kind = None;
                         *error = None;
                     }
-                    (KeyCode::Char('p'), None) => {
+                    (KeyCode::Char('p'), None) if self.push_offered => {
                         *sending = true;
                         return Reply::Run(Effect::Pos(PosRequest::Sell(Box::new(
                             self.sale_to_send(Tender::MpesaPush),
@@ -532,8 +534,12 @@ impl PosScreen {
                 }
             }
             PosAnswer::Sold(Ok(receipt)) if self.pushing() => {
-                let mut flow =
-                    PayFlow::new(receipt.order_id, receipt.total, Some(PaymentMethod::Mpesa));
+                let mut flow = PayFlow::new(
+                    receipt.order_id,
+                    receipt.total,
+                    Some(PaymentMethod::Mpesa),
+                    &[PaymentMethod::Mpesa],
+                );
                 flow.start();
                 let sale = std::mem::take(&mut self.sale);
                 self.selected = 0;
@@ -888,7 +894,9 @@ impl PosScreen {
                         lines.push(Line::raw("c  Cash"));
                         lines.push(Line::raw("m  M-Pesa code (customer paid to the till)"));
                         lines.push(Line::raw("k  Card (terminal reference)"));
-                        lines.push(Line::raw("p  M-Pesa push to the customer's phone"));
+                        if self.push_offered {
+                            lines.push(Line::raw("p  M-Pesa push to the customer's phone"));
+                        }
                         lines.push(Line::styled("Esc: back to the sale", theme.dim()));
                     }
                     Some(kind) => {
@@ -1006,6 +1014,7 @@ mod tests {
             items: Vec::new(),
             total: Money::from_cents(cents),
             payment,
+            sandbox: false,
         })
     }
 
@@ -1180,6 +1189,7 @@ mod tests {
     #[test]
     fn an_mpesa_push_sale_waits_and_a_cancelled_one_comes_back_as_a_new_sale() {
         let mut pos = PosScreen::new();
+        pos.push_offered = true;
         scanned(&mut pos, product(1, 100_000, 9), 2);
         let key = pos.sale.key;
         press(&mut pos, KeyCode::F(12));

@@ -18,12 +18,22 @@ use crate::tui::view::popup_in;
 
 impl AdminScreen {
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: Theme) {
-        let [bar, main, keys] = Layout::vertical([
+        let [bar, warnings, main, keys] = Layout::vertical([
             Constraint::Length(1),
+            Constraint::Length(self.warnings.len() as u16),
             Constraint::Fill(1),
             Constraint::Length(1),
         ])
         .areas(area);
+        frame.render_widget(
+            Paragraph::new(
+                self.warnings
+                    .iter()
+                    .map(|w| Line::styled(format!("⚠ {w}"), theme.error()))
+                    .collect::<Vec<_>>(),
+            ),
+            warnings,
+        );
         frame.render_widget(
             Tabs::new(Section::ALL.map(|s| s.title()))
                 .select(self.section.index())

@@ -135,6 +135,8 @@ pub struct AdminScreen {
     pub audit_filter: String,
     pub report: Option<Box<SalesReport>>,
     pub popup: Option<Popup>,
+    /// Shown above every section while they hold.
+    pub warnings: Vec<String>,
 }
 
 const PAGE: isize = 10;
@@ -161,6 +163,7 @@ impl AdminScreen {
             audit_filter: String::new(),
             report: None,
             popup: None,
+            warnings: Vec::new(),
         }
     }
 
@@ -168,9 +171,14 @@ impl AdminScreen {
         matches!(self.popup, Some(Popup::Form { .. }))
     }
 
-    /// Loads what the current section shows (categories too: product forms pick from them).
+    /// Loads what the current section shows (categories too: product forms pick from
+    /// them), and what the console warns of.
     pub fn open(&self) -> Vec<Effect> {
-        vec![self.load(), admin(AdminRequest::Categories)]
+        vec![
+            self.load(),
+            admin(AdminRequest::Categories),
+            admin(AdminRequest::Warnings),
+        ]
     }
 
     fn load(&self) -> Effect {
@@ -438,6 +446,13 @@ impl AdminScreen {
             AdminAnswer::Categories(result) => self.categories.set(result),
             AdminAnswer::Users(result) => self.users.set(result),
             AdminAnswer::Audit(result) => self.audit.set(result),
+            AdminAnswer::Warnings(result) => match result {
+                Ok(warnings) => {
+                    self.warnings = warnings;
+                    None
+                }
+                Err(err) => Some(Err(err.to_string())),
+            },
             AdminAnswer::Report(result) => match result {
                 Ok(report) => {
                     self.report = Some(report);

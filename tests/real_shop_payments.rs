@@ -1,0 +1,298 @@
+//! Money never lies in the set-up a real shop runs: providers chosen by the settings (real
+//! Daraja and PayPal clients pointed at a local stand-in for their APIs), nothing pretend
+//! unless asked for, and every M-Pesa answer checked with Daraja before it counts.
+
+mod common;
+
+use bytemtaani::config::Settings;
+use bytemtaani::domain::Error;
+use bytemtaani::domain::order::{OrderStatus, OrderSummary};
+use bytemtaani::domain::payment::{PaymentMethod, PaymentStatus};
+use bytemtaani::domain::user::{Actor, Role};
+use bytemtaani::service::Services;
+use bytemtaani::service::payments::CallbackOutcome;
+use bytemtaani::service::pos::{Sale, Tender};
+use common::*;
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const CHECKOUT: &str = "ws_CO_301120261200001";
+
+/// The shop's settings with M-Pesa by Daraja and PayPal live, both at `server`, and the
+/// built-in choice for cards (none).
+fn real_settings(server: &MockServer) -> Settings {
+    let mut settings = Settings::built_in();
+    settings.payments.mpesa = "daraja".into();
+    settings.payments.paypal = "paypal".into();
+    settings.payments.daraja.base_url = server.uri();
+    settings.payments.paypal_api.base_url = server.uri();
+    settings
+}
+
+fn real_shop(pool: &PgPool, server: &MockServer) -> Services {
+    let gateways = real_settings(server)
+        .payments
+        .gateways_from(|_| Some("from-the-environment".into()))
+        .unwrap();
+    services_with(pool, gateways, Default::default())
+}
+
+/// Daraja's token and STK Push endpoints: every push accepted as [`CHECKOUT`].
+async fn daraja_accepts_pushes(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path("/oauth/v1/generate"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "access_token": "tok", "expires_in": "3599" })),
+        )
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/mpesa/stkpush/v1/processrequest"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "MerchantRequestID": "29115-34620561-1",
+            "CheckoutRequestID": CHECKOUT,
+            "ResponseCode": "0",
+            "ResponseDescription": "Success. Request accepted for processing",
+            "CustomerMessage": "Success. Request accepted for processing"
+        })))
+        .mount(server)
+        .await;
+}
+
+/// From now on STK Push Query answers `code` (None: "still processing").
+async fn daraja_query_says(server: &MockServer, code: Option<i64>) {
+    server.reset().await;
+    daraja_accepts_pushes(server).await;
+    let answer = match code {
+        Some(code) => ResponseTemplate::new(200).set_body_json(json!({
+            "ResponseCode": "0", "MerchantRequestID": "29115-34620561-1",
+            "CheckoutRequestID": CHECKOUT, "ResultCode": code.to_string(),
+            "ResultDesc": "as Daraja says"
+        })),
+        None => ResponseTemplate::new(500).set_body_json(json!({
+            "requestId": "1", "errorCode": "500.001.1001",
+            "errorMessage": "The transaction is being processed"
+        })),
+    };
+    Mock::given(method("POST"))
+        .and(path("/mpesa/stkpushquery/v1/query"))
+        .respond_with(answer)
+        .mount(server)
+        .await;
+}
+
+/// A customer with one pending order of a KSh 2,999 power bank.
+async fn ordered(s: &Services) -> (Actor, OrderSummary) {
+    let (admin, phones) = shop(s).await;
+    let buyer = login_as(s, "amina", Role::Customer).await;
+    let bank = product(s, &admin, &phones, "Oraimo Power Bank", "2999", 10).await;
+    s.cart.add(&buyer, bank.id, 1).await.unwrap();
+    let order = s
+        .orders
+        .place_from_cart(&buyer, Uuid::new_v4())
+        .await
+        .unwrap()
+        .order;
+    (buyer, order)
+}
+
+/// Daraja's callback for [`CHECKOUT`]: a success for `amount` with `receipt`, or the
+/// failure `code`; `desc` is its ResultDesc as JSON text (escapes and all).
+fn callback(code: i64, desc: &str, amount: i64, receipt: &str) -> Vec<u8> {
+    let metadata = if code == 0 {
+        format!(
+            r#","CallbackMetadata":{{"Item":[{{"Name":"Amount","Value":{amount}}},
+            {{"Name":"MpesaReceiptNumber","Value":"{receipt}"}},
+            {{"Name":"PhoneNumber","Value":254712345678}}]}}"#
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        r#"{{"Body":{{"stkCallback":{{"MerchantRequestID":"29115-34620561-1",
+        "CheckoutRequestID":"{CHECKOUT}","ResultCode":{code},"ResultDesc":"{desc}"{metadata}}}}}}}"#
+    )
+    .into_bytes()
+}
+
+async fn order_status(pool: &PgPool, id: Uuid) -> OrderStatus {
+    sqlx::query_scalar("select status from orders where id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_kiosk_in_a_real_shop_never_takes_a_pretend_card(pool: PgPool) {
+    let server = MockServer::start().await;
+    let s = real_shop(&pool, &server);
+    assert_eq!(
+        s.payments.offered(),
+        [PaymentMethod::Mpesa, PaymentMethod::Paypal]
+    );
+    assert!(!s.payments.pretend());
+    let (buyer, order) = ordered(&s).await;
+    let refused = s.payments.pay_by_card(&buyer, order.id).await.unwrap_err();
+    assert!(
+        matches!(&refused, Error::Conflict(m) if m.contains("no card terminal")),
+        "{refused:?}"
+    );
+    assert_eq!(count(&pool, "select count(*) from payments").await, 0);
+    assert_eq!(order_status(&pool, order.id).await, OrderStatus::Pending);
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn nothing_is_pretend_unless_the_settings_ask_and_then_receipts_say_so(pool: PgPool) {
+    let built_in = Settings::built_in()
+        .payments
+        .gateways_from(|_| None)
+        .unwrap();
+    let s = services_with(&pool, built_in, Default::default());
+    assert!(s.payments.offered().is_empty() && !s.payments.pretend());
+    let (buyer, order) = ordered(&s).await;
+    let refused = s
+        .payments
+        .pay_by_mpesa(&buyer, order.id, "0712 345 678")
+        .await
+        .unwrap_err();
+    assert!(matches!(&refused, Error::Conflict(m) if m.contains("M-Pesa is not offered")));
+    let refused = s
+        .payments
+        .pay_by_paypal(&buyer, order.id)
+        .await
+        .unwrap_err();
+    assert!(matches!(&refused, Error::Conflict(m) if m.contains("PayPal is not offered")));
+
+    let cashier = login_as(&s, "cashier", Role::Staff).await;
+    let bank = s.catalog.search(&Default::default()).await.unwrap().items[0].clone();
+    let sale = |tender| Sale {
+        key: Uuid::new_v4(),
+        customer: None,
+        lines: vec![bytemtaani::domain::order::OrderLine {
+            product_id: bank.id,
+            quantity: 1,
+            agreed_price: bank.price,
+        }],
+        tender,
+    };
+    let push = s.pos.sell(&cashier, sale(Tender::MpesaPush)).await;
+    assert!(
+        matches!(&push, Err(Error::Conflict(m)) if m.contains("M-Pesa code")),
+        "{push:?}"
+    );
+    let cash = Tender::Cash { handed: bank.price };
+    let real = s.pos.sell(&cashier, sale(cash.clone())).await.unwrap();
+    assert!(!real.text().contains("SANDBOX"), "{}", real.text());
+
+    // The demo's settings file asks for the sandbox: every receipt says so.
+    let demo: toml::Table = toml::from_str(include_str!("../config/demo.toml")).unwrap();
+    let mut settings = Settings::built_in();
+    for (key, value) in demo["payments"].as_table().unwrap() {
+        match key.as_str() {
+            "mpesa" => settings.payments.mpesa = value.as_str().unwrap().into(),
+            "paypal" => settings.payments.paypal = value.as_str().unwrap().into(),
+            "card" => settings.payments.card = value.as_str().unwrap().into(),
+            other => panic!("demo.toml sets payments.{other}"),
+        }
+    }
+    let pretend = settings.payments.gateways_from(|_| None).unwrap();
+    let demo = services_with(&pool, pretend, Default::default());
+    assert!(demo.payments.pretend());
+    let sold = demo.pos.sell(&cashier, sale(cash)).await.unwrap();
+    assert_eq!(sold.lines()[0].trim(), "SANDBOX — NO MONEY");
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_failure_callback_counts_only_when_daraja_confirms_it(pool: PgPool) {
+    let server = MockServer::start().await;
+    daraja_query_says(&server, None).await;
+    let s = real_shop(&pool, &server);
+    let (buyer, order) = ordered(&s).await;
+    let pushed = s
+        .payments
+        .pay_by_mpesa(&buyer, order.id, "0712 345 678")
+        .await
+        .unwrap();
+    assert_eq!(pushed.gateway_ref.as_deref(), Some(CHECKOUT));
+
+    // "Cancelled by the customer", while Daraja still has the push on the phone.
+    let early = s
+        .payments
+        .receive_callback(&callback(1032, "Request cancelled by user", 0, ""))
+        .await
+        .unwrap();
+    assert!(
+        matches!(&early, CallbackOutcome::Refused(r) if r.contains("Pending")),
+        "{early:?}"
+    );
+    assert_eq!(
+        s.payments.status(&buyer, pushed.id).await.unwrap().status,
+        PaymentStatus::Pending
+    );
+
+    // A failure Daraja confirms fails the payment; the customer tries again and pays.
+    daraja_query_says(&server, Some(1032)).await;
+    let failed = s
+        .payments
+        .receive_callback(&callback(1032, "Request cancelled by user", 0, ""))
+        .await
+        .unwrap();
+    assert_eq!(
+        failed,
+        CallbackOutcome::Failed("The customer cancelled the request on their phone.".into())
+    );
+    let retry = s
+        .payments
+        .pay_by_mpesa(&buyer, order.id, "0712 345 678")
+        .await
+        .unwrap();
+    assert_eq!(
+        (retry.id, retry.status),
+        (pushed.id, PaymentStatus::Pending)
+    );
+    daraja_query_says(&server, Some(0)).await;
+    let paid = s
+        .payments
+        .receive_callback(&callback(0, "ok", 2999, "TKA1B2C3D4"))
+        .await
+        .unwrap();
+    assert_eq!(paid, CallbackOutcome::Accepted);
+    assert_eq!(order_status(&pool, order.id).await, OrderStatus::Paid);
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_callback_carrying_a_nul_is_recorded_and_still_settles(pool: PgPool) {
+    let server = MockServer::start().await;
+    daraja_query_says(&server, Some(0)).await;
+    let s = real_shop(&pool, &server);
+    let (buyer, order) = ordered(&s).await;
+    s.payments
+        .pay_by_mpesa(&buyer, order.id, "0712 345 678")
+        .await
+        .unwrap();
+
+    // Not JSON at all, with a raw NUL byte: recorded as it came.
+    let garbage = b"\x00\xffnot json".to_vec();
+    let unreadable = s.payments.receive_callback(&garbage).await.unwrap();
+    assert_eq!(unreadable, CallbackOutcome::Refused("unreadable".into()));
+    let nul = callback(
+        0,
+        r"The service request \u0000 is processed",
+        2999,
+        "TKA1B2C3D5",
+    );
+    let outcome = s.payments.receive_callback(&nul).await.unwrap();
+    assert_eq!(outcome, CallbackOutcome::Accepted);
+    assert_eq!(order_status(&pool, order.id).await, OrderStatus::Paid);
+
+    let kept: Vec<Vec<u8>> = sqlx::query_scalar("select raw from mpesa_callbacks order by id")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(kept, [garbage, nul], "both kept byte for byte");
+}
