@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-postgres.sh
-scripts/ensure-openssh.sh
+scripts/ensure-test-packages.sh
 export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 # Dates on screen are the shop's (Nairobi) time whatever TZ is; UTC keeps the rest alike.
 export TZ=UTC

@@ -9,6 +9,13 @@ use common::*;
 use sqlx::PgPool;
 
 fn bytemtaani(pool: &PgPool, args: &[&str], password: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_bytemtaani"));
+    command.args(args);
+    run(pool, command, password)
+}
+
+/// Runs `command` against the test's database, with BYTEMTAANI_PASSWORD when given.
+fn run(pool: &PgPool, mut command: Command, password: Option<&str>) -> Output {
     let options = pool.connect_options();
     let url = format!(
         "postgres://{}@{}:{}/{}",
@@ -17,9 +24,7 @@ fn bytemtaani(pool: &PgPool, args: &[&str], password: Option<&str>) -> Output {
         options.get_port(),
         options.get_database().unwrap()
     );
-    let mut command = Command::new(env!("CARGO_BIN_EXE_bytemtaani"));
     command
-        .args(args)
         .env("DATABASE_URL", url)
         .env("HOME", std::env::temp_dir()) // keep test logs out of the real data directory
         .env_remove("BYTEMTAANI_PASSWORD");
@@ -173,4 +178,48 @@ async fn migrate_hands_the_configured_login_policy_to_the_database(pool: PgPool)
     }
     let err = s.auth.login("amina", PASSWORD).await.unwrap_err();
     assert_eq!(err, Error::Locked { minutes: 7 });
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn reconciliation_goes_by_the_database_clock_not_the_terminals(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, phones) = shop(&s).await;
+    let buyer = login_as(&s, "amina", bytemtaani::domain::user::Role::Customer).await;
+    let bank = product(&s, &admin, &phones, "Oraimo Power Bank", "2999", 10).await;
+    let mut orders = Vec::new();
+    for _ in 0..2 {
+        s.cart.add(&buyer, bank.id, 1).await.unwrap();
+        let placed = s
+            .orders
+            .place_from_cart(&buyer, uuid::Uuid::new_v4())
+            .await
+            .unwrap();
+        orders.push(placed.order.id);
+    }
+    // The first order really is 31 minutes old; the second was placed a moment ago.
+    sqlx::query("update orders set created_at = now() - interval '31 minutes' where id = $1")
+        .bind(orders[0])
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    // A terminal whose clock runs 31 minutes fast reconciles (faketime shifts its clock).
+    let mut fast = Command::new("faketime");
+    fast.args(["-f", "+31m", env!("CARGO_BIN_EXE_bytemtaani"), "reconcile"]);
+    let reconciled = run(&pool, fast, None);
+    let said = String::from_utf8_lossy(&reconciled.stdout);
+    assert!(
+        reconciled.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&reconciled.stderr)
+    );
+    assert!(said.contains("cancelled 1 unpaid order(s)"), "{said}");
+    let statuses: Vec<String> = sqlx::query_scalar(
+        "select status::text from orders where id = any($1) order by created_at",
+    )
+    .bind(&orders)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(statuses, ["cancelled", "pending"]);
 }

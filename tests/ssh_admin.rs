@@ -33,7 +33,7 @@ fn keygen(path: &Path) {
         .arg("-f")
         .arg(path)
         .status()
-        .expect("ssh-keygen (scripts/ensure-openssh.sh installs it)");
+        .expect("ssh-keygen (scripts/ensure-test-packages.sh installs it)");
     assert!(status.success());
 }
 

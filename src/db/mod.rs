@@ -174,3 +174,9 @@ pub async fn create_database_if_missing(url: &str) -> Result<bool, sqlx::Error> 
     admin.close().await?;
     Ok(!exists)
 }
+
+/// The database's time: every cut-off and "today" is the database's, never a terminal's
+/// clock (which may be wrong).
+pub async fn now(ex: impl sqlx::PgExecutor<'_>) -> sqlx::Result<chrono::DateTime<chrono::Utc>> {
+    sqlx::query_scalar("select now()").fetch_one(ex).await
+}

@@ -167,17 +167,18 @@ pub async fn list(
 /// admin's verification instead: its goods have left the shop.
 pub async fn lock_unpaid(
     conn: &mut PgConnection,
-    before: DateTime<Utc>,
+    older_than: std::time::Duration,
     limit: i64,
 ) -> sqlx::Result<Vec<Uuid>> {
+    // The database's clock decides the age, never the terminal's.
     sqlx::query_scalar(
         "select o.id from orders o
-         where o.status = 'pending' and o.created_at < $1
+         where o.status = 'pending' and o.created_at < now() - make_interval(secs => $1)
            and not exists (select 1 from payments p
                            where p.order_id = o.id and p.transaction_id is not null)
          order by o.created_at limit $2 for update of o skip locked",
     )
-    .bind(before)
+    .bind(older_than.as_secs_f64())
     .bind(limit)
     .fetch_all(conn)
     .await

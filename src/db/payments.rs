@@ -246,18 +246,20 @@ pub async fn mark_refunded(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()
     Ok(())
 }
 
-/// Pending payments sent to a provider before `before`, oldest first.
+/// Pending payments sent to a provider longer ago than `older_than` (by the database's
+/// clock), oldest first.
 pub async fn pending_with_gateway(
     ex: impl PgExecutor<'_>,
-    before: chrono::DateTime<chrono::Utc>,
+    older_than: std::time::Duration,
     limit: i64,
 ) -> sqlx::Result<Vec<PaymentSummary>> {
     sqlx::query_as(&format!(
         "select {PAYMENT_COLUMNS} from payments
-         where status = 'pending' and gateway_ref is not null and created_at < $1
+         where status = 'pending' and gateway_ref is not null
+           and created_at < now() - make_interval(secs => $1)
          order by created_at limit $2"
     ))
-    .bind(before)
+    .bind(older_than.as_secs_f64())
     .bind(limit)
     .fetch_all(ex)
     .await

@@ -26,7 +26,8 @@ use crate::service::orders::cancel_locked;
 pub struct Payments {
     pool: PgPool,
     gateways: Gateways,
-    /// Orders still unpaid this long after they were placed are cancelled by reconciliation.
+    /// Orders still unpaid this long after they were placed (by the database's clock) are
+    /// cancelled by reconciliation.
     unpaid_after: Duration,
 }
 
@@ -48,8 +49,9 @@ pub struct Reconciled {
     pub orders_cancelled: usize,
 }
 
-/// Payments older than this are asked about again by reconciliation.
-const RECHECK_AFTER: chrono::Duration = chrono::Duration::seconds(60);
+/// Payments older than this (by the database's clock) are asked about again by
+/// reconciliation.
+const RECHECK_AFTER: Duration = Duration::from_secs(60);
 const RECONCILE_BATCH: i64 = 100;
 
 fn not_found() -> Error {
@@ -391,9 +393,8 @@ impl Payments {
     /// second run finds nothing left to do.
     pub async fn reconcile(&self) -> Result<Reconciled> {
         let mut done = Reconciled::default();
-        let before = chrono::Utc::now() - RECHECK_AFTER;
         for payment in
-            db::payments::pending_with_gateway(&self.pool, before, RECONCILE_BATCH).await?
+            db::payments::pending_with_gateway(&self.pool, RECHECK_AFTER, RECONCILE_BATCH).await?
         {
             done.payments_checked += 1;
             self.ask_provider(&payment).await?;
@@ -401,10 +402,9 @@ impl Payments {
                 done.payments_settled += 1;
             }
         }
-        let unpaid_since = chrono::Utc::now()
-            - chrono::Duration::from_std(self.unpaid_after).unwrap_or(chrono::Duration::MAX);
         let mut tx = self.pool.begin().await?;
-        for order_id in db::orders::lock_unpaid(&mut tx, unpaid_since, RECONCILE_BATCH).await? {
+        for order_id in db::orders::lock_unpaid(&mut tx, self.unpaid_after, RECONCILE_BATCH).await?
+        {
             cancel_locked(&mut tx, order_id, OrderStatus::Pending, "not paid in time").await?;
             done.orders_cancelled += 1;
         }

@@ -28,7 +28,7 @@ impl Reports {
 
     pub async fn sales(&self, actor: &Actor) -> Result<SalesReport> {
         authorize(&self.pool, actor, Role::Admin).await?;
-        let today = shop_date(Utc::now());
+        let today = shop_date(db::now(&self.pool).await?);
         let first = today
             .checked_sub_days(Days::new(DAYS as u64 - 1))
             .expect("30 days back is a date");
