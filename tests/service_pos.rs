@@ -185,6 +185,24 @@ async fn the_same_sale_sent_twice_is_written_once(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn the_same_sale_sent_ten_times_at_once_answers_every_caller_with_it(pool: PgPool) {
+    let s = services(&pool);
+    let (_, cashier, bank, _) = till(&s).await;
+    for tender in [cash("3000"), Tender::Card("TRM-000124".into())] {
+        let once = sale(vec![line(&bank, 1)], tender);
+        let calls = (0..10).map(|_| s.pos.sell(&cashier, once.clone()));
+        let answers = futures::future::join_all(calls).await;
+        let orders: std::collections::HashSet<Uuid> = answers
+            .into_iter()
+            .map(|answer| answer.expect("every caller gets the sale").order_id)
+            .collect();
+        assert_eq!(orders.len(), 1, "one sale, the same for all");
+    }
+    assert_eq!(count(&pool, "select count(*) from orders").await, 2);
+    assert_eq!(stock(&pool, &bank).await, 8);
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
 async fn a_known_customer_is_found_by_phone_and_named_on_the_receipt(pool: PgPool) {
     let s = services(&pool);
     let (_, cashier, bank, _) = till(&s).await;

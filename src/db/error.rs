@@ -56,6 +56,7 @@ fn from_database(db: &dyn DatabaseError) -> Option<Error> {
         "products_slug_key" => conflict("A product with that slug already exists."),
         "products_sku_key" => conflict("A product with that SKU already exists."),
         "payments_order_id_key" => conflict("This order already has a payment."),
+        "orders_checkout_key" => Some(Error::AlreadyPlaced),
         "payments_transaction_id_key" => {
             conflict("That transaction id has already been used for a payment.")
         }

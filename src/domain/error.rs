@@ -32,6 +32,9 @@ pub enum Error {
     PriceChanged(String),
     #[error("The cart is empty.")]
     EmptyCart,
+    /// The same checkout (or till sale) key was written by a call that raced this one.
+    #[error("This order was already placed.")]
+    AlreadyPlaced,
     #[error("An order that is {from} cannot become {to}.")]
     InvalidTransition { from: String, to: String },
     #[error("Transaction id {0} has already been used for a payment.")]

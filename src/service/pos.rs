@@ -133,15 +133,14 @@ impl Pos {
         let buyer = sale.customer.unwrap_or(WALK_IN);
         if let Some(existing) = db::orders::by_checkout_key(&mut *tx, buyer, sale.key).await? {
             tx.commit().await?;
-            let detail = orders::load(&self.pool, existing).await?;
-            return Ok(self.receipt(Sold::from(detail), &me.username, cash));
+            return self.sold_before(existing, &me.username, cash).await;
         }
         // Paid in hand, the order is written paid with its successful payment below.
         let status = match proof {
             Proof::Settled(_) => OrderStatus::Paid,
             Proof::Claimed(_) | Proof::Later => OrderStatus::Pending,
         };
-        let placed = place(
+        let placed = match place(
             &mut tx,
             buyer,
             Some(me.user_id),
@@ -149,7 +148,18 @@ impl Pos {
             status,
             sale.lines,
         )
-        .await?;
+        .await
+        {
+            // The same sale sent at the same moment was written first: that one is the sale.
+            Err(Error::AlreadyPlaced) => {
+                tx.rollback().await?;
+                let existing = db::orders::by_checkout_key(&self.pool, buyer, sale.key)
+                    .await?
+                    .ok_or(Error::AlreadyPlaced)?;
+                return self.sold_before(existing, &me.username, cash).await;
+            }
+            placed => placed?,
+        };
         let method = sale.tender.method();
         let payment = match &proof {
             // One row, straight to successful (the sale's audit entry names it).
@@ -202,6 +212,17 @@ impl Pos {
             items: placed.items,
         };
         Ok(self.receipt(sold, &me.username, cash))
+    }
+
+    /// The receipt of a sale already written under the same key.
+    async fn sold_before(
+        &self,
+        order_id: Uuid,
+        cashier: &str,
+        cash: Option<Money>,
+    ) -> Result<Receipt> {
+        let detail = orders::load(&self.pool, order_id).await?;
+        Ok(self.receipt(Sold::from(detail), cashier, cash))
     }
 
     /// A till sale's receipt as it stands now (after an M-Pesa push was paid).
