@@ -418,3 +418,46 @@ async fn a_code_awaiting_verification_is_not_cancelled_as_unpaid(pool: PgPool) {
     );
     assert_eq!(stock(&pool, &bank).await, 9);
 }
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_code_awaiting_verification_cannot_be_paid_again_from_the_kiosk(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, cashier, bank, _) = till(&s).await;
+    let amina = login_as(&s, "amina", Role::Customer).await;
+    let mut claimed = sale(vec![line(&bank, 1)], Tender::MpesaCode("QKH94M1Z11".into()));
+    claimed.customer = Some(amina.session().unwrap().user_id);
+    let sold = s.pos.sell(&cashier, claimed).await.unwrap();
+
+    let history = s.orders.detail(&amina, sold.order_id).await.unwrap();
+    assert!(!history.payable(), "not shown as payable in the kiosk");
+    for attempt in [
+        s.payments
+            .pay_by_mpesa(&amina, sold.order_id, "0712 345 678")
+            .await,
+        s.payments.pay_by_card(&amina, sold.order_id).await,
+    ] {
+        assert!(
+            matches!(&attempt, Err(Error::Conflict(m)) if m.contains("QKH94M1Z11")),
+            "{attempt:?}"
+        );
+    }
+    // The admin's item is still there, with its code, and verifies as before.
+    let waiting = s
+        .payments
+        .list(
+            &admin,
+            Some(bytemtaani::domain::payment::PaymentStatus::Pending),
+            None,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(waiting.len(), 1);
+    let payment = &waiting[0].payment;
+    assert_eq!(payment.transaction_id.as_deref(), Some("QKH94M1Z11"));
+    assert_eq!(payment.gateway_ref, None, "no push was sent");
+    s.payments
+        .confirm(&admin, payment.id, "QKH94M1Z11", payment.amount)
+        .await
+        .unwrap();
+}

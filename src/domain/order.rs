@@ -113,6 +113,22 @@ pub struct OrderDetail {
     pub payment: Option<PaymentSummary>,
 }
 
+impl OrderDetail {
+    /// The transaction id claimed for this order and waiting for the shop to verify it (an
+    /// M-Pesa code typed at the till): no other payment may start meanwhile.
+    pub fn claimed_code(&self) -> Option<&str> {
+        self.payment
+            .as_ref()
+            .filter(|p| p.status == crate::domain::payment::PaymentStatus::Pending)
+            .and_then(|p| p.transaction_id.as_deref())
+    }
+
+    /// True when the customer can (still) pay for this order.
+    pub fn payable(&self) -> bool {
+        self.order.status == OrderStatus::Pending && self.claimed_code().is_none()
+    }
+}
+
 /// An order as people quote it (receipt number, M-Pesa account reference, lists): the
 /// first eight hex digits of its id, upper case.
 pub fn short_id(id: uuid::Uuid) -> String {

@@ -124,6 +124,16 @@ impl Payments {
             )));
         }
         let payment = db::payments::open(&mut tx, order_id, owner, total, method).await?;
+        if payment.status == PaymentStatus::Pending
+            && let Some(code) = &payment.transaction_id
+        {
+            // Paid at the till with a code an admin has yet to check: paying again could
+            // charge the customer twice and would hide the code from the admin.
+            return Err(Error::Conflict(format!(
+                "This order's {} code {code} is waiting for the shop to verify it; no other payment can start.",
+                payment.method
+            )));
+        }
         tx.commit().await?;
         Ok(payment)
     }

@@ -400,10 +400,7 @@ impl App {
         };
         let close = key.code == KeyCode::Esc;
         match overlay {
-            Overlay::Order(Some(detail))
-                if key.code == KeyCode::Char('p')
-                    && detail.order.status == crate::domain::order::OrderStatus::Pending =>
-            {
+            Overlay::Order(Some(detail)) if key.code == KeyCode::Char('p') && detail.payable() => {
                 let flow = PayFlow::new(
                     detail.order.id,
                     detail.order.total_amount,

@@ -285,7 +285,13 @@ fn draw_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
         }
         Overlay::Order(detail) => {
             let lines = match detail {
-                Some(detail) => detail_lines(detail, theme),
+                Some(detail) => {
+                    let mut lines = detail_lines(detail, theme);
+                    if detail.payable() {
+                        lines.push(Line::styled("p: pay   Esc: close", theme.dim()));
+                    }
+                    lines
+                }
                 None => vec![Line::styled("Loading…", theme.dim())],
             };
             popup(frame, theme, "Order", lines, 76);

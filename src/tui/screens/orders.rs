@@ -132,7 +132,10 @@ pub fn detail_lines(detail: &OrderDetail, theme: Theme) -> Vec<Line<'static>> {
         ),
         Line::raw(format!(
             "Status: {}",
-            status_text(order.status, detail.payment.as_ref().map(|p| p.status))
+            match detail.claimed_code() {
+                Some(code) => format!("pending – M-Pesa code {code} awaits the shop's check"),
+                None => status_text(order.status, detail.payment.as_ref().map(|p| p.status)),
+            }
         )),
         Line::raw(""),
     ];
