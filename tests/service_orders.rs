@@ -122,6 +122,15 @@ async fn a_changed_price_is_flagged_before_ordering_never_silently_charged(pool:
         .unwrap();
 
     assert!(s.cart.view(&buyer).await.unwrap().has_problems());
+    // Touching the line in any way does not accept the new price for the customer.
+    s.cart.add(&buyer, spark.id, 1).await.unwrap();
+    s.cart.set_quantity(&buyer, spark.id, 3).await.unwrap();
+    let cart = s.cart.view(&buyer).await.unwrap();
+    assert!(cart.has_problems(), "still flagged after adding a unit");
+    assert_eq!(
+        cart.lines[0].price_seen, spark.price,
+        "the agreed price stays"
+    );
     let err = s
         .orders
         .place_from_cart(&buyer, Uuid::new_v4())
@@ -139,7 +148,7 @@ async fn a_changed_price_is_flagged_before_ordering_never_silently_charged(pool:
         .place_from_cart(&buyer, Uuid::new_v4())
         .await
         .unwrap();
-    assert_eq!(placed.order.total_amount, Money::from_cents(1_699_900));
+    assert_eq!(placed.order.total_amount, Money::from_cents(3 * 1_699_900));
 }
 
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]

@@ -14,8 +14,9 @@ pub async fn lines(ex: impl PgExecutor<'_>, user_id: Uuid) -> sqlx::Result<Vec<C
     .await
 }
 
-/// Adds units (or more units) of a product at the price the customer sees now.
-/// Returns the new quantity, or None when the product does not exist or is archived.
+/// Adds units of a product: a new line at the price the customer sees now; more units on a
+/// line keep its agreed price, so a changed price stays flagged until the customer accepts
+/// it. Returns the new quantity, or None when the product does not exist or is archived.
 pub async fn add(
     ex: impl PgExecutor<'_>,
     user_id: Uuid,
@@ -26,7 +27,7 @@ pub async fn add(
         "insert into cart_items (user_id, product_id, quantity, price_seen)
          select $1, p.id, $3, p.price from products p where p.id = $2 and not p.is_archived
          on conflict (user_id, product_id) do update
-             set quantity = cart_items.quantity + excluded.quantity, price_seen = excluded.price_seen
+             set quantity = cart_items.quantity + excluded.quantity
          returning quantity",
     )
     .bind(user_id)
