@@ -4,7 +4,7 @@
 
 use bytemtaani::domain::Money;
 use bytemtaani::gateway::GatewayError;
-use bytemtaani::gateway::paypal::{Approval, Paypal, PaypalConfig};
+use bytemtaani::gateway::paypal::{Approval, CaptureOutcome, Paypal, PaypalConfig};
 use serde_json::json;
 use wiremock::matchers::{body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -110,6 +110,9 @@ async fn an_order_is_created_approved_and_captured_once() {
         .await
         .unwrap();
     assert_eq!(first, again, "a retried capture is the same capture");
+    let CaptureOutcome::Completed(first) = first else {
+        panic!("completed: {first:?}");
+    };
     assert_eq!(first.capture_id, "3C679366HH908993F");
 }
 
@@ -156,4 +159,47 @@ async fn a_refused_token_is_renewed_and_bad_answers_are_errors() {
         matches!(&refused, GatewayError::Refused(m) if m.contains("ORDER_NOT_APPROVED")),
         "{refused:?}"
     );
+}
+
+#[tokio::test]
+async fn a_held_capture_is_pending_and_a_server_error_is_no_refusal() {
+    let server = MockServer::start().await;
+    token(&server, 1).await;
+    let held = |status: &str| {
+        ResponseTemplate::new(201).set_body_json(json!({
+            "id": "HELD", "status": "COMPLETED",
+            "purchase_units": [{ "payments": { "captures": [{
+                "id": "3C679366HH908993F", "status": status,
+                "amount": { "currency_code": "USD", "value": "17.75" }
+            }]}}]
+        }))
+    };
+    Mock::given(method("POST"))
+        .and(path("/v2/checkout/orders/HELD/capture"))
+        .respond_with(held("PENDING"))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v2/checkout/orders/DECLINED/capture"))
+        .respond_with(held("DECLINED"))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v2/checkout/orders/BROKEN/capture"))
+        .respond_with(ResponseTemplate::new(503).set_body_string("upstream busy"))
+        .mount(&server)
+        .await;
+    let paypal = client(&server);
+    assert_eq!(
+        paypal.capture("HELD", "capture-1").await.unwrap(),
+        CaptureOutcome::Pending
+    );
+    assert!(matches!(
+        paypal.capture("DECLINED", "capture-2").await.unwrap(),
+        CaptureOutcome::Declined(_)
+    ));
+    assert!(matches!(
+        paypal.capture("BROKEN", "capture-3").await.unwrap_err(),
+        GatewayError::Unreachable(_)
+    ));
 }

@@ -6,126 +6,16 @@ mod common;
 
 use bytemtaani::config::Settings;
 use bytemtaani::domain::Error;
-use bytemtaani::domain::order::{OrderStatus, OrderSummary};
+use bytemtaani::domain::order::OrderStatus;
 use bytemtaani::domain::payment::{PaymentMethod, PaymentStatus};
-use bytemtaani::domain::user::{Actor, Role};
-use bytemtaani::service::Services;
+use bytemtaani::domain::user::Role;
 use bytemtaani::service::payments::CallbackOutcome;
 use bytemtaani::service::pos::{Sale, Tender};
+use common::providers::*;
 use common::*;
-use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
-
-const CHECKOUT: &str = "ws_CO_301120261200001";
-
-/// The shop's settings with M-Pesa by Daraja and PayPal live, both at `server`, and the
-/// built-in choice for cards (none).
-fn real_settings(server: &MockServer) -> Settings {
-    let mut settings = Settings::built_in();
-    settings.payments.mpesa = "daraja".into();
-    settings.payments.paypal = "paypal".into();
-    settings.payments.daraja.base_url = server.uri();
-    settings.payments.paypal_api.base_url = server.uri();
-    settings
-}
-
-fn real_shop(pool: &PgPool, server: &MockServer) -> Services {
-    let gateways = real_settings(server)
-        .payments
-        .gateways_from(|_| Some("from-the-environment".into()))
-        .unwrap();
-    services_with(pool, gateways, Default::default())
-}
-
-/// Daraja's token and STK Push endpoints: every push accepted as [`CHECKOUT`].
-async fn daraja_accepts_pushes(server: &MockServer) {
-    Mock::given(method("GET"))
-        .and(path("/oauth/v1/generate"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({ "access_token": "tok", "expires_in": "3599" })),
-        )
-        .mount(server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/mpesa/stkpush/v1/processrequest"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "MerchantRequestID": "29115-34620561-1",
-            "CheckoutRequestID": CHECKOUT,
-            "ResponseCode": "0",
-            "ResponseDescription": "Success. Request accepted for processing",
-            "CustomerMessage": "Success. Request accepted for processing"
-        })))
-        .mount(server)
-        .await;
-}
-
-/// From now on STK Push Query answers `code` (None: "still processing").
-async fn daraja_query_says(server: &MockServer, code: Option<i64>) {
-    server.reset().await;
-    daraja_accepts_pushes(server).await;
-    let answer = match code {
-        Some(code) => ResponseTemplate::new(200).set_body_json(json!({
-            "ResponseCode": "0", "MerchantRequestID": "29115-34620561-1",
-            "CheckoutRequestID": CHECKOUT, "ResultCode": code.to_string(),
-            "ResultDesc": "as Daraja says"
-        })),
-        None => ResponseTemplate::new(500).set_body_json(json!({
-            "requestId": "1", "errorCode": "500.001.1001",
-            "errorMessage": "The transaction is being processed"
-        })),
-    };
-    Mock::given(method("POST"))
-        .and(path("/mpesa/stkpushquery/v1/query"))
-        .respond_with(answer)
-        .mount(server)
-        .await;
-}
-
-/// A customer with one pending order of a KSh 2,999 power bank.
-async fn ordered(s: &Services) -> (Actor, OrderSummary) {
-    let (admin, phones) = shop(s).await;
-    let buyer = login_as(s, "amina", Role::Customer).await;
-    let bank = product(s, &admin, &phones, "Oraimo Power Bank", "2999", 10).await;
-    s.cart.add(&buyer, bank.id, 1).await.unwrap();
-    let order = s
-        .orders
-        .place_from_cart(&buyer, Uuid::new_v4())
-        .await
-        .unwrap()
-        .order;
-    (buyer, order)
-}
-
-/// Daraja's callback for [`CHECKOUT`]: a success for `amount` with `receipt`, or the
-/// failure `code`; `desc` is its ResultDesc as JSON text (escapes and all).
-fn callback(code: i64, desc: &str, amount: i64, receipt: &str) -> Vec<u8> {
-    let metadata = if code == 0 {
-        format!(
-            r#","CallbackMetadata":{{"Item":[{{"Name":"Amount","Value":{amount}}},
-            {{"Name":"MpesaReceiptNumber","Value":"{receipt}"}},
-            {{"Name":"PhoneNumber","Value":254712345678}}]}}"#
-        )
-    } else {
-        String::new()
-    };
-    format!(
-        r#"{{"Body":{{"stkCallback":{{"MerchantRequestID":"29115-34620561-1",
-        "CheckoutRequestID":"{CHECKOUT}","ResultCode":{code},"ResultDesc":"{desc}"{metadata}}}}}}}"#
-    )
-    .into_bytes()
-}
-
-async fn order_status(pool: &PgPool, id: Uuid) -> OrderStatus {
-    sqlx::query_scalar("select status from orders where id = $1")
-        .bind(id)
-        .fetch_one(pool)
-        .await
-        .unwrap()
-}
+use wiremock::MockServer;
 
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
 async fn a_kiosk_in_a_real_shop_never_takes_a_pretend_card(pool: PgPool) {
@@ -218,12 +108,13 @@ async fn a_failure_callback_counts_only_when_daraja_confirms_it(pool: PgPool) {
         .pay_by_mpesa(&buyer, order.id, "0712 345 678")
         .await
         .unwrap();
-    assert_eq!(pushed.gateway_ref.as_deref(), Some(CHECKOUT));
+    let first = pushed.gateway_ref.clone().unwrap();
+    assert!(first.starts_with("ws_CO_TEST_"), "{first}");
 
     // "Cancelled by the customer", while Daraja still has the push on the phone.
     let early = s
         .payments
-        .receive_callback(&callback(1032, "Request cancelled by user", 0, ""))
+        .receive_callback(&callback(&first, 1032, "Request cancelled by user", 0, ""))
         .await
         .unwrap();
     assert!(
@@ -239,7 +130,7 @@ async fn a_failure_callback_counts_only_when_daraja_confirms_it(pool: PgPool) {
     daraja_query_says(&server, Some(1032)).await;
     let failed = s
         .payments
-        .receive_callback(&callback(1032, "Request cancelled by user", 0, ""))
+        .receive_callback(&callback(&first, 1032, "Request cancelled by user", 0, ""))
         .await
         .unwrap();
     assert_eq!(
@@ -258,7 +149,13 @@ async fn a_failure_callback_counts_only_when_daraja_confirms_it(pool: PgPool) {
     daraja_query_says(&server, Some(0)).await;
     let paid = s
         .payments
-        .receive_callback(&callback(0, "ok", 2999, "TKA1B2C3D4"))
+        .receive_callback(&callback(
+            retry.gateway_ref.as_deref().unwrap(),
+            0,
+            "ok",
+            2999,
+            "TKA1B2C3D4",
+        ))
         .await
         .unwrap();
     assert_eq!(paid, CallbackOutcome::Accepted);
@@ -271,7 +168,8 @@ async fn a_callback_carrying_a_nul_is_recorded_and_still_settles(pool: PgPool) {
     daraja_query_says(&server, Some(0)).await;
     let s = real_shop(&pool, &server);
     let (buyer, order) = ordered(&s).await;
-    s.payments
+    let pushed = s
+        .payments
         .pay_by_mpesa(&buyer, order.id, "0712 345 678")
         .await
         .unwrap();
@@ -281,6 +179,7 @@ async fn a_callback_carrying_a_nul_is_recorded_and_still_settles(pool: PgPool) {
     let unreadable = s.payments.receive_callback(&garbage).await.unwrap();
     assert_eq!(unreadable, CallbackOutcome::Refused("unreadable".into()));
     let nul = callback(
+        pushed.gateway_ref.as_deref().unwrap(),
         0,
         r"The service request \u0000 is processed",
         2999,

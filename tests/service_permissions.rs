@@ -1,4 +1,4 @@
-//! Every staff and admin operation (25, 21 of them admin-only), called as a customer and as
+//! Every staff and admin operation (27, 23 of them admin-only), called as a customer and as
 //! nobody, is refused by the service layer itself, whatever screen (or none) the call came from.
 
 mod common;
@@ -133,6 +133,10 @@ fn operations(s: &Services, actor: &Actor, target: Uuid) -> Vec<(&'static str, R
             target,
             "not in the statement"
         )),
+        op!("payment alerts", Role::Admin, |s, a| s.payments.alerts(&a)),
+        op!("resolve payment alert", Role::Admin, |s, a| s
+            .payments
+            .resolve_alert(&a, 1, "returned by M-Pesa reversal")),
     ]
 }
 
@@ -168,7 +172,7 @@ async fn customers_and_nobody_are_refused_every_staff_and_admin_operation(pool: 
         }
     }
     println!("permission table: {checked} refusals checked");
-    assert_eq!(checked, 25 * 3 + 21);
+    assert_eq!(checked, 27 * 3 + 23);
     // Nothing was changed by any of those calls.
     let audit = count(
         &pool,

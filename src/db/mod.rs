@@ -1,6 +1,7 @@
 //! The only place with SQL. Functions take an executor (the pool, a connection or an open
 //! transaction), so the service layer decides what runs in one transaction.
 
+pub mod alerts;
 pub mod audit;
 pub mod cart;
 pub mod categories;

@@ -175,7 +175,8 @@ pub async fn lock_unpaid(
         "select o.id from orders o
          where o.status = 'pending' and o.created_at < now() - make_interval(secs => $1)
            and not exists (select 1 from payments p
-                           where p.order_id = o.id and p.transaction_id is not null)
+                           where p.order_id = o.id
+                             and (p.transaction_id is not null or p.request_state is not null))
          order by o.created_at limit $2 for update of o skip locked",
     )
     .bind(older_than.as_secs_f64())

@@ -8,12 +8,12 @@ use crate::domain::payment::{
 
 const PAYMENT_COLUMNS: &str =
     "id, order_id, user_id, amount, method, status, transaction_id, paid_at,
-    confirmed_by, failure_reason, created_at, gateway_ref, card_brand, card_last4";
+    confirmed_by, failure_reason, created_at, gateway_ref, card_brand, card_last4, request_state";
 
 /// Creates the order's one payment as pending, or, when a failed one exists, makes it pending
-/// again with the method now chosen (a retry reuses the payment). A pending one not yet sent
-/// to a provider takes the method now chosen; one in a provider's hands, or successful, is
-/// returned untouched.
+/// again with the method now chosen (a retry reuses the payment; earlier provider references
+/// stay in `payment_requests`). A pending one not yet sent to a provider takes the method
+/// now chosen; one in a provider's hands, or successful, is returned untouched.
 pub async fn open(
     conn: &mut PgConnection,
     order_id: Uuid,
@@ -28,7 +28,7 @@ pub async fn open(
                  transaction_id = null, gateway_ref = null
              where payments.status = 'failed'
                 or (payments.status = 'pending' and payments.gateway_ref is null
-                    and payments.transaction_id is null)
+                    and payments.transaction_id is null and payments.request_state is null)
          returning {PAYMENT_COLUMNS}"
     ))
     .bind(order_id)
@@ -132,7 +132,7 @@ pub async fn mark_successful(
 ) -> sqlx::Result<PaymentSummary> {
     sqlx::query_as(&format!(
         "update payments set status = 'successful', transaction_id = $2, amount = $3, paid_at = now(),
-                confirmed_by = $4, failure_reason = null
+                confirmed_by = $4, failure_reason = null, request_state = null
          where id = $1 returning {PAYMENT_COLUMNS}"
     ))
     .bind(id)
@@ -149,7 +149,8 @@ pub async fn mark_failed(
     reason: &str,
 ) -> sqlx::Result<PaymentSummary> {
     sqlx::query_as(&format!(
-        "update payments set status = 'failed', failure_reason = $2 where id = $1 returning {PAYMENT_COLUMNS}"
+        "update payments set status = 'failed', failure_reason = $2, request_state = null
+         where id = $1 returning {PAYMENT_COLUMNS}"
     ))
     .bind(id)
     .bind(reason)
@@ -174,7 +175,7 @@ pub async fn list(
     sqlx::query_as(
         "select p.id, p.order_id, p.user_id, p.amount, p.method, p.status, p.transaction_id,
                 p.paid_at, p.confirmed_by, p.failure_reason, p.created_at, p.gateway_ref,
-                p.card_brand, p.card_last4, u.username, o.status as order_status
+                p.card_brand, p.card_last4, p.request_state, u.username, o.status as order_status
          from payments p join users u on u.id = p.user_id join orders o on o.id = p.order_id
          where ($1::payment_status is null or p.status = $1)
            and ($2::payment_method is null or p.method = $2)
@@ -187,31 +188,91 @@ pub async fn list(
     .await
 }
 
-/// Notes the provider's reference for a pending payment's request.
-pub async fn set_gateway_ref(
-    ex: impl PgExecutor<'_>,
-    id: Uuid,
-    reference: &str,
-) -> sqlx::Result<bool> {
-    let done =
-        sqlx::query("update payments set gateway_ref = $2 where id = $1 and status = 'pending'")
-            .bind(id)
-            .bind(reference)
-            .execute(ex)
-            .await?;
+/// Claims a pending payment for one provider request: true for the one caller that may send
+/// it; false when a request is already in flight, or a code awaits verification.
+pub async fn claim_request(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "update payments set request_state = 'sending'
+         where id = $1 and status = 'pending' and request_state is null
+           and gateway_ref is null and transaction_id is null",
+    )
+    .bind(id)
+    .execute(ex)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn by_gateway_ref(
+/// The provider took the claimed request: its reference is kept for good and becomes the
+/// payment's current one.
+pub async fn request_sent(
+    conn: &mut PgConnection,
+    payment: &PaymentSummary,
+    reference: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into payment_requests (provider_ref, payment_id, method, amount)
+         values ($1, $2, $3, $4)",
+    )
+    .bind(reference)
+    .bind(payment.id)
+    .bind(payment.method)
+    .bind(payment.amount)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "update payments set gateway_ref = $2, request_state = 'sent'
+         where id = $1 and request_state = 'sending'",
+    )
+    .bind(payment.id)
+    .bind(reference)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The claimed request's outcome is unknown (a timeout, a broken answer).
+pub async fn request_unresolved(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query(
+        "update payments set request_state = 'unresolved'
+         where id = $1 and request_state = 'sending'",
+    )
+    .bind(id)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// The payment that was given `reference` by a provider, whether or not it is the current one.
+pub async fn by_provider_ref(
     ex: impl PgExecutor<'_>,
     reference: &str,
 ) -> sqlx::Result<Option<PaymentSummary>> {
     sqlx::query_as(&format!(
-        "select {PAYMENT_COLUMNS} from payments where gateway_ref = $1"
+        "select {PAYMENT_COLUMNS} from payments
+         where id = (select payment_id from payment_requests where provider_ref = $1)"
     ))
     .bind(reference)
     .fetch_optional(ex)
     .await
+}
+
+/// Replaces a stand-in transaction id (the M-Pesa CheckoutRequestID a payment was settled
+/// by) with the receipt number that came later.
+pub async fn replace_transaction_id(
+    ex: impl PgExecutor<'_>,
+    id: Uuid,
+    standin: &str,
+    transaction_id: &TransactionId,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "update payments set transaction_id = $3 where id = $1 and transaction_id = $2",
+    )
+    .bind(id)
+    .bind(standin)
+    .bind(transaction_id.as_str())
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn by_id(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<PaymentSummary>> {
@@ -246,8 +307,8 @@ pub async fn mark_refunded(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()
     Ok(())
 }
 
-/// Pending payments sent to a provider longer ago than `older_than` (by the database's
-/// clock), oldest first.
+/// Pending payments whose request a provider took, unchanged for longer than `older_than`
+/// (by the database's clock), oldest first.
 pub async fn pending_with_gateway(
     ex: impl PgExecutor<'_>,
     older_than: std::time::Duration,
@@ -255,9 +316,9 @@ pub async fn pending_with_gateway(
 ) -> sqlx::Result<Vec<PaymentSummary>> {
     sqlx::query_as(&format!(
         "select {PAYMENT_COLUMNS} from payments
-         where status = 'pending' and gateway_ref is not null
-           and created_at < now() - make_interval(secs => $1)
-         order by created_at limit $2"
+         where status = 'pending' and request_state = 'sent'
+           and updated_at < now() - make_interval(secs => $1)
+         order by updated_at limit $2"
     ))
     .bind(older_than.as_secs_f64())
     .bind(limit)

@@ -1,6 +1,7 @@
 //! Pure types and rules: money, validated values, roles, order and payment states.
 //! Nothing here does I/O; every other layer uses it.
 
+pub mod alert;
 pub mod audit;
 pub mod cart;
 pub mod catalog;

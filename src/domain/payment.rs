@@ -56,6 +56,19 @@ impl fmt::Display for PaymentStatus {
     }
 }
 
+/// Where a payment's current provider request stands (none: no request in flight).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
+#[sqlx(type_name = "payment_request_state", rename_all = "lowercase")]
+pub enum RequestState {
+    /// Claimed and on its way to the provider: a second press waits for it.
+    Sending,
+    /// The provider took it (its reference is the payment's `gateway_ref`).
+    Sent,
+    /// The call timed out or broke: the provider may have it. Only the provider's word or
+    /// an admin settles it, and no new request starts meanwhile.
+    Unresolved,
+}
+
 /// A provider's reference for a payment, checked against the shape its method issues.
 /// Unique across all payments (the database enforces it too).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -108,6 +121,17 @@ impl TransactionId {
         }
     }
 
+    /// An M-Pesa payment settled on STK Push Query's word before its callback brought the
+    /// receipt number: the request's CheckoutRequestID stands in until then (it is unique
+    /// too). None for text that cannot be one.
+    pub fn checkout_standin(checkout_request_id: &str) -> Option<TransactionId> {
+        let fits = (1..=64).contains(&checkout_request_id.len())
+            && checkout_request_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        fits.then(|| TransactionId(checkout_request_id.to_owned()))
+    }
+
     /// A fresh reference for cash taken at a till.
     pub fn new_cash() -> TransactionId {
         TransactionId(format!(
@@ -144,6 +168,7 @@ pub struct PaymentSummary {
     pub gateway_ref: Option<String>,
     pub card_brand: Option<String>,
     pub card_last4: Option<String>,
+    pub request_state: Option<RequestState>,
 }
 
 /// A payment as the admin's list shows it: with who paid and where the order stands.

@@ -54,6 +54,16 @@ pub struct Capture {
     pub currency: String,
 }
 
+/// What capturing an approved order gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaptureOutcome {
+    Completed(Capture),
+    /// PayPal holds the capture (e.g. for review) and completes it later: ask again.
+    Pending,
+    /// Declined or failed: no money moved.
+    Declined(String),
+}
+
 #[derive(Debug)]
 pub struct Paypal {
     config: PaypalConfig,
@@ -152,11 +162,17 @@ impl Paypal {
             }
             if !status.is_success() {
                 let text = response.text().await.unwrap_or_default();
-                return Err(GatewayError::Refused(format!(
+                let said = format!(
                     "HTTP {}: {}",
                     status.as_u16(),
                     text.chars().take(200).collect::<String>()
-                )));
+                );
+                // A server error says nothing about whether the request took effect.
+                return Err(if status.is_server_error() {
+                    GatewayError::Unreachable(said)
+                } else {
+                    GatewayError::Refused(said)
+                });
             }
             return json(response).await;
         }
@@ -215,7 +231,11 @@ impl Paypal {
     }
 
     /// Captures an approved order. The same `request_id` again returns the same capture.
-    pub async fn capture(&self, order_id: &str, request_id: &str) -> Result<Capture, GatewayError> {
+    pub async fn capture(
+        &self,
+        order_id: &str,
+        request_id: &str,
+    ) -> Result<CaptureOutcome, GatewayError> {
         let url = format!(
             "{}/v2/checkout/orders/{order_id}/capture",
             self.config.base_url
@@ -235,17 +255,26 @@ impl Paypal {
             .into_iter()
             .filter_map(|u| u.payments)
             .flat_map(|p| p.captures)
-            .find(|c| c.status == "COMPLETED")
+            .next()
             .ok_or_else(|| {
-                GatewayError::Refused(format!(
-                    "the capture is not complete (order {})",
+                GatewayError::Malformed(format!(
+                    "no capture in the answer (order {})",
                     reply.status
                 ))
             })?;
-        Ok(Capture {
-            capture_id: capture.id,
-            amount: capture.amount.value,
-            currency: capture.amount.currency_code,
+        Ok(match capture.status.as_str() {
+            "COMPLETED" => CaptureOutcome::Completed(Capture {
+                capture_id: capture.id,
+                amount: capture.amount.value,
+                currency: capture.amount.currency_code,
+            }),
+            "PENDING" => CaptureOutcome::Pending,
+            other => CaptureOutcome::Declined(format!("PayPal: the capture is {other}")),
         })
+    }
+
+    /// The currency orders are charged in.
+    pub fn currency(&self) -> &str {
+        &self.config.currency
     }
 }

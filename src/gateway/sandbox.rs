@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::GatewayError;
 use super::mpesa::{PushAccepted, StkPush, StkStatus};
-use super::paypal::{Approval, Capture, Created};
+use super::paypal::{Approval, Capture, CaptureOutcome, Created};
 
 #[derive(Debug)]
 struct Push {
@@ -156,14 +156,19 @@ impl Sandbox {
         }
     }
 
-    pub fn paypal_capture(&self, order_id: &str, amount: &str) -> Result<Capture, GatewayError> {
+    pub fn paypal_capture(
+        &self,
+        order_id: &str,
+        amount: &str,
+        currency: &str,
+    ) -> Result<CaptureOutcome, GatewayError> {
         match self.paypal_approval(order_id) {
-            Approval::Approved => Ok(Capture {
+            Approval::Approved => Ok(CaptureOutcome::Completed(Capture {
                 // A capture id per order: capturing again gives the same one, as PayPal does.
                 capture_id: format!("CAP{}", &order_id[7..]),
                 amount: amount.to_owned(),
-                currency: "USD".into(),
-            }),
+                currency: currency.to_owned(),
+            })),
             _ => Err(GatewayError::Refused("the order is not approved".into())),
         }
     }

@@ -9,7 +9,7 @@ use crate::domain::payment::PaymentMethod;
 use crate::gateway::GatewayError;
 use crate::gateway::daraja::Daraja;
 use crate::gateway::mpesa::{PushAccepted, StkPush, StkStatus};
-use crate::gateway::paypal::{Approval, Capture, Created, Paypal};
+use crate::gateway::paypal::{Approval, CaptureOutcome, Created, Paypal};
 use crate::gateway::sandbox::{CardApproval, Sandbox};
 
 /// Who takes a payment method.
@@ -48,6 +48,9 @@ pub struct Gateways {
     paypal: Provider<Paypal>,
     card: Provider<NoCardTerminal>,
 }
+
+/// The sandbox charges PayPal in shillings, as the order totals are.
+const SANDBOX_CURRENCY: &str = "KES";
 
 fn off(what: &str) -> GatewayError {
     GatewayError::NotConfigured(format!("{what} is not offered in this shop"))
@@ -175,15 +178,25 @@ impl Gateways {
         }
     }
 
+    /// The currency PayPal is asked to charge in.
+    pub fn paypal_currency(&self) -> &str {
+        match &self.paypal {
+            Provider::Live(paypal) => paypal.currency(),
+            _ => SANDBOX_CURRENCY,
+        }
+    }
+
     pub async fn paypal_capture(
         &self,
         order_id: &str,
         request_id: &str,
         amount: &str,
-    ) -> Result<Capture, GatewayError> {
+    ) -> Result<CaptureOutcome, GatewayError> {
         match &self.paypal {
             Provider::Live(paypal) => paypal.capture(order_id, request_id).await,
-            Provider::Sandbox => self.sandbox.paypal_capture(order_id, amount),
+            Provider::Sandbox => self
+                .sandbox
+                .paypal_capture(order_id, amount, SANDBOX_CURRENCY),
             Provider::Off => Err(off("PayPal")),
         }
     }

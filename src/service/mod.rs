@@ -61,12 +61,13 @@ pub struct Setup {
 
 impl Services {
     pub fn new(pool: PgPool, setup: Setup) -> Self {
+        let payments = Payments::new(pool.clone(), setup.gateways.clone(), setup.unpaid_after);
         Services {
             auth: Auth::new(pool.clone(), setup.viewer),
             catalog: Catalog::new(pool.clone()),
             cart: Cart::new(pool.clone()),
-            orders: Orders::new(pool.clone()),
-            payments: Payments::new(pool.clone(), setup.gateways.clone(), setup.unpaid_after),
+            orders: Orders::new(pool.clone(), payments.clone()),
+            payments,
             admin: AdminCatalog::new(pool.clone()),
             users: AdminUsers::new(pool.clone()),
             pos: Pos::new(pool.clone(), setup.shop, setup.gateways),

@@ -17,17 +17,20 @@ use crate::domain::user::{Actor, Role};
 use crate::domain::values::person_needle;
 use crate::domain::{Error, Money, Result};
 use crate::service::access::{Principal, authorize};
+use crate::service::payments::Payments;
 
 pub const HISTORY_PAGE: i64 = 50;
 
 #[derive(Clone)]
 pub struct Orders {
     pool: PgPool,
+    /// Asked before cancelling an order whose payment a provider may still take.
+    payments: Payments,
 }
 
 impl Orders {
-    pub fn new(pool: PgPool) -> Self {
-        Orders { pool }
+    pub fn new(pool: PgPool, payments: Payments) -> Self {
+        Orders { pool, payments }
     }
 
     /// Turns the actor's cart into a pending order in one transaction. `checkout_key` comes
@@ -113,8 +116,17 @@ impl Orders {
 
     /// Cancels an order and puts its stock back. Customers may cancel their own pending
     /// orders; staff any order the state machine allows. A successful payment is marked
-    /// refunded and the amount reported to give back; a pending one is marked failed.
+    /// refunded and the amount reported to give back; a pending one is marked failed, once
+    /// its provider (if it has the request) says it was not paid.
     pub async fn cancel(&self, actor: &Actor, order_id: Uuid) -> Result<CancelOutcome> {
+        let me = authorize(&self.pool, actor, Role::Customer).await?;
+        let order = db::orders::summary(&self.pool, order_id)
+            .await?
+            .ok_or_else(not_found)?;
+        if !me.may_act_for(order.user_id) {
+            return Err(not_found());
+        }
+        self.payments.clear_for_cancel(order_id).await?;
         let mut tx = self.pool.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Customer).await?;
         let (owner, status, _) = db::orders::lock(&mut tx, order_id)

@@ -1023,6 +1023,7 @@ mod tests {
             gateway_ref: None,
             card_brand: None,
             card_last4: None,
+            request_state: None,
         };
         let mut flow = PayFlow::new(
             payment.order_id,

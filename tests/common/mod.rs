@@ -2,6 +2,7 @@
 //! `#[sqlx::test]`, and these build the people and products it needs.
 #![allow(dead_code)] // each test file uses its own subset
 
+pub mod providers;
 pub mod pty;
 pub mod screens;
 

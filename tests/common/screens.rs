@@ -306,6 +306,7 @@ pub fn order_detail() -> OrderDetail {
             gateway_ref: None,
             card_brand: None,
             card_last4: None,
+            request_state: None,
         }),
         order: summary,
     }

@@ -328,6 +328,7 @@ mod tests {
             gateway_ref: None,
             card_brand: None,
             card_last4: None,
+            request_state: None,
         }
     }
 

@@ -1,5 +1,10 @@
-//! An order's one payment: opened as pending, then successful (with a verified, unused
-//! transaction id, and the order paid in the same transaction) or failed.
+//! An order's one payment: opened as pending, sent to a provider as one claimed request at a
+//! time, then successful (with a verified, unused transaction id, and the order paid in the
+//! same transaction) or failed, on the provider's own word only. Money a provider confirms
+//! that the books cannot simply settle is raised as an alert for an admin.
+
+mod callbacks;
+mod reconcile;
 
 use serde_json::json;
 use std::time::Duration;
@@ -9,18 +14,21 @@ use uuid::Uuid;
 
 use crate::db;
 use crate::db::payments::CallbackRecord;
-use crate::domain::order::OrderStatus;
+use crate::domain::alert::{Alert, AlertKind, NewAlert};
+use crate::domain::order::{OrderStatus, short_id};
 use crate::domain::payment::{
-    PaymentMethod, PaymentRow, PaymentStatus, PaymentSummary, TransactionId,
+    PaymentMethod, PaymentRow, PaymentStatus, PaymentSummary, RequestState, TransactionId,
 };
 use crate::domain::user::{Actor, Role};
 use crate::domain::values::Phone;
 use crate::domain::{Error, Money, Result};
-use crate::gateway::mpesa::{CallbackEnvelope, StkCallback, StkPush, StkStatus};
-use crate::gateway::paypal::Approval;
+use crate::gateway::GatewayError;
+use crate::gateway::mpesa::StkPush;
 use crate::service::access::{Principal, authorize};
 use crate::service::gateways::Gateways;
-use crate::service::orders::cancel_locked;
+
+pub use callbacks::CallbackOutcome;
+pub use reconcile::Reconciled;
 
 #[derive(Clone)]
 pub struct Payments {
@@ -31,28 +39,14 @@ pub struct Payments {
     unpaid_after: Duration,
 }
 
-/// What was made of an M-Pesa callback (it is recorded either way).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CallbackOutcome {
-    /// Confirmed by STK Push Query: the payment is successful and its order paid.
-    Accepted,
-    /// The customer did not pay; the payment is failed with the reason.
-    Failed(String),
-    Refused(String),
+/// What settling a provider's confirmed payment did.
+enum Settled {
+    Paid,
+    /// The payment had been failed in the books; the provider's word settled it anyway.
+    PaidAfterFailure,
+    /// The money is real but the order cannot take it (cancelled, or paid already).
+    Cannot(String),
 }
-
-/// What one reconciliation run did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Reconciled {
-    pub payments_checked: usize,
-    pub payments_settled: usize,
-    pub orders_cancelled: usize,
-}
-
-/// Payments older than this (by the database's clock) are asked about again by
-/// reconciliation.
-const RECHECK_AFTER: Duration = Duration::from_secs(60);
-const RECONCILE_BATCH: i64 = 100;
 
 fn not_found() -> Error {
     Error::NotFound("The payment".into())
@@ -107,6 +101,19 @@ impl Payments {
         order_id: Uuid,
         method: PaymentMethod,
     ) -> Result<PaymentSummary> {
+        Ok(self.claim(actor, order_id, method, false).await?.0)
+    }
+
+    /// Opens the order's payment for `method` and, when `request`, claims it for one provider
+    /// request: true for the one caller that sends it; false when it is settled, or a request
+    /// is in flight already (a second press, another screen), or another method has it.
+    async fn claim(
+        &self,
+        actor: &Actor,
+        order_id: Uuid,
+        method: PaymentMethod,
+        request: bool,
+    ) -> Result<(PaymentSummary, bool)> {
         let mut tx = self.pool.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Customer).await?;
         let (owner, status, total) = db::orders::lock(&mut tx, order_id)
@@ -123,6 +130,12 @@ impl Payments {
                 "This order is {status}, not awaiting payment."
             )));
         }
+        if method == PaymentMethod::Mpesa && !total.amount().fract().is_zero() {
+            return Err(Error::invalid(
+                "Amount",
+                format!("M-Pesa takes whole shillings; {total} has cents"),
+            ));
+        }
         let payment = db::payments::open(&mut tx, order_id, owner, total, method).await?;
         if payment.status == PaymentStatus::Pending
             && let Some(code) = &payment.transaction_id
@@ -134,8 +147,14 @@ impl Payments {
                 payment.method
             )));
         }
+        let claimed = request
+            && payment.method == method
+            && db::payments::claim_request(&mut *tx, payment.id).await?;
         tx.commit().await?;
-        Ok(payment)
+        if claimed {
+            return Ok((self.load(payment.id).await?, true));
+        }
+        Ok((payment, false))
     }
 
     /// An admin confirms a payment checked by hand (an M-Pesa code looked up in the till's
@@ -191,9 +210,37 @@ impl Payments {
         Ok(db::payments::list(&self.pool, status, method, limit.clamp(1, 500)).await?)
     }
 
+    /// Money that needs an admin, oldest first.
+    pub async fn alerts(&self, actor: &Actor) -> Result<Vec<Alert>> {
+        authorize(&self.pool, actor, Role::Admin).await?;
+        Ok(db::alerts::open(&self.pool, 500).await?)
+    }
+
+    /// An admin has dealt with an alert (money returned, matched, or checked): it leaves the
+    /// list, audited with who and how, in one transaction.
+    pub async fn resolve_alert(&self, actor: &Actor, alert_id: i64, how: &str) -> Result<()> {
+        let how = crate::domain::values::parse_name("How it was resolved", how, 200)?;
+        let mut tx = self.pool.begin().await?;
+        let me = authorize(&mut *tx, actor, Role::Admin).await?;
+        if !db::alerts::resolve(&mut *tx, alert_id, me.user_id, &how).await? {
+            return Err(Error::NotFound("That open alert".into()));
+        }
+        db::audit::record(
+            &mut *tx,
+            me.user_id,
+            "payment.alert.resolve",
+            "payment_alert",
+            None,
+            json!({ "alert": alert_id, "how": how }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Sends an M-Pesa STK Push for the order to `phone`; the customer enters their PIN on
     /// it. The answer arrives as a callback (confirmed by a query before it counts); ask
-    /// [`Payments::status`] meanwhile. A provider refusal fails the payment with the reason.
+    /// [`Payments::status`] meanwhile. However many calls race, one push is sent.
     pub async fn pay_by_mpesa(
         &self,
         actor: &Actor,
@@ -202,30 +249,25 @@ impl Payments {
     ) -> Result<PaymentSummary> {
         let phone = Phone::parse(phone)?;
         self.check_offered(PaymentMethod::Mpesa)?;
-        let payment = self.open(actor, order_id, PaymentMethod::Mpesa).await?;
-        if in_progress(&payment, PaymentMethod::Mpesa) {
-            return Ok(payment); // paid already, or a provider has it (a push on the phone)
-        }
-        let amount = payment.amount.amount();
-        if !amount.fract().is_zero() {
-            return Err(Error::invalid(
-                "Amount",
-                format!("M-Pesa takes whole shillings; {} has cents", payment.amount),
-            ));
+        let (payment, claimed) = self
+            .claim(actor, order_id, PaymentMethod::Mpesa, true)
+            .await?;
+        if !claimed {
+            return Ok(payment); // paid already, or a request is in flight
         }
         let push = StkPush {
             phone,
-            amount: amount.try_into().unwrap_or(0),
+            amount: payment.amount.amount().try_into().unwrap_or(0),
             account_reference: short_ref(order_id),
             description: "ByteMtaani order".into(),
         };
         match self.gateways.stk_push(&push).await {
             Ok(accepted) => {
                 let checkout = accepted.checkout_request_id;
-                db::payments::set_gateway_ref(&self.pool, payment.id, &checkout).await?;
+                self.sent(&payment, &checkout).await?;
                 self.deliver_sandbox_callback(checkout);
             }
-            Err(err) => self.provider_failed(&payment, &err.to_string()).await?,
+            Err(err) => self.not_sent(&payment, &err, true).await?,
         }
         self.load(payment.id).await
     }
@@ -234,18 +276,22 @@ impl Payments {
     /// card's brand and last four digits are kept: the app never sees a card number.
     pub async fn pay_by_card(&self, actor: &Actor, order_id: Uuid) -> Result<PaymentSummary> {
         self.check_offered(PaymentMethod::Card)?;
-        let payment = self.open(actor, order_id, PaymentMethod::Card).await?;
-        if in_progress(&payment, PaymentMethod::Card) {
+        let (payment, claimed) = self
+            .claim(actor, order_id, PaymentMethod::Card, true)
+            .await?;
+        if !claimed {
             return Ok(payment);
         }
         match self.gateways.card().await {
             Ok(approval) => {
                 let reference = TransactionId::parse(PaymentMethod::Card, &approval.reference)?;
-                self.settle_by_provider(&payment, &reference, None).await?;
+                let settled = self.settle_provider(payment.id, &reference, None).await?;
+                self.raise_for(&payment, &approval.reference, settled, "The card terminal")
+                    .await?;
                 db::payments::set_card(&self.pool, payment.id, &approval.brand, &approval.last4)
                     .await?;
             }
-            Err(err) => self.provider_failed(&payment, &err.to_string()).await?,
+            Err(err) => self.not_sent(&payment, &err, true).await?,
         }
         self.load(payment.id).await
     }
@@ -258,8 +304,10 @@ impl Payments {
         order_id: Uuid,
     ) -> Result<(PaymentSummary, String)> {
         self.check_offered(PaymentMethod::Paypal)?;
-        let payment = self.open(actor, order_id, PaymentMethod::Paypal).await?;
-        if payment.status != PaymentStatus::Pending || payment.method != PaymentMethod::Paypal {
+        let (payment, claimed) = self
+            .claim(actor, order_id, PaymentMethod::Paypal, true)
+            .await?;
+        if !claimed {
             return Err(Error::Conflict(format!(
                 "This order's {} payment is {}; wait for it to finish or fail.",
                 payment.method, payment.status
@@ -273,11 +321,12 @@ impl Payments {
             .await
         {
             Ok(created) => {
-                db::payments::set_gateway_ref(&self.pool, payment.id, &created.order_id).await?;
+                self.sent(&payment, &created.order_id).await?;
                 Ok((self.load(payment.id).await?, created.approve_url))
             }
             Err(err) => {
-                self.provider_failed(&payment, &err.to_string()).await?;
+                // No money moves until the shop captures, so an unknown outcome is a failure.
+                self.not_sent(&payment, &err, false).await?;
                 Err(Error::Conflict(format!("PayPal: {err}")))
             }
         }
@@ -290,237 +339,136 @@ impl Payments {
         if !me.may_act_for(payment.user_id) {
             return Err(not_found());
         }
-        self.ask_provider(&payment).await?;
+        self.ask_provider(&payment, false).await?;
         self.load(payment_id).await
     }
 
-    /// An M-Pesa callback as posted by Safaricom (or the sandbox), as the bytes that arrived.
-    /// It is recorded whatever it holds (a NUL too); it counts only for a known request,
-    /// and only once STK Push Query agrees with it, a failure as much as a success
-    /// (callbacks carry no signature).
-    pub async fn receive_callback(&self, raw: &[u8]) -> Result<CallbackOutcome> {
-        let Ok(envelope) = serde_json::from_slice::<CallbackEnvelope>(raw) else {
-            return self.record(raw, None, None, refused("unreadable")).await;
-        };
-        let cb = envelope.body.stk_callback;
-        let payment = db::payments::by_gateway_ref(&self.pool, &cb.checkout_request_id).await?;
-        let outcome = match &payment {
-            None => refused("unknown request"),
-            Some(p) if p.status != PaymentStatus::Pending => {
-                refused(&format!("replayed: the payment is already {}", p.status))
-            }
-            Some(p) if cb.result_code != 0 => self.confirm_failure(p, &cb).await?,
-            Some(p) => self.accept(p, &cb, raw).await?,
-        };
-        if matches!(outcome, CallbackOutcome::Accepted) {
-            return Ok(outcome); // recorded in the transaction that settled the payment
-        }
-        self.record(raw, Some(&cb), payment.map(|p| p.id), outcome)
-            .await
+    /// The provider took the claimed request: its reference is kept for good.
+    async fn sent(&self, payment: &PaymentSummary, reference: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        db::payments::request_sent(&mut tx, payment, reference).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
-    /// A failure callback fails the payment only when STK Push Query says the same: a
-    /// forged or mistaken failure must not turn away the customer's genuine payment.
-    async fn confirm_failure(
+    /// The claimed request did not go through. A refusal fails the payment (a retry reuses
+    /// it). Where money can move, a timeout or broken answer is no refusal: the provider may
+    /// have the request, so it stays unresolved, blocks a new one, and an admin is told.
+    async fn not_sent(
         &self,
         payment: &PaymentSummary,
-        cb: &StkCallback,
-    ) -> Result<CallbackOutcome> {
-        match self.gateways.stk_query(&cb.checkout_request_id).await {
-            Ok(StkStatus::Failed { reason, .. }) => {
-                self.fail_pending(payment, &reason).await?;
-                Ok(CallbackOutcome::Failed(reason))
-            }
-            Ok(other) => Ok(refused(&format!(
-                "a failure, but STK Push Query says {other:?}"
-            ))),
-            Err(err) => Ok(refused(&format!("STK Push Query failed: {err}"))),
-        }
-    }
-
-    /// Settles a successful callback once the amount, the receipt and a query agree; the
-    /// callback is recorded with the settlement, so one is never kept without the other.
-    async fn accept(
-        &self,
-        payment: &PaymentSummary,
-        cb: &StkCallback,
-        raw: &[u8],
-    ) -> Result<CallbackOutcome> {
-        if cb.amount() != Some(payment.amount.amount()) {
-            return Ok(refused(&format!(
-                "amount {} differs from the order total {}",
-                cb.amount().map_or("missing".into(), |a| a.to_string()),
-                payment.amount
-            )));
-        }
-        let Some(receipt) = cb
-            .receipt()
-            .and_then(|r| TransactionId::parse(PaymentMethod::Mpesa, &r).ok())
-        else {
-            return Ok(refused("no valid MpesaReceiptNumber"));
-        };
-        match self.gateways.stk_query(&cb.checkout_request_id).await {
-            Ok(StkStatus::Paid) => {}
-            Ok(other) => return Ok(refused(&format!("STK Push Query says {other:?}"))),
-            Err(err) => return Ok(refused(&format!("STK Push Query failed: {err}"))),
-        }
-        let accepted = CallbackOutcome::Accepted;
-        let text = outcome_text(&accepted);
-        let record = callback_record(raw, Some(cb), Some(payment.id), &text);
-        match self
-            .settle_by_provider(payment, &receipt, Some(&record))
-            .await
-        {
-            Ok(()) => Ok(accepted),
-            Err(
-                err @ (Error::DuplicateTransaction(_)
-                | Error::Conflict(_)
-                | Error::InvalidTransition { .. }),
-            ) => Ok(refused(&err.to_string())),
-            Err(err) => Err(err),
-        }
-    }
-
-    async fn record(
-        &self,
-        raw: &[u8],
-        cb: Option<&StkCallback>,
-        payment_id: Option<Uuid>,
-        outcome: CallbackOutcome,
-    ) -> Result<CallbackOutcome> {
-        if let CallbackOutcome::Refused(reason) = &outcome {
-            tracing::warn!(%reason, "M-Pesa callback refused");
-        }
-        let text = outcome_text(&outcome);
-        db::payments::record_callback(&self.pool, &callback_record(raw, cb, payment_id, &text))
-            .await?;
-        Ok(outcome)
-    }
-
-    /// Pending provider payments are asked about again, and orders unpaid for longer than
-    /// the configured time are cancelled with their stock returned. Safe to run twice, or
-    /// on two terminals at once: each order is handled by whoever locks it first, and a
-    /// second run finds nothing left to do.
-    pub async fn reconcile(&self) -> Result<Reconciled> {
-        let mut done = Reconciled::default();
-        for payment in
-            db::payments::pending_with_gateway(&self.pool, RECHECK_AFTER, RECONCILE_BATCH).await?
-        {
-            done.payments_checked += 1;
-            self.ask_provider(&payment).await?;
-            if self.load(payment.id).await?.status == PaymentStatus::Successful {
-                done.payments_settled += 1;
-            }
+        err: &GatewayError,
+        money_can_move: bool,
+    ) -> Result<()> {
+        tracing::warn!(%err, "payment provider");
+        let unknown = matches!(
+            err,
+            GatewayError::Unreachable(_) | GatewayError::Malformed(_)
+        );
+        if !(unknown && money_can_move) {
+            return self.fail_pending(payment, &err.to_string()).await;
         }
         let mut tx = self.pool.begin().await?;
-        for order_id in db::orders::lock_unpaid(&mut tx, self.unpaid_after, RECONCILE_BATCH).await?
-        {
-            cancel_locked(&mut tx, order_id, OrderStatus::Pending, "not paid in time").await?;
-            done.orders_cancelled += 1;
-        }
-        tx.commit().await?;
-        if done != Reconciled::default() {
-            tracing::info!(?done, "reconciled");
-        }
-        Ok(done)
-    }
-
-    /// Reconciles now and then for as long as the program runs (the app and the callback
-    /// receiver both do; running on several machines at once is safe).
-    pub async fn keep_reconciling(self, every: Duration) {
-        let mut timer = tokio::time::interval(every.max(Duration::from_secs(1)));
-        loop {
-            timer.tick().await;
-            if let Err(err) = self.reconcile().await {
-                tracing::warn!(%err, "reconciliation");
-            }
-        }
-    }
-
-    /// Asks the provider where a pending payment stands and records a final answer. M-Pesa
-    /// success waits for its callback, which carries the receipt number.
-    async fn ask_provider(&self, payment: &PaymentSummary) -> Result<()> {
-        let (PaymentStatus::Pending, Some(reference)) = (payment.status, &payment.gateway_ref)
-        else {
-            return Ok(());
+        db::payments::request_unresolved(&mut *tx, payment.id).await?;
+        let alert = NewAlert {
+            kind: AlertKind::UnresolvedRequest,
+            payment_id: Some(payment.id),
+            provider_ref: None,
+            amount: Some(payment.amount),
+            detail: format!(
+                "{} request for order {}: {err}. The customer may have paid: check the statement, then confirm the payment with its reference or reject it.",
+                payment.method,
+                short_id(payment.order_id)
+            ),
         };
-        match payment.method {
-            PaymentMethod::Mpesa => match self.gateways.stk_query(reference).await {
-                Ok(StkStatus::Failed { reason, .. }) => self.fail_pending(payment, &reason).await,
-                Ok(_) => Ok(()),
-                Err(err) => {
-                    tracing::warn!(%err, "STK Push Query");
-                    Ok(())
-                }
-            },
-            PaymentMethod::Paypal => match self.gateways.paypal_approval(reference).await {
-                Ok(Approval::Approved) => {
-                    let amount = self.gateways.paypal_amount(payment.amount);
-                    let request_id = format!("capture-{}", payment.id);
-                    match self
-                        .gateways
-                        .paypal_capture(reference, &request_id, &amount)
-                        .await
-                    {
-                        Ok(capture) => {
-                            let id =
-                                TransactionId::parse(PaymentMethod::Paypal, &capture.capture_id)?;
-                            self.settle_by_provider(payment, &id, None).await
-                        }
-                        Err(err) => self.fail_pending(payment, &err.to_string()).await,
-                    }
-                }
-                Ok(Approval::Gone(reason)) => self.fail_pending(payment, &reason).await,
-                Ok(Approval::Waiting) => Ok(()),
-                Err(err) => {
-                    tracing::warn!(%err, "PayPal order status");
-                    Ok(())
-                }
-            },
-            PaymentMethod::Card | PaymentMethod::Cash => Ok(()),
-        }
+        db::alerts::raise(&mut *tx, &alert).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
-    /// Marks a provider-confirmed payment successful and its order paid, in one transaction.
-    /// `callback`, the M-Pesa callback that proved it, is recorded in the same transaction.
-    async fn settle_by_provider(
+    /// Settles a payment a provider confirmed (by `transaction_id`), in one transaction with
+    /// the callback that proved it, if any: payment successful, order paid. A payment failed
+    /// in the books is settled all the same (the money is real); an order that is cancelled
+    /// or paid already cannot take it, and the caller raises that for an admin.
+    async fn settle_provider(
         &self,
-        payment: &PaymentSummary,
+        payment_id: Uuid,
         transaction_id: &TransactionId,
         callback: Option<&CallbackRecord<'_>>,
-    ) -> Result<()> {
+    ) -> Result<Settled> {
         let mut tx = self.pool.begin().await?;
-        let (_, order_status, total) = db::orders::lock(&mut tx, payment.order_id)
+        let order_id = db::payments::order_of(&mut *tx, payment_id)
             .await?
             .ok_or_else(not_found)?;
-        let locked = db::payments::lock(&mut tx, payment.id)
+        let (_, order_status, total) = db::orders::lock(&mut tx, order_id)
             .await?
             .ok_or_else(not_found)?;
-        if locked.status != PaymentStatus::Pending {
-            return Err(Error::Conflict(format!(
-                "The payment is already {}.",
-                locked.status
+        let locked = db::payments::lock(&mut tx, payment_id)
+            .await?
+            .ok_or_else(not_found)?;
+        if matches!(
+            locked.status,
+            PaymentStatus::Successful | PaymentStatus::Refunded
+        ) {
+            return Ok(Settled::Cannot(format!(
+                "the order's payment is already {} ({})",
+                locked.status,
+                locked.transaction_id.unwrap_or_default()
             )));
         }
-        if locked.gateway_ref != payment.gateway_ref {
-            return Err(Error::Conflict(
-                "The payment was sent again since; this answer is for an earlier request.".into(),
-            ));
+        if order_status != OrderStatus::Pending {
+            return Ok(Settled::Cannot(format!("the order is {order_status}")));
         }
-        order_status.check_transition(OrderStatus::Paid)?;
+        let after_failure = locked.status == PaymentStatus::Failed;
         settle(&mut tx, None, &locked, transaction_id, total).await?;
         if let Some(callback) = callback {
             db::payments::record_callback(&mut *tx, callback).await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(if after_failure {
+            Settled::PaidAfterFailure
+        } else {
+            Settled::Paid
+        })
     }
 
-    /// A provider refused or could not be reached: the payment fails with the reason, so the
-    /// customer can retry (a retry reuses the payment).
-    async fn provider_failed(&self, payment: &PaymentSummary, reason: &str) -> Result<()> {
-        tracing::warn!(%reason, "payment provider");
-        self.fail_pending(payment, reason).await
+    /// Tells an admin what a provider's confirmed money did that a plain settlement does not:
+    /// `who` confirmed it, under `reference`. Returns why it could not settle, if it could not.
+    async fn raise_for(
+        &self,
+        payment: &PaymentSummary,
+        reference: &str,
+        settled: Settled,
+        who: &str,
+    ) -> Result<Option<String>> {
+        let order = short_id(payment.order_id);
+        let (kind, detail, refused) = match settled {
+            Settled::Paid => return Ok(None),
+            Settled::PaidAfterFailure => (
+                AlertKind::SettledAfterFailure,
+                format!(
+                    "{who} confirmed order {order} paid after its payment had been failed; it is now paid."
+                ),
+                None,
+            ),
+            Settled::Cannot(why) => (
+                AlertKind::MoneyToReturn,
+                format!(
+                    "{who} confirmed {} for order {order}, but {why}: give it back or match it.",
+                    payment.amount
+                ),
+                Some(why),
+            ),
+        };
+        let alert = NewAlert {
+            kind,
+            payment_id: Some(payment.id),
+            provider_ref: Some(reference.to_owned()),
+            amount: Some(payment.amount),
+            detail,
+        };
+        db::alerts::raise(&self.pool, &alert).await?;
+        Ok(refused)
     }
 
     /// Fails `payment` if it is still pending on the same request it was read with: a late
@@ -586,7 +534,12 @@ impl Payments {
                 payment.status
             )));
         }
-        if payment.gateway_ref.is_some() {
+        // An unresolved request is the admin's to decide (the statement shows no money);
+        // one the provider has is decided by the provider's answer.
+        if matches!(
+            payment.request_state,
+            Some(RequestState::Sending | RequestState::Sent)
+        ) {
             return Err(Error::Conflict(format!(
                 "{} has this payment: its answer decides it, not a rejection.",
                 payment.method
@@ -605,37 +558,6 @@ impl Payments {
         tx.commit().await?;
         Ok(failed)
     }
-}
-
-/// How a callback's outcome is written in `mpesa_callbacks`.
-fn outcome_text(outcome: &CallbackOutcome) -> String {
-    match outcome {
-        CallbackOutcome::Accepted => "accepted".to_owned(),
-        CallbackOutcome::Failed(reason) => format!("failed: {reason}"),
-        CallbackOutcome::Refused(reason) => format!("refused: {reason}"),
-    }
-}
-
-fn callback_record<'a>(
-    raw: &'a [u8],
-    cb: Option<&'a StkCallback>,
-    payment_id: Option<Uuid>,
-    outcome: &'a str,
-) -> CallbackRecord<'a> {
-    CallbackRecord {
-        checkout_request_id: cb.map(|c| storable(&c.checkout_request_id)),
-        result_code: cb.map(|c| c.result_code),
-        receipt: cb.and_then(StkCallback::receipt).map(|r| storable(&r)),
-        amount: cb.and_then(StkCallback::amount),
-        payment_id,
-        outcome,
-        raw,
-    }
-}
-
-/// Text PostgreSQL can store: a NUL becomes U+FFFD (the raw bytes keep the original).
-fn storable(text: &str) -> String {
-    text.replace('\0', "\u{FFFD}")
 }
 
 /// Marks a payment successful and its order paid, inside the caller's transaction (which has
@@ -687,19 +609,7 @@ pub(crate) fn duplicate_or(err: sqlx::Error, transaction_id: &TransactionId) -> 
     }
 }
 
-/// True when a payment is no longer free to start with `method`: settled, failed, or in a
-/// provider's hands (possibly by another method, which then has to finish or fail first).
-fn in_progress(payment: &PaymentSummary, method: PaymentMethod) -> bool {
-    payment.status != PaymentStatus::Pending
-        || payment.method != method
-        || payment.gateway_ref.is_some()
-}
-
-fn refused(reason: &str) -> CallbackOutcome {
-    CallbackOutcome::Refused(reason.to_owned())
-}
-
 /// An order's reference for a provider (at most 12 characters for M-Pesa).
 fn short_ref(order_id: Uuid) -> String {
-    format!("BM{}", crate::domain::order::short_id(order_id))
+    format!("BM{}", short_id(order_id))
 }
