@@ -135,8 +135,9 @@ fn admin_over_ssh(dir: PathBuf, home: PathBuf, url: String) {
     screen.wait_for("Welcome, admin (admin)");
     screen.send("5");
     screen.wait_for("Low stock");
-    screen.send("\t");
-    screen.send("\t");
+    for _ in 0..3 {
+        screen.send("\t"); // Payments, Alerts, Products
+    }
     screen.wait_for("Radio");
     screen.send("+");
     screen.wait_for("Stock of Radio: 5 now");

@@ -258,6 +258,7 @@ fn admin_sections() {
     for section in [
         "orders",
         "payments",
+        "alerts",
         "products",
         "low_stock",
         "categories",

@@ -81,3 +81,10 @@ pub async fn resolve(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// How many alerts wait for an admin.
+pub async fn count_open(ex: impl PgExecutor<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar("select count(*) from payment_alerts where resolved_at is null")
+        .fetch_one(ex)
+        .await
+}

@@ -37,19 +37,25 @@ impl AdminUsers {
         AdminUsers { pool }
     }
 
-    /// What the console warns of while it holds: active accounts the demo made, whose
-    /// passwords are public.
+    /// What the console warns of while it holds: active accounts the demo made (their
+    /// passwords are public), and payment alerts nobody has resolved.
     pub async fn warnings(&self, actor: &Actor) -> Result<Vec<String>> {
         authorize(&self.pool, actor, Role::Admin).await?;
+        let mut warnings = Vec::new();
         let demo = db::users::active_demo_accounts(&self.pool).await?;
-        Ok(if demo.is_empty() {
-            Vec::new()
-        } else {
-            vec![format!(
+        if !demo.is_empty() {
+            warnings.push(format!(
                 "Demo logins with public passwords: {}. Deactivate them.",
                 demo.join(", ")
-            )]
-        })
+            ));
+        }
+        let alerts = db::alerts::count_open(&self.pool).await?;
+        if alerts > 0 {
+            warnings.push(format!(
+                "{alerts} payment alert(s) need you: see the Alerts section."
+            ));
+        }
+        Ok(warnings)
     }
 
     /// Users whose name, email or phone contains `text` (all when empty).

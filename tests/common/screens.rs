@@ -1,6 +1,7 @@
 //! App states for the screen tests, built from plain values: no database involved.
 
 use bytemtaani::domain::Money;
+use bytemtaani::domain::alert::{Alert, AlertKind};
 use bytemtaani::domain::audit::AuditEntry;
 use bytemtaani::domain::cart::{CartLine, CartView};
 use bytemtaani::domain::catalog::{Category, Page, Product};
@@ -161,6 +162,16 @@ pub fn admin_answers() -> Vec<AdminAnswer> {
             payment: claimed,
             username: "walk-in".into(),
             order_status: OrderStatus::Pending,
+        }])),
+        AdminAnswer::Alerts(Ok(vec![Alert {
+            id: 1,
+            raised_at: at(20),
+            kind: AlertKind::MoneyToReturn,
+            payment_id: Some(id(7)),
+            order_id: Some(detail.order.id),
+            provider_ref: Some("ws_CO_191220191020363925".into()),
+            amount: Some(Money::from_cents(1_979_700)),
+            detail: "M-Pesa confirmed KSh 19,797.00 for order 00000002, but the order is cancelled: give it back or match it.".into(),
         }])),
         AdminAnswer::Products(Ok(products())),
         AdminAnswer::LowStock(Ok(vec![products()[2].clone(), products()[0].clone()])),

@@ -2,6 +2,7 @@
 
 use uuid::Uuid;
 
+use crate::domain::alert::Alert;
 use crate::domain::audit::AuditEntry;
 use crate::domain::catalog::{
     Category, PriceChange, Product, ProductForm, ProductQuery, StockReason,
@@ -25,6 +26,7 @@ pub enum AdminRequest {
         status: Option<PaymentStatus>,
         method: Option<PaymentMethod>,
     },
+    Alerts,
     /// Products whose words match, optionally of one category.
     Products {
         text: String,
@@ -58,6 +60,10 @@ pub enum Change {
     RejectPayment {
         payment_id: Uuid,
         reason: String,
+    },
+    ResolveAlert {
+        alert_id: i64,
+        how: String,
     },
     CreateProduct {
         form: Box<ProductForm>,
@@ -106,6 +112,7 @@ pub enum AdminAnswer {
     Orders(Result<Vec<OrderSummary>>),
     Order(Result<Box<OrderDetail>>),
     Payments(Result<Vec<PaymentRow>>),
+    Alerts(Result<Vec<Alert>>),
     Products(Result<Vec<Product>>),
     Product(Result<(Box<Product>, Vec<PriceChange>)>),
     LowStock(Result<Vec<Product>>),
@@ -124,6 +131,7 @@ impl AdminAnswer {
             AdminAnswer::Orders(Err(e))
             | AdminAnswer::Order(Err(e))
             | AdminAnswer::Payments(Err(e))
+            | AdminAnswer::Alerts(Err(e))
             | AdminAnswer::Products(Err(e))
             | AdminAnswer::Product(Err(e))
             | AdminAnswer::LowStock(Err(e))
@@ -147,6 +155,7 @@ pub(super) async fn run(s: &Services, a: &Actor, request: AdminRequest) -> Admin
         Ask::Payments { status, method } => {
             Answer::Payments(s.payments.list(a, status, method, LIST).await)
         }
+        Ask::Alerts => Answer::Alerts(s.payments.alerts(a).await),
         Ask::Products { text, category_id } => {
             let query = ProductQuery {
                 text,
@@ -217,6 +226,10 @@ async fn apply(s: &Services, a: &Actor, change: Change) -> Result<String> {
                 "Payment for order {} rejected: the customer must pay again.",
                 short_id(failed.order_id)
             )
+        }
+        Ask::ResolveAlert { alert_id, how } => {
+            s.payments.resolve_alert(a, alert_id, &how).await?;
+            "Alert resolved; the audit log says how.".into()
         }
         Ask::CreateProduct { form, stock } => {
             let product = s.admin.create_product(a, &form, stock).await?;

@@ -8,7 +8,7 @@ use tui_input::Input;
 use uuid::Uuid;
 
 use crate::domain::Money;
-use crate::domain::payment::{PaymentMethod, PaymentStatus, PaymentSummary};
+use crate::domain::payment::{PaymentMethod, PaymentStatus, PaymentSummary, RequestState};
 use crate::domain::values::Phone;
 use crate::tui::effect::{Effect, PayAnswer, PayRequest};
 use crate::tui::screens::edit;
@@ -32,6 +32,11 @@ pub enum Stage {
     Waiting {
         payment_id: Uuid,
         link: Option<String>,
+    },
+    /// The provider's answer was lost: the payment may have gone through; the shop
+    /// confirms it (the screen still follows it, so a confirmation shows here).
+    Unresolved {
+        payment_id: Uuid,
     },
     Paid {
         reference: String,
@@ -84,7 +89,8 @@ impl PayFlow {
 
     /// True while this flow waits for payment `id`.
     pub fn waits_for(&self, id: Uuid) -> bool {
-        matches!(self.stage, Stage::Waiting { payment_id, .. } if payment_id == id)
+        matches!(self.stage, Stage::Waiting { payment_id, .. } | Stage::Unresolved { payment_id }
+            if payment_id == id)
     }
 
     pub fn is_done(&self) -> bool {
@@ -180,6 +186,11 @@ impl PayFlow {
                     .clone()
                     .unwrap_or_else(|| "The payment did not go through.".into()),
             },
+            PaymentStatus::Pending if payment.request_state == Some(RequestState::Unresolved) => {
+                Stage::Unresolved {
+                    payment_id: payment.id,
+                }
+            }
             PaymentStatus::Pending => Stage::Waiting {
                 payment_id: payment.id,
                 // Keep the link once shown; status answers do not repeat it.
@@ -248,6 +259,16 @@ impl PayFlow {
                     theme.dim(),
                 )),
             },
+            Stage::Unresolved { .. } => {
+                lines.push(Line::styled(
+                    format!(
+                        "{} did not answer in time. If you were asked for your PIN and paid, the shop confirms it: please ask at the counter. Nothing more is asked of you meanwhile.",
+                        self.method.label()
+                    ),
+                    theme.warn(),
+                ));
+                lines.push(Line::styled("Esc: close (the order waits)", theme.dim()));
+            }
             Stage::Paid { reference } => {
                 lines.push(Line::styled(
                     format!("Paid. Reference {reference}."),
@@ -431,5 +452,29 @@ mod tests {
             matches!(nowhere.stage, Stage::Failed { .. }),
             "nothing to retry with"
         );
+    }
+
+    #[test]
+    fn a_lost_answer_says_the_shop_confirms_it_and_keeps_following_the_payment() {
+        let mut flow = PayFlow::new(Uuid::from_u128(1), Money::from_cents(100), None, &ALL);
+        let mut unresolved = payment(PaymentStatus::Pending, None);
+        unresolved.request_state = Some(RequestState::Unresolved);
+        flow.on_answer(PayAnswer::Payment(Ok(unresolved)));
+        assert!(matches!(flow.stage, Stage::Unresolved { .. }));
+        assert!(
+            flow.waits_for(Uuid::from_u128(5)),
+            "a confirmation still shows"
+        );
+        let shown: String = flow
+            .lines(Theme::plain())
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        assert!(shown.contains("please ask at the counter"), "{shown}");
+        flow.on_answer(PayAnswer::Payment(Ok(payment(
+            PaymentStatus::Successful,
+            None,
+        ))));
+        assert!(flow.is_done());
     }
 }

@@ -38,7 +38,7 @@ impl AdminScreen {
             Tabs::new(Section::ALL.map(|s| s.title()))
                 .select(self.section.index())
                 .highlight_style(theme.selected())
-                .padding(" ", " ")
+                .padding("", " ")
                 .divider(""),
             bar,
         );
@@ -130,6 +130,32 @@ impl AdminScreen {
                     .collect(),
                 self.payments.selected,
                 self.payments.loaded,
+            ),
+            Section::Alerts => (
+                " Payment alerts: money that needs you, oldest first ".to_owned(),
+                &["Raised", "What", "Order", "Amount", "Details"],
+                vec![
+                    Constraint::Length(11),
+                    Constraint::Length(18),
+                    Constraint::Length(8),
+                    Constraint::Length(15),
+                    Constraint::Fill(1),
+                ],
+                self.alerts
+                    .rows
+                    .iter()
+                    .map(|a| {
+                        Row::new(vec![
+                            Line::raw(shop_time(a.raised_at).format("%d/%m %H:%M").to_string()),
+                            Line::styled(a.kind.label(), theme.warn()),
+                            Line::raw(a.order_id.map(short_id).unwrap_or_default()),
+                            a.amount.map_or_else(|| Line::raw(""), money),
+                            Line::raw(a.detail.clone()),
+                        ])
+                    })
+                    .collect(),
+                self.alerts.selected,
+                self.alerts.loaded,
             ),
             Section::Products | Section::LowStock => {
                 let list = self.product_list();
@@ -370,6 +396,7 @@ fn hints(section: Section) -> &'static str {
             " Enter view · s ship · d deliver · c cancel · / filter · Tab next section"
         }
         Section::Payments => " v verify · f reject · / filter · Tab next section",
+        Section::Alerts => " Enter resolve (say how: returned, matched, checked) · r reload · Tab",
         Section::Products => {
             " Enter history · n new · e edit · + stock · a archive · D delete · / find · Tab"
         }

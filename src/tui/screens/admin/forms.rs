@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::{AdminScreen, Popup, Section};
+use crate::domain::alert::Alert;
 use crate::domain::catalog::{Category, Product, ProductForm, StockReason};
 use crate::domain::order::{OrderStatus, short_id};
 use crate::domain::payment::{PaymentMethod, PaymentRow, PaymentStatus};
@@ -29,6 +30,7 @@ pub enum Purpose {
     ResetPassword { user_id: Uuid },
     VerifyPayment { payment_id: Uuid },
     RejectPayment { payment_id: Uuid },
+    ResolveAlert { alert_id: i64 },
 }
 
 const ANY: &str = "any";
@@ -170,7 +172,9 @@ pub fn filter(screen: &AdminScreen) -> Option<Popup> {
             vec![Field::new("Action or user", screen.audit_filter.clone())],
             Purpose::AuditFilter,
         ),
-        Section::LowStock | Section::Categories | Section::Reports => return None,
+        Section::Alerts | Section::LowStock | Section::Categories | Section::Reports => {
+            return None;
+        }
     })
 }
 
@@ -305,6 +309,14 @@ pub fn reject(row: &PaymentRow) -> Popup {
     )
 }
 
+pub fn resolve_alert(alert: &Alert) -> Popup {
+    popup(
+        format!("Resolve: {}", alert.kind.label()),
+        vec![Field::new("How it was resolved", "").rule(required)],
+        Purpose::ResolveAlert { alert_id: alert.id },
+    )
+}
+
 /// Turns a saved form into a change to send, or (for filters) applies it and returns None.
 pub fn submit(screen: &mut AdminScreen, purpose: &Purpose) -> Result<Option<Change>, Error> {
     let Some(Popup::Form { form, .. }) = &screen.popup else {
@@ -427,6 +439,10 @@ pub fn submit(screen: &mut AdminScreen, purpose: &Purpose) -> Result<Option<Chan
         Purpose::RejectPayment { payment_id } => Change::RejectPayment {
             payment_id: *payment_id,
             reason: value("Reason"),
+        },
+        Purpose::ResolveAlert { alert_id } => Change::ResolveAlert {
+            alert_id: *alert_id,
+            how: value("How it was resolved"),
         },
     };
     Ok(Some(change))

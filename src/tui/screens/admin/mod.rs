@@ -1,4 +1,5 @@
-//! The admin console (tab 5): orders, payments, products, low stock, categories, users,
+//! The admin console (tab 5): orders, payments, payment alerts, products, low stock,
+//! categories, users,
 //! the audit log and sales reports, one section at a time (Tab moves between them).
 //! Changes go through forms and confirmations; every one is checked again by the services.
 
@@ -9,6 +10,7 @@ use crossterm::event::KeyEvent;
 use uuid::Uuid;
 
 use crate::domain::Result;
+use crate::domain::alert::Alert;
 use crate::domain::audit::AuditEntry;
 use crate::domain::catalog::{Category, PriceChange, Product};
 use crate::domain::order::{OrderDetail, OrderFilter, OrderStatus, OrderSummary, short_id};
@@ -26,6 +28,7 @@ pub use forms::Purpose;
 pub enum Section {
     Orders,
     Payments,
+    Alerts,
     Products,
     LowStock,
     Categories,
@@ -35,9 +38,10 @@ pub enum Section {
 }
 
 impl Section {
-    pub const ALL: [Section; 8] = [
+    pub const ALL: [Section; 9] = [
         Section::Orders,
         Section::Payments,
+        Section::Alerts,
         Section::Products,
         Section::LowStock,
         Section::Categories,
@@ -50,6 +54,7 @@ impl Section {
         match self {
             Section::Orders => "Orders",
             Section::Payments => "Payments",
+            Section::Alerts => "Alerts",
             Section::Products => "Products",
             Section::LowStock => "Low stock",
             Section::Categories => "Categories",
@@ -121,6 +126,8 @@ pub struct AdminScreen {
     pub orders: List<OrderSummary>,
     pub order_filter: OrderFilter,
     pub payments: List<PaymentRow>,
+    /// Money that needs an admin (see `payment_alerts`).
+    pub alerts: List<Alert>,
     pub payment_status: Option<PaymentStatus>,
     pub payment_method: Option<PaymentMethod>,
     pub products: List<Product>,
@@ -148,6 +155,7 @@ impl AdminScreen {
             orders: List::default(),
             order_filter: OrderFilter::default(),
             payments: List::default(),
+            alerts: List::default(),
             // Payments that wait for someone are what an admin opens this for.
             payment_status: Some(PaymentStatus::Pending),
             payment_method: None,
@@ -188,6 +196,7 @@ impl AdminScreen {
                 status: self.payment_status,
                 method: self.payment_method,
             },
+            Section::Alerts => AdminRequest::Alerts,
             Section::Products => AdminRequest::Products {
                 text: self.product_search.clone(),
                 category_id: self.product_category.as_ref().map(|c| c.id),
@@ -236,6 +245,7 @@ impl AdminScreen {
         match self.section {
             Section::Orders => self.orders.step(delta),
             Section::Payments => self.payments.step(delta),
+            Section::Alerts => self.alerts.step(delta),
             Section::Products => self.products.step(delta),
             Section::LowStock => self.low_stock.step(delta),
             Section::Categories => self.categories.step(delta),
@@ -304,6 +314,7 @@ impl AdminScreen {
                 .current()
                 .filter(|p| p.payment.status == PaymentStatus::Pending)
                 .map(forms::reject),
+            (S::Alerts, C::Open) => self.alerts.current().map(forms::resolve_alert),
             (S::Products | S::LowStock, C::Open) => {
                 let Some(product) = self.product_list().current() else {
                     return (Vec::new(), None);
@@ -441,6 +452,7 @@ impl AdminScreen {
         let said = match answer {
             AdminAnswer::Orders(result) => self.orders.set(result),
             AdminAnswer::Payments(result) => self.payments.set(result),
+            AdminAnswer::Alerts(result) => self.alerts.set(result),
             AdminAnswer::Products(result) => self.products.set(result),
             AdminAnswer::LowStock(result) => self.low_stock.set(result),
             AdminAnswer::Categories(result) => self.categories.set(result),
