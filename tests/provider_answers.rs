@@ -243,14 +243,7 @@ async fn a_held_or_wrong_paypal_capture_never_settles_and_a_lost_answer_is_asked
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
 async fn a_push_daraja_calls_paid_is_settled_though_its_callback_is_lost(pool: PgPool) {
     let server = MockServer::start().await;
-    daraja_query_says(&server, Some(0)).await;
-    let s = real_shop(&pool, &server);
-    let (buyer, order) = ordered(&s).await;
-    let pushed = s
-        .payments
-        .pay_by_mpesa(&buyer, order.id, "0712 345 678")
-        .await
-        .unwrap();
+    let (s, buyer, order, pushed) = pushed(&pool, &server, Some(0)).await;
     let checkout = pushed.gateway_ref.clone().unwrap();
     // No callback comes; the order is old enough to be cancelled, the push a minute old.
     sqlx::query("alter table payments disable trigger payments_updated_at")
@@ -285,13 +278,7 @@ async fn a_push_daraja_calls_paid_is_settled_though_its_callback_is_lost(pool: P
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
 async fn no_order_with_a_push_on_the_phone_is_cancelled_without_asking_daraja(pool: PgPool) {
     let server = MockServer::start().await;
-    daraja_query_says(&server, None).await;
-    let s = real_shop(&pool, &server);
-    let (buyer, order) = ordered(&s).await;
-    s.payments
-        .pay_by_mpesa(&buyer, order.id, "0712 345 678")
-        .await
-        .unwrap();
+    let (s, buyer, order, _) = pushed(&pool, &server, None).await;
     let cashier = login_as(&s, "cashier", Role::Staff).await;
 
     // Still on the phone: neither the customer nor the till may cancel.
@@ -347,14 +334,7 @@ async fn no_order_with_a_push_on_the_phone_is_cancelled_without_asking_daraja(po
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
 async fn a_success_after_a_recorded_failure_settles_when_daraja_confirms_it(pool: PgPool) {
     let server = MockServer::start().await;
-    daraja_query_says(&server, Some(1032)).await;
-    let s = real_shop(&pool, &server);
-    let (buyer, order) = ordered(&s).await;
-    let pushed = s
-        .payments
-        .pay_by_mpesa(&buyer, order.id, "0712 345 678")
-        .await
-        .unwrap();
+    let (s, buyer, order, pushed) = pushed(&pool, &server, Some(1032)).await;
     let checkout = pushed.gateway_ref.clone().unwrap();
     s.payments
         .receive_callback(&callback(&checkout, 1032, "cancelled", 0, ""))

@@ -100,14 +100,7 @@ async fn nothing_is_pretend_unless_the_settings_ask_and_then_receipts_say_so(poo
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
 async fn a_failure_callback_counts_only_when_daraja_confirms_it(pool: PgPool) {
     let server = MockServer::start().await;
-    daraja_query_says(&server, None).await;
-    let s = real_shop(&pool, &server);
-    let (buyer, order) = ordered(&s).await;
-    let pushed = s
-        .payments
-        .pay_by_mpesa(&buyer, order.id, "0712 345 678")
-        .await
-        .unwrap();
+    let (s, buyer, order, pushed) = pushed(&pool, &server, None).await;
     let first = pushed.gateway_ref.clone().unwrap();
     assert!(first.starts_with("ws_CO_TEST_"), "{first}");
 
@@ -165,14 +158,7 @@ async fn a_failure_callback_counts_only_when_daraja_confirms_it(pool: PgPool) {
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
 async fn a_callback_carrying_a_nul_is_recorded_and_still_settles(pool: PgPool) {
     let server = MockServer::start().await;
-    daraja_query_says(&server, Some(0)).await;
-    let s = real_shop(&pool, &server);
-    let (buyer, order) = ordered(&s).await;
-    let pushed = s
-        .payments
-        .pay_by_mpesa(&buyer, order.id, "0712 345 678")
-        .await
-        .unwrap();
+    let (s, _, order, pushed) = pushed(&pool, &server, Some(0)).await;
 
     // Not JSON at all, with a raw NUL byte: recorded as it came.
     let garbage = b"\x00\xffnot json".to_vec();

@@ -3,6 +3,7 @@
 
 use bytemtaani::config::Settings;
 use bytemtaani::domain::order::{OrderStatus, OrderSummary};
+use bytemtaani::domain::payment::PaymentSummary;
 use bytemtaani::domain::user::{Actor, Role};
 use bytemtaani::service::Services;
 use serde_json::json;
@@ -189,4 +190,22 @@ pub async fn requests_to(server: &MockServer, at: &str) -> usize {
         .iter()
         .filter(|r| r.url.path() == at)
         .count()
+}
+
+/// A real shop whose Daraja stand-in answers STK Push Query with `code` (None: still
+/// processing), and a customer's KSh 2,999 order whose M-Pesa push was sent.
+pub async fn pushed(
+    pool: &PgPool,
+    server: &MockServer,
+    code: Option<i64>,
+) -> (Services, Actor, OrderSummary, PaymentSummary) {
+    daraja_query_says(server, code).await;
+    let s = real_shop(pool, server);
+    let (buyer, order) = ordered(&s).await;
+    let pushed = s
+        .payments
+        .pay_by_mpesa(&buyer, order.id, "0712 345 678")
+        .await
+        .unwrap();
+    (s, buyer, order, pushed)
 }

@@ -170,16 +170,7 @@ impl Payments {
     ) -> Result<PaymentSummary> {
         let mut tx = self.pool.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
-        // Lock the order before its payment, the same order cancelling takes them in.
-        let order_id = db::payments::order_of(&mut *tx, payment_id)
-            .await?
-            .ok_or_else(not_found)?;
-        let (_, order_status, total) = db::orders::lock(&mut tx, order_id)
-            .await?
-            .ok_or_else(not_found)?;
-        let payment = db::payments::lock(&mut tx, payment_id)
-            .await?
-            .ok_or_else(not_found)?;
+        let (order_status, total, payment) = lock_with_order(&mut tx, payment_id).await?;
         let transaction_id = TransactionId::parse(payment.method, transaction_id)?;
         if payment.status == PaymentStatus::Successful {
             return Err(Error::Conflict(
@@ -397,15 +388,7 @@ impl Payments {
         callback: Option<&CallbackRecord<'_>>,
     ) -> Result<Settled> {
         let mut tx = self.pool.begin().await?;
-        let order_id = db::payments::order_of(&mut *tx, payment_id)
-            .await?
-            .ok_or_else(not_found)?;
-        let (_, order_status, total) = db::orders::lock(&mut tx, order_id)
-            .await?
-            .ok_or_else(not_found)?;
-        let locked = db::payments::lock(&mut tx, payment_id)
-            .await?
-            .ok_or_else(not_found)?;
+        let (order_status, total, locked) = lock_with_order(&mut tx, payment_id).await?;
         if matches!(
             locked.status,
             PaymentStatus::Successful | PaymentStatus::Refunded
@@ -520,14 +503,7 @@ impl Payments {
         let reason = crate::domain::values::parse_name("Reason", reason, 200)?;
         let mut tx = self.pool.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
-        // Lock the order before its payment, the same order confirming takes them in.
-        let order_id = db::payments::order_of(&mut *tx, payment_id)
-            .await?
-            .ok_or_else(not_found)?;
-        db::orders::lock(&mut tx, order_id).await?;
-        let payment = db::payments::lock(&mut tx, payment_id)
-            .await?
-            .ok_or_else(not_found)?;
+        let (_, _, payment) = lock_with_order(&mut tx, payment_id).await?;
         if payment.status != PaymentStatus::Pending {
             return Err(Error::Conflict(format!(
                 "This payment is {}, not pending.",
@@ -552,7 +528,7 @@ impl Payments {
             "payment.reject",
             "payment",
             Some(payment_id),
-            json!({ "order": order_id, "method": payment.method, "transaction_id": payment.transaction_id, "amount": payment.amount, "reason": reason }),
+            json!({ "order": payment.order_id, "method": payment.method, "transaction_id": payment.transaction_id, "amount": payment.amount, "reason": reason }),
         )
         .await?;
         tx.commit().await?;
@@ -598,6 +574,25 @@ pub(crate) async fn settle(
         .await?;
     }
     Ok(confirmed)
+}
+
+/// Locks a payment's order, then the payment: the order every writer of both takes them
+/// in (cancelling, confirming, settling), so none waits on another in a cycle. Returns the
+/// order's status and total, and the payment.
+async fn lock_with_order(
+    tx: &mut PgConnection,
+    payment_id: Uuid,
+) -> Result<(OrderStatus, Money, PaymentSummary)> {
+    let order_id = db::payments::order_of(&mut *tx, payment_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let (_, order_status, total) = db::orders::lock(&mut *tx, order_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let payment = db::payments::lock(&mut *tx, payment_id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok((order_status, total, payment))
 }
 
 /// A unique-index refusal on the transaction id as the reason people understand.
