@@ -252,7 +252,10 @@ impl PayFlow {
                         "Request sent to {}. Enter your M-Pesa PIN on the phone.",
                         self.phone.value()
                     )));
-                    lines.push(Line::styled("Waiting for M-Pesa…", theme.dim()));
+                    lines.push(Line::styled(
+                        "Waiting for M-Pesa… PIN entered? It is being confirmed (up to two minutes).",
+                        theme.dim(),
+                    ));
                 }
                 _ => lines.push(Line::styled(
                     "Follow the card terminal. Waiting for its answer…",
