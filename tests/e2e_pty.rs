@@ -109,8 +109,14 @@ async fn a_customer_registers_shops_and_finds_the_order(pool: PgPool) {
     );
 }
 
-/// The cashier's session: log in, open the till, scan one SKU twice, take cash.
-fn sell_at_the_till(url: String, home: std::path::PathBuf, sku: &str) -> portable_pty::ExitStatus {
+/// The cashier's session: log in, open the till, scan one SKU twice, take cash; then, with
+/// the receipt still open, scan two codes in one burst, as fast as a scanner types them.
+fn sell_at_the_till(
+    url: String,
+    home: std::path::PathBuf,
+    sku: &str,
+    second: &str,
+) -> portable_pty::ExitStatus {
     let (mut screen, mut child) = start_app(url, &home, &[]);
     screen.wait_for("Log in");
     for field in ["cashier", "\t", PASSWORD, "\r"] {
@@ -132,7 +138,23 @@ fn sell_at_the_till(url: String, home: std::path::PathBuf, sku: &str) -> portabl
     screen.send("\r");
     screen.wait_for("Paid. Change KSh 502.00.");
     screen.wait_for("Saved as");
-    screen.send("\r");
+    // Two scans in one burst while the receipt is open: it closes, and the next sale has
+    // both lines in scan order.
+    screen.send(&format!("{second}\r{sku}\r"));
+    screen.wait_for("1 × Ketepa");
+    let shown = screen.text();
+    let (coffee, tea) = (
+        shown.find("Dormans Coffee"),
+        shown.rfind("Ketepa Pride Tea"),
+    );
+    assert!(
+        coffee.is_some() && coffee < tea && !shown.contains("Asante"),
+        "the receipt closed and the lines stand in scan order:\n{shown}"
+    );
+    screen.send("\x1b[20~"); // F9: void the unpaid sale
+    screen.wait_for("Void the sale?");
+    screen.send("y");
+    screen.wait_for("Sale voided.");
     screen.send("\x1b");
     screen.send("q");
     screen.wait_for("Quit?");
@@ -147,13 +169,15 @@ async fn a_cashier_sells_for_cash_by_sku_and_the_receipt_is_saved(pool: PgPool) 
     login_as(&s, "cashier", bytemtaani::domain::user::Role::Staff).await;
     let tea_category = category(&s, &admin, "Beverages").await;
     let tea = product(&s, &admin, &tea_category, "Ketepa Pride Tea 250g", "249", 5).await;
+    let coffee = product(&s, &admin, &tea_category, "Dormans Coffee 100g", "599", 5).await;
 
     let url = database_url(&pool);
     let home = temp_home("cashier");
-    let (sku, session_home) = (tea.sku.clone(), home.clone());
-    let status = tokio::task::spawn_blocking(move || sell_at_the_till(url, session_home, &sku))
-        .await
-        .unwrap();
+    let (sku, second, session_home) = (tea.sku.clone(), coffee.sku.clone(), home.clone());
+    let status =
+        tokio::task::spawn_blocking(move || sell_at_the_till(url, session_home, &sku, &second))
+            .await
+            .unwrap();
     assert!(status.success(), "the app exited with {status:?}");
 
     let (status, total, buyer, cashier, method, paid): (

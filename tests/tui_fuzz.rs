@@ -157,7 +157,8 @@ fn answer(effect: &Effect, rng: &mut Rng) -> Option<Outcome> {
 
 fn till_answer(request: &PosRequest, fail: bool, err: Error, rng: &mut Rng) -> PosAnswer {
     match request {
-        PosRequest::Lookup { quantity, .. } => PosAnswer::Lookup {
+        PosRequest::Lookup { seq, quantity, .. } => PosAnswer::Lookup {
+            seq: *seq,
             quantity: *quantity,
             result: match rng.next() % 3 {
                 _ if fail => Err(err),
@@ -223,7 +224,13 @@ fn hammer(mut app: App, start: &[char], seed: u64) -> usize {
         ))));
     }
     for i in 0..KEYS_PER_SCREEN {
-        let asked = app.update(Msg::Event(AppEvent::Key(random_key(&mut rng))));
+        // Now and then a barcode scanner's burst instead of a key.
+        let event = if i % 13 == 0 {
+            AppEvent::Scan(products()[(rng.next() % 4) as usize].sku.clone())
+        } else {
+            AppEvent::Key(random_key(&mut rng))
+        };
+        let asked = app.update(Msg::Event(event));
         effects += asked.len();
         for effect in asked {
             if let Some(outcome) = answer(&effect, &mut rng) {

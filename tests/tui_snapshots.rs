@@ -212,10 +212,7 @@ fn till_held_sales_and_quitting_with_them() {
 #[test]
 fn till_matches_and_customer() {
     let mut app = common::screens::till();
-    app.update(done(Outcome::Pos(PosAnswer::Lookup {
-        quantity: 1,
-        result: Ok(Lookup::Matches(products())),
-    })));
+    look_up(&mut app, "infinix", Ok(Lookup::Matches(products())));
     check("till_matches", &app);
     press(&mut app, &[KeyCode::Esc, KeyCode::F(3)]);
     for c in "0712".chars() {

@@ -14,6 +14,7 @@ use crate::domain::user::{Actor, Role, Session};
 use crate::tui::effect::{Effect, Outcome, PosRequest};
 use crate::tui::event::{AppEvent, TICK};
 use crate::tui::keymap::{self, Command};
+use crate::tui::scanner;
 use crate::tui::screens::admin::{AdminScreen, Said};
 use crate::tui::screens::cart::CartScreen;
 use crate::tui::screens::catalog::CatalogScreen;
@@ -216,6 +217,7 @@ impl App {
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         let effects = match msg {
             Msg::Event(AppEvent::Key(key)) => self.on_key(&key),
+            Msg::Event(AppEvent::Scan(code)) => self.on_scan(&code),
             Msg::Event(AppEvent::Tick) => self.on_tick(),
             Msg::Event(AppEvent::Resize) => Vec::new(),
             Msg::SearchDue(generation) => self.catalog.search_due(generation).into_iter().collect(),
@@ -323,6 +325,29 @@ impl App {
             }
         };
         self.on_reply(reply)
+    }
+
+    /// A barcode scan. While the till is shown it reaches the sale whatever is open there
+    /// (help and the quit question close); anywhere else it is typed, as its keys.
+    fn on_scan(&mut self, code: &str) -> Vec<Effect> {
+        let on_till = self.session.is_some() && self.tab == Tab::Pos;
+        if on_till
+            && matches!(
+                self.overlay,
+                None | Some(Overlay::Help | Overlay::ConfirmQuit)
+            )
+        {
+            if let Some(kiosk) = &mut self.kiosk {
+                kiosk.idle_ticks = 0;
+            }
+            self.overlay = None;
+            let reply = self.pos.on_scan(code);
+            return self.on_reply(reply);
+        }
+        scanner::as_keys(code)
+            .iter()
+            .flat_map(|key| self.on_key(key))
+            .collect()
     }
 
     fn switch_tab(&mut self, key: &KeyEvent) -> Vec<Effect> {

@@ -10,6 +10,8 @@ pub const TICK: Duration = Duration::from_millis(120);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AppEvent {
     Key(KeyEvent),
+    /// A barcode scanner typed this code and Enter (see `scanner`).
+    Scan(String),
     /// The terminal was resized: draw again.
     Resize,
     /// Time passes (spinner frames, idle timers).

@@ -12,6 +12,7 @@ pub mod form;
 pub mod keymap;
 pub mod qr;
 pub mod run;
+pub mod scanner;
 pub mod screens;
 pub mod terminal;
 pub mod theme;

@@ -13,8 +13,9 @@ use bytemtaani::domain::report::{DayTotal, MethodTotal, SalesReport, TopProduct}
 use bytemtaani::domain::user::UserAccount;
 use bytemtaani::domain::user::{Role, Session};
 use bytemtaani::service::pos::Lookup;
-use bytemtaani::tui::app::{App, PaymentOptions, done, key};
-use bytemtaani::tui::effect::{AdminAnswer, Outcome, PosAnswer};
+use bytemtaani::tui::app::{App, Msg, PaymentOptions, done, key};
+use bytemtaani::tui::effect::{AdminAnswer, Effect, Outcome, PosAnswer, PosRequest};
+use bytemtaani::tui::event::AppEvent;
 use bytemtaani::tui::theme::Theme;
 use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::KeyCode;
@@ -104,13 +105,25 @@ pub fn till() -> App {
     let mut app = cashier();
     app.update(key(KeyCode::Char('4')));
     for (product, quantity) in [(0, 1), (1, 2), (3, 1)] {
-        app.update(done(Outcome::Pos(PosAnswer::Lookup {
-            quantity,
-            result: Ok(Lookup::Sku(Box::new(products()[product].clone()))),
-        })));
+        let found = products()[product].clone();
+        let scan = format!("{quantity}*{}", found.sku);
+        look_up(&mut app, &scan, Ok(Lookup::Sku(Box::new(found))));
     }
     app.pos.notice = None;
     app
+}
+
+/// Scans `code` at the till and answers its lookup with `result`.
+pub fn look_up(app: &mut App, code: &str, result: bytemtaani::domain::Result<Lookup>) {
+    let asked = app.update(Msg::Event(AppEvent::Scan(code.into())));
+    let [Effect::Pos(PosRequest::Lookup { seq, quantity, .. })] = asked.as_slice() else {
+        panic!("not a lookup: {asked:?}");
+    };
+    app.update(done(Outcome::Pos(PosAnswer::Lookup {
+        seq: *seq,
+        quantity: *quantity,
+        result,
+    })));
 }
 
 /// What the till shows after the sale of [`till`] is paid in cash.

@@ -12,8 +12,9 @@ use crate::service::receipts::Issued;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum PosRequest {
-    /// What the cashier scanned or typed, and how many to add.
+    /// What the cashier scanned or typed, and how many to add; `seq` orders the answers.
     Lookup {
+        seq: u64,
         text: String,
         quantity: i32,
     },
@@ -32,6 +33,7 @@ pub enum PosRequest {
 #[derive(Debug, Clone)]
 pub enum PosAnswer {
     Lookup {
+        seq: u64,
         quantity: i32,
         result: Result<Lookup>,
     },
@@ -58,7 +60,12 @@ impl PosAnswer {
 
 pub(super) async fn run(s: &Services, actor: &Actor, request: PosRequest) -> PosAnswer {
     match request {
-        PosRequest::Lookup { text, quantity } => PosAnswer::Lookup {
+        PosRequest::Lookup {
+            seq,
+            text,
+            quantity,
+        } => PosAnswer::Lookup {
+            seq,
             quantity,
             result: s.pos.lookup(actor, &text).await,
         },

@@ -10,17 +10,20 @@ use ratatui::widgets::{Block, Paragraph, Row};
 use tui_input::Input;
 use uuid::Uuid;
 
-use crate::domain::Money;
+use std::collections::BTreeMap;
+
 use crate::domain::catalog::Product;
 use crate::domain::order::OrderLine;
 use crate::domain::payment::{PaymentMethod, TransactionId};
 use crate::domain::receipt::Receipt;
 use crate::domain::user::UserAccount;
+use crate::domain::{Money, Result};
 use crate::service::cart::MAX_QUANTITY;
 use crate::service::pos::{Lookup, Sale, Tender};
 use crate::tui::big_digits;
 use crate::tui::effect::{Effect, PayAnswer, PosAnswer, PosRequest};
 use crate::tui::keymap::{self, Command};
+use crate::tui::scanner;
 use crate::tui::screens::payment::PayFlow;
 use crate::tui::screens::{Listing, Reply, edit, step};
 use crate::tui::theme::Theme;
@@ -201,6 +204,12 @@ pub struct PosScreen {
     pub notice: Option<String>,
     /// True where M-Pesa pushes are set up (a provider takes them).
     pub push_offered: bool,
+    /// Lookups asked and not yet applied, by when they were asked: answers are applied in
+    /// that order however they arrive, so lines stand in scan order.
+    lookups: BTreeMap<u64, Option<(i32, Result<Lookup>)>>,
+    next_lookup: u64,
+    /// Scans that came while a sale was being paid: they start the next sale.
+    after_sale: Vec<String>,
 }
 
 impl PosScreen {
@@ -274,7 +283,11 @@ impl PosScreen {
             Some(Command::Back) if !self.matches.is_empty() => self.matches.clear(),
             Some(Command::Back) => self.scan_focused = false,
             Some(Command::FocusSearch) if !self.scan_focused => self.scan_focused = true,
-            _ if self.scan_focused && edit(&mut self.scan, key) => self.error = None,
+            // New text in the scan line is what Enter looks up: the match list closes.
+            _ if self.scan_focused && edit(&mut self.scan, key) => {
+                self.error = None;
+                self.matches.clear();
+            }
             _ if self.scan_focused => {}
             // Typing while the scan line is left: it takes the focus back and the key.
             _ if matches!(key.code, KeyCode::Char(_)) => {
@@ -299,6 +312,51 @@ impl PosScreen {
         if typed.is_empty() {
             return Reply::Nothing;
         }
+        let reply = self.look_up(&typed);
+        if reply != Reply::Nothing {
+            self.scan = Input::default();
+        }
+        reply
+    }
+
+    /// A barcode scan (see `tui::scanner`): it always reaches the sale. A field waiting for
+    /// exactly such text (cash, M-Pesa code, card reference, customer search, the push's
+    /// phone) takes it as typed; a popup that takes no text closes; while the sale is being
+    /// paid, or a push is on the phone, the scan starts the next sale.
+    pub fn on_scan(&mut self, code: &str) -> Reply {
+        match &self.popup {
+            Some(PosPopup::Pay { sending: true, .. }) => {
+                self.after_sale.push(code.to_owned());
+                self.notice = Some(format!("{code} is kept for the next sale."));
+                return Reply::Nothing;
+            }
+            Some(PosPopup::Pay { kind: Some(_), .. } | PosPopup::Customer { .. }) => {
+                return self.type_into_popup(code);
+            }
+            Some(PosPopup::Push { flow, .. }) if flow.text_focused() => {
+                return self.type_into_popup(code);
+            }
+            Some(PosPopup::Push { .. }) | None => {}
+            Some(_) => self.popup = None,
+        }
+        self.matches.clear();
+        self.scan_focused = true;
+        self.look_up(code)
+    }
+
+    /// The scan's characters and Enter, as the open popup's field would take them typed.
+    fn type_into_popup(&mut self, code: &str) -> Reply {
+        scanner::as_keys(code)
+            .iter()
+            .map(|key| self.on_popup_key(key))
+            .fold(Reply::Nothing, |last, reply| match reply {
+                Reply::Nothing => last,
+                reply => reply,
+            })
+    }
+
+    /// Asks for what was typed or scanned: `3*SKU` for three, else one.
+    fn look_up(&mut self, typed: &str) -> Reply {
         let (quantity, text) = match typed.split_once('*') {
             Some((n, rest)) => match n.trim().parse::<i32>() {
                 Ok(n) if (1..=MAX_QUANTITY).contains(&n) => (n, rest.trim().to_owned()),
@@ -309,11 +367,59 @@ impl PosScreen {
                     return Reply::Nothing;
                 }
             },
-            None => (1, typed),
+            None => (1, typed.trim().to_owned()),
         };
-        self.scan = Input::default();
         self.error = None;
-        Reply::Run(Effect::Pos(PosRequest::Lookup { text, quantity }))
+        let seq = self.next_lookup;
+        self.next_lookup += 1;
+        self.lookups.insert(seq, None);
+        Reply::Run(Effect::Pos(PosRequest::Lookup {
+            seq,
+            text,
+            quantity,
+        }))
+    }
+
+    /// A lookup's answer, applied once every earlier lookup's has been.
+    fn on_lookup(&mut self, seq: u64, quantity: i32, result: Result<Lookup>) {
+        match self.lookups.get_mut(&seq) {
+            Some(slot) => *slot = Some((quantity, result)),
+            None => return, // asked before this sale's screen was reset
+        }
+        while let Some(entry) = self.lookups.first_entry()
+            && entry.get().is_some()
+        {
+            if let Some((quantity, result)) = entry.remove() {
+                self.apply_lookup(quantity, result);
+            }
+        }
+    }
+
+    fn apply_lookup(&mut self, quantity: i32, result: Result<Lookup>) {
+        match result {
+            Ok(Lookup::Sku(product)) => self.add(&product, quantity),
+            Ok(Lookup::Matches(found)) if found.is_empty() => {
+                self.error = Some("Nothing matches that SKU or name.".into())
+            }
+            Ok(Lookup::Matches(found)) => {
+                self.matches = found;
+                self.match_selected = 0;
+                self.pending_quantity = quantity;
+                self.notice = Some("Pick with ↑ ↓ and Enter; Esc closes.".into());
+            }
+            Err(err) => self.error = Some(err.to_string()),
+        }
+    }
+
+    /// Scans kept while a sale was paid, looked up now for the next one.
+    fn scans_after_sale(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.after_sale)
+            .iter()
+            .filter_map(|code| match self.look_up(code) {
+                Reply::Run(effect) => Some(effect),
+                _ => None,
+            })
+            .collect()
     }
 
     fn add(&mut self, product: &Product, quantity: i32) {
@@ -506,19 +612,11 @@ impl PosScreen {
     /// A service's answer for the till. Errors stay on this screen, beside what caused them.
     pub fn on_answer(&mut self, answer: PosAnswer) -> Vec<Effect> {
         match answer {
-            PosAnswer::Lookup { quantity, result } => match result {
-                Ok(Lookup::Sku(product)) => self.add(&product, quantity),
-                Ok(Lookup::Matches(found)) if found.is_empty() => {
-                    self.error = Some("Nothing matches that SKU or name.".into())
-                }
-                Ok(Lookup::Matches(found)) => {
-                    self.matches = found;
-                    self.match_selected = 0;
-                    self.pending_quantity = quantity;
-                    self.notice = Some("Pick with ↑ ↓ and Enter; Esc closes.".into());
-                }
-                Err(err) => self.error = Some(err.to_string()),
-            },
+            PosAnswer::Lookup {
+                seq,
+                quantity,
+                result,
+            } => self.on_lookup(seq, quantity, result),
             PosAnswer::Customers(result) => {
                 if let Some(PosPopup::Customer {
                     found, selected, ..
@@ -547,6 +645,7 @@ impl PosScreen {
                     flow: Box::new(flow),
                     sale,
                 });
+                return self.scans_after_sale();
             }
             PosAnswer::Sold(result) => match result {
                 Ok(receipt) => {
@@ -557,12 +656,16 @@ impl PosScreen {
                         None if receipt.payment.verified => "Paid.".into(),
                         None => "Recorded; an admin verifies the M-Pesa code.".into(),
                     });
-                    self.popup = Some(PosPopup::Receipt {
+                    let mut effects = self.scans_after_sale();
+                    // Scans already started the next sale: the receipt is saved and printed
+                    // without covering it.
+                    self.popup = effects.is_empty().then(|| PosPopup::Receipt {
                         receipt: receipt.clone(),
                         issued: None,
                         scroll: 0,
                     });
-                    return vec![Effect::Pos(PosRequest::Issue(receipt))];
+                    effects.push(Effect::Pos(PosRequest::Issue(receipt)));
+                    return effects;
                 }
                 Err(err) => {
                     let refresh = matches!(err, crate::domain::Error::PriceChanged(_)).then(|| {
@@ -576,7 +679,10 @@ impl PosScreen {
                     } else {
                         self.error = Some(err.to_string());
                     }
-                    return refresh.into_iter().collect();
+                    // Not paid: the sale stays, and scans kept meanwhile join it.
+                    let mut effects = self.scans_after_sale();
+                    effects.extend(refresh);
+                    return effects;
                 }
             },
             PosAnswer::Issued(result) => {
@@ -1028,11 +1134,22 @@ mod tests {
         }
     }
 
-    fn scanned(pos: &mut PosScreen, product: Product, quantity: i32) {
+    /// Answers the lookup `asked` with `result`.
+    fn answer(pos: &mut PosScreen, asked: Reply, result: Result<Lookup>) -> Vec<Effect> {
+        let Reply::Run(Effect::Pos(PosRequest::Lookup { seq, quantity, .. })) = asked else {
+            panic!("not a lookup: {asked:?}");
+        };
         pos.on_answer(PosAnswer::Lookup {
+            seq,
             quantity,
-            result: Ok(Lookup::Sku(Box::new(product))),
-        });
+            result,
+        })
+    }
+
+    /// `quantity` of `product` scanned and found.
+    fn scanned(pos: &mut PosScreen, product: Product, quantity: i32) {
+        let asked = pos.on_scan(&format!("{quantity}*{}", product.sku));
+        answer(pos, asked, Ok(Lookup::Sku(Box::new(product))));
     }
 
     #[test]
@@ -1043,12 +1160,17 @@ mod tests {
         assert_eq!(
             asked,
             Reply::Run(Effect::Pos(PosRequest::Lookup {
+                seq: 0,
                 text: "sku1".into(),
                 quantity: 1
             }))
         );
         assert_eq!(pos.scan.value(), "", "the line is ready for the next scan");
-        scanned(&mut pos, product(1, 10_000, 5), 1);
+        answer(
+            &mut pos,
+            asked,
+            Ok(Lookup::Sku(Box::new(product(1, 10_000, 5)))),
+        );
         scanned(&mut pos, product(1, 10_000, 5), 1);
         assert_eq!(pos.sale.lines.len(), 1);
         assert_eq!(pos.sale.lines[0].quantity, 2);
@@ -1059,14 +1181,20 @@ mod tests {
     fn a_quantity_before_a_star_multiplies_and_stock_limits_it() {
         let mut pos = PosScreen::new();
         type_text(&mut pos, "3*SKU1");
+        let asked = press(&mut pos, KeyCode::Enter);
         assert_eq!(
-            press(&mut pos, KeyCode::Enter),
+            asked,
             Reply::Run(Effect::Pos(PosRequest::Lookup {
+                seq: 0,
                 text: "SKU1".into(),
                 quantity: 3
             }))
         );
-        scanned(&mut pos, product(1, 100, 2), 3);
+        answer(
+            &mut pos,
+            asked,
+            Ok(Lookup::Sku(Box::new(product(1, 100, 2)))),
+        );
         assert!(pos.sale.lines.is_empty());
         assert_eq!(pos.error.as_deref(), Some("Only 2 of Item 1 in stock."));
         type_text(&mut pos, "0*SKU1");
@@ -1077,13 +1205,15 @@ mod tests {
     #[test]
     fn words_give_matches_to_pick_from() {
         let mut pos = PosScreen::new();
-        pos.on_answer(PosAnswer::Lookup {
-            quantity: 2,
-            result: Ok(Lookup::Matches(vec![
+        let asked = pos.on_scan("2*item");
+        answer(
+            &mut pos,
+            asked,
+            Ok(Lookup::Matches(vec![
                 product(1, 100, 9),
                 product(2, 250, 9),
             ])),
-        });
+        );
         press(&mut pos, KeyCode::Down);
         press(&mut pos, KeyCode::Enter);
         assert!(pos.matches.is_empty());
@@ -1219,5 +1349,143 @@ mod tests {
         pos.on_answer(PosAnswer::Cancelled(Ok(())));
         assert_eq!(pos.sale.units(), 2, "the lines are back");
         assert_ne!(pos.sale.key, key, "as a new sale");
+    }
+
+    fn cash_receipt(cents: i64) -> Box<Receipt> {
+        receipt(
+            Uuid::nil(),
+            cents,
+            crate::domain::receipt::Tendered {
+                method: PaymentMethod::Cash,
+                transaction_id: "CASH-1".into(),
+                cash: Some(Money::from_cents(cents)),
+                verified: true,
+            },
+        )
+    }
+
+    fn looked_up(reply: &Reply) -> Option<&str> {
+        match reply {
+            Reply::Run(Effect::Pos(PosRequest::Lookup { text, .. })) => Some(text),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_scan_while_matches_are_listed_is_looked_up_and_typing_closes_them_too() {
+        let mut pos = PosScreen::new();
+        let asked = pos.on_scan("tea");
+        answer(
+            &mut pos,
+            asked,
+            Ok(Lookup::Matches(vec![
+                product(1, 100, 9),
+                product(2, 250, 9),
+            ])),
+        );
+        assert_eq!(pos.matches.len(), 2);
+        let scan = pos.on_scan("SKU3");
+        assert_eq!(looked_up(&scan), Some("SKU3"), "not the highlighted match");
+        assert!(pos.matches.is_empty());
+        answer(
+            &mut pos,
+            scan,
+            Ok(Lookup::Sku(Box::new(product(3, 300, 9)))),
+        );
+        assert_eq!(pos.sale.lines[0].product_id, Uuid::from_u128(3));
+
+        // Typed by hand: new text in the scan line is what Enter looks up.
+        let asked = pos.on_scan("tea");
+        answer(
+            &mut pos,
+            asked,
+            Ok(Lookup::Matches(vec![
+                product(1, 100, 9),
+                product(2, 250, 9),
+            ])),
+        );
+        type_text(&mut pos, "sku4");
+        assert!(pos.matches.is_empty());
+        assert_eq!(looked_up(&press(&mut pos, KeyCode::Enter)), Some("sku4"));
+    }
+
+    #[test]
+    fn a_scan_closes_a_popup_that_takes_no_text_and_fills_a_field_that_waits_for_it() {
+        let mut pos = PosScreen::new();
+        pos.on_answer(PosAnswer::Sold(Ok(cash_receipt(500))));
+        assert!(matches!(pos.popup, Some(PosPopup::Receipt { .. })));
+        let scan = pos.on_scan("6161100120012");
+        assert!(pos.popup.is_none(), "the receipt closes");
+        assert_eq!(
+            looked_up(&scan),
+            Some("6161100120012"),
+            "the next sale starts"
+        );
+        answer(
+            &mut pos,
+            scan,
+            Ok(Lookup::Sku(Box::new(product(5, 100, 9)))),
+        );
+
+        // F9 asks whether to void the sale, F12 which tender: neither takes text.
+        for open in [KeyCode::F(9), KeyCode::F(12)] {
+            scanned(&mut pos, product(1, 100, 9), 1);
+            press(&mut pos, open);
+            assert!(pos.popup.is_some(), "{open:?}");
+            assert!(looked_up(&pos.on_scan("SKU2")).is_some());
+            assert!(pos.popup.is_none(), "{open:?} closed by the scan");
+        }
+
+        // The customer search waits for text: a scanned phone number is searched.
+        press(&mut pos, KeyCode::F(3));
+        assert_eq!(
+            pos.on_scan("0712345678"),
+            Reply::Run(Effect::Pos(PosRequest::FindCustomer("0712345678".into())))
+        );
+    }
+
+    #[test]
+    fn lines_stand_in_scan_order_however_the_answers_arrive() {
+        let mut pos = PosScreen::new();
+        let asked: Vec<Reply> = ["SKU1", "SKU2", "SKU3"]
+            .iter()
+            .map(|code| pos.on_scan(code))
+            .collect();
+        for i in [2, 0, 1] {
+            let found = product(i as u128 + 1, 100, 9);
+            answer(&mut pos, asked[i].clone(), Ok(Lookup::Sku(Box::new(found))));
+        }
+        let order: Vec<String> = pos.sale.lines.iter().map(|l| l.sku.clone()).collect();
+        assert_eq!(order, ["SKU1", "SKU2", "SKU3"]);
+        assert_eq!(pos.selected, 2, "the last scanned is highlighted");
+    }
+
+    #[test]
+    fn scans_while_a_sale_is_paid_start_the_next_sale() {
+        let mut pos = PosScreen::new();
+        scanned(&mut pos, product(1, 500, 9), 1);
+        press(&mut pos, KeyCode::F(12));
+        press(&mut pos, KeyCode::Char('c'));
+        assert!(matches!(
+            press(&mut pos, KeyCode::Enter),
+            Reply::Run(Effect::Pos(PosRequest::Sell(_)))
+        ));
+        assert_eq!(
+            pos.on_scan("SKU2"),
+            Reply::Nothing,
+            "kept for the next sale"
+        );
+        let after = pos.on_answer(PosAnswer::Sold(Ok(cash_receipt(500))));
+        assert!(matches!(
+            after.as_slice(),
+            [
+                Effect::Pos(PosRequest::Lookup { text, .. }),
+                Effect::Pos(PosRequest::Issue(_))
+            ] if text == "SKU2"
+        ));
+        assert!(
+            pos.popup.is_none(),
+            "the receipt does not cover the next sale"
+        );
     }
 }
