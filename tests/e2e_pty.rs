@@ -213,5 +213,14 @@ async fn a_cashier_sells_for_cash_by_sku_and_the_receipt_is_saved(pool: PgPool) 
         !text.contains("SANDBOX"),
         "the built-in settings pretend nothing: {text}"
     );
+    // The second sale was voided with F9: audited with its two items and their amount.
+    let (voids, amount): (i64, Option<String>) = sqlx::query_as(
+        "select count(*), max(details->>'amount') from audit_log where action = 'pos.void_sale'
+           and jsonb_array_length(details->'items') = 2",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((voids, amount.as_deref()), (1, Some("848.00")));
     std::fs::remove_dir_all(home).unwrap();
 }

@@ -157,8 +157,33 @@ async fn an_mpesa_code_waits_for_an_admin_and_is_never_used_twice(pool: PgPool) 
     assert_eq!(count(&pool, "select count(*) from orders").await, 1);
     assert_eq!(stock(&pool, &bank).await, 9);
 
+    // An admin who took a code at the till never verifies it himself.
+    let own = s
+        .pos
+        .sell(
+            &admin,
+            sale(vec![line(&bank, 1)], Tender::MpesaCode("QKH94M1Z12".into())),
+        )
+        .await
+        .unwrap();
+    let own_payment: Uuid = sqlx::query_scalar("select id from payments where order_id = $1")
+        .bind(own.order_id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let refused = s
+        .payments
+        .confirm(&admin, own_payment, "QKH94M1Z12", own.total)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, Error::Conflict(m) if m.contains("another admin")),
+        "{refused}"
+    );
+
     // The admin checks the code with Safaricom and confirms the same payment with it.
-    let payment_id: Uuid = sqlx::query_scalar("select id from payments")
+    let payment_id: Uuid = sqlx::query_scalar("select id from payments where order_id = $1")
+        .bind(receipt.order_id)
         .fetch_one(&pool)
         .await
         .unwrap();

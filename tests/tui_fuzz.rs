@@ -182,6 +182,7 @@ fn till_answer(request: &PosRequest, fail: bool, err: Error, rng: &mut Rng) -> P
         PosRequest::Refresh(_) => PosAnswer::Refreshed(Ok(products())),
         PosRequest::Receipt(_) => PosAnswer::Sold(Ok(Box::new(receipt()))),
         PosRequest::CancelSale(_) => PosAnswer::Cancelled(if fail { Err(err) } else { Ok(()) }),
+        PosRequest::Void { .. } => PosAnswer::Voided(if fail { Err(err) } else { Ok(()) }),
     }
 }
 

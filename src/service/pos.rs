@@ -225,6 +225,34 @@ impl Pos {
         Ok(self.receipt(Sold::from(detail), cashier, cash))
     }
 
+    /// A cashier voided lines of a sale not yet paid (one line, or the whole sale): the
+    /// audit log keeps who, which items and how much, though nothing was sold.
+    pub async fn record_void(
+        &self,
+        actor: &Actor,
+        sale_key: Uuid,
+        whole_sale: bool,
+        items: &[OrderItem],
+    ) -> Result<()> {
+        let me = authorize(&self.pool, actor, Role::Staff).await?;
+        let amount: Money = items.iter().map(OrderItem::line_total).sum();
+        let action = if whole_sale {
+            "pos.void_sale"
+        } else {
+            "pos.void_line"
+        };
+        db::audit::record(
+            &self.pool,
+            me.user_id,
+            action,
+            "sale",
+            Some(sale_key),
+            json!({ "items": items, "amount": amount }),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// A till sale's receipt as it stands now (after an M-Pesa push was paid).
     pub async fn receipt_for(&self, actor: &Actor, order_id: Uuid) -> Result<Receipt> {
         let me = authorize(&self.pool, actor, Role::Staff).await?;

@@ -171,6 +171,11 @@ impl Payments {
         let mut tx = self.pool.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
         let (order_status, total, payment) = lock_with_order(&mut tx, payment_id).await?;
+        if db::orders::served_by(&mut *tx, payment.order_id).await? == Some(me.user_id) {
+            return Err(Error::Conflict(
+                "You took this payment at the till: another admin verifies it.".into(),
+            ));
+        }
         let transaction_id = TransactionId::parse(payment.method, transaction_id)?;
         if payment.status == PaymentStatus::Successful {
             return Err(Error::Conflict(

@@ -3,6 +3,7 @@
 use uuid::Uuid;
 
 use crate::domain::catalog::Product;
+use crate::domain::order::OrderItem;
 use crate::domain::receipt::Receipt;
 use crate::domain::user::{Actor, UserAccount};
 use crate::domain::{Error, Result};
@@ -28,6 +29,12 @@ pub enum PosRequest {
     Receipt(Uuid),
     /// Cancels a recorded sale whose push was not paid (stock goes back).
     CancelSale(Uuid),
+    /// Lines voided before payment (`whole_sale`: F9), for the audit log.
+    Void {
+        sale_key: Uuid,
+        whole_sale: bool,
+        items: Vec<OrderItem>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -42,6 +49,7 @@ pub enum PosAnswer {
     Issued(Result<Issued>),
     Refreshed(Result<Vec<Product>>),
     Cancelled(Result<()>),
+    Voided(Result<()>),
 }
 
 impl PosAnswer {
@@ -52,7 +60,8 @@ impl PosAnswer {
             | PosAnswer::Sold(Err(e))
             | PosAnswer::Issued(Err(e))
             | PosAnswer::Refreshed(Err(e))
-            | PosAnswer::Cancelled(Err(e)) => Some(e),
+            | PosAnswer::Cancelled(Err(e))
+            | PosAnswer::Voided(Err(e)) => Some(e),
             _ => None,
         }
     }
@@ -77,6 +86,11 @@ pub(super) async fn run(s: &Services, actor: &Actor, request: PosRequest) -> Pos
         PosRequest::Receipt(order_id) => {
             PosAnswer::Sold(s.pos.receipt_for(actor, order_id).await.map(Box::new))
         }
+        PosRequest::Void {
+            sale_key,
+            whole_sale,
+            items,
+        } => PosAnswer::Voided(s.pos.record_void(actor, sale_key, whole_sale, &items).await),
         PosRequest::CancelSale(order_id) => {
             PosAnswer::Cancelled(s.orders.cancel(actor, order_id).await.map(|_| ()))
         }

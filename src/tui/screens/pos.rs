@@ -13,7 +13,7 @@ use uuid::Uuid;
 use std::collections::BTreeMap;
 
 use crate::domain::catalog::Product;
-use crate::domain::order::OrderLine;
+use crate::domain::order::{OrderItem, OrderLine};
 use crate::domain::payment::{PaymentMethod, TransactionId};
 use crate::domain::receipt::Receipt;
 use crate::domain::user::UserAccount;
@@ -71,6 +71,25 @@ impl SaleDraft {
 
     pub fn units(&self) -> i32 {
         self.lines.iter().map(|l| l.quantity).sum()
+    }
+
+    /// The audit log's record of `lines` voided from the sale `key`.
+    fn voided(key: Uuid, whole_sale: bool, lines: Vec<SaleLine>) -> Reply {
+        let items = lines
+            .into_iter()
+            .map(|l| OrderItem {
+                product_id: l.product_id,
+                product_name: l.name,
+                sku: l.sku,
+                quantity: l.quantity,
+                price: l.price,
+            })
+            .collect();
+        Reply::Run(Effect::Pos(PosRequest::Void {
+            sale_key: key,
+            whole_sale,
+            items,
+        }))
     }
 
     fn customer_name(&self) -> &str {
@@ -268,6 +287,7 @@ impl PosScreen {
                 let line = self.sale.lines.remove(self.selected);
                 self.selected = step(self.selected, 0, self.sale.lines.len());
                 self.notice = Some(format!("Voided {}.", line.name));
+                return SaleDraft::voided(self.sale.key, false, vec![line]);
             }
             Some(Command::VoidSale) if !self.sale.lines.is_empty() => {
                 self.popup = Some(PosPopup::ConfirmVoid)
@@ -519,12 +539,13 @@ impl PosScreen {
                 _ => {}
             },
             PosPopup::ConfirmVoid => {
+                self.popup = None;
                 if matches!(key.code, KeyCode::Char('y') | KeyCode::Enter) {
-                    self.sale = SaleDraft::default();
+                    let sale = std::mem::take(&mut self.sale);
                     self.selected = 0;
                     self.notice = Some("Sale voided.".into());
+                    return SaleDraft::voided(sale.key, true, sale.lines);
                 }
-                self.popup = None;
             }
             PosPopup::Pay {
                 kind,
@@ -699,6 +720,10 @@ impl PosScreen {
                 } else {
                     self.notice = Some(said);
                 }
+            }
+            PosAnswer::Voided(Ok(())) => {}
+            PosAnswer::Voided(Err(err)) => {
+                self.error = Some(format!("The void was not recorded: {err}"));
             }
             PosAnswer::Cancelled(result) => match (result, self.popup.take()) {
                 (Ok(()), Some(PosPopup::Push { sale, .. })) => {
@@ -1229,7 +1254,16 @@ mod tests {
         assert!(pos.sale.lines.is_empty() && pos.held.len() == 1);
         scanned(&mut pos, product(2, 200, 9), 1);
         scanned(&mut pos, product(3, 300, 9), 1);
-        press(&mut pos, KeyCode::F(8)); // voids the selected (last scanned) line
+        // F8 voids the selected (last scanned) line, for the audit log too.
+        let void = press(&mut pos, KeyCode::F(8));
+        assert!(
+            matches!(
+                void,
+                Reply::Run(Effect::Pos(PosRequest::Void { whole_sale: false, ref items, .. }))
+                    if items.len() == 1 && items[0].product_id == Uuid::from_u128(3)
+            ),
+            "{void:?}"
+        );
         assert_eq!(pos.sale.lines.len(), 1);
         press(&mut pos, KeyCode::F(5));
         press(&mut pos, KeyCode::Enter);
