@@ -307,3 +307,27 @@ async fn only_an_admin_password_closes_a_kiosk(pool: PgPool) {
     // login_as left one session per user open; the exit checks left none.
     assert_eq!(open, 2);
 }
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_kiosk_login_is_for_customers_and_opens_nothing_for_staff(pool: PgPool) {
+    let s = services(&pool);
+    login_as(&s, "admin", Role::Admin).await;
+    login_as(&s, "cashier", Role::Staff).await;
+    login_as(&s, "amina", Role::Customer).await;
+    let open = "select count(*) from user_sessions where ended_at is null";
+    let before = count(&pool, open).await;
+    for staff in ["admin", "cashier"] {
+        let refused = s.auth.login_customer(staff, PASSWORD).await.unwrap_err();
+        assert!(
+            matches!(&refused, Error::Conflict(m) if m.contains("staff log in at a till")),
+            "{refused:?}"
+        );
+    }
+    assert_eq!(
+        count(&pool, open).await,
+        before,
+        "no staff session stays open"
+    );
+    let amina = s.auth.login_customer("amina", PASSWORD).await.unwrap();
+    assert_eq!(amina.role, Role::Customer);
+}

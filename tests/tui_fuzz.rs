@@ -91,11 +91,13 @@ fn answer(effect: &Effect, rng: &mut Rng) -> Option<Outcome> {
     let fail = rng.next().is_multiple_of(4);
     let err = rng_error(rng.next());
     Some(match effect {
-        Effect::Login { .. } | Effect::Register(_) => Outcome::LoggedIn(if fail {
-            Err(Error::InvalidCredentials)
-        } else {
-            Ok(session())
-        }),
+        Effect::Login { .. } | Effect::CustomerLogin { .. } | Effect::Register(_) => {
+            Outcome::LoggedIn(if fail {
+                Err(Error::InvalidCredentials)
+            } else {
+                Ok(session())
+            })
+        }
         Effect::Logout => Outcome::LoggedOut,
         // The kiosk stays: an exit is always refused here.
         Effect::AuthorizeExit { .. } => Outcome::ExitAllowed(Err(Error::Forbidden("admins"))),

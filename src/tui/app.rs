@@ -195,10 +195,24 @@ impl App {
         self.session.clone().map_or(Actor::Anonymous, Actor::User)
     }
 
-    /// The tabs this session's role sees, in order (their number is their place here).
+    /// The tabs this session's role sees, in order (their number is their place here). A
+    /// kiosk shows customer screens only, whoever logged in.
     pub fn tabs(&self) -> Vec<Tab> {
-        let role = self.session.as_ref().map_or(Role::Customer, |s| s.role);
+        let role = match (&self.session, self.kiosk) {
+            (Some(session), None) => session.role,
+            _ => Role::Customer,
+        };
         Tab::ALL.into_iter().filter(|t| t.needs() <= role).collect()
+    }
+
+    /// At a kiosk a login is a customer's login (the services refuse staff there).
+    fn at_kiosk(&self, effect: Effect) -> Effect {
+        match effect {
+            Effect::Login { username, password } if self.kiosk.is_some() => {
+                Effect::CustomerLogin { username, password }
+            }
+            effect => effect,
+        }
     }
 
     /// True while typing goes into a text field (then digits and letters are text, not keys).
@@ -292,7 +306,8 @@ impl App {
             if key.code == KeyCode::Esc {
                 return self.ask_to_quit();
             }
-            return self.login.on_key(key).into_iter().collect();
+            let effect = self.login.on_key(key);
+            return effect.map(|e| self.at_kiosk(e)).into_iter().collect();
         }
         if !self.text_focused() {
             match keymap::lookup(keymap::GLOBAL, key) {
@@ -977,6 +992,31 @@ mod tests {
         app.update(key(KeyCode::Char('j'))); // activity starts the count again
         assert!(tick(&mut app, 9).is_empty());
         assert_eq!(tick(&mut app, 1), vec![Effect::Logout]);
+    }
+
+    #[test]
+    fn a_kiosk_shows_customer_screens_only_and_logs_in_customers_only() {
+        let mut kiosk = App::new("Duka", Theme::plain()).with_kiosk(Some(Kiosk::new(TICK * 1000)));
+        for c in "cashier".chars() {
+            kiosk.update(key(KeyCode::Char(c)));
+        }
+        kiosk.update(key(KeyCode::Tab));
+        for c in "till roll paper".chars() {
+            kiosk.update(key(KeyCode::Char(c)));
+        }
+        let asked = kiosk.update(key(KeyCode::Enter));
+        assert!(
+            matches!(asked.as_slice(), [Effect::CustomerLogin { username, .. }] if username == "cashier"),
+            "{asked:?}"
+        );
+        // Whoever got a session there, tabs 4 Till and 5 Admin are not offered.
+        kiosk.update(done(Outcome::LoggedIn(Ok(Session {
+            role: Role::Admin,
+            ..session()
+        }))));
+        assert_eq!(kiosk.tabs(), [Tab::Catalog, Tab::Cart, Tab::Orders]);
+        kiosk.update(key(KeyCode::Char('5')));
+        assert_ne!(kiosk.tab, Tab::Admin);
     }
 
     #[test]

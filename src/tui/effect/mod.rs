@@ -31,6 +31,11 @@ pub enum Effect {
         username: String,
         password: Secret,
     },
+    /// A login at a kiosk: customers only.
+    CustomerLogin {
+        username: String,
+        password: Secret,
+    },
     Register(NewAccount),
     /// An admin's credentials to leave kiosk mode.
     AuthorizeExit {
@@ -162,6 +167,9 @@ pub fn spawn(effect: Effect, services: &Services, actor: Actor, tx: UnboundedSen
             }
             Effect::Login { username, password } => {
                 Outcome::LoggedIn(s.auth.login(&username, &password.0).await)
+            }
+            Effect::CustomerLogin { username, password } => {
+                Outcome::LoggedIn(s.auth.login_customer(&username, &password.0).await)
             }
             Effect::Register(account) => Outcome::LoggedIn(s.auth.register(account).await),
             Effect::AuthorizeExit { username, password } => {
