@@ -34,7 +34,10 @@ pub struct SaleLine {
     pub product_id: Uuid,
     pub name: String,
     pub sku: String,
+    /// The price the line was rung up at (what the sale asks the services for).
     pub price: Money,
+    /// The shelf price, when an admin changed it since: the cashier accepts it before paying.
+    pub new_price: Option<Money>,
     pub stock: i32,
     pub quantity: i32,
 }
@@ -42,6 +45,11 @@ pub struct SaleLine {
 impl SaleLine {
     fn total(&self) -> Money {
         self.price.times(self.quantity)
+    }
+
+    /// Notes the product's shelf price now: a change is marked, never taken silently.
+    fn shelf_price(&mut self, price: Money) {
+        self.new_price = (price != self.price).then_some(price);
     }
 }
 
@@ -92,6 +100,23 @@ impl SaleDraft {
         }))
     }
 
+    /// Lines whose shelf price changed since they were rung up: "Tea 250.00 → 260.00".
+    fn price_changes(&self) -> Vec<String> {
+        self.lines
+            .iter()
+            .filter_map(|l| l.new_price.map(|p| format!("{} {} → {p}", l.name, l.price)))
+            .collect()
+    }
+
+    /// The cashier accepts the shelf prices of every changed line.
+    fn accept_prices(&mut self) {
+        for line in &mut self.lines {
+            if let Some(price) = line.new_price.take() {
+                line.price = price;
+            }
+        }
+    }
+
     fn customer_name(&self) -> &str {
         self.customer.as_ref().map_or("walk-in", |(_, name)| name)
     }
@@ -106,6 +131,7 @@ impl SaleDraft {
                     name: product.name.clone(),
                     sku: product.sku.clone(),
                     price: product.price,
+                    new_price: None,
                     stock: product.stock_quantity,
                     quantity: 0,
                 });
@@ -113,7 +139,7 @@ impl SaleDraft {
             }
         };
         let line = &mut self.lines[index];
-        line.price = product.price;
+        line.shelf_price(product.price);
         line.stock = product.stock_quantity;
         let wanted = line.quantity + quantity;
         if wanted > line.stock {
@@ -185,6 +211,8 @@ pub enum PosPopup {
         selected: usize,
     },
     ConfirmVoid,
+    /// Prices changed since lines were rung up: accepted before paying.
+    NewPrices,
     Pay {
         kind: Option<TenderKind>,
         input: Input,
@@ -292,14 +320,10 @@ impl PosScreen {
             Some(Command::VoidSale) if !self.sale.lines.is_empty() => {
                 self.popup = Some(PosPopup::ConfirmVoid)
             }
-            Some(Command::Pay) if !self.sale.lines.is_empty() => {
-                self.popup = Some(PosPopup::Pay {
-                    kind: None,
-                    input: Input::default(),
-                    error: None,
-                    sending: false,
-                })
+            Some(Command::Pay) if !self.sale.price_changes().is_empty() => {
+                self.popup = Some(PosPopup::NewPrices)
             }
+            Some(Command::Pay) if !self.sale.lines.is_empty() => self.open_pay(),
             Some(Command::Back) if !self.matches.is_empty() => self.matches.clear(),
             Some(Command::Back) => self.scan_focused = false,
             Some(Command::FocusSearch) if !self.scan_focused => self.scan_focused = true,
@@ -317,6 +341,15 @@ impl PosScreen {
             _ => {}
         }
         Reply::Nothing
+    }
+
+    fn open_pay(&mut self) {
+        self.popup = Some(PosPopup::Pay {
+            kind: None,
+            input: Input::default(),
+            error: None,
+            sending: false,
+        });
     }
 
     /// Enter: add the picked match, or look up what was typed.
@@ -537,6 +570,14 @@ impl PosScreen {
                     ));
                 }
                 _ => {}
+            },
+            PosPopup::NewPrices => match key.code {
+                KeyCode::Enter | KeyCode::Char('y') => {
+                    self.sale.accept_prices();
+                    self.notice = Some("New prices accepted.".into());
+                    self.open_pay();
+                }
+                _ => self.popup = None,
             },
             PosPopup::ConfirmVoid => {
                 self.popup = None;
@@ -798,7 +839,7 @@ impl PosScreen {
             .flat_map(|s| s.lines.iter_mut())
             .filter(|l| l.product_id == fresh.id)
         {
-            line.price = fresh.price;
+            line.shelf_price(fresh.price);
             line.stock = fresh.stock_quantity;
         }
     }
@@ -852,10 +893,14 @@ impl PosScreen {
 
     fn draw_lines(&self, frame: &mut Frame, area: Rect, theme: Theme) {
         let rows = self.sale.lines.iter().map(|line| {
+            let unit = match line.new_price {
+                Some(new) => Line::styled(format!("now {new}"), theme.warn()),
+                None => Line::raw(line.price.to_string()),
+            };
             Row::new(vec![
                 Line::raw(line.name.clone()),
                 Line::raw(line.quantity.to_string()).right_aligned(),
-                Line::raw(line.price.to_string()).right_aligned(),
+                unit.right_aligned(),
                 Line::raw(line.total().to_string()).right_aligned(),
             ])
         });
@@ -1008,6 +1053,17 @@ impl PosScreen {
                 ],
                 44,
             ),
+            PosPopup::NewPrices => {
+                let mut lines = vec![Line::raw("Changed since they were rung up:")];
+                lines.extend(
+                    self.sale
+                        .price_changes()
+                        .into_iter()
+                        .map(|c| Line::styled(c, theme.warn())),
+                );
+                lines.push(Line::raw("y / Enter: charge the new prices   Esc: back"));
+                ("New prices", lines, 60)
+            }
             PosPopup::Pay {
                 kind,
                 input,
@@ -1521,5 +1577,41 @@ mod tests {
             pos.popup.is_none(),
             "the receipt does not cover the next sale"
         );
+    }
+
+    #[test]
+    fn a_changed_price_is_marked_and_accepted_before_paying_never_taken_silently() {
+        let mut pos = PosScreen::new();
+        scanned(&mut pos, product(1, 100, 9), 1);
+        let mut dearer = product(1, 120, 9);
+        pos.refresh_product(&dearer);
+        assert_eq!(
+            pos.sale.lines[0].price,
+            Money::from_cents(100),
+            "still the rung-up price"
+        );
+        assert_eq!(pos.sale.lines[0].new_price, Some(Money::from_cents(120)));
+        // Scanning it again does not take the new price either.
+        scanned(&mut pos, dearer.clone(), 1);
+        assert_eq!(pos.sale.lines[0].price, Money::from_cents(100));
+
+        press(&mut pos, KeyCode::F(12));
+        assert!(
+            matches!(pos.popup, Some(PosPopup::NewPrices)),
+            "asked first"
+        );
+        press(&mut pos, KeyCode::Esc);
+        assert!(pos.popup.is_none());
+        press(&mut pos, KeyCode::F(12));
+        press(&mut pos, KeyCode::Enter);
+        assert!(matches!(pos.popup, Some(PosPopup::Pay { .. })));
+        let line = &pos.sale.lines[0];
+        assert_eq!((line.price, line.new_price), (Money::from_cents(120), None));
+        assert_eq!(pos.sale.total(), Money::from_cents(240));
+
+        // Back to the old price: nothing left to accept.
+        dearer.price = Money::from_cents(120);
+        pos.refresh_product(&dearer);
+        assert_eq!(pos.sale.lines[0].new_price, None);
     }
 }
