@@ -486,3 +486,68 @@ async fn a_code_awaiting_verification_cannot_be_paid_again_from_the_kiosk(pool: 
         .await
         .unwrap();
 }
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn held_sales_are_kept_per_cashier_until_recalled(pool: PgPool) {
+    use bytemtaani::domain::held::{HeldLine, HeldSale};
+    let s = services(&pool);
+    let (_, cashier, bank, tea) = till(&s).await;
+    let other = login_as(&s, "otieno", Role::Staff).await;
+    let held = |product: &Product, quantity| {
+        let lines = vec![HeldLine {
+            product_id: product.id,
+            name: product.name.clone(),
+            sku: product.sku.clone(),
+            price: product.price,
+            quantity,
+        }];
+        HeldSale {
+            key: Uuid::new_v4(),
+            label: HeldSale::label_for(None, &lines),
+            customer: None,
+            lines,
+            held_at: chrono::Utc::now(),
+        }
+    };
+    let (first, second) = (held(&bank, 1), held(&tea, 3));
+    s.pos.swap_held(&cashier, Some(&first), None).await.unwrap();
+    s.pos
+        .swap_held(&cashier, Some(&second), None)
+        .await
+        .unwrap();
+
+    // A new login (a restart) finds them, oldest first; another cashier sees none.
+    let again = s.auth.login("cashier", PASSWORD).await.unwrap().into();
+    let kept = s.pos.held(&again).await.unwrap();
+    let labels: Vec<&str> = kept.iter().map(|h| h.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        ["walk-in · Oraimo Power Bank", "walk-in · Ketepa Tea"]
+    );
+    assert_eq!(kept[1].lines, second.lines);
+    assert_eq!(kept[1].total(), Money::from_cents(75_150));
+    assert!(s.pos.held(&other).await.unwrap().is_empty());
+
+    // F5: the first comes back, the sale on screen is held in exchange, in one step.
+    let on_screen = held(&tea, 1);
+    s.pos
+        .swap_held(&again, Some(&on_screen), Some(first.key))
+        .await
+        .unwrap();
+    let keys: Vec<Uuid> = s
+        .pos
+        .held(&again)
+        .await
+        .unwrap()
+        .iter()
+        .map(|h| h.key)
+        .collect();
+    assert_eq!(keys, [second.key, on_screen.key]);
+    let twice = s.pos.swap_held(&again, None, Some(first.key)).await;
+    assert!(matches!(twice, Err(Error::NotFound(_))), "{twice:?}");
+    let stolen = s.pos.swap_held(&other, None, Some(second.key)).await;
+    assert!(
+        matches!(stolen, Err(Error::NotFound(_))),
+        "another cashier's held sale"
+    );
+}

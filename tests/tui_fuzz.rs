@@ -185,6 +185,8 @@ fn till_answer(request: &PosRequest, fail: bool, err: Error, rng: &mut Rng) -> P
         PosRequest::Receipt(_) => PosAnswer::Sold(Ok(Box::new(receipt()))),
         PosRequest::CancelSale(_) => PosAnswer::Cancelled(if fail { Err(err) } else { Ok(()) }),
         PosRequest::Void { .. } => PosAnswer::Voided(if fail { Err(err) } else { Ok(()) }),
+        PosRequest::LoadHeld => PosAnswer::Held(if fail { Err(err) } else { Ok(Vec::new()) }),
+        PosRequest::SwapHeld { .. } => PosAnswer::Swapped(if fail { Err(err) } else { Ok(()) }),
     }
 }
 

@@ -203,7 +203,10 @@ fn till() {
 #[test]
 fn till_held_sales_and_quitting_with_them() {
     let mut app = common::screens::till();
-    press(&mut app, &[KeyCode::F(4), KeyCode::F(5)]);
+    press(&mut app, &[KeyCode::F(4)]);
+    app.update(done(Outcome::Pos(PosAnswer::Swapped(Ok(())))));
+    app.pos.held[0].held_at = common::screens::at(40); // a fixed time on screen
+    press(&mut app, &[KeyCode::F(5)]);
     check("till_held", &app);
     press(&mut app, &[KeyCode::Esc, KeyCode::Esc, KeyCode::Char('q')]);
     check("till_quit", &app);

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cart;
 pub mod categories;
 mod error;
+pub mod held;
 pub mod listen;
 pub mod login;
 pub mod orders;

@@ -7,6 +7,7 @@ pub mod cart;
 pub mod catalog;
 pub mod clock;
 pub mod error;
+pub mod held;
 pub mod live;
 pub mod money;
 pub mod order;

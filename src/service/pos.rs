@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::db;
 use crate::domain::catalog::{Product, ProductQuery};
+use crate::domain::held::HeldSale;
 use crate::domain::order::{OrderDetail, OrderItem, OrderLine, OrderStatus};
 use crate::domain::payment::{PaymentMethod, PaymentSummary, TransactionId};
 use crate::domain::receipt::{Receipt, Shop, Tendered};
@@ -223,6 +224,35 @@ impl Pos {
     ) -> Result<Receipt> {
         let detail = orders::load(&self.pool, order_id).await?;
         Ok(self.receipt(Sold::from(detail), cashier, cash))
+    }
+
+    /// The cashier's held sales, oldest first (they survive logout, quit and restarts).
+    pub async fn held(&self, actor: &Actor) -> Result<Vec<HeldSale>> {
+        let me = authorize(&self.pool, actor, Role::Staff).await?;
+        Ok(db::held::of(&self.pool, me.user_id).await?)
+    }
+
+    /// Holds `hold` and/or takes the held sale `recall` back out, in one transaction (F5
+    /// swaps the sale on screen for a held one). Recalling a sale that is no longer held
+    /// (recalled at another till) is refused, changing nothing.
+    pub async fn swap_held(
+        &self,
+        actor: &Actor,
+        hold: Option<&HeldSale>,
+        recall: Option<Uuid>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let me = authorize(&mut *tx, actor, Role::Staff).await?;
+        if let Some(key) = recall
+            && !db::held::recall(&mut tx, me.user_id, key).await?
+        {
+            return Err(Error::NotFound("That held sale".into()));
+        }
+        if let Some(sale) = hold {
+            db::held::hold(&mut tx, me.user_id, sale).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// A cashier voided lines of a sale not yet paid (one line, or the whole sale): the

@@ -73,6 +73,8 @@ impl Tab {
 pub enum Overlay {
     Help,
     ConfirmQuit,
+    /// Logging out with sales open on the till.
+    ConfirmLogout,
     Quantity {
         product_id: Uuid,
         name: String,
@@ -279,6 +281,11 @@ impl App {
         }
     }
 
+    /// True while the till has a sale on screen or held ones (leaving asks first).
+    fn till_has_sales(&self) -> bool {
+        self.session.is_some() && (!self.pos.sale.lines.is_empty() || !self.pos.held.is_empty())
+    }
+
     /// Asks before quitting; a kiosk asks for an admin's password instead.
     fn ask_to_quit(&mut self) -> Vec<Effect> {
         self.overlay = Some(match self.kiosk {
@@ -293,7 +300,8 @@ impl App {
             kiosk.idle_ticks = 0;
         }
         if keymap::lookup(keymap::GLOBAL, key) == Some(Command::ForceQuit) {
-            if self.kiosk.is_some() {
+            // A kiosk asks an admin; a till with sales open asks, as q does.
+            if self.kiosk.is_some() || self.till_has_sales() {
                 return self.ask_to_quit();
             }
             self.quit = true;
@@ -317,6 +325,10 @@ impl App {
                     return Vec::new();
                 }
                 Some(Command::Quit) => return self.ask_to_quit(),
+                Some(Command::Logout) if self.till_has_sales() => {
+                    self.overlay = Some(Overlay::ConfirmLogout);
+                    return Vec::new();
+                }
                 Some(Command::Logout) => return vec![Effect::Logout],
                 _ => {}
             }
@@ -349,7 +361,7 @@ impl App {
         if on_till
             && matches!(
                 self.overlay,
-                None | Some(Overlay::Help | Overlay::ConfirmQuit)
+                None | Some(Overlay::Help | Overlay::ConfirmQuit | Overlay::ConfirmLogout)
             )
         {
             if let Some(kiosk) = &mut self.kiosk {
@@ -383,7 +395,7 @@ impl App {
             Tab::Orders => vec![Effect::LoadOrders],
             Tab::Pos => {
                 self.pos.scan_focused = true;
-                Vec::new()
+                vec![Effect::Pos(PosRequest::LoadHeld)]
             }
             Tab::Admin => self.admin.open(),
         }
@@ -488,6 +500,12 @@ impl App {
                 }
                 _ => self.overlay = None,
             },
+            Overlay::ConfirmLogout => {
+                self.overlay = None;
+                if matches!(key.code, KeyCode::Char('y') | KeyCode::Enter) {
+                    return vec![Effect::Logout];
+                }
+            }
             Overlay::Quantity {
                 product_id,
                 input,
@@ -1017,6 +1035,31 @@ mod tests {
         assert_eq!(kiosk.tabs(), [Tab::Catalog, Tab::Cart, Tab::Orders]);
         kiosk.update(key(KeyCode::Char('5')));
         assert_ne!(kiosk.tab, Tab::Admin);
+    }
+
+    #[test]
+    fn logging_out_or_ctrl_c_with_sales_on_the_till_asks_first() {
+        let mut app = logged_in();
+        app.session = Some(Session {
+            role: Role::Staff,
+            ..session()
+        });
+        app.pos.held.push(crate::domain::held::HeldSale {
+            key: Uuid::nil(),
+            label: "walk-in · Chai".into(),
+            customer: None,
+            lines: Vec::new(),
+            held_at: chrono::Utc::now(),
+        });
+        assert!(app.update(key(KeyCode::Char('L'))).is_empty(), "asks first");
+        assert!(matches!(app.overlay, Some(Overlay::ConfirmLogout)));
+        assert_eq!(app.update(key(KeyCode::Char('y'))), vec![Effect::Logout]);
+        let ctrl_c = Msg::Event(AppEvent::Key(KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL,
+        )));
+        assert!(app.update(ctrl_c).is_empty());
+        assert!(!app.quit && matches!(app.overlay, Some(Overlay::ConfirmQuit)));
     }
 
     #[test]

@@ -200,16 +200,25 @@ pub(crate) fn field_lines(
 }
 
 /// What quitting keeps and what it loses: a cart is saved; a sale on the till is not.
-fn quit_lines(app: &App) -> Vec<Line<'static>> {
-    let mut lines = vec![Line::raw("Leave ByteMtaani Terminal? Your cart is kept.")];
-    let open = usize::from(!app.pos.sale.lines.is_empty()) + app.pos.held.len();
-    if open > 0 {
+/// The question before quitting or logging out (`verb`): what stays and what is lost.
+fn leave_lines(app: &App, question: &str, verb: &str) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::raw(question.to_owned())];
+    if !app.pos.sale.lines.is_empty() {
         lines.push(Line::styled(
-            format!("{open} unpaid sale(s) on the till will be lost."),
+            format!(
+                "The sale on the till ({}) will be lost: F4 holds it.",
+                app.pos.sale.total()
+            ),
             app.theme.warn(),
         ));
     }
-    lines.push(Line::raw("y / Enter: quit   n / Esc: stay"));
+    if !app.pos.held.is_empty() {
+        lines.push(Line::raw(format!(
+            "{} held sale(s) are kept for you (F5 after logging in).",
+            app.pos.held.len()
+        )));
+    }
+    lines.push(Line::raw(format!("y / Enter: {verb}   n / Esc: stay")));
     lines
 }
 
@@ -217,7 +226,20 @@ fn draw_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
     let theme = app.theme;
     match overlay {
         Overlay::Help => popup(frame, theme, "Keys", help_lines(app), 64),
-        Overlay::ConfirmQuit => popup(frame, theme, "Quit?", quit_lines(app), 50),
+        Overlay::ConfirmQuit => popup(
+            frame,
+            theme,
+            "Quit?",
+            leave_lines(app, "Leave ByteMtaani Terminal? Your cart is kept.", "quit"),
+            58,
+        ),
+        Overlay::ConfirmLogout => popup(
+            frame,
+            theme,
+            "Log out?",
+            leave_lines(app, "Log out of this terminal?", "log out"),
+            58,
+        ),
         Overlay::Quantity {
             name, input, error, ..
         } => popup(

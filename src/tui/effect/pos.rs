@@ -3,6 +3,7 @@
 use uuid::Uuid;
 
 use crate::domain::catalog::Product;
+use crate::domain::held::HeldSale;
 use crate::domain::order::OrderItem;
 use crate::domain::receipt::Receipt;
 use crate::domain::user::{Actor, UserAccount};
@@ -29,6 +30,13 @@ pub enum PosRequest {
     Receipt(Uuid),
     /// Cancels a recorded sale whose push was not paid (stock goes back).
     CancelSale(Uuid),
+    /// This cashier's held sales.
+    LoadHeld,
+    /// Holds a sale and/or takes a held one back out (F4, F5).
+    SwapHeld {
+        hold: Option<Box<HeldSale>>,
+        recall: Option<Uuid>,
+    },
     /// Lines voided before payment (`whole_sale`: F9), for the audit log.
     Void {
         sale_key: Uuid,
@@ -50,6 +58,8 @@ pub enum PosAnswer {
     Refreshed(Result<Vec<Product>>),
     Cancelled(Result<()>),
     Voided(Result<()>),
+    Held(Result<Vec<HeldSale>>),
+    Swapped(Result<()>),
 }
 
 impl PosAnswer {
@@ -61,7 +71,9 @@ impl PosAnswer {
             | PosAnswer::Issued(Err(e))
             | PosAnswer::Refreshed(Err(e))
             | PosAnswer::Cancelled(Err(e))
-            | PosAnswer::Voided(Err(e)) => Some(e),
+            | PosAnswer::Voided(Err(e))
+            | PosAnswer::Held(Err(e))
+            | PosAnswer::Swapped(Err(e)) => Some(e),
             _ => None,
         }
     }
@@ -85,6 +97,10 @@ pub(super) async fn run(s: &Services, actor: &Actor, request: PosRequest) -> Pos
         PosRequest::Issue(receipt) => PosAnswer::Issued(s.receipts.issue(&receipt).await),
         PosRequest::Receipt(order_id) => {
             PosAnswer::Sold(s.pos.receipt_for(actor, order_id).await.map(Box::new))
+        }
+        PosRequest::LoadHeld => PosAnswer::Held(s.pos.held(actor).await),
+        PosRequest::SwapHeld { hold, recall } => {
+            PosAnswer::Swapped(s.pos.swap_held(actor, hold.as_deref(), recall).await)
         }
         PosRequest::Void {
             sale_key,

@@ -7,12 +7,13 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row};
+use std::collections::BTreeMap;
+
 use tui_input::Input;
 use uuid::Uuid;
 
-use std::collections::BTreeMap;
-
 use crate::domain::catalog::Product;
+use crate::domain::held::{HeldLine, HeldSale};
 use crate::domain::order::{OrderItem, OrderLine};
 use crate::domain::payment::{PaymentMethod, TransactionId};
 use crate::domain::receipt::Receipt;
@@ -98,6 +99,50 @@ impl SaleDraft {
             whole_sale,
             items,
         }))
+    }
+
+    /// The sale as the database keeps it while held.
+    fn to_held(&self) -> HeldSale {
+        let lines: Vec<HeldLine> = self
+            .lines
+            .iter()
+            .map(|l| HeldLine {
+                product_id: l.product_id,
+                name: l.name.clone(),
+                sku: l.sku.clone(),
+                price: l.price,
+                quantity: l.quantity,
+            })
+            .collect();
+        HeldSale {
+            key: self.key,
+            label: HeldSale::label_for(self.customer.as_ref().map(|(_, n)| n.as_str()), &lines),
+            customer: self.customer.clone(),
+            lines,
+            held_at: chrono::Utc::now(),
+        }
+    }
+
+    /// A held sale back on screen, at the prices it was rung up at; stock is known again
+    /// once its products are refreshed.
+    fn from_held(held: HeldSale) -> SaleDraft {
+        SaleDraft {
+            key: held.key,
+            customer: held.customer,
+            lines: held
+                .lines
+                .into_iter()
+                .map(|l| SaleLine {
+                    product_id: l.product_id,
+                    name: l.name,
+                    sku: l.sku,
+                    price: l.price,
+                    new_price: None,
+                    stock: MAX_QUANTITY,
+                    quantity: l.quantity,
+                })
+                .collect(),
+        }
     }
 
     /// Lines whose shelf price changed since they were rung up: "Tea 250.00 → 260.00".
@@ -238,7 +283,10 @@ pub struct PosScreen {
     pub scan: Input,
     pub scan_focused: bool,
     pub sale: SaleDraft,
-    pub held: Vec<SaleDraft>,
+    /// This cashier's held sales, as kept in the database.
+    pub held: Vec<HeldSale>,
+    /// The held sale asked back (F5), swapped in once the database has let it go.
+    recalling: Option<Uuid>,
     pub selected: usize,
     /// Products matching words typed in the scan line, to pick from.
     pub matches: Vec<Product>,
@@ -307,7 +355,14 @@ impl PosScreen {
                     selected: 0,
                 })
             }
-            Some(Command::Hold) => self.hold(),
+            Some(Command::Hold) => {
+                if let Some(held) = self.hold() {
+                    return Reply::Run(Effect::Pos(PosRequest::SwapHeld {
+                        hold: Some(Box::new(held)),
+                        recall: None,
+                    }));
+                }
+            }
             Some(Command::Recall) if !self.held.is_empty() => {
                 self.popup = Some(PosPopup::Held { selected: 0 })
             }
@@ -486,18 +541,40 @@ impl PosScreen {
         }
     }
 
-    fn hold(&mut self) {
+    /// Takes the sale off the screen into the held list; the database keeps it too once
+    /// the caller sends it. None when there is nothing to hold.
+    fn hold(&mut self) -> Option<HeldSale> {
         if self.sale.lines.is_empty() {
-            return;
+            return None;
         }
-        let held = std::mem::take(&mut self.sale);
         self.notice = Some(format!(
             "Sale held ({}, {}). F5 recalls it.",
-            held.customer_name(),
-            held.total()
+            self.sale.customer_name(),
+            self.sale.total()
         ));
-        self.held.push(held);
+        let held = std::mem::take(&mut self.sale).to_held();
+        self.held.push(held.clone());
         self.selected = 0;
+        Some(held)
+    }
+
+    /// The database let the held sale `key` go: it replaces the sale on screen, which is
+    /// held in exchange. Its products' prices and stock are fetched again.
+    fn recalled(&mut self, key: Uuid) -> Vec<Effect> {
+        let Some(index) = self.held.iter().position(|h| h.key == key) else {
+            return Vec::new();
+        };
+        let recalled = self.held.remove(index);
+        self.hold();
+        self.sale = SaleDraft::from_held(recalled);
+        self.selected = 0;
+        self.notice = Some(format!(
+            "Recalled the sale for {}.",
+            self.sale.customer_name()
+        ));
+        vec![Effect::Pos(PosRequest::Refresh(
+            self.sale.lines.iter().map(|l| l.product_id).collect(),
+        ))]
     }
 
     fn on_popup_key(&mut self, key: &KeyEvent) -> Reply {
@@ -559,15 +636,16 @@ impl PosScreen {
                 KeyCode::Up => *selected = step(*selected, -1, self.held.len()),
                 KeyCode::Down => *selected = step(*selected, 1, self.held.len()),
                 KeyCode::Enter => {
-                    let recalled = self.held.remove(*selected);
+                    let Some(key) = self.held.get(*selected).map(|h| h.key) else {
+                        return Reply::Nothing;
+                    };
                     self.popup = None;
-                    self.hold();
-                    self.sale = recalled;
-                    self.selected = 0;
-                    self.notice = Some(format!(
-                        "Recalled the sale for {}.",
-                        self.sale.customer_name()
-                    ));
+                    self.recalling = Some(key);
+                    let on_screen = (!self.sale.lines.is_empty()).then(|| self.sale.to_held());
+                    return Reply::Run(Effect::Pos(PosRequest::SwapHeld {
+                        hold: on_screen.map(Box::new),
+                        recall: Some(key),
+                    }));
                 }
                 _ => {}
             },
@@ -762,6 +840,13 @@ impl PosScreen {
                     self.notice = Some(said);
                 }
             }
+            PosAnswer::Held(Ok(held)) => self.held = held,
+            PosAnswer::Held(Err(err)) => self.error = Some(err.to_string()),
+            PosAnswer::Swapped(result) => match (result, self.recalling.take()) {
+                (Ok(()), Some(key)) => return self.recalled(key),
+                (Ok(()), None) => {}
+                (Err(err), _) => self.error = Some(format!("Held sales: {err}")),
+            },
             PosAnswer::Voided(Ok(())) => {}
             PosAnswer::Voided(Err(err)) => {
                 self.error = Some(format!("The void was not recorded: {err}"));
@@ -832,11 +917,13 @@ impl PosScreen {
         }
     }
 
-    /// Current price and stock for a product on any open or held sale.
+    /// Current price and stock for a product on the sale (a held sale is refreshed when it
+    /// is recalled).
     pub fn refresh_product(&mut self, fresh: &Product) {
-        let sales = std::iter::once(&mut self.sale).chain(self.held.iter_mut());
-        for line in sales
-            .flat_map(|s| s.lines.iter_mut())
+        for line in self
+            .sale
+            .lines
+            .iter_mut()
             .filter(|l| l.product_id == fresh.id)
         {
             line.shelf_price(fresh.price);
@@ -845,9 +932,7 @@ impl PosScreen {
     }
 
     pub fn holds(&self, product_id: Uuid) -> bool {
-        std::iter::once(&self.sale)
-            .chain(&self.held)
-            .any(|s| s.lines.iter().any(|l| l.product_id == product_id))
+        self.sale.lines.iter().any(|l| l.product_id == product_id)
     }
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: Theme) {
@@ -1021,12 +1106,9 @@ impl PosScreen {
                     .iter()
                     .enumerate()
                     .map(|(i, sale)| {
-                        let text = format!(
-                            " {:<16} {:>3} items {:>16}",
-                            sale.customer_name(),
-                            sale.units(),
-                            sale.total().to_string()
-                        );
+                        let at = crate::domain::clock::shop_time(sale.held_at).format("%H:%M");
+                        let label: String = sale.label.chars().take(36).collect();
+                        let text = format!(" {at} {label:<36} {:>14}", sale.total().to_string());
                         let style = if i == *selected {
                             theme.selected()
                         } else {
@@ -1039,7 +1121,7 @@ impl PosScreen {
                     "Enter recalls (this sale is held), Esc closes",
                     theme.dim(),
                 ));
-                ("Held sales", lines, 52)
+                ("Held sales", lines, 62)
             }
             PosPopup::ConfirmVoid => (
                 "Void the sale?",
@@ -1306,8 +1388,18 @@ mod tests {
     fn sales_are_held_recalled_and_voided_by_line() {
         let mut pos = PosScreen::new();
         scanned(&mut pos, product(1, 100, 9), 1);
-        press(&mut pos, KeyCode::F(4));
+        // F4: off the screen, and into the database.
+        let held = press(&mut pos, KeyCode::F(4));
+        assert!(
+            matches!(
+                &held,
+                Reply::Run(Effect::Pos(PosRequest::SwapHeld { hold: Some(h), recall: None }))
+                    if h.lines[0].product_id == Uuid::from_u128(1) && h.label == "walk-in · Item 1"
+            ),
+            "{held:?}"
+        );
         assert!(pos.sale.lines.is_empty() && pos.held.len() == 1);
+        pos.on_answer(PosAnswer::Swapped(Ok(())));
         scanned(&mut pos, product(2, 200, 9), 1);
         scanned(&mut pos, product(3, 300, 9), 1);
         // F8 voids the selected (last scanned) line, for the audit log too.
@@ -1321,11 +1413,35 @@ mod tests {
             "{void:?}"
         );
         assert_eq!(pos.sale.lines.len(), 1);
+        // F5, Enter: swapped once the database has let the held sale go.
         press(&mut pos, KeyCode::F(5));
-        press(&mut pos, KeyCode::Enter);
+        let asked = press(&mut pos, KeyCode::Enter);
+        let Reply::Run(Effect::Pos(PosRequest::SwapHeld {
+            hold: Some(on_screen),
+            recall: Some(_),
+        })) = asked
+        else {
+            panic!("{asked:?}");
+        };
+        assert_eq!(on_screen.lines[0].product_id, Uuid::from_u128(2));
+        assert_eq!(pos.sale.lines[0].product_id, Uuid::from_u128(2), "not yet");
+        let refresh = pos.on_answer(PosAnswer::Swapped(Ok(())));
+        assert_eq!(
+            refresh,
+            [Effect::Pos(PosRequest::Refresh(vec![Uuid::from_u128(1)]))]
+        );
         assert_eq!(pos.sale.lines[0].product_id, Uuid::from_u128(1));
         assert_eq!(pos.held.len(), 1, "the sale on screen was held in exchange");
         assert_eq!(pos.held[0].lines[0].product_id, Uuid::from_u128(2));
+
+        // Recalled at another till meanwhile: refused, nothing swaps.
+        press(&mut pos, KeyCode::F(5));
+        press(&mut pos, KeyCode::Enter);
+        pos.on_answer(PosAnswer::Swapped(Err(crate::domain::Error::NotFound(
+            "That held sale".into(),
+        ))));
+        assert_eq!(pos.sale.lines[0].product_id, Uuid::from_u128(1));
+        assert!(pos.error.as_deref().unwrap().contains("That held sale"));
     }
 
     #[test]
