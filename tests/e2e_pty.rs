@@ -224,3 +224,67 @@ async fn a_cashier_sells_for_cash_by_sku_and_the_receipt_is_saved(pool: PgPool) 
     assert_eq!((voids, amount.as_deref()), (1, Some("848.00")));
     std::fs::remove_dir_all(home).unwrap();
 }
+
+/// A cashier holds a sale and quits; after a restart the held sale is still there.
+fn hold_quit_and_recall(url: String, home: std::path::PathBuf, sku: &str) {
+    let log_in = |screen: &mut common::pty::Screen| {
+        screen.wait_for("Log in");
+        for field in ["cashier", "\t", PASSWORD, "\r"] {
+            screen.send(field);
+        }
+        screen.wait_for("Welcome, cashier (staff)");
+        screen.send("4");
+        screen.wait_for("Scan or type SKU");
+    };
+    let (mut screen, mut child) = start_app(url.clone(), &home, &[]);
+    log_in(&mut screen);
+    screen.send(&format!("{sku}\r"));
+    screen.wait_for("1 × Ketepa");
+    screen.send("\x1b[14~"); // F4: hold
+    screen.wait_for("Sale held");
+    screen.send("\x1b"); // leave the scan line, where q is text
+    screen.send("q");
+    screen.wait_for("1 held sale(s) are kept");
+    screen.send("y");
+    assert!(child.wait().unwrap().success());
+
+    let (mut screen, mut child) = start_app(url, &home, &[]);
+    log_in(&mut screen);
+    screen.send("\x1b[15~"); // F5: held sales
+    screen.wait_for("walk-in · Ketepa Pride Tea 250g");
+    screen.send("\r");
+    screen.wait_for("Recalled the sale for walk-in.");
+    screen.wait_for("Ketepa Pride Tea 250g");
+    screen.send("\x1b[20~"); // F9: void it
+    screen.send("y");
+    screen.wait_for("Sale voided.");
+    screen.send("\x1b");
+    screen.send("q");
+    screen.wait_for("Quit?");
+    screen.send("y");
+    assert!(child.wait().unwrap().success());
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_held_sale_survives_quitting_and_is_recalled_after_a_restart(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, _) = shop(&s).await;
+    login_as(&s, "cashier", bytemtaani::domain::user::Role::Staff).await;
+    let tea_category = category(&s, &admin, "Beverages").await;
+    let tea = product(&s, &admin, &tea_category, "Ketepa Pride Tea 250g", "249", 5).await;
+    let (url, home) = (database_url(&pool), temp_home("held"));
+    let session_home = home.clone();
+    tokio::task::spawn_blocking(move || hold_quit_and_recall(url, session_home, &tea.sku))
+        .await
+        .unwrap();
+    assert_eq!(count(&pool, "select count(*) from held_sales").await, 0);
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from audit_log where action = 'pos.void_sale'"
+        )
+        .await,
+        1
+    );
+    std::fs::remove_dir_all(home).unwrap();
+}
