@@ -113,7 +113,7 @@ impl Receipt {
             out.push(pair("Cash", &plain(cash)));
             out.push(pair("Change", &plain(change)));
         }
-        out.push(pair("Ref", &self.payment.transaction_id));
+        out.extend(pair_wrapped("Ref", &self.payment.transaction_id));
         if !self.payment.verified {
             out.push(centre("PAYMENT AWAITING VERIFICATION"));
         }
@@ -152,6 +152,21 @@ fn pair(left: &str, right: &str) -> String {
     let gap = WIDTH - left.chars().count() - right_len;
     let right: String = right.chars().take(WIDTH).collect();
     format!("{left}{}{right}", " ".repeat(gap))
+}
+
+/// Like [`pair`], but a right text too long for the line goes whole on the lines below,
+/// cut into pieces of the paper's width (a reference must never lose characters).
+fn pair_wrapped(left: &str, right: &str) -> Vec<String> {
+    if left.chars().count() + 1 + right.chars().count() <= WIDTH {
+        return vec![pair(left, right)];
+    }
+    let chars: Vec<char> = right.chars().collect();
+    std::iter::once(left.to_owned())
+        .chain(chars.chunks(WIDTH).map(|piece| {
+            let piece: String = piece.iter().collect();
+            format!("{piece:>WIDTH$}")
+        }))
+        .collect()
 }
 
 /// Breaks text at spaces into lines of at most [`WIDTH`] characters (long words are cut).
@@ -271,6 +286,18 @@ mod tests {
         let lines = receipt.lines();
         assert_eq!(lines[0].trim(), "SANDBOX — NO MONEY");
         assert_eq!(lines[lines.len() - 2].trim(), "SANDBOX — NO MONEY");
+    }
+
+    #[test]
+    fn a_long_reference_is_printed_whole() {
+        let mut receipt = sample();
+        let cash = "CASH-0123456789ABCDEF0123456789ABCDEF";
+        receipt.payment.transaction_id = cash.into();
+        let lines = receipt.lines();
+        assert!(lines.iter().all(|l| l.chars().count() <= WIDTH));
+        let at = lines.iter().position(|l| l == "Ref").expect("a Ref line");
+        let printed: String = lines[at + 1..at + 3].iter().map(|l| l.trim()).collect();
+        assert_eq!(printed, cash);
     }
 
     #[test]

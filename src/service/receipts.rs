@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
 
+use crate::domain::clock::shop_time;
 use crate::domain::receipt::Receipt;
 use crate::domain::{Error, Result};
 
@@ -73,12 +74,7 @@ impl Receipts {
     /// Saves the receipt, then prints it. A printer that is off or out of paper is reported,
     /// never an error: the sale is done and the file is there to print again.
     pub async fn issue(&self, receipt: &Receipt) -> Result<Issued> {
-        let name = format!(
-            "{}-{}.txt",
-            receipt.at.format("%Y%m%d-%H%M%S"),
-            receipt.number()
-        );
-        let path = self.dir.join(name);
+        let path = self.dir.join(file_name(receipt));
         let saved = async {
             tokio::fs::create_dir_all(&self.dir).await?;
             tokio::fs::write(&path, receipt.text()).await
@@ -124,9 +120,43 @@ pub fn escpos(receipt: &Receipt) -> Vec<u8> {
     bytes
 }
 
+/// A receipt's file name: the shop's date and time (as printed on it), then its number.
+fn file_name(receipt: &Receipt) -> String {
+    format!(
+        "{}-{}.txt",
+        shop_time(receipt.at).format("%Y%m%d-%H%M%S"),
+        receipt.number()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_receipt_file_is_named_by_the_shops_clock_like_the_receipt() {
+        use crate::domain::payment::PaymentMethod;
+        use crate::domain::receipt::Tendered;
+        let receipt = Receipt {
+            shop: crate::config::Settings::built_in().shop,
+            order_id: uuid::Uuid::from_u128(0xabcdef12_0000_0000_0000_000000000000),
+            // 21:30 UTC is 00:30 the next day in Nairobi.
+            at: "2026-11-25T21:30:00Z".parse().unwrap(),
+            cashier: "cashier".into(),
+            customer: None,
+            items: Vec::new(),
+            total: crate::domain::Money::ZERO,
+            payment: Tendered {
+                method: PaymentMethod::Cash,
+                transaction_id: "CASH-1".into(),
+                cash: None,
+                verified: true,
+            },
+            sandbox: false,
+        };
+        assert_eq!(file_name(&receipt), "20261126-003000-ABCDEF12.txt");
+        assert!(receipt.text().contains("26/11/2026 00:30"));
+    }
 
     #[test]
     fn printer_settings_are_read() {

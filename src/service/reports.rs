@@ -2,11 +2,11 @@
 
 use std::path::PathBuf;
 
-use chrono::{Days, Utc};
+use chrono::Days;
 use sqlx::PgPool;
 
 use crate::db;
-use crate::domain::clock::{day_start, shop_date};
+use crate::domain::clock::{day_start, shop_date, shop_time};
 use crate::domain::report::{DAYS, DayTotal, MethodTotal, SalesReport};
 use crate::domain::user::{Actor, Role};
 use crate::domain::{Error, Money, Result};
@@ -70,9 +70,10 @@ impl Reports {
     /// Writes the current report as a CSV file; returns where.
     pub async fn export(&self, actor: &Actor) -> Result<PathBuf> {
         let report = self.sales(actor).await?;
-        let path = self
-            .dir
-            .join(format!("sales-{}.csv", Utc::now().format("%Y%m%d-%H%M%S")));
+        let path = self.dir.join(format!(
+            "sales-{}.csv",
+            shop_time(db::now(&self.pool).await?).format("%Y%m%d-%H%M%S")
+        ));
         let written = async {
             tokio::fs::create_dir_all(&self.dir).await?;
             tokio::fs::write(&path, report.csv()).await
