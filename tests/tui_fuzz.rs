@@ -138,6 +138,15 @@ fn answer(effect: &Effect, rng: &mut Rng) -> Option<Outcome> {
         Effect::LoadOrder { .. } => {
             Outcome::Order(if fail { Err(err) } else { Ok(order_detail()) })
         }
+        Effect::CancelOrder { .. } => Outcome::OrderCancelled(if fail {
+            Err(err)
+        } else {
+            Ok(bytemtaani::domain::order::CancelOutcome {
+                order: order_detail().order,
+                units_restocked: 1,
+                refund_due: None,
+            })
+        }),
         Effect::Pay(_) => {
             let mut payment = order_detail().payment.unwrap();
             payment.status = match rng.next() % 3 {

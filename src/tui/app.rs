@@ -75,6 +75,8 @@ pub enum Overlay {
     ConfirmQuit,
     /// Logging out with sales open on the till.
     ConfirmLogout,
+    /// A customer cancelling their pending order.
+    ConfirmCancel(Uuid),
     Quantity {
         product_id: Uuid,
         name: String,
@@ -452,6 +454,19 @@ impl App {
         };
         let close = key.code == KeyCode::Esc;
         match overlay {
+            Overlay::Order(Some(detail))
+                if key.code == KeyCode::Char('c')
+                    && detail.order.status == crate::domain::order::OrderStatus::Pending =>
+            {
+                self.overlay = Some(Overlay::ConfirmCancel(detail.order.id));
+            }
+            Overlay::ConfirmCancel(order_id) => {
+                let order_id = *order_id;
+                self.overlay = None;
+                if matches!(key.code, KeyCode::Char('y') | KeyCode::Enter) {
+                    return vec![Effect::CancelOrder { order_id }];
+                }
+            }
             Overlay::Order(Some(detail)) if key.code == KeyCode::Char('p') && detail.payable() => {
                 let flow = PayFlow::new(
                     detail.order.id,
@@ -717,6 +732,19 @@ impl App {
                     self.tell(said);
                     effects
                 }
+            },
+            Outcome::OrderCancelled(result) => match result {
+                Ok(done) => {
+                    self.say(
+                        format!(
+                            "Order {} cancelled; its items are back on the shelf.",
+                            crate::domain::order::short_id(done.order.id)
+                        ),
+                        Level::Info,
+                    );
+                    vec![Effect::LoadOrders]
+                }
+                Err(err) => self.fail(err),
             },
             Outcome::Order(result) => match result {
                 Ok(detail) => {
@@ -1060,6 +1088,34 @@ mod tests {
         )));
         assert!(app.update(ctrl_c).is_empty());
         assert!(!app.quit && matches!(app.overlay, Some(Overlay::ConfirmQuit)));
+    }
+
+    #[test]
+    fn a_customer_cancels_a_pending_order_from_its_history() {
+        let mut app = logged_in();
+        let detail = crate::domain::order::OrderDetail {
+            order: crate::domain::order::OrderSummary {
+                id: Uuid::from_u128(7),
+                user_id: Uuid::nil(),
+                username: "amina".into(),
+                status: crate::domain::order::OrderStatus::Pending,
+                total_amount: Money::from_cents(100),
+                served_by: None,
+                item_count: 1,
+                created_at: chrono::Utc::now(),
+                updated_at: chrono::Utc::now(),
+            },
+            items: Vec::new(),
+            payment: None,
+        };
+        app.overlay = Some(Overlay::Order(Some(Box::new(detail))));
+        assert!(app.update(key(KeyCode::Char('c'))).is_empty(), "asks first");
+        assert_eq!(
+            app.update(key(KeyCode::Char('y'))),
+            vec![Effect::CancelOrder {
+                order_id: Uuid::from_u128(7)
+            }]
+        );
     }
 
     #[test]

@@ -233,6 +233,16 @@ fn draw_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
             leave_lines(app, "Leave ByteMtaani Terminal? Your cart is kept.", "quit"),
             58,
         ),
+        Overlay::ConfirmCancel(_) => popup(
+            frame,
+            theme,
+            "Cancel the order?",
+            vec![
+                Line::raw("Its items go back on the shelf; a payment waiting is ended."),
+                Line::raw("y / Enter: cancel it   n / Esc: keep it"),
+            ],
+            64,
+        ),
         Overlay::ConfirmLogout => popup(
             frame,
             theme,
@@ -309,9 +319,15 @@ fn draw_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
             let lines = match detail {
                 Some(detail) => {
                     let mut lines = detail_lines(detail, theme);
-                    if detail.payable() {
-                        lines.push(Line::styled("p: pay   Esc: close", theme.dim()));
-                    }
+                    let pending = detail.order.status == crate::domain::order::OrderStatus::Pending;
+                    lines.push(Line::styled(
+                        match (detail.payable(), pending) {
+                            (true, _) => "p: pay   c: cancel the order   Esc: close",
+                            (false, true) => "c: cancel the order   Esc: close",
+                            _ => "Esc: close",
+                        },
+                        theme.dim(),
+                    ));
                     lines
                 }
                 None => vec![Line::styled("Loading…", theme.dim())],

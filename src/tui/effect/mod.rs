@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::domain::cart::CartView;
 use crate::domain::catalog::{Category, Page, Product, ProductQuery};
-use crate::domain::order::{OrderDetail, OrderSummary};
+use crate::domain::order::{CancelOutcome, OrderDetail, OrderSummary};
 use crate::domain::payment::PaymentMethod;
 use crate::domain::user::{Actor, Session};
 use crate::domain::{Error, Result};
@@ -83,6 +83,10 @@ pub enum Effect {
     LoadOrder {
         order_id: Uuid,
     },
+    /// A customer cancels their own pending order.
+    CancelOrder {
+        order_id: Uuid,
+    },
     /// Paying for an order through a provider.
     Pay(PayRequest),
     /// Work for the till.
@@ -125,6 +129,7 @@ pub enum Outcome {
     Orders(Result<Vec<OrderSummary>>),
     MoreOrders(Result<Vec<OrderSummary>>),
     Order(Result<OrderDetail>),
+    OrderCancelled(Result<CancelOutcome>),
     Pay(PayAnswer),
     Pos(PosAnswer),
     Admin(AdminAnswer),
@@ -142,7 +147,8 @@ impl Outcome {
             | Outcome::OrderPlaced(Err(e))
             | Outcome::Orders(Err(e))
             | Outcome::MoreOrders(Err(e))
-            | Outcome::Order(Err(e)) => Some(e),
+            | Outcome::Order(Err(e))
+            | Outcome::OrderCancelled(Err(e)) => Some(e),
             Outcome::Pay(answer) => answer.error(),
             Outcome::Pos(answer) => answer.error(),
             Outcome::Admin(answer) => answer.error(),
@@ -227,6 +233,9 @@ pub fn spawn(effect: Effect, services: &Services, actor: Actor, tx: UnboundedSen
             }
             Effect::LoadOrder { order_id } => {
                 Outcome::Order(s.orders.detail(&actor, order_id).await)
+            }
+            Effect::CancelOrder { order_id } => {
+                Outcome::OrderCancelled(s.orders.cancel(&actor, order_id).await)
             }
             Effect::Pay(request) => Outcome::Pay(pay::run(&s, &actor, request).await),
             Effect::Pos(request) => Outcome::Pos(pos::run(&s, &actor, request).await),
