@@ -146,6 +146,13 @@ impl ProductQuery {
         if self.text.chars().count() > 200 {
             return Err(Error::invalid("Search", "must be at most 200 characters"));
         }
+        // "😀" or "%_" has no word to look for: saying so beats listing everything.
+        if !self.text.trim().is_empty() && self.words().is_empty() {
+            return Err(Error::invalid(
+                "Search",
+                "type a letter or a digit of the name or SKU",
+            ));
+        }
         if let Some(cursor) = &self.after
             && !cursor.fits(self.sort)
         {
@@ -285,6 +292,23 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(q.words(), ["unga", "wa", "ngano", "2kg", "or", "1", "1"]);
+    }
+
+    #[test]
+    fn a_search_with_no_letter_or_digit_says_so() {
+        for text in ["😀", "%_", " -- ", "'\"*"] {
+            let q = ProductQuery {
+                text: text.into(),
+                ..Default::default()
+            };
+            let err = q.validate().unwrap_err();
+            assert!(err.to_string().contains("a letter or a digit"), "{text}: {err}");
+        }
+        let blank = ProductQuery {
+            text: "  ".into(),
+            ..Default::default()
+        };
+        assert!(blank.validate().is_ok(), "nothing typed lists the catalog");
     }
 
     #[test]
