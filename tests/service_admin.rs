@@ -185,15 +185,42 @@ async fn stock_adjustments_never_go_below_zero_and_are_audited(pool: PgPool) {
         !s.catalog.product(p.id).await.unwrap().in_stock,
         "in_stock follows the count"
     );
+    // No change, a slip of the finger, or more than a shop holds: refused, nothing written.
+    for delta in [0, 2_000_000_000] {
+        let refused = s
+            .admin
+            .adjust_stock(&admin, p.id, delta, StockReason::Received, "")
+            .await;
+        assert!(
+            matches!(refused, Err(Error::Invalid { field: "Change", .. })),
+            "{delta}: {refused:?}"
+        );
+    }
+    let phones = s.catalog.categories().await.unwrap().remove(0);
+    let huge = s
+        .admin
+        .create_product(&admin, &form(&phones, "Bulk", "BULK-1", "1"), 2_000_000_000)
+        .await;
     assert!(
-        s.admin
-            .adjust_stock(&admin, p.id, 0, StockReason::Received, "")
-            .await
-            .is_err()
+        matches!(huge, Err(Error::Invalid { field: "Stock", .. })),
+        "{huge:?}"
     );
-    assert_eq!(audit_count(&pool, "stock.adjust").await, 2);
+    let full = s
+        .admin
+        .adjust_stock(&admin, p.id, 1_000_000, StockReason::Received, "")
+        .await
+        .unwrap();
+    let over = s
+        .admin
+        .adjust_stock(&admin, p.id, 1, StockReason::Received, "")
+        .await;
+    assert!(
+        matches!(&over, Err(Error::Invalid { message, .. }) if message.contains("at most")),
+        "{full} then {over:?}"
+    );
+    assert_eq!(audit_count(&pool, "stock.adjust").await, 3);
     let rows = count(&pool, "select count(*) from stock_adjustments").await;
-    assert_eq!(rows, 2);
+    assert_eq!(rows, 3);
     let raw = sqlx::query("update products set stock_quantity = -1 where id = $1")
         .bind(p.id)
         .execute(&pool)

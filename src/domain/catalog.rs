@@ -88,6 +88,9 @@ impl Cursor {
     }
 }
 
+/// The most units of one product a shop holds: more is a typing slip, not stock.
+pub const MAX_STOCK: i32 = 1_000_000;
+
 pub const MAX_PAGE: i64 = 200;
 /// How many matches of a text search are sorted and paged through (two pages); typing more
 /// narrows. A word in 4% of a million products would otherwise read and sort 40,000 rows per
@@ -302,7 +305,10 @@ mod tests {
                 ..Default::default()
             };
             let err = q.validate().unwrap_err();
-            assert!(err.to_string().contains("a letter or a digit"), "{text}: {err}");
+            assert!(
+                err.to_string().contains("a letter or a digit"),
+                "{text}: {err}"
+            );
         }
         let blank = ProductQuery {
             text: "  ".into(),

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::db;
 use crate::domain::catalog::{
-    Category, PriceChange, Product, ProductDraft, ProductForm, ProductQuery, StockReason,
+    Category, MAX_STOCK, PriceChange, Product, ProductDraft, ProductForm, ProductQuery, StockReason,
 };
 use crate::domain::user::{Actor, Role};
 use crate::domain::values::{Slug, parse_name, parse_text};
@@ -39,8 +39,11 @@ impl AdminCatalog {
         initial_stock: i32,
     ) -> Result<Product> {
         let draft = form.validate()?;
-        if initial_stock < 0 {
-            return Err(Error::invalid("Stock", "cannot be negative"));
+        if !(0..=MAX_STOCK).contains(&initial_stock) {
+            return Err(Error::invalid(
+                "Stock",
+                format!("must be 0 to {MAX_STOCK} units"),
+            ));
         }
         let mut tx = self.pool.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
@@ -149,10 +152,10 @@ impl AdminCatalog {
         reason: StockReason,
         note: &str,
     ) -> Result<i32> {
-        if delta == 0 {
+        if delta == 0 || delta.unsigned_abs() > MAX_STOCK as u32 {
             return Err(Error::invalid(
                 "Change",
-                "enter a number of units other than 0",
+                format!("a number of units other than 0, at most {MAX_STOCK} either way"),
             ));
         }
         let note = parse_text("Note", note, 500)?;
@@ -170,6 +173,12 @@ impl AdminCatalog {
                 ),
             ));
         };
+        if stock > MAX_STOCK {
+            return Err(Error::invalid(
+                "Change",
+                format!("that would make {stock} units; at most {MAX_STOCK} are held"),
+            ));
+        }
         db::products::record_stock_adjustment(&mut *tx, id, delta, reason, &note, me.user_id)
             .await?;
         let details = json!({ "delta": delta, "reason": reason, "note": note, "stock": stock });

@@ -179,7 +179,8 @@ impl AdminScreen {
                         Constraint::Fill(2),
                         Constraint::Length(14),
                         Constraint::Fill(1),
-                        Constraint::Length(6),
+                        // Up to MAX_STOCK (1000000) whole.
+                        Constraint::Length(7),
                         Constraint::Length(15),
                         Constraint::Length(8),
                     ],
