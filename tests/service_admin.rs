@@ -192,7 +192,13 @@ async fn stock_adjustments_never_go_below_zero_and_are_audited(pool: PgPool) {
             .adjust_stock(&admin, p.id, delta, StockReason::Received, "")
             .await;
         assert!(
-            matches!(refused, Err(Error::Invalid { field: "Change", .. })),
+            matches!(
+                refused,
+                Err(Error::Invalid {
+                    field: "Change",
+                    ..
+                })
+            ),
             "{delta}: {refused:?}"
         );
     }

@@ -137,6 +137,9 @@ pub struct PaymentOptions {
     pub pretend: bool,
 }
 
+/// How long before an idle logout the kiosk counts down on screen.
+const IDLE_WARNING: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// Kiosk mode: customer screens only; an idle customer is logged out (the cart is kept);
 /// leaving the app takes an admin's password.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,10 +273,6 @@ impl App {
         }
         kiosk.idle_ticks = 0;
         if self.session.is_some() {
-            self.say(
-                "Logged out after a quiet spell. Your cart is kept.".into(),
-                Level::Info,
-            );
             vec![Effect::Logout]
         } else {
             // Nobody finishes what a previous customer half typed.
@@ -281,6 +280,15 @@ impl App {
             self.overlay = None;
             Vec::new()
         }
+    }
+
+    /// Seconds left before a kiosk logs its idle customer out, once they are few enough to
+    /// show (any key starts the count again).
+    pub fn idle_countdown(&self) -> Option<u64> {
+        let kiosk = self.kiosk.as_ref().filter(|_| self.session.is_some())?;
+        let left =
+            kiosk.idle_limit_ticks.saturating_sub(kiosk.idle_ticks) * TICK.as_millis() as u64;
+        (left <= IDLE_WARNING.as_millis() as u64).then(|| left.div_ceil(1000))
     }
 
     /// True while the till has a sale on screen or held ones (leaving asks first).
@@ -620,6 +628,9 @@ impl App {
             },
             Outcome::LoggedOut => {
                 self.end_session("Logged out. Your cart is kept for next time.".into());
+                if self.kiosk.is_some() {
+                    self.status = None; // a clean screen for the next person
+                }
                 Vec::new()
             }
             Outcome::Product(result) => {
@@ -1115,6 +1126,27 @@ mod tests {
             vec![Effect::CancelOrder {
                 order_id: Uuid::from_u128(7)
             }]
+        );
+    }
+
+    #[test]
+    fn an_idle_kiosk_counts_down_the_last_seconds_and_leaves_a_clean_screen() {
+        // 30 s of quiet allowed: nothing shows for the first 15.
+        let mut app = logged_in().with_kiosk(Some(Kiosk::new(std::time::Duration::from_secs(30))));
+        let ticks_per_second = 1000 / TICK.as_millis() as usize;
+        tick(&mut app, 14 * ticks_per_second);
+        assert_eq!(app.idle_countdown(), None);
+        tick(&mut app, 2 * ticks_per_second);
+        let shown = app.idle_countdown().expect("counting down");
+        assert!((13..=15).contains(&shown), "{shown}");
+        app.update(key(KeyCode::Down)); // any key: still there
+        assert_eq!(app.idle_countdown(), None);
+        let limit = app.kiosk.unwrap().idle_limit_ticks as usize;
+        assert_eq!(tick(&mut app, limit), vec![Effect::Logout]);
+        app.update(done(Outcome::LoggedOut));
+        assert!(
+            app.session.is_none() && app.status.is_none(),
+            "nothing left for the next person"
         );
     }
 

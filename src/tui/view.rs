@@ -99,6 +99,14 @@ fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
     if app.busy > 0 {
         spans.push(Span::raw(format!("{} ", SPINNER[(app.ticks % 4) as usize])));
     }
+    if let Some(seconds) = app.idle_countdown() {
+        spans.push(Span::styled(
+            format!(" Still there? Logging out in {seconds} s: press any key. "),
+            theme
+                .warn()
+                .add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
+    }
     if let Some((message, level)) = &app.status {
         let style = match level {
             Level::Info => theme.ok(),
