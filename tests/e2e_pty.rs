@@ -109,6 +109,17 @@ async fn a_customer_registers_shops_and_finds_the_order(pool: PgPool) {
     );
 }
 
+/// The cashier logs in and opens the till.
+fn open_till(screen: &mut common::pty::Screen) {
+    screen.wait_for("Log in");
+    for field in ["cashier", "\t", PASSWORD, "\r"] {
+        screen.send(field);
+    }
+    screen.wait_for("Welcome, cashier (staff)");
+    screen.send("4");
+    screen.wait_for("Scan or type SKU");
+}
+
 /// The cashier's session: log in, open the till, scan one SKU twice, take cash; then, with
 /// the receipt still open, scan two codes in one burst, as fast as a scanner types them.
 fn sell_at_the_till(
@@ -118,13 +129,7 @@ fn sell_at_the_till(
     second: &str,
 ) -> portable_pty::ExitStatus {
     let (mut screen, mut child) = start_app(url, &home, &[]);
-    screen.wait_for("Log in");
-    for field in ["cashier", "\t", PASSWORD, "\r"] {
-        screen.send(field);
-    }
-    screen.wait_for("Welcome, cashier (staff)");
-    screen.send("4");
-    screen.wait_for("Scan or type SKU");
+    open_till(&mut screen);
     // A barcode scanner types the code and Enter, fast.
     screen.send(&format!("{sku}\r"));
     screen.wait_for("1 × Ketepa");
@@ -162,14 +167,26 @@ fn sell_at_the_till(
     child.wait().unwrap()
 }
 
+/// An admin, a cashier, and 5 of Ketepa tea (KSh 249) in Beverages.
+async fn cashier_and_tea(
+    s: &bytemtaani::service::Services,
+) -> (
+    bytemtaani::domain::user::Actor,
+    bytemtaani::domain::catalog::Category,
+    bytemtaani::domain::catalog::Product,
+) {
+    let (admin, _) = shop(s).await;
+    login_as(s, "cashier", bytemtaani::domain::user::Role::Staff).await;
+    let beverages = category(s, &admin, "Beverages").await;
+    let tea = product(s, &admin, &beverages, "Ketepa Pride Tea 250g", "249", 5).await;
+    (admin, beverages, tea)
+}
+
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
 async fn a_cashier_sells_for_cash_by_sku_and_the_receipt_is_saved(pool: PgPool) {
     let s = services(&pool);
-    let (admin, _) = shop(&s).await;
-    login_as(&s, "cashier", bytemtaani::domain::user::Role::Staff).await;
-    let tea_category = category(&s, &admin, "Beverages").await;
-    let tea = product(&s, &admin, &tea_category, "Ketepa Pride Tea 250g", "249", 5).await;
-    let coffee = product(&s, &admin, &tea_category, "Dormans Coffee 100g", "599", 5).await;
+    let (admin, beverages, tea) = cashier_and_tea(&s).await;
+    let coffee = product(&s, &admin, &beverages, "Dormans Coffee 100g", "599", 5).await;
 
     let url = database_url(&pool);
     let home = temp_home("cashier");
@@ -227,17 +244,8 @@ async fn a_cashier_sells_for_cash_by_sku_and_the_receipt_is_saved(pool: PgPool) 
 
 /// A cashier holds a sale and quits; after a restart the held sale is still there.
 fn hold_quit_and_recall(url: String, home: std::path::PathBuf, sku: &str) {
-    let log_in = |screen: &mut common::pty::Screen| {
-        screen.wait_for("Log in");
-        for field in ["cashier", "\t", PASSWORD, "\r"] {
-            screen.send(field);
-        }
-        screen.wait_for("Welcome, cashier (staff)");
-        screen.send("4");
-        screen.wait_for("Scan or type SKU");
-    };
     let (mut screen, mut child) = start_app(url.clone(), &home, &[]);
-    log_in(&mut screen);
+    open_till(&mut screen);
     screen.send(&format!("{sku}\r"));
     screen.wait_for("1 × Ketepa");
     screen.send("\x1b[14~"); // F4: hold
@@ -249,7 +257,7 @@ fn hold_quit_and_recall(url: String, home: std::path::PathBuf, sku: &str) {
     assert!(child.wait().unwrap().success());
 
     let (mut screen, mut child) = start_app(url, &home, &[]);
-    log_in(&mut screen);
+    open_till(&mut screen);
     screen.send("\x1b[15~"); // F5: held sales
     screen.wait_for("walk-in · Ketepa Pride Tea 250g");
     screen.send("\r");
@@ -268,10 +276,7 @@ fn hold_quit_and_recall(url: String, home: std::path::PathBuf, sku: &str) {
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
 async fn a_held_sale_survives_quitting_and_is_recalled_after_a_restart(pool: PgPool) {
     let s = services(&pool);
-    let (admin, _) = shop(&s).await;
-    login_as(&s, "cashier", bytemtaani::domain::user::Role::Staff).await;
-    let tea_category = category(&s, &admin, "Beverages").await;
-    let tea = product(&s, &admin, &tea_category, "Ketepa Pride Tea 250g", "249", 5).await;
+    let (_, _, tea) = cashier_and_tea(&s).await;
     let (url, home) = (database_url(&pool), temp_home("held"));
     let session_home = home.clone();
     tokio::task::spawn_blocking(move || hold_quit_and_recall(url, session_home, &tea.sku))

@@ -1309,6 +1309,19 @@ mod tests {
         })
     }
 
+    /// Words scanned (or typed) that two products match.
+    fn matches_listed(pos: &mut PosScreen, words: &str) {
+        let asked = pos.on_scan(words);
+        answer(
+            pos,
+            asked,
+            Ok(Lookup::Matches(vec![
+                product(1, 100, 9),
+                product(2, 250, 9),
+            ])),
+        );
+    }
+
     /// `quantity` of `product` scanned and found.
     fn scanned(pos: &mut PosScreen, product: Product, quantity: i32) {
         let asked = pos.on_scan(&format!("{quantity}*{}", product.sku));
@@ -1368,15 +1381,7 @@ mod tests {
     #[test]
     fn words_give_matches_to_pick_from() {
         let mut pos = PosScreen::new();
-        let asked = pos.on_scan("2*item");
-        answer(
-            &mut pos,
-            asked,
-            Ok(Lookup::Matches(vec![
-                product(1, 100, 9),
-                product(2, 250, 9),
-            ])),
-        );
+        matches_listed(&mut pos, "2*item");
         press(&mut pos, KeyCode::Down);
         press(&mut pos, KeyCode::Enter);
         assert!(pos.matches.is_empty());
@@ -1580,15 +1585,7 @@ mod tests {
     #[test]
     fn a_scan_while_matches_are_listed_is_looked_up_and_typing_closes_them_too() {
         let mut pos = PosScreen::new();
-        let asked = pos.on_scan("tea");
-        answer(
-            &mut pos,
-            asked,
-            Ok(Lookup::Matches(vec![
-                product(1, 100, 9),
-                product(2, 250, 9),
-            ])),
-        );
+        matches_listed(&mut pos, "tea");
         assert_eq!(pos.matches.len(), 2);
         let scan = pos.on_scan("SKU3");
         assert_eq!(looked_up(&scan), Some("SKU3"), "not the highlighted match");
@@ -1601,15 +1598,7 @@ mod tests {
         assert_eq!(pos.sale.lines[0].product_id, Uuid::from_u128(3));
 
         // Typed by hand: new text in the scan line is what Enter looks up.
-        let asked = pos.on_scan("tea");
-        answer(
-            &mut pos,
-            asked,
-            Ok(Lookup::Matches(vec![
-                product(1, 100, 9),
-                product(2, 250, 9),
-            ])),
-        );
+        matches_listed(&mut pos, "tea");
         type_text(&mut pos, "sku4");
         assert!(pos.matches.is_empty());
         assert_eq!(looked_up(&press(&mut pos, KeyCode::Enter)), Some("sku4"));
