@@ -347,3 +347,13 @@ fn demo_accounts_and_pretend_providers_are_said_on_screen() {
     ])))));
     check("admin_demo_warning_sandbox", &app);
 }
+
+#[test]
+fn small_terminals_keep_the_tabs_and_say_the_size_needed() {
+    let app = admin();
+    for (width, height) in [(60, 16), (40, 10)] {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal.draw(|frame| view::draw(&app, frame)).unwrap();
+        insta::assert_snapshot!(format!("small_admin_{width}x{height}"), terminal.backend());
+    }
+}

@@ -14,8 +14,25 @@ use crate::tui::theme::Theme;
 
 const SPINNER: [&str; 4] = ["⠋", "⠙", "⠸", "⠴"];
 
+/// The smallest terminal the screens are drawn in; below it the app says what it needs.
+pub const MIN_SIZE: (u16, u16) = (60, 16);
+
 pub fn draw(app: &App, frame: &mut Frame) {
     let theme = app.theme;
+    let size = frame.area();
+    if size.width < MIN_SIZE.0 || size.height < MIN_SIZE.1 {
+        let text = format!(
+            "Make this terminal at least {}×{} (it is {}×{}).",
+            MIN_SIZE.0, MIN_SIZE.1, size.width, size.height
+        );
+        frame.render_widget(
+            Paragraph::new(text)
+                .style(theme.warn())
+                .wrap(Wrap { trim: true }),
+            size,
+        );
+        return;
+    }
     let [top, main, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
@@ -59,11 +76,11 @@ fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
         ])
     });
     let selected = tabs.iter().position(|t| *t == app.tab);
-    let [tabs, shop] = Layout::horizontal([
-        Constraint::Fill(1),
-        Constraint::Length(app.shop_name.len() as u16 + 1),
-    ])
-    .areas(area);
+    // The tabs come first; the shop's name takes what is left (each tab is its title, a
+    // space either side and a divider).
+    let needed: usize = titles.clone().map(|t| t.width() + 3).sum();
+    let [tabs, shop] =
+        Layout::horizontal([Constraint::Length(needed as u16), Constraint::Fill(1)]).areas(area);
     frame.render_widget(
         Tabs::new(titles)
             .select(selected)
