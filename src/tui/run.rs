@@ -36,11 +36,31 @@ where
         let effects = app.update(msg);
         run_effects(effects, &app, &services, &tx);
         if app.quit {
+            land_work_in_flight(&mut app, &mut rx).await;
             break;
         }
         terminal.draw(|frame| view::draw(&app, frame))?;
     }
     Ok(app)
+}
+
+/// How long quitting waits for service calls still on their way (a void's audit record,
+/// a held sale being saved) before the process ends.
+const QUIT_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Lets the service calls already sent finish before the app ends, so quitting right after
+/// an action never loses what it wrote; their answers are taken in, nothing new is started.
+async fn land_work_in_flight(app: &mut App, rx: &mut mpsc::UnboundedReceiver<Msg>) {
+    let deadline = tokio::time::Instant::now() + QUIT_GRACE;
+    while app.busy > 0 {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(msg @ Msg::Done(_))) => {
+                app.update(msg);
+            }
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => break,
+        }
+    }
 }
 
 fn run_effects(
