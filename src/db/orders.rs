@@ -89,15 +89,6 @@ pub async fn lock(
         .await
 }
 
-/// The staff member who rang the order up at a till, if one did.
-pub async fn served_by(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Uuid>> {
-    sqlx::query_scalar("select served_by from orders where id = $1")
-        .bind(id)
-        .fetch_optional(ex)
-        .await
-        .map(Option::flatten)
-}
-
 pub async fn set_status(
     ex: impl PgExecutor<'_>,
     id: Uuid,
