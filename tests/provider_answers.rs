@@ -11,7 +11,7 @@ use std::time::Duration;
 use bytemtaani::domain::Error;
 use bytemtaani::domain::alert::AlertKind;
 use bytemtaani::domain::order::OrderStatus;
-use bytemtaani::domain::payment::{PaymentStatus, RequestState};
+use bytemtaani::domain::payment::{PaymentMethod, PaymentStatus, RequestState};
 use bytemtaani::domain::user::Role;
 use bytemtaani::gateway::daraja::{Daraja, DarajaConfig};
 use bytemtaani::service::Services;
@@ -213,16 +213,35 @@ async fn a_held_or_wrong_paypal_capture_never_settles_and_a_lost_answer_is_asked
     let held = s.payments.status(&buyer, pending.id).await.unwrap();
     assert_eq!(held.status, PaymentStatus::Pending);
 
-    // The capture's answer is lost (PayPal is down): still pending, never failed.
+    // The capture's answer is lost (PayPal's server fails after taking it): still pending,
+    // never failed, and an M-Pesa retry neither starts nor overwrites the PayPal order.
     server.reset().await;
     paypal_creates(&server, paypal_order).await;
     Mock::given(method("GET"))
         .and(path(format!("/v2/checkout/orders/{paypal_order}")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({ "id": paypal_order, "status": "APPROVED" })),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v2/checkout/orders/{paypal_order}/capture")))
         .respond_with(ResponseTemplate::new(503))
         .mount(&server)
         .await;
     let lost = s.payments.status(&buyer, pending.id).await.unwrap();
     assert_eq!(lost.status, PaymentStatus::Pending);
+    let retry = s
+        .payments
+        .pay_by_mpesa(&buyer, order.id, "0712 345 678")
+        .await
+        .unwrap();
+    assert_eq!(
+        (retry.method, retry.gateway_ref.as_deref()),
+        (PaymentMethod::Paypal, Some(paypal_order)),
+        "the PayPal order that may hold money is kept"
+    );
 
     // Completed, but for another amount: never settles; an admin is told.
     server.reset().await;

@@ -290,7 +290,10 @@ impl AdminScreen {
             header,
             widths: &widths,
             selected: Some(selected),
-            empty: loaded.then_some("Nothing here. / changes the filter, r reloads."),
+            empty: loaded.then_some(match self.section {
+                Section::Alerts => "No money waits for you. r reloads.",
+                _ => "Nothing here. / changes the filter, r reloads.",
+            }),
         }
         .draw(frame, area, theme, rows);
     }
