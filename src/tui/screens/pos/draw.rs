@@ -1,0 +1,323 @@
+//! Drawing the till: the scan line, the sale or the matches, the big total, a popup.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Row};
+
+use crate::service::pos::Tender;
+use crate::tui::big_digits;
+use crate::tui::screens::Listing;
+use crate::tui::theme::Theme;
+use crate::tui::view::{field_lines, popup_in};
+
+use super::{PosPopup, PosScreen, TenderKind};
+
+impl PosScreen {
+    pub fn draw(&self, frame: &mut Frame, area: Rect, theme: Theme) {
+        let [scan_area, lines_area, total_area] = Layout::vertical([
+            Constraint::Length(3),
+            Constraint::Fill(1),
+            Constraint::Length(5),
+        ])
+        .areas(area);
+        self.draw_scan(frame, scan_area, theme);
+        if self.matches.is_empty() {
+            self.draw_lines(frame, lines_area, theme);
+        } else {
+            self.draw_matches(frame, lines_area, theme);
+        }
+        self.draw_total(frame, total_area, theme);
+        if let Some(popup) = &self.popup {
+            self.draw_popup(popup, frame, area, theme);
+        }
+    }
+
+    pub(super) fn draw_scan(&self, frame: &mut Frame, area: Rect, theme: Theme) {
+        let (text, style) = match (&self.error, &self.notice) {
+            (Some(e), _) => (e.as_str(), theme.error()),
+            (None, Some(n)) => (n.as_str(), theme.ok()),
+            (None, None) => ("", theme.dim()),
+        };
+        let title = if self.scan_focused {
+            " Scan or type SKU / name, Enter (3*SKU for three) "
+        } else {
+            " Scan line (Enter or / to type) "
+        };
+        let mut block = Block::bordered().title(Line::styled(title, theme.title()));
+        if !text.is_empty() {
+            block = block.title_bottom(Line::styled(format!(" {text} "), style));
+        }
+        let cursor = if self.scan_focused { "▏" } else { "" };
+        frame.render_widget(
+            Paragraph::new(format!("{}{cursor}", self.scan.value())).block(block),
+            area,
+        );
+    }
+
+    pub(super) fn draw_lines(&self, frame: &mut Frame, area: Rect, theme: Theme) {
+        let rows = self.sale.lines.iter().map(|line| {
+            let unit = match line.new_price {
+                Some(new) => Line::styled(format!("now {new}"), theme.warn()),
+                None => Line::raw(line.price.to_string()),
+            };
+            Row::new(vec![
+                Line::raw(line.name.clone()),
+                Line::raw(line.quantity.to_string()).right_aligned(),
+                unit.right_aligned(),
+                Line::raw(line.total().to_string()).right_aligned(),
+            ])
+        });
+        Listing {
+            title: " Sale ",
+            header: &["Item", "Qty", "Unit", "Line total"],
+            widths: &[
+                Constraint::Fill(1),
+                Constraint::Length(4),
+                Constraint::Length(15),
+                Constraint::Length(16),
+            ],
+            selected: Some(self.selected),
+            empty: Some("Scan an item to start a sale. F1 lists the keys."),
+        }
+        .draw(frame, area, theme, rows.collect());
+    }
+
+    pub(super) fn draw_matches(&self, frame: &mut Frame, area: Rect, theme: Theme) {
+        let rows = self.matches.iter().map(|p| {
+            Row::new(vec![
+                Line::raw(p.name.clone()),
+                Line::raw(p.sku.clone()),
+                Line::raw(p.stock_quantity.to_string()).right_aligned(),
+                Line::raw(p.price.to_string()).right_aligned(),
+            ])
+        });
+        Listing {
+            title: " Matches: ↑ ↓ Enter adds, Esc back to the sale ",
+            header: &["Product", "SKU", "Stock", "Price"],
+            widths: &[
+                Constraint::Fill(1),
+                Constraint::Length(14),
+                Constraint::Length(6),
+                Constraint::Length(15),
+            ],
+            selected: Some(self.match_selected),
+            empty: None,
+        }
+        .draw(frame, area, theme, rows.collect());
+    }
+
+    pub(super) fn draw_total(&self, frame: &mut Frame, area: Rect, theme: Theme) {
+        let total = self.sale.total().to_string();
+        let digits = total.trim_start_matches("KSh ");
+        let block = Block::bordered().title(Line::styled(" Total KSh ", theme.title()));
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let big = big_digits::width(digits) as u16;
+        let [number, info] =
+            Layout::horizontal([Constraint::Length(big + 1), Constraint::Fill(1)]).areas(inner);
+        let big_lines: Vec<Line> = big_digits::lines(digits)
+            .into_iter()
+            .map(|l| l.style(theme.money()))
+            .collect();
+        frame.render_widget(Paragraph::new(big_lines), number);
+        let held = match self.held.len() {
+            0 => String::new(),
+            n => format!("   {n} held (F5)"),
+        };
+        let lines = vec![
+            Line::from(vec![
+                Span::styled(" Customer ", theme.dim()),
+                Span::raw(self.sale.customer_name().to_owned()),
+            ]),
+            Line::from(vec![
+                Span::styled(" Items    ", theme.dim()),
+                Span::raw(format!("{}{held}", self.sale.units())),
+            ]),
+            Line::styled(" F12 pay  F3 customer  F4 hold  F1 keys", theme.dim()),
+        ];
+        frame.render_widget(Paragraph::new(lines), info);
+    }
+
+    pub(super) fn draw_popup(&self, popup: &PosPopup, frame: &mut Frame, area: Rect, theme: Theme) {
+        let (title, lines, width) = match popup {
+            PosPopup::Quantity { input, error } => {
+                let name = self
+                    .sale
+                    .lines
+                    .get(self.selected)
+                    .map_or("", |l| l.name.as_str());
+                (
+                    "Quantity",
+                    field_lines(theme, format!("How many {name}?"), input.value(), error),
+                    50,
+                )
+            }
+            PosPopup::Customer {
+                input,
+                found,
+                selected,
+            } => {
+                let mut lines = field_lines(
+                    theme,
+                    "Phone or username, Enter to find:".into(),
+                    input.value(),
+                    &None,
+                );
+                let names = std::iter::once("walk-in customer".to_owned()).chain(
+                    found
+                        .iter()
+                        .map(|u| format!("{}  {}", u.username, u.phone.as_deref().unwrap_or(""))),
+                );
+                for (i, name) in names.enumerate().take(12) {
+                    let style = if i == *selected {
+                        theme.selected()
+                    } else {
+                        theme.dim()
+                    };
+                    lines.push(Line::styled(format!(" {name}"), style));
+                }
+                ("Customer", lines, 50)
+            }
+            PosPopup::Held { selected } => {
+                let mut lines: Vec<Line> = self
+                    .held
+                    .iter()
+                    .enumerate()
+                    .map(|(i, sale)| {
+                        let at = crate::domain::clock::shop_time(sale.held_at).format("%H:%M");
+                        let label: String = sale.label.chars().take(36).collect();
+                        let text = format!(" {at} {label:<36} {:>14}", sale.total().to_string());
+                        let style = if i == *selected {
+                            theme.selected()
+                        } else {
+                            Default::default()
+                        };
+                        Line::styled(text, style)
+                    })
+                    .collect();
+                lines.push(Line::styled(
+                    "Enter recalls (this sale is held), Esc closes",
+                    theme.dim(),
+                ));
+                ("Held sales", lines, 62)
+            }
+            PosPopup::ConfirmVoid => (
+                "Void the sale?",
+                vec![
+                    Line::raw(format!(
+                        "Clear all {} lines ({})?",
+                        self.sale.lines.len(),
+                        self.sale.total()
+                    )),
+                    Line::raw("y / Enter: void   any other key: keep"),
+                ],
+                44,
+            ),
+            PosPopup::NewPrices => {
+                let mut lines = vec![Line::raw("Changed since they were rung up:")];
+                lines.extend(
+                    self.sale
+                        .price_changes()
+                        .into_iter()
+                        .map(|c| Line::styled(c, theme.warn())),
+                );
+                lines.push(Line::raw("y / Enter: charge the new prices   Esc: back"));
+                ("New prices", lines, 60)
+            }
+            PosPopup::Pay {
+                kind,
+                input,
+                error,
+                sending,
+            } => {
+                let mut lines = vec![Line::from(vec![
+                    Span::raw("Total "),
+                    Span::styled(self.sale.total().to_string(), theme.money()),
+                    Span::raw(format!("   for {}", self.sale.customer_name())),
+                ])];
+                match kind {
+                    None => {
+                        lines.push(Line::raw(""));
+                        lines.push(Line::raw("c  Cash"));
+                        lines.push(Line::raw("m  M-Pesa code (customer paid to the till)"));
+                        lines.push(Line::raw("k  Card (terminal reference)"));
+                        if self.push_offered {
+                            lines.push(Line::raw("p  M-Pesa push to the customer's phone"));
+                        }
+                        lines.push(Line::styled("Esc: back to the sale", theme.dim()));
+                    }
+                    Some(kind) => {
+                        lines.extend(field_lines(
+                            theme,
+                            kind.label().into(),
+                            input.value(),
+                            error,
+                        ));
+                        if *kind == TenderKind::Cash && input.value().is_empty() {
+                            lines.push(Line::styled("Enter alone: exact cash", theme.dim()));
+                        }
+                        if *kind == TenderKind::Cash
+                            && let Ok(Tender::Cash { handed }) =
+                                kind.parse(input.value(), self.sale.total())
+                        {
+                            lines.push(Line::from(vec![
+                                Span::raw("Change "),
+                                Span::styled(
+                                    (handed - self.sale.total()).to_string(),
+                                    theme.money(),
+                                ),
+                            ]));
+                        }
+                        if *sending {
+                            lines.push(Line::styled("Recording the sale…", theme.dim()));
+                        }
+                    }
+                }
+                ("Pay", lines, 58)
+            }
+            PosPopup::Push { flow, .. } => {
+                let mut lines = flow.lines(theme);
+                if !flow.is_done() {
+                    lines.push(Line::styled(
+                        "Esc: cancel the sale (its lines come back to take another payment)",
+                        theme.dim(),
+                    ));
+                }
+                ("M-Pesa push", lines, 66)
+            }
+            PosPopup::Receipt {
+                receipt,
+                issued,
+                scroll,
+            } => {
+                // What the cashier needs now comes first; the receipt scrolls below it.
+                let mut lines = vec![
+                    Line::styled("Enter: next sale   ↑ ↓ scroll", theme.dim()),
+                    Line::styled(
+                        issued
+                            .clone()
+                            .unwrap_or_else(|| "Saving the receipt…".into()),
+                        theme.dim(),
+                    ),
+                ];
+                if let Some(change) = receipt.change() {
+                    lines.push(Line::from(vec![
+                        Span::raw("Change "),
+                        Span::styled(change.to_string(), theme.money()),
+                    ]));
+                }
+                lines.push(Line::raw(""));
+                lines.extend(
+                    receipt
+                        .lines()
+                        .into_iter()
+                        .skip(usize::from(*scroll))
+                        .map(Line::raw),
+                );
+                ("Receipt", lines, 38)
+            }
+        };
+        popup_in(frame, area, theme, title, lines, width);
+    }
+}

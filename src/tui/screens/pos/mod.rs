@@ -1,0 +1,431 @@
+//! The till. One scan line takes a SKU (a barcode scanner types it and presses Enter),
+//! `3*SKU` for three, or words to search by name. The sale's lines and its total in large
+//! type are always on screen; function keys do the rest, so scanning never stops.
+
+mod draw;
+mod popup;
+mod sale;
+mod scan;
+#[cfg(test)]
+mod tests;
+
+pub use popup::PosPopup;
+pub use sale::{SaleDraft, SaleLine, TenderKind};
+
+use crossterm::event::{KeyCode, KeyEvent};
+use std::collections::BTreeMap;
+
+use tui_input::Input;
+use uuid::Uuid;
+
+use crate::domain::Result;
+use crate::domain::catalog::Product;
+use crate::domain::held::HeldSale;
+use crate::domain::order::OrderLine;
+use crate::domain::payment::PaymentMethod;
+use crate::service::pos::{Lookup, Sale, Tender};
+use crate::tui::effect::{Effect, PayAnswer, PosAnswer, PosRequest};
+use crate::tui::keymap::{self, Command};
+use crate::tui::screens::payment::PayFlow;
+use crate::tui::screens::{Reply, edit, step};
+
+#[derive(Debug, Clone, Default)]
+pub struct PosScreen {
+    pub scan: Input,
+    pub scan_focused: bool,
+    pub sale: SaleDraft,
+    /// This cashier's held sales, as kept in the database.
+    pub held: Vec<HeldSale>,
+    /// The held sale asked back (F5), swapped in once the database has let it go.
+    recalling: Option<Uuid>,
+    pub selected: usize,
+    /// Products matching words typed in the scan line, to pick from.
+    pub matches: Vec<Product>,
+    pub match_selected: usize,
+    /// A multiplier typed as `3*` before a search, used for the product picked.
+    pub pending_quantity: i32,
+    pub popup: Option<PosPopup>,
+    /// The last problem, shown under the scan line.
+    pub error: Option<String>,
+    pub notice: Option<String>,
+    /// True where M-Pesa pushes are set up (a provider takes them).
+    pub push_offered: bool,
+    /// Lookups asked and not yet applied, by when they were asked: answers are applied in
+    /// that order however they arrive, so lines stand in scan order.
+    lookups: BTreeMap<u64, Option<(i32, Result<Lookup>)>>,
+    next_lookup: u64,
+    /// Scans that came while a sale was being paid: they start the next sale.
+    after_sale: Vec<String>,
+}
+
+impl PosScreen {
+    pub fn new() -> Self {
+        PosScreen {
+            scan_focused: true,
+            ..Default::default()
+        }
+    }
+
+    /// True while keys are text for the scan line or a popup's field.
+    pub fn text_focused(&self) -> bool {
+        match &self.popup {
+            None => self.scan_focused,
+            Some(PosPopup::Quantity { .. } | PosPopup::Customer { .. }) => true,
+            Some(PosPopup::Pay { kind, .. }) => kind.is_some(),
+            Some(PosPopup::Push { flow, .. }) => flow.text_focused(),
+            Some(_) => false,
+        }
+    }
+
+    pub fn on_key(&mut self, key: &KeyEvent) -> Reply {
+        if self.popup.is_some() {
+            return self.on_popup_key(key);
+        }
+        let command = keymap::lookup(keymap::POS, key);
+        match command {
+            Some(Command::Up) if !self.matches.is_empty() => {
+                self.match_selected = step(self.match_selected, -1, self.matches.len())
+            }
+            Some(Command::Down) if !self.matches.is_empty() => {
+                self.match_selected = step(self.match_selected, 1, self.matches.len())
+            }
+            Some(Command::Up) => self.selected = step(self.selected, -1, self.sale.lines.len()),
+            Some(Command::Down) => self.selected = step(self.selected, 1, self.sale.lines.len()),
+            Some(Command::Submit) => return self.submit(),
+            Some(Command::SetQuantity) if !self.sale.lines.is_empty() => {
+                let quantity = self.sale.lines[self.selected].quantity.to_string();
+                self.popup = Some(PosPopup::Quantity {
+                    input: Input::new(quantity),
+                    error: None,
+                });
+            }
+            Some(Command::Customer) => {
+                self.popup = Some(PosPopup::Customer {
+                    input: Input::default(),
+                    found: Vec::new(),
+                    selected: 0,
+                })
+            }
+            Some(Command::Hold) => {
+                if let Some(held) = self.hold() {
+                    return Reply::Run(Effect::Pos(PosRequest::SwapHeld {
+                        hold: Some(Box::new(held)),
+                        recall: None,
+                    }));
+                }
+            }
+            Some(Command::Recall) if !self.held.is_empty() => {
+                self.popup = Some(PosPopup::Held { selected: 0 })
+            }
+            Some(Command::Remove) if !self.sale.lines.is_empty() => {
+                let line = self.sale.lines.remove(self.selected);
+                self.selected = step(self.selected, 0, self.sale.lines.len());
+                self.notice = Some(format!("Voided {}.", line.name));
+                return SaleDraft::voided(self.sale.key, false, vec![line]);
+            }
+            Some(Command::VoidSale) if !self.sale.lines.is_empty() => {
+                self.popup = Some(PosPopup::ConfirmVoid)
+            }
+            Some(Command::Pay) if !self.sale.price_changes().is_empty() => {
+                self.popup = Some(PosPopup::NewPrices)
+            }
+            Some(Command::Pay) if !self.sale.lines.is_empty() => self.open_pay(),
+            Some(Command::Back) if !self.matches.is_empty() => self.matches.clear(),
+            Some(Command::Back) => self.scan_focused = false,
+            Some(Command::FocusSearch) if !self.scan_focused => self.scan_focused = true,
+            // New text in the scan line is what Enter looks up: the match list closes.
+            _ if self.scan_focused && edit(&mut self.scan, key) => {
+                self.error = None;
+                self.matches.clear();
+            }
+            _ if self.scan_focused => {}
+            // Typing while the scan line is left: it takes the focus back and the key.
+            _ if matches!(key.code, KeyCode::Char(_)) => {
+                self.scan_focused = true;
+                edit(&mut self.scan, key);
+            }
+            _ => {}
+        }
+        Reply::Nothing
+    }
+
+    fn open_pay(&mut self) {
+        self.popup = Some(PosPopup::Pay {
+            kind: None,
+            input: Input::default(),
+            error: None,
+            sending: false,
+        });
+    }
+
+    /// Enter: add the picked match, or look up what was typed.
+    fn submit(&mut self) -> Reply {
+        self.scan_focused = true;
+        if let Some(product) = self.matches.get(self.match_selected).cloned() {
+            let quantity = self.pending_quantity.max(1);
+            self.matches.clear();
+            self.add(&product, quantity);
+            return Reply::Nothing;
+        }
+        let typed = self.scan.value().trim().to_owned();
+        if typed.is_empty() {
+            return Reply::Nothing;
+        }
+        let reply = self.look_up(&typed);
+        if reply != Reply::Nothing {
+            self.scan = Input::default();
+        }
+        reply
+    }
+
+    fn add(&mut self, product: &Product, quantity: i32) {
+        match self.sale.add(product, quantity) {
+            Ok(index) => {
+                self.selected = index;
+                self.error = None;
+                self.notice = Some(format!("{} × {}", quantity, product.name));
+            }
+            Err(message) => self.error = Some(message),
+        }
+    }
+
+    /// Takes the sale off the screen into the held list; the database keeps it too once
+    /// the caller sends it. None when there is nothing to hold.
+    fn hold(&mut self) -> Option<HeldSale> {
+        if self.sale.lines.is_empty() {
+            return None;
+        }
+        self.notice = Some(format!(
+            "Sale held ({}, {}). F5 recalls it.",
+            self.sale.customer_name(),
+            self.sale.total()
+        ));
+        let held = std::mem::take(&mut self.sale).to_held();
+        self.held.push(held.clone());
+        self.selected = 0;
+        Some(held)
+    }
+
+    /// The database let the held sale `key` go: it replaces the sale on screen, which is
+    /// held in exchange. Its products' prices and stock are fetched again.
+    fn recalled(&mut self, key: Uuid) -> Vec<Effect> {
+        let Some(index) = self.held.iter().position(|h| h.key == key) else {
+            return Vec::new();
+        };
+        let recalled = self.held.remove(index);
+        self.hold();
+        self.sale = SaleDraft::from_held(recalled);
+        self.selected = 0;
+        self.notice = Some(format!(
+            "Recalled the sale for {}.",
+            self.sale.customer_name()
+        ));
+        vec![Effect::Pos(PosRequest::Refresh(
+            self.sale.lines.iter().map(|l| l.product_id).collect(),
+        ))]
+    }
+
+    fn sale_to_send(&self, tender: Tender) -> Sale {
+        Sale {
+            key: self.sale.key,
+            customer: self.sale.customer.as_ref().map(|(id, _)| *id),
+            lines: self
+                .sale
+                .lines
+                .iter()
+                .map(|l| OrderLine {
+                    product_id: l.product_id,
+                    quantity: l.quantity,
+                    agreed_price: l.price,
+                })
+                .collect(),
+            tender,
+        }
+    }
+
+    /// A service's answer for the till. Errors stay on this screen, beside what caused them.
+    pub fn on_answer(&mut self, answer: PosAnswer) -> Vec<Effect> {
+        match answer {
+            PosAnswer::Lookup {
+                seq,
+                quantity,
+                result,
+            } => self.on_lookup(seq, quantity, result),
+            PosAnswer::Customers(result) => {
+                if let Some(PosPopup::Customer {
+                    found, selected, ..
+                }) = &mut self.popup
+                {
+                    match result {
+                        Ok(people) => {
+                            *selected = usize::from(!people.is_empty());
+                            *found = people;
+                        }
+                        Err(err) => self.error = Some(err.to_string()),
+                    }
+                }
+            }
+            PosAnswer::Sold(Ok(receipt)) if self.pushing() => {
+                let mut flow = PayFlow::new(
+                    receipt.order_id,
+                    receipt.total,
+                    Some(PaymentMethod::Mpesa),
+                    &[PaymentMethod::Mpesa],
+                );
+                flow.start();
+                let sale = std::mem::take(&mut self.sale);
+                self.selected = 0;
+                self.popup = Some(PosPopup::Push {
+                    flow: Box::new(flow),
+                    sale,
+                });
+                return self.scans_after_sale();
+            }
+            PosAnswer::Sold(result) => match result {
+                Ok(receipt) => {
+                    self.sale = SaleDraft::default();
+                    self.selected = 0;
+                    self.notice = Some(match receipt.change() {
+                        Some(change) => format!("Paid. Change {change}."),
+                        None if receipt.payment.verified => "Paid.".into(),
+                        None => "Recorded; an admin verifies the M-Pesa code.".into(),
+                    });
+                    let mut effects = self.scans_after_sale();
+                    // Scans already started the next sale: the receipt is saved and printed
+                    // without covering it.
+                    self.popup = effects.is_empty().then(|| PosPopup::Receipt {
+                        receipt: receipt.clone(),
+                        issued: None,
+                        scroll: 0,
+                    });
+                    effects.push(Effect::Pos(PosRequest::Issue(receipt)));
+                    return effects;
+                }
+                Err(err) => {
+                    let refresh = matches!(err, crate::domain::Error::PriceChanged(_)).then(|| {
+                        Effect::Pos(PosRequest::Refresh(
+                            self.sale.lines.iter().map(|l| l.product_id).collect(),
+                        ))
+                    });
+                    if let Some(PosPopup::Pay { error, sending, .. }) = &mut self.popup {
+                        *sending = false;
+                        *error = Some(err.to_string());
+                    } else {
+                        self.error = Some(err.to_string());
+                    }
+                    // Not paid: the sale stays, and scans kept meanwhile join it.
+                    let mut effects = self.scans_after_sale();
+                    effects.extend(refresh);
+                    return effects;
+                }
+            },
+            PosAnswer::Issued(result) => {
+                let said = match result {
+                    Ok(issued) => match issued.printed {
+                        Some(Err(why)) => why,
+                        Some(Ok(())) => format!("Printed; saved as {}.", issued.path.display()),
+                        None => format!("Saved as {}.", issued.path.display()),
+                    },
+                    Err(err) => err.to_string(),
+                };
+                if let Some(PosPopup::Receipt { issued, .. }) = &mut self.popup {
+                    *issued = Some(said);
+                } else {
+                    self.notice = Some(said);
+                }
+            }
+            PosAnswer::Held(Ok(held)) => self.held = held,
+            PosAnswer::Held(Err(err)) => self.error = Some(err.to_string()),
+            PosAnswer::Swapped(result) => match (result, self.recalling.take()) {
+                (Ok(()), Some(key)) => return self.recalled(key),
+                (Ok(()), None) => {}
+                (Err(err), _) => self.error = Some(format!("Held sales: {err}")),
+            },
+            PosAnswer::Voided(Ok(())) => {}
+            PosAnswer::Voided(Err(err)) => {
+                self.error = Some(format!("The void was not recorded: {err}"));
+            }
+            PosAnswer::Cancelled(result) => match (result, self.popup.take()) {
+                (Ok(()), Some(PosPopup::Push { sale, .. })) => {
+                    // The same lines again, as a new sale: the cancelled one is closed.
+                    self.sale = SaleDraft {
+                        key: Uuid::new_v4(),
+                        ..sale
+                    };
+                    self.notice = Some(
+                        "M-Pesa did not pay: the sale was cancelled and is back on screen.".into(),
+                    );
+                }
+                (Ok(()), _) => {}
+                (Err(err), popup) => {
+                    self.popup = popup;
+                    self.error = Some(err.to_string());
+                }
+            },
+            PosAnswer::Refreshed(result) => match result {
+                Ok(products) => {
+                    for product in &products {
+                        self.refresh_product(product);
+                    }
+                }
+                Err(err) => self.error = Some(err.to_string()),
+            },
+        }
+        Vec::new()
+    }
+
+    /// True while a sale paid by an M-Pesa push is being recorded.
+    fn pushing(&self) -> bool {
+        matches!(
+            self.popup,
+            Some(PosPopup::Pay {
+                kind: None,
+                sending: true,
+                ..
+            })
+        )
+    }
+
+    /// A push's answer: paid gives the receipt; anything else shows in the popup.
+    pub fn on_pay(&mut self, answer: PayAnswer) -> Vec<Effect> {
+        let Some(PosPopup::Push { flow, .. }) = &mut self.popup else {
+            return Vec::new();
+        };
+        flow.on_answer(answer);
+        if flow.is_done() {
+            return vec![Effect::Pos(PosRequest::Receipt(flow.order_id))];
+        }
+        Vec::new()
+    }
+
+    /// True while an M-Pesa push here waits for payment `id`.
+    pub fn waits_for(&self, id: Uuid) -> bool {
+        matches!(&self.popup, Some(PosPopup::Push { flow, .. }) if flow.waits_for(id))
+    }
+
+    /// While a push waits, its status is asked for now and then.
+    pub fn on_tick(&self, ticks: u64) -> Option<Effect> {
+        match &self.popup {
+            Some(PosPopup::Push { flow, .. }) => flow.on_tick(ticks),
+            _ => None,
+        }
+    }
+
+    /// Current price and stock for a product on the sale (a held sale is refreshed when it
+    /// is recalled).
+    pub fn refresh_product(&mut self, fresh: &Product) {
+        for line in self
+            .sale
+            .lines
+            .iter_mut()
+            .filter(|l| l.product_id == fresh.id)
+        {
+            line.shelf_price(fresh.price);
+            line.stock = fresh.stock_quantity;
+        }
+    }
+
+    pub fn holds(&self, product_id: Uuid) -> bool {
+        self.sale.lines.iter().any(|l| l.product_id == product_id)
+    }
+}

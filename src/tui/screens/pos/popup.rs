@@ -1,0 +1,209 @@
+//! The till's popups and the keys they take.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use tui_input::Input;
+
+use crate::domain::receipt::Receipt;
+use crate::domain::user::UserAccount;
+use crate::service::cart::MAX_QUANTITY;
+use crate::service::pos::Tender;
+use crate::tui::effect::{Effect, PosRequest};
+use crate::tui::screens::payment::PayFlow;
+use crate::tui::screens::{Reply, edit, step};
+
+use super::{PosScreen, SaleDraft, TenderKind};
+
+#[derive(Debug, Clone)]
+pub enum PosPopup {
+    Quantity {
+        input: Input,
+        error: Option<String>,
+    },
+    Customer {
+        input: Input,
+        found: Vec<UserAccount>,
+        /// 0 is "walk-in"; n is found[n - 1].
+        selected: usize,
+    },
+    Held {
+        selected: usize,
+    },
+    ConfirmVoid,
+    /// Prices changed since lines were rung up: accepted before paying.
+    NewPrices,
+    Pay {
+        kind: Option<TenderKind>,
+        input: Input,
+        error: Option<String>,
+        sending: bool,
+    },
+    /// An M-Pesa push for a recorded sale, followed until paid. `sale` is kept to put back
+    /// on screen if the push fails and the sale is cancelled.
+    Push {
+        flow: Box<PayFlow>,
+        sale: SaleDraft,
+    },
+    Receipt {
+        receipt: Box<Receipt>,
+        /// Where it was saved and whether it printed, once known.
+        issued: Option<String>,
+        scroll: u16,
+    },
+}
+
+impl PosScreen {
+    pub(super) fn on_popup_key(&mut self, key: &KeyEvent) -> Reply {
+        let Some(popup) = self.popup.as_mut() else {
+            return Reply::Nothing;
+        };
+        let esc = key.code == KeyCode::Esc;
+        match popup {
+            PosPopup::Quantity { input, error } => {
+                if esc {
+                    self.popup = None;
+                } else if key.code == KeyCode::Enter {
+                    let line = &mut self.sale.lines[self.selected];
+                    match input.value().trim().parse::<i32>() {
+                        Ok(q) if q >= 1 && q <= line.stock.min(MAX_QUANTITY) => {
+                            line.quantity = q;
+                            self.popup = None;
+                        }
+                        _ => {
+                            *error = Some(format!(
+                                "A whole number from 1 to {} (in stock).",
+                                line.stock.min(MAX_QUANTITY)
+                            ))
+                        }
+                    }
+                } else if edit(input, key) {
+                    *error = None;
+                }
+            }
+            PosPopup::Customer {
+                input,
+                found,
+                selected,
+            } => match key.code {
+                KeyCode::Esc => self.popup = None,
+                KeyCode::Up => *selected = step(*selected, -1, found.len() + 1),
+                KeyCode::Down => *selected = step(*selected, 1, found.len() + 1),
+                KeyCode::Enter if *selected > 0 || input.value().trim().is_empty() => {
+                    self.sale.customer = selected
+                        .checked_sub(1)
+                        .and_then(|i| found.get(i))
+                        .map(|u| (u.id, u.username.clone()));
+                    self.notice = Some(format!("Customer: {}.", self.sale.customer_name()));
+                    self.popup = None;
+                }
+                KeyCode::Enter => {
+                    return Reply::Run(Effect::Pos(PosRequest::FindCustomer(
+                        input.value().to_owned(),
+                    )));
+                }
+                _ => {
+                    if edit(input, key) {
+                        *selected = 0;
+                    }
+                }
+            },
+            PosPopup::Held { selected } => match key.code {
+                KeyCode::Esc => self.popup = None,
+                KeyCode::Up => *selected = step(*selected, -1, self.held.len()),
+                KeyCode::Down => *selected = step(*selected, 1, self.held.len()),
+                KeyCode::Enter => {
+                    let Some(key) = self.held.get(*selected).map(|h| h.key) else {
+                        return Reply::Nothing;
+                    };
+                    self.popup = None;
+                    self.recalling = Some(key);
+                    let on_screen = (!self.sale.lines.is_empty()).then(|| self.sale.to_held());
+                    return Reply::Run(Effect::Pos(PosRequest::SwapHeld {
+                        hold: on_screen.map(Box::new),
+                        recall: Some(key),
+                    }));
+                }
+                _ => {}
+            },
+            PosPopup::NewPrices => match key.code {
+                KeyCode::Enter | KeyCode::Char('y') => {
+                    self.sale.accept_prices();
+                    self.notice = Some("New prices accepted.".into());
+                    self.open_pay();
+                }
+                _ => self.popup = None,
+            },
+            PosPopup::ConfirmVoid => {
+                self.popup = None;
+                if matches!(key.code, KeyCode::Char('y') | KeyCode::Enter) {
+                    let sale = std::mem::take(&mut self.sale);
+                    self.selected = 0;
+                    self.notice = Some("Sale voided.".into());
+                    return SaleDraft::voided(sale.key, true, sale.lines);
+                }
+            }
+            PosPopup::Pay {
+                kind,
+                input,
+                error,
+                sending,
+            } => {
+                if *sending {
+                    return Reply::Nothing; // one payment at a time; the answer closes this
+                }
+                let total = self.sale.total();
+                match (key.code, *kind) {
+                    (KeyCode::Esc, None) => self.popup = None,
+                    (KeyCode::Esc, Some(_)) => {
+                        *kind = None;
+                        *error = None;
+                    }
+                    (KeyCode::Char('p'), None) if self.push_offered => {
+                        *sending = true;
+                        return Reply::Run(Effect::Pos(PosRequest::Sell(Box::new(
+                            self.sale_to_send(Tender::MpesaPush),
+                        ))));
+                    }
+                    (KeyCode::Char(c), None) => {
+                        let chosen = match c {
+                            'c' => TenderKind::Cash,
+                            'm' => TenderKind::MpesaCode,
+                            'k' => TenderKind::Card,
+                            _ => return Reply::Nothing,
+                        };
+                        *kind = Some(chosen);
+                        *input = Input::default();
+                    }
+                    (KeyCode::Enter, Some(chosen)) => match chosen.parse(input.value(), total) {
+                        Ok(tender) => {
+                            *sending = true;
+                            return Reply::Run(Effect::Pos(PosRequest::Sell(Box::new(
+                                self.sale_to_send(tender),
+                            ))));
+                        }
+                        Err(message) => *error = Some(message),
+                    },
+                    (_, Some(chosen)) if edit(input, key) => {
+                        *error = chosen.parse(input.value(), total).err();
+                    }
+                    _ => {}
+                }
+            }
+            PosPopup::Push { flow, .. } => {
+                if key.code == KeyCode::Esc && !flow.is_done() {
+                    return Reply::Run(Effect::Pos(PosRequest::CancelSale(flow.order_id)));
+                }
+                if let Some(effect) = flow.on_key(key) {
+                    return Reply::Run(effect);
+                }
+            }
+            PosPopup::Receipt { scroll, .. } => match key.code {
+                KeyCode::Esc | KeyCode::Enter => self.popup = None,
+                KeyCode::Up => *scroll = scroll.saturating_sub(1),
+                KeyCode::Down => *scroll = scroll.saturating_add(1).min(40),
+                _ => {}
+            },
+        }
+        Reply::Nothing
+    }
+}

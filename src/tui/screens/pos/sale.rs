@@ -1,0 +1,223 @@
+//! The sale being rung up: its lines, prices and how it is paid.
+
+use uuid::Uuid;
+
+use crate::domain::catalog::Product;
+use crate::domain::held::{HeldLine, HeldSale};
+use crate::domain::order::OrderItem;
+use crate::domain::payment::{PaymentMethod, TransactionId};
+use crate::domain::{Money, Result};
+use crate::service::cart::MAX_QUANTITY;
+use crate::service::pos::Tender;
+use crate::tui::effect::{Effect, PosRequest};
+use crate::tui::screens::Reply;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SaleLine {
+    pub product_id: Uuid,
+    pub name: String,
+    pub sku: String,
+    /// The price the line was rung up at (what the sale asks the services for).
+    pub price: Money,
+    /// The shelf price, when an admin changed it since: the cashier accepts it before paying.
+    pub new_price: Option<Money>,
+    pub stock: i32,
+    pub quantity: i32,
+}
+
+impl SaleLine {
+    pub(super) fn total(&self) -> Money {
+        self.price.times(self.quantity)
+    }
+
+    /// Notes the product's shelf price now: a change is marked, never taken silently.
+    pub(super) fn shelf_price(&mut self, price: Money) {
+        self.new_price = (price != self.price).then_some(price);
+    }
+}
+
+/// A sale being rung up (or held while another is).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SaleDraft {
+    /// Made when the sale starts: paying twice records it once.
+    pub key: Uuid,
+    pub customer: Option<(Uuid, String)>,
+    pub lines: Vec<SaleLine>,
+}
+
+impl Default for SaleDraft {
+    fn default() -> Self {
+        SaleDraft {
+            key: Uuid::new_v4(),
+            customer: None,
+            lines: Vec::new(),
+        }
+    }
+}
+
+impl SaleDraft {
+    pub fn total(&self) -> Money {
+        self.lines.iter().map(SaleLine::total).sum()
+    }
+
+    pub fn units(&self) -> i32 {
+        self.lines.iter().map(|l| l.quantity).sum()
+    }
+
+    /// The audit log's record of `lines` voided from the sale `key`.
+    pub(super) fn voided(key: Uuid, whole_sale: bool, lines: Vec<SaleLine>) -> Reply {
+        let items = lines
+            .into_iter()
+            .map(|l| OrderItem {
+                product_id: l.product_id,
+                product_name: l.name,
+                sku: l.sku,
+                quantity: l.quantity,
+                price: l.price,
+            })
+            .collect();
+        Reply::Run(Effect::Pos(PosRequest::Void {
+            sale_key: key,
+            whole_sale,
+            items,
+        }))
+    }
+
+    /// The sale as the database keeps it while held.
+    pub(super) fn to_held(&self) -> HeldSale {
+        let lines: Vec<HeldLine> = self
+            .lines
+            .iter()
+            .map(|l| HeldLine {
+                product_id: l.product_id,
+                name: l.name.clone(),
+                sku: l.sku.clone(),
+                price: l.price,
+                quantity: l.quantity,
+            })
+            .collect();
+        HeldSale {
+            key: self.key,
+            label: HeldSale::label_for(self.customer.as_ref().map(|(_, n)| n.as_str()), &lines),
+            customer: self.customer.clone(),
+            lines,
+            held_at: chrono::Utc::now(),
+        }
+    }
+
+    /// A held sale back on screen, at the prices it was rung up at; stock is known again
+    /// once its products are refreshed.
+    pub(super) fn from_held(held: HeldSale) -> SaleDraft {
+        SaleDraft {
+            key: held.key,
+            customer: held.customer,
+            lines: held
+                .lines
+                .into_iter()
+                .map(|l| SaleLine {
+                    product_id: l.product_id,
+                    name: l.name,
+                    sku: l.sku,
+                    price: l.price,
+                    new_price: None,
+                    stock: MAX_QUANTITY,
+                    quantity: l.quantity,
+                })
+                .collect(),
+        }
+    }
+
+    /// Lines whose shelf price changed since they were rung up: "Tea 250.00 → 260.00".
+    pub(super) fn price_changes(&self) -> Vec<String> {
+        self.lines
+            .iter()
+            .filter_map(|l| l.new_price.map(|p| format!("{} {} → {p}", l.name, l.price)))
+            .collect()
+    }
+
+    /// The cashier accepts the shelf prices of every changed line.
+    pub(super) fn accept_prices(&mut self) {
+        for line in &mut self.lines {
+            if let Some(price) = line.new_price.take() {
+                line.price = price;
+            }
+        }
+    }
+
+    pub(super) fn customer_name(&self) -> &str {
+        self.customer.as_ref().map_or("walk-in", |(_, name)| name)
+    }
+
+    /// Adds `quantity` of a product, onto its line if it has one. Refuses more than stock.
+    pub(super) fn add(&mut self, product: &Product, quantity: i32) -> Result<usize, String> {
+        let index = match self.lines.iter().position(|l| l.product_id == product.id) {
+            Some(i) => i,
+            None => {
+                self.lines.push(SaleLine {
+                    product_id: product.id,
+                    name: product.name.clone(),
+                    sku: product.sku.clone(),
+                    price: product.price,
+                    new_price: None,
+                    stock: product.stock_quantity,
+                    quantity: 0,
+                });
+                self.lines.len() - 1
+            }
+        };
+        let line = &mut self.lines[index];
+        line.shelf_price(product.price);
+        line.stock = product.stock_quantity;
+        let wanted = line.quantity + quantity;
+        if wanted > line.stock {
+            let left = line.stock;
+            if line.quantity == 0 {
+                self.lines.remove(index);
+            }
+            return Err(format!("Only {left} of {} in stock.", product.name));
+        }
+        line.quantity = wanted;
+        Ok(index)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TenderKind {
+    Cash,
+    MpesaCode,
+    Card,
+}
+
+impl TenderKind {
+    pub(super) fn label(self) -> &'static str {
+        match self {
+            TenderKind::Cash => "Cash handed over (KSh)",
+            TenderKind::MpesaCode => "M-Pesa code from the customer's SMS",
+            TenderKind::Card => "Card terminal reference (never the card number)",
+        }
+    }
+
+    /// Checks the typed text as the cashier types, for the error beside the field.
+    pub(super) fn parse(self, text: &str, total: Money) -> Result<Tender, String> {
+        let tender = match self {
+            // Nothing typed is exact cash, the usual case.
+            TenderKind::Cash if text.trim().is_empty() => Tender::Cash { handed: total },
+            TenderKind::Cash => {
+                let handed = Money::parse("Cash", text).map_err(|e| e.to_string())?;
+                if handed < total {
+                    return Err(format!("Less than the total {total}."));
+                }
+                Tender::Cash { handed }
+            }
+            TenderKind::MpesaCode => {
+                TransactionId::parse(PaymentMethod::Mpesa, text).map_err(|e| e.to_string())?;
+                Tender::MpesaCode(text.trim().to_uppercase())
+            }
+            TenderKind::Card => {
+                TransactionId::parse(PaymentMethod::Card, text).map_err(|e| e.to_string())?;
+                Tender::Card(text.trim().to_uppercase())
+            }
+        };
+        Ok(tender)
+    }
+}

@@ -1,0 +1,472 @@
+use super::*;
+use crate::domain::Money;
+use crate::domain::receipt::Receipt;
+use crossterm::event::KeyModifiers;
+
+fn product(n: u128, cents: i64, stock: i32) -> Product {
+    Product {
+        id: Uuid::from_u128(n),
+        name: format!("Item {n}"),
+        slug: format!("item-{n}"),
+        sku: format!("SKU{n}"),
+        description: String::new(),
+        price: Money::from_cents(cents),
+        category_id: Uuid::nil(),
+        category_name: "Phones".into(),
+        stock_quantity: stock,
+        in_stock: stock > 0,
+        image_url: None,
+        is_archived: false,
+        version: 1,
+        created_at: chrono::Utc::now(),
+        updated_at: chrono::Utc::now(),
+    }
+}
+
+/// A receipt for an empty sale of `cents`, paid as `payment` says.
+fn receipt(order_id: Uuid, cents: i64, payment: crate::domain::receipt::Tendered) -> Box<Receipt> {
+    Box::new(Receipt {
+        shop: crate::config::Settings::built_in().shop,
+        order_id,
+        at: chrono::Utc::now(),
+        cashier: "cashier".into(),
+        customer: None,
+        items: Vec::new(),
+        total: Money::from_cents(cents),
+        payment,
+        sandbox: false,
+    })
+}
+
+fn press(pos: &mut PosScreen, code: KeyCode) -> Reply {
+    pos.on_key(&KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn type_text(pos: &mut PosScreen, text: &str) {
+    for c in text.chars() {
+        press(pos, KeyCode::Char(c));
+    }
+}
+
+/// Answers the lookup `asked` with `result`.
+fn answer(pos: &mut PosScreen, asked: Reply, result: Result<Lookup>) -> Vec<Effect> {
+    let Reply::Run(Effect::Pos(PosRequest::Lookup { seq, quantity, .. })) = asked else {
+        panic!("not a lookup: {asked:?}");
+    };
+    pos.on_answer(PosAnswer::Lookup {
+        seq,
+        quantity,
+        result,
+    })
+}
+
+/// Words scanned (or typed) that two products match.
+fn matches_listed(pos: &mut PosScreen, words: &str) {
+    let asked = pos.on_scan(words);
+    answer(
+        pos,
+        asked,
+        Ok(Lookup::Matches(vec![
+            product(1, 100, 9),
+            product(2, 250, 9),
+        ])),
+    );
+}
+
+/// `quantity` of `product` scanned and found.
+fn scanned(pos: &mut PosScreen, product: Product, quantity: i32) {
+    let asked = pos.on_scan(&format!("{quantity}*{}", product.sku));
+    answer(pos, asked, Ok(Lookup::Sku(Box::new(product))));
+}
+
+#[test]
+fn a_scan_is_looked_up_and_scanning_again_adds_one_more() {
+    let mut pos = PosScreen::new();
+    type_text(&mut pos, "sku1");
+    let asked = press(&mut pos, KeyCode::Enter);
+    assert_eq!(
+        asked,
+        Reply::Run(Effect::Pos(PosRequest::Lookup {
+            seq: 0,
+            text: "sku1".into(),
+            quantity: 1
+        }))
+    );
+    assert_eq!(pos.scan.value(), "", "the line is ready for the next scan");
+    answer(
+        &mut pos,
+        asked,
+        Ok(Lookup::Sku(Box::new(product(1, 10_000, 5)))),
+    );
+    scanned(&mut pos, product(1, 10_000, 5), 1);
+    assert_eq!(pos.sale.lines.len(), 1);
+    assert_eq!(pos.sale.lines[0].quantity, 2);
+    assert_eq!(pos.sale.total(), Money::from_cents(20_000));
+}
+
+#[test]
+fn a_quantity_before_a_star_multiplies_and_stock_limits_it() {
+    let mut pos = PosScreen::new();
+    type_text(&mut pos, "3*SKU1");
+    let asked = press(&mut pos, KeyCode::Enter);
+    assert_eq!(
+        asked,
+        Reply::Run(Effect::Pos(PosRequest::Lookup {
+            seq: 0,
+            text: "SKU1".into(),
+            quantity: 3
+        }))
+    );
+    answer(
+        &mut pos,
+        asked,
+        Ok(Lookup::Sku(Box::new(product(1, 100, 2)))),
+    );
+    assert!(pos.sale.lines.is_empty());
+    assert_eq!(pos.error.as_deref(), Some("Only 2 of Item 1 in stock."));
+    type_text(&mut pos, "0*SKU1");
+    assert_eq!(press(&mut pos, KeyCode::Enter), Reply::Nothing);
+    assert!(pos.error.as_deref().unwrap().contains("quantity from 1"));
+}
+
+#[test]
+fn words_give_matches_to_pick_from() {
+    let mut pos = PosScreen::new();
+    matches_listed(&mut pos, "2*item");
+    press(&mut pos, KeyCode::Down);
+    press(&mut pos, KeyCode::Enter);
+    assert!(pos.matches.is_empty());
+    assert_eq!(pos.sale.lines[0].product_id, Uuid::from_u128(2));
+    assert_eq!(pos.sale.lines[0].quantity, 2);
+}
+
+#[test]
+fn sales_are_held_recalled_and_voided_by_line() {
+    let mut pos = PosScreen::new();
+    scanned(&mut pos, product(1, 100, 9), 1);
+    // F4: off the screen, and into the database.
+    let held = press(&mut pos, KeyCode::F(4));
+    assert!(
+        matches!(
+            &held,
+            Reply::Run(Effect::Pos(PosRequest::SwapHeld { hold: Some(h), recall: None }))
+                if h.lines[0].product_id == Uuid::from_u128(1) && h.label == "walk-in · Item 1"
+        ),
+        "{held:?}"
+    );
+    assert!(pos.sale.lines.is_empty() && pos.held.len() == 1);
+    pos.on_answer(PosAnswer::Swapped(Ok(())));
+    scanned(&mut pos, product(2, 200, 9), 1);
+    scanned(&mut pos, product(3, 300, 9), 1);
+    // F8 voids the selected (last scanned) line, for the audit log too.
+    let void = press(&mut pos, KeyCode::F(8));
+    assert!(
+        matches!(
+            void,
+            Reply::Run(Effect::Pos(PosRequest::Void { whole_sale: false, ref items, .. }))
+                if items.len() == 1 && items[0].product_id == Uuid::from_u128(3)
+        ),
+        "{void:?}"
+    );
+    assert_eq!(pos.sale.lines.len(), 1);
+    // F5, Enter: swapped once the database has let the held sale go.
+    press(&mut pos, KeyCode::F(5));
+    let asked = press(&mut pos, KeyCode::Enter);
+    let Reply::Run(Effect::Pos(PosRequest::SwapHeld {
+        hold: Some(on_screen),
+        recall: Some(_),
+    })) = asked
+    else {
+        panic!("{asked:?}");
+    };
+    assert_eq!(on_screen.lines[0].product_id, Uuid::from_u128(2));
+    assert_eq!(pos.sale.lines[0].product_id, Uuid::from_u128(2), "not yet");
+    let refresh = pos.on_answer(PosAnswer::Swapped(Ok(())));
+    assert_eq!(
+        refresh,
+        [Effect::Pos(PosRequest::Refresh(vec![Uuid::from_u128(1)]))]
+    );
+    assert_eq!(pos.sale.lines[0].product_id, Uuid::from_u128(1));
+    assert_eq!(pos.held.len(), 1, "the sale on screen was held in exchange");
+    assert_eq!(pos.held[0].lines[0].product_id, Uuid::from_u128(2));
+
+    // Recalled at another till meanwhile: refused, nothing swaps.
+    press(&mut pos, KeyCode::F(5));
+    press(&mut pos, KeyCode::Enter);
+    pos.on_answer(PosAnswer::Swapped(Err(crate::domain::Error::NotFound(
+        "That held sale".into(),
+    ))));
+    assert_eq!(pos.sale.lines[0].product_id, Uuid::from_u128(1));
+    assert!(pos.error.as_deref().unwrap().contains("That held sale"));
+}
+
+#[test]
+fn cash_defaults_to_exact_and_is_sent_once() {
+    let mut pos = PosScreen::new();
+    scanned(&mut pos, product(1, 150_050, 9), 1);
+    press(&mut pos, KeyCode::F(12));
+    press(&mut pos, KeyCode::Char('c'));
+    let first = press(&mut pos, KeyCode::Enter);
+    let Reply::Run(Effect::Pos(PosRequest::Sell(sale))) = first else {
+        panic!("expected a sale, got {first:?}");
+    };
+    assert_eq!(
+        sale.tender,
+        Tender::Cash {
+            handed: Money::from_cents(150_050)
+        }
+    );
+    assert_eq!(press(&mut pos, KeyCode::Enter), Reply::Nothing);
+}
+
+#[test]
+fn too_little_cash_or_a_card_number_is_refused_beside_the_field() {
+    let mut pos = PosScreen::new();
+    scanned(&mut pos, product(1, 100_000, 9), 1);
+    press(&mut pos, KeyCode::F(12));
+    press(&mut pos, KeyCode::Char('c'));
+    type_text(&mut pos, "500");
+    assert_eq!(press(&mut pos, KeyCode::Enter), Reply::Nothing);
+    let Some(PosPopup::Pay { error, .. }) = &pos.popup else {
+        panic!("the pay popup stays open");
+    };
+    assert!(error.as_deref().unwrap().contains("Less than the total"));
+    press(&mut pos, KeyCode::Esc);
+    press(&mut pos, KeyCode::Char('k'));
+    type_text(&mut pos, "4111111111111111");
+    let Some(PosPopup::Pay { error, .. }) = &pos.popup else {
+        panic!("the pay popup stays open");
+    };
+    assert!(error.as_deref().unwrap().contains("card number"));
+}
+
+#[test]
+fn a_refused_sale_keeps_every_line_and_a_paid_one_starts_afresh() {
+    let mut pos = PosScreen::new();
+    scanned(&mut pos, product(1, 100, 9), 2);
+    press(&mut pos, KeyCode::F(12));
+    press(&mut pos, KeyCode::Char('c'));
+    press(&mut pos, KeyCode::Enter);
+    let refresh = pos.on_answer(PosAnswer::Sold(Err(crate::domain::Error::PriceChanged(
+        "Item 1".into(),
+    ))));
+    assert_eq!(
+        refresh,
+        vec![Effect::Pos(PosRequest::Refresh(vec![Uuid::from_u128(1)]))]
+    );
+    assert_eq!(pos.sale.units(), 2);
+    let Some(PosPopup::Pay { sending, error, .. }) = &pos.popup else {
+        panic!("the reason shows in the pay popup");
+    };
+    assert!(!sending && error.is_some());
+
+    let key = pos.sale.key;
+    let receipt = receipt(
+        Uuid::nil(),
+        200,
+        crate::domain::receipt::Tendered {
+            method: PaymentMethod::Cash,
+            transaction_id: "CASH-1".into(),
+            cash: Some(Money::from_cents(500)),
+            verified: true,
+        },
+    );
+    let issue = pos.on_answer(PosAnswer::Sold(Ok(receipt.clone())));
+    assert_eq!(issue, vec![Effect::Pos(PosRequest::Issue(receipt))]);
+    assert!(pos.sale.lines.is_empty() && pos.sale.key != key);
+    assert!(matches!(pos.popup, Some(PosPopup::Receipt { .. })));
+    assert_eq!(pos.notice.as_deref(), Some("Paid. Change KSh 3.00."));
+}
+
+#[test]
+fn an_mpesa_push_sale_waits_and_a_cancelled_one_comes_back_as_a_new_sale() {
+    let mut pos = PosScreen::new();
+    pos.push_offered = true;
+    scanned(&mut pos, product(1, 100_000, 9), 2);
+    let key = pos.sale.key;
+    press(&mut pos, KeyCode::F(12));
+    let sent = press(&mut pos, KeyCode::Char('p'));
+    assert!(matches!(
+        sent,
+        Reply::Run(Effect::Pos(PosRequest::Sell(ref sale))) if sale.tender == Tender::MpesaPush
+    ));
+    let recorded = receipt(
+        Uuid::from_u128(42),
+        200_000,
+        crate::domain::receipt::Tendered {
+            method: PaymentMethod::Mpesa,
+            transaction_id: String::new(),
+            cash: None,
+            verified: false,
+        },
+    );
+    assert!(pos.on_answer(PosAnswer::Sold(Ok(recorded))).is_empty());
+    assert!(matches!(pos.popup, Some(PosPopup::Push { .. })));
+    assert!(pos.text_focused(), "the phone number is asked");
+    assert!(pos.sale.lines.is_empty());
+    assert_eq!(
+        press(&mut pos, KeyCode::Esc),
+        Reply::Run(Effect::Pos(PosRequest::CancelSale(Uuid::from_u128(42))))
+    );
+    pos.on_answer(PosAnswer::Cancelled(Ok(())));
+    assert_eq!(pos.sale.units(), 2, "the lines are back");
+    assert_ne!(pos.sale.key, key, "as a new sale");
+}
+
+fn cash_receipt(cents: i64) -> Box<Receipt> {
+    receipt(
+        Uuid::nil(),
+        cents,
+        crate::domain::receipt::Tendered {
+            method: PaymentMethod::Cash,
+            transaction_id: "CASH-1".into(),
+            cash: Some(Money::from_cents(cents)),
+            verified: true,
+        },
+    )
+}
+
+fn looked_up(reply: &Reply) -> Option<&str> {
+    match reply {
+        Reply::Run(Effect::Pos(PosRequest::Lookup { text, .. })) => Some(text),
+        _ => None,
+    }
+}
+
+#[test]
+fn a_scan_while_matches_are_listed_is_looked_up_and_typing_closes_them_too() {
+    let mut pos = PosScreen::new();
+    matches_listed(&mut pos, "tea");
+    assert_eq!(pos.matches.len(), 2);
+    let scan = pos.on_scan("SKU3");
+    assert_eq!(looked_up(&scan), Some("SKU3"), "not the highlighted match");
+    assert!(pos.matches.is_empty());
+    answer(
+        &mut pos,
+        scan,
+        Ok(Lookup::Sku(Box::new(product(3, 300, 9)))),
+    );
+    assert_eq!(pos.sale.lines[0].product_id, Uuid::from_u128(3));
+
+    // Typed by hand: new text in the scan line is what Enter looks up.
+    matches_listed(&mut pos, "tea");
+    type_text(&mut pos, "sku4");
+    assert!(pos.matches.is_empty());
+    assert_eq!(looked_up(&press(&mut pos, KeyCode::Enter)), Some("sku4"));
+}
+
+#[test]
+fn a_scan_closes_a_popup_that_takes_no_text_and_fills_a_field_that_waits_for_it() {
+    let mut pos = PosScreen::new();
+    pos.on_answer(PosAnswer::Sold(Ok(cash_receipt(500))));
+    assert!(matches!(pos.popup, Some(PosPopup::Receipt { .. })));
+    let scan = pos.on_scan("6161100120012");
+    assert!(pos.popup.is_none(), "the receipt closes");
+    assert_eq!(
+        looked_up(&scan),
+        Some("6161100120012"),
+        "the next sale starts"
+    );
+    answer(
+        &mut pos,
+        scan,
+        Ok(Lookup::Sku(Box::new(product(5, 100, 9)))),
+    );
+
+    // F9 asks whether to void the sale, F12 which tender: neither takes text.
+    for open in [KeyCode::F(9), KeyCode::F(12)] {
+        scanned(&mut pos, product(1, 100, 9), 1);
+        press(&mut pos, open);
+        assert!(pos.popup.is_some(), "{open:?}");
+        assert!(looked_up(&pos.on_scan("SKU2")).is_some());
+        assert!(pos.popup.is_none(), "{open:?} closed by the scan");
+    }
+
+    // The customer search waits for text: a scanned phone number is searched.
+    press(&mut pos, KeyCode::F(3));
+    assert_eq!(
+        pos.on_scan("0712345678"),
+        Reply::Run(Effect::Pos(PosRequest::FindCustomer("0712345678".into())))
+    );
+}
+
+#[test]
+fn lines_stand_in_scan_order_however_the_answers_arrive() {
+    let mut pos = PosScreen::new();
+    let asked: Vec<Reply> = ["SKU1", "SKU2", "SKU3"]
+        .iter()
+        .map(|code| pos.on_scan(code))
+        .collect();
+    for i in [2, 0, 1] {
+        let found = product(i as u128 + 1, 100, 9);
+        answer(&mut pos, asked[i].clone(), Ok(Lookup::Sku(Box::new(found))));
+    }
+    let order: Vec<String> = pos.sale.lines.iter().map(|l| l.sku.clone()).collect();
+    assert_eq!(order, ["SKU1", "SKU2", "SKU3"]);
+    assert_eq!(pos.selected, 2, "the last scanned is highlighted");
+}
+
+#[test]
+fn scans_while_a_sale_is_paid_start_the_next_sale() {
+    let mut pos = PosScreen::new();
+    scanned(&mut pos, product(1, 500, 9), 1);
+    press(&mut pos, KeyCode::F(12));
+    press(&mut pos, KeyCode::Char('c'));
+    assert!(matches!(
+        press(&mut pos, KeyCode::Enter),
+        Reply::Run(Effect::Pos(PosRequest::Sell(_)))
+    ));
+    assert_eq!(
+        pos.on_scan("SKU2"),
+        Reply::Nothing,
+        "kept for the next sale"
+    );
+    let after = pos.on_answer(PosAnswer::Sold(Ok(cash_receipt(500))));
+    assert!(matches!(
+        after.as_slice(),
+        [
+            Effect::Pos(PosRequest::Lookup { text, .. }),
+            Effect::Pos(PosRequest::Issue(_))
+        ] if text == "SKU2"
+    ));
+    assert!(
+        pos.popup.is_none(),
+        "the receipt does not cover the next sale"
+    );
+}
+
+#[test]
+fn a_changed_price_is_marked_and_accepted_before_paying_never_taken_silently() {
+    let mut pos = PosScreen::new();
+    scanned(&mut pos, product(1, 100, 9), 1);
+    let mut dearer = product(1, 120, 9);
+    pos.refresh_product(&dearer);
+    assert_eq!(
+        pos.sale.lines[0].price,
+        Money::from_cents(100),
+        "still the rung-up price"
+    );
+    assert_eq!(pos.sale.lines[0].new_price, Some(Money::from_cents(120)));
+    // Scanning it again does not take the new price either.
+    scanned(&mut pos, dearer.clone(), 1);
+    assert_eq!(pos.sale.lines[0].price, Money::from_cents(100));
+
+    press(&mut pos, KeyCode::F(12));
+    assert!(
+        matches!(pos.popup, Some(PosPopup::NewPrices)),
+        "asked first"
+    );
+    press(&mut pos, KeyCode::Esc);
+    assert!(pos.popup.is_none());
+    press(&mut pos, KeyCode::F(12));
+    press(&mut pos, KeyCode::Enter);
+    assert!(matches!(pos.popup, Some(PosPopup::Pay { .. })));
+    let line = &pos.sale.lines[0];
+    assert_eq!((line.price, line.new_price), (Money::from_cents(120), None));
+    assert_eq!(pos.sale.total(), Money::from_cents(240));
+
+    // Back to the old price: nothing left to accept.
+    dearer.price = Money::from_cents(120);
+    pos.refresh_product(&dearer);
+    assert_eq!(pos.sale.lines[0].new_price, None);
+}
