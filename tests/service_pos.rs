@@ -551,3 +551,122 @@ async fn held_sales_are_kept_per_cashier_until_recalled(pool: PgPool) {
         "another cashier's held sale"
     );
 }
+
+/// A till sale whose M-Pesa code an admin rejected.
+async fn rejected_code_sale(
+    s: &Services,
+    pool: &PgPool,
+    admin: &Actor,
+    cashier: &Actor,
+    product: &Product,
+    code: &str,
+) -> Uuid {
+    let sold = s
+        .pos
+        .sell(
+            cashier,
+            sale(vec![line(product, 1)], Tender::MpesaCode(code.into())),
+        )
+        .await
+        .unwrap();
+    let payment: Uuid = sqlx::query_scalar("select id from payments where order_id = $1")
+        .bind(sold.order_id)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    s.payments
+        .reject(admin, payment, "not on the statement")
+        .await
+        .unwrap();
+    sold.order_id
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_rejected_code_is_paid_again_by_any_method_at_the_till(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, cashier, bank, tea) = till(&s).await;
+    let order = rejected_code_sale(&s, &pool, &admin, &cashier, &bank, "QKH94M1Z11").await;
+    let other = rejected_code_sale(&s, &pool, &admin, &cashier, &tea, "QKH94M1Z12").await;
+
+    // Both wait at the till for payment, newest first, saying why.
+    let unpaid = s.pos.unpaid(&cashier).await.unwrap();
+    let listed: Vec<Uuid> = unpaid.iter().map(|u| u.order_id).collect();
+    assert_eq!(listed, vec![other, order]);
+    assert!(
+        unpaid[0].why.contains("not on the statement"),
+        "{:?}",
+        unpaid[0]
+    );
+
+    // Cash now: paid, with change, by this cashier.
+    let receipt = s
+        .pos
+        .pay_order(&cashier, order, cash("3000"))
+        .await
+        .unwrap();
+    assert!(receipt.payment.verified);
+    assert_eq!(receipt.change(), Some(Money::parse("", "1").unwrap()));
+    assert_eq!(receipt.items.len(), 1);
+    assert_eq!(stock(&pool, &bank).await, 9, "sold once");
+    // Paid once only: a second press is refused, changing nothing.
+    let again = s.pos.pay_order(&cashier, order, cash("3000")).await;
+    assert!(
+        matches!(&again, Err(Error::Conflict(m)) if m.contains("paid")),
+        "{again:?}"
+    );
+
+    // Another code for the other sale: it waits for an admin who did not take it.
+    let second = login_as(&s, "second", Role::Admin).await;
+    let claimed = s
+        .pos
+        .pay_order(&second, other, Tender::MpesaCode("QKH94M1Z22".into()))
+        .await
+        .unwrap();
+    assert!(!claimed.payment.verified);
+    let payment: Uuid = sqlx::query_scalar("select id from payments where order_id = $1")
+        .bind(other)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let own = s
+        .payments
+        .confirm(&second, payment, "QKH94M1Z22", claimed.total)
+        .await;
+    assert!(
+        matches!(&own, Err(Error::Conflict(m)) if m.contains("another admin")),
+        "the one who took the new code does not verify it: {own:?}"
+    );
+    s.payments
+        .confirm(&admin, payment, "QKH94M1Z22", claimed.total)
+        .await
+        .unwrap();
+    assert!(s.pos.unpaid(&cashier).await.unwrap().is_empty());
+    assert_eq!(
+        count(&pool, "select count(*) from orders where status = 'paid'").await,
+        2
+    );
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_rejected_code_sale_is_voided_with_its_stock_back_and_customers_cannot_pay_at_the_till(
+    pool: PgPool,
+) {
+    let s = services(&pool);
+    let (admin, cashier, bank, _) = till(&s).await;
+    let order = rejected_code_sale(&s, &pool, &admin, &cashier, &bank, "QKH94M1Z11").await;
+    assert_eq!(stock(&pool, &bank).await, 9);
+
+    let amina = login_as(&s, "amina", Role::Customer).await;
+    let refused = s.pos.pay_order(&amina, order, cash("2999")).await;
+    assert!(matches!(refused, Err(Error::Forbidden(_))), "{refused:?}");
+    assert!(s.pos.unpaid(&amina).await.is_err());
+
+    s.orders.cancel(&cashier, order).await.unwrap();
+    assert_eq!(stock(&pool, &bank).await, 10, "stock back");
+    assert!(s.pos.unpaid(&cashier).await.unwrap().is_empty());
+    let late = s.pos.pay_order(&cashier, order, cash("2999")).await;
+    assert!(
+        matches!(&late, Err(Error::Conflict(m)) if m.contains("cancelled")),
+        "{late:?}"
+    );
+}

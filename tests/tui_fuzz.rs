@@ -17,6 +17,7 @@ use bytemtaani::tui::theme::Theme;
 use bytemtaani::tui::view;
 use common::screens::{
     admin, admin_answers, cart, logged_in, order_detail, products, receipt, session, till,
+    unpaid_orders,
 };
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -196,6 +197,13 @@ fn till_answer(request: &PosRequest, fail: bool, err: Error, rng: &mut Rng) -> P
         PosRequest::Void { .. } => PosAnswer::Voided(if fail { Err(err) } else { Ok(()) }),
         PosRequest::LoadHeld => PosAnswer::Held(if fail { Err(err) } else { Ok(Vec::new()) }),
         PosRequest::SwapHeld { .. } => PosAnswer::Swapped(if fail { Err(err) } else { Ok(()) }),
+        PosRequest::Unpaid => PosAnswer::Unpaid(if fail { Err(err) } else { Ok(unpaid_orders()) }),
+        PosRequest::LoadOrder(_) => PosAnswer::Order(Ok(Box::new(order_detail()))),
+        PosRequest::PayOrder { .. } => PosAnswer::Sold(if fail {
+            Err(err)
+        } else {
+            Ok(Box::new(receipt()))
+        }),
     }
 }
 

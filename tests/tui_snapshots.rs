@@ -224,6 +224,38 @@ fn till_matches_and_customer() {
     check("till_customer", &app);
 }
 
+#[test]
+fn till_unpaid_sales_taken_up_from_the_till_and_the_console() {
+    use bytemtaani::tui::app::Tab;
+    use bytemtaani::tui::effect::{Effect, PosRequest};
+    let mut app = common::screens::till();
+    press(&mut app, &[KeyCode::F(6)]);
+    app.update(done(Outcome::Pos(PosAnswer::Unpaid(Ok(unpaid_orders())))));
+    check("till_unpaid", &app);
+    let asked = app.update(key(KeyCode::Enter));
+    assert_eq!(
+        asked,
+        vec![Effect::Pos(PosRequest::LoadOrder(
+            unpaid_orders()[0].order_id
+        ))]
+    );
+    app.update(done(Outcome::Pos(PosAnswer::Order(Ok(Box::new(
+        order_detail(),
+    ))))));
+    check("till_unpaid_taken_up", &app);
+
+    // An admin takes a pending order from the console's Orders to the till.
+    let mut console = admin();
+    let pending = console.admin.orders.current().unwrap().clone();
+    assert_eq!(
+        pending.status,
+        bytemtaani::domain::order::OrderStatus::Pending
+    );
+    let asked = console.update(key(KeyCode::Char('T')));
+    assert_eq!(asked, vec![Effect::Pos(PosRequest::LoadOrder(pending.id))]);
+    assert_eq!(console.tab, Tab::Pos);
+}
+
 fn tab_bar(app: &App) -> String {
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     terminal.draw(|frame| view::draw(app, frame)).unwrap();
@@ -306,12 +338,18 @@ fn paying_for_an_order() {
         &mut app,
         &[KeyCode::Char('2'), KeyCode::Char('c'), KeyCode::Enter],
     );
+    // The phone on the account is offered; Enter sends the push there.
     app.update(done(Outcome::OrderPlaced(Ok(order_detail()))));
-    for c in "0712 345 678".chars() {
-        app.update(key(KeyCode::Char(c)));
-    }
     check("pay_phone", &app);
-    press(&mut app, &[KeyCode::Enter]);
+    assert_eq!(
+        app.update(key(KeyCode::Enter)),
+        vec![bytemtaani::tui::effect::Effect::Pay(
+            bytemtaani::tui::effect::PayRequest::Mpesa {
+                order_id: order_detail().order.id,
+                phone: "254712345678".into(),
+            }
+        )]
+    );
     app.update(done(Outcome::Pay(PayAnswer::Payment(Ok(pending.clone())))));
     check("pay_mpesa_waiting", &app);
     let mut failed = pending.clone();

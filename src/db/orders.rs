@@ -3,9 +3,9 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use crate::domain::Money;
-use crate::domain::order::{OrderItem, OrderStatus, OrderSummary};
+use crate::domain::order::{OrderItem, OrderStatus, OrderSummary, UnpaidOrder};
 
-const SUMMARY_SELECT: &str = "select o.id, o.user_id, u.username, o.status, o.total_amount, o.served_by,
+const SUMMARY_SELECT: &str = "select o.id, o.user_id, u.username, u.phone, o.status, o.total_amount, o.served_by,
         (select coalesce(sum(i.quantity), 0) from order_items i where i.order_id = o.id)::bigint as item_count,
         o.created_at, o.updated_at
     from orders o join users u on u.id = o.user_id";
@@ -182,5 +182,28 @@ pub async fn lock_unpaid(
     .bind(older_than.as_secs_f64())
     .bind(limit)
     .fetch_all(conn)
+    .await
+}
+
+/// Pending orders no payment is under way for (none opened, failed, or opened and not
+/// sent), newest first: the till takes payment for them or voids them.
+pub async fn unpaid(ex: impl PgExecutor<'_>, limit: i64) -> sqlx::Result<Vec<UnpaidOrder>> {
+    sqlx::query_as(
+        "select o.id as order_id, u.username as customer, o.total_amount as total,
+                (select coalesce(sum(i.quantity), 0) from order_items i where i.order_id = o.id)::bigint as item_count,
+                o.created_at,
+                case when p.status = 'failed'
+                     then coalesce(p.failure_reason, 'payment failed')
+                     else 'not paid yet' end as why
+         from orders o join users u on u.id = o.user_id
+         left join payments p on p.order_id = o.id
+         where o.status = 'pending'
+           and (p.id is null or p.status = 'failed'
+                or (p.status = 'pending' and p.transaction_id is null
+                    and p.gateway_ref is null and p.request_state is null))
+         order by o.created_at desc, o.id limit $1",
+    )
+    .bind(limit)
+    .fetch_all(ex)
     .await
 }

@@ -8,7 +8,7 @@ use crate::domain::payment::{
 
 const PAYMENT_COLUMNS: &str =
     "id, order_id, user_id, amount, method, status, transaction_id, paid_at,
-    confirmed_by, failure_reason, created_at, gateway_ref, card_brand, card_last4, request_state";
+    confirmed_by, failure_reason, created_at, gateway_ref, card_brand, card_last4, request_state, taken_by";
 
 /// Creates the order's one payment as pending, or, when a failed one exists, makes it pending
 /// again with the method now chosen (a retry reuses the payment; earlier provider references
@@ -25,7 +25,7 @@ pub async fn open(
         "insert into payments (order_id, user_id, amount, method) values ($1, $2, $3, $4)
          on conflict (order_id) do update
              set method = excluded.method, status = 'pending', failure_reason = null,
-                 transaction_id = null, gateway_ref = null
+                 transaction_id = null, gateway_ref = null, taken_by = null
              where payments.status = 'failed'
                 or (payments.status = 'pending' and payments.gateway_ref is null
                     and payments.transaction_id is null and payments.request_state is null)
@@ -81,19 +81,22 @@ pub async fn transaction_id_used(
     .await
 }
 
-/// Notes the transaction id a pending payment claims (an M-Pesa code typed at the till), to
-/// be verified later. The unique index keeps it from being claimed twice.
+/// Notes the transaction id a pending payment claims (an M-Pesa code typed at the till) and
+/// who took it, to be verified later by someone else. The unique index keeps it from being
+/// claimed twice.
 pub async fn claim_reference(
     ex: impl PgExecutor<'_>,
     id: Uuid,
     transaction_id: &TransactionId,
+    taken_by: Uuid,
 ) -> sqlx::Result<PaymentSummary> {
     sqlx::query_as(&format!(
-        "update payments set transaction_id = $2 where id = $1 and status = 'pending'
+        "update payments set transaction_id = $2, taken_by = $3 where id = $1 and status = 'pending'
          returning {PAYMENT_COLUMNS}"
     ))
     .bind(id)
     .bind(transaction_id.as_str())
+    .bind(taken_by)
     .fetch_one(ex)
     .await
 }
@@ -175,7 +178,7 @@ pub async fn list(
     sqlx::query_as(
         "select p.id, p.order_id, p.user_id, p.amount, p.method, p.status, p.transaction_id,
                 p.paid_at, p.confirmed_by, p.failure_reason, p.created_at, p.gateway_ref,
-                p.card_brand, p.card_last4, p.request_state, u.username, o.status as order_status
+                p.card_brand, p.card_last4, p.request_state, p.taken_by, u.username, o.status as order_status
          from payments p join users u on u.id = p.user_id join orders o on o.id = p.order_id
          where ($1::payment_status is null or p.status = $1)
            and ($2::payment_method is null or p.method = $2)

@@ -83,12 +83,27 @@ pub struct OrderSummary {
     pub id: Uuid,
     pub user_id: Uuid,
     pub username: String,
+    /// The buyer's phone, offered for an M-Pesa push.
+    pub phone: Option<String>,
     pub status: OrderStatus,
     pub total_amount: Money,
     pub served_by: Option<Uuid>,
     pub item_count: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A recorded order that nobody is paying for now (its M-Pesa code was rejected, its push
+/// failed, or a kiosk customer pays at the counter): the till can take payment for it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct UnpaidOrder {
+    pub order_id: Uuid,
+    pub customer: String,
+    pub total: Money,
+    pub item_count: i64,
+    pub created_at: DateTime<Utc>,
+    /// Why it is unpaid, in the words the payment was failed with.
+    pub why: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]

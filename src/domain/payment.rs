@@ -169,6 +169,9 @@ pub struct PaymentSummary {
     pub card_brand: Option<String>,
     pub card_last4: Option<String>,
     pub request_state: Option<RequestState>,
+    /// Who took the reference at a till (an M-Pesa code shown there), to be verified by
+    /// someone else.
+    pub taken_by: Option<Uuid>,
 }
 
 /// A payment as the admin's list shows it: with who paid and where the order stands.

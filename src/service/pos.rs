@@ -3,22 +3,22 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::db;
 use crate::domain::catalog::{Product, ProductQuery};
 use crate::domain::held::HeldSale;
-use crate::domain::order::{OrderDetail, OrderItem, OrderLine, OrderStatus};
-use crate::domain::payment::{PaymentMethod, PaymentSummary, TransactionId};
+use crate::domain::order::{OrderDetail, OrderItem, OrderLine, OrderStatus, UnpaidOrder};
+use crate::domain::payment::{PaymentMethod, PaymentStatus, PaymentSummary, TransactionId};
 use crate::domain::receipt::{Receipt, Shop, Tendered};
 use crate::domain::user::{Actor, Role, UserAccount, WALK_IN};
 use crate::domain::values::{Sku, person_needle};
 use crate::domain::{Error, Money, Result};
-use crate::service::access::authorize;
+use crate::service::access::{Principal, authorize};
 use crate::service::gateways::Gateways;
 use crate::service::orders::{self, place};
-use crate::service::payments::duplicate_or;
+use crate::service::payments::{duplicate_or, settle};
 
 /// How the customer pays at the till.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +82,7 @@ pub enum Lookup {
 }
 
 const LOOKUP_MATCHES: i64 = 20;
+const UNPAID_LISTED: i64 = 50;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sale {
@@ -178,12 +179,7 @@ impl Pos {
             Proof::Claimed(id) => {
                 let payment =
                     db::payments::open(&mut tx, placed.id, buyer, placed.total, method).await?;
-                if db::payments::transaction_id_used(&mut *tx, id, payment.id).await? {
-                    return Err(Error::DuplicateTransaction(id.to_string()));
-                }
-                db::payments::claim_reference(&mut *tx, payment.id, id)
-                    .await
-                    .map_err(|err| duplicate_or(err, id))?
+                claim_code(&mut tx, &me, &payment, id).await?
             }
             Proof::Later => {
                 db::payments::open(&mut tx, placed.id, buyer, placed.total, method).await?
@@ -213,6 +209,72 @@ impl Pos {
             items: placed.items,
         };
         Ok(self.receipt(sold, &me.username, cash))
+    }
+
+    /// Orders recorded and not paid, that no payment is under way for (a rejected M-Pesa
+    /// code, a failed push, a kiosk order the customer pays at the counter), newest first.
+    pub async fn unpaid(&self, actor: &Actor) -> Result<Vec<UnpaidOrder>> {
+        authorize(&self.pool, actor, Role::Staff).await?;
+        Ok(db::orders::unpaid(&self.pool, UNPAID_LISTED).await?)
+    }
+
+    /// Takes payment for an order already recorded and unpaid, by any tender but a push
+    /// (the pay screen sends that to the provider). Refused, changing nothing, when the order
+    /// is not awaiting payment or a payment for it is under way or waits for verification.
+    pub async fn pay_order(
+        &self,
+        actor: &Actor,
+        order_id: Uuid,
+        tender: Tender,
+    ) -> Result<Receipt> {
+        let mut tx = self.pool.begin().await?;
+        let me = authorize(&mut *tx, actor, Role::Staff).await?;
+        let (owner, status, total) = db::orders::lock(&mut tx, order_id)
+            .await?
+            .ok_or_else(|| Error::NotFound("The order".into()))?;
+        if status != OrderStatus::Pending {
+            return Err(Error::Conflict(format!(
+                "This order is {status}, not awaiting payment."
+            )));
+        }
+        let method = tender.method();
+        let proof = tender.proof(total)?;
+        let payment = db::payments::open(&mut tx, order_id, owner, total, method).await?;
+        let reopened = payment.status == PaymentStatus::Pending
+            && payment.method == method
+            && payment.transaction_id.is_none()
+            && payment.gateway_ref.is_none()
+            && payment.request_state.is_none();
+        if !reopened {
+            return Err(Error::Conflict(format!(
+                "A {} payment for this order is under way: wait for its answer.",
+                payment.method
+            )));
+        }
+        let payment = match &proof {
+            Proof::Settled(id) => settle(&mut tx, Some(&me), &payment, id, total).await?,
+            Proof::Claimed(id) => claim_code(&mut tx, &me, &payment, id).await?,
+            Proof::Later => {
+                return Err(Error::Conflict(
+                    "A push for a recorded order is sent from its pay screen.".into(),
+                ));
+            }
+        };
+        db::audit::record(
+            &mut *tx,
+            me.user_id,
+            "pos.pay_order",
+            "order",
+            Some(order_id),
+            json!({ "total": total, "method": method, "transaction_id": payment.transaction_id }),
+        )
+        .await?;
+        tx.commit().await?;
+        let cash = match tender {
+            Tender::Cash { handed } => Some(handed),
+            _ => None,
+        };
+        self.sold_before(order_id, &me.username, cash).await
     }
 
     /// The receipt of a sale already written under the same key.
@@ -365,4 +427,20 @@ impl From<OrderDetail> for Sold {
             items: detail.items,
         }
     }
+}
+
+/// Notes an M-Pesa code shown at the till on its pending payment, for someone other than
+/// `me` to verify. Refused for a code another payment carries.
+async fn claim_code(
+    tx: &mut PgConnection,
+    me: &Principal,
+    payment: &PaymentSummary,
+    code: &TransactionId,
+) -> Result<PaymentSummary> {
+    if db::payments::transaction_id_used(&mut *tx, code, payment.id).await? {
+        return Err(Error::DuplicateTransaction(code.to_string()));
+    }
+    db::payments::claim_reference(&mut *tx, payment.id, code, me.user_id)
+        .await
+        .map_err(|err| duplicate_or(err, code))
 }

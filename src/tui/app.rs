@@ -358,6 +358,14 @@ impl App {
             Tab::Admin => {
                 let (effects, said) = self.admin.on_key(key);
                 self.tell(said);
+                if effects
+                    .iter()
+                    .any(|e| matches!(e, Effect::Pos(PosRequest::LoadOrder(_))))
+                {
+                    // The console hands an unpaid order to the till, to be paid there.
+                    self.tab = Tab::Pos;
+                    self.pos.scan_focused = true;
+                }
                 return effects;
             }
         };
@@ -481,7 +489,8 @@ impl App {
                     detail.order.total_amount,
                     None,
                     &self.payments.offered,
-                );
+                )
+                .with_phone(detail.order.phone.as_deref());
                 self.overlay = Some(Overlay::Payment(Box::new(flow)));
             }
             Overlay::Payment(flow) => {
@@ -687,7 +696,8 @@ impl App {
                             detail.order.total_amount,
                             method,
                             &self.payments.offered,
-                        );
+                        )
+                        .with_phone(detail.order.phone.as_deref());
                         let mut effects: Vec<Effect> = flow.start().into_iter().collect();
                         self.overlay = Some(Overlay::Payment(Box::new(flow)));
                         effects.extend([
@@ -1109,6 +1119,7 @@ mod tests {
                 id: Uuid::from_u128(7),
                 user_id: Uuid::nil(),
                 username: "amina".into(),
+                phone: None,
                 status: crate::domain::order::OrderStatus::Pending,
                 total_amount: Money::from_cents(100),
                 served_by: None,
@@ -1220,6 +1231,7 @@ mod tests {
             card_brand: None,
             card_last4: None,
             request_state: None,
+            taken_by: None,
         };
         let mut flow = PayFlow::new(
             payment.order_id,

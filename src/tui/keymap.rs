@@ -39,6 +39,7 @@ pub enum Command {
     Customer,
     Hold,
     Recall,
+    Unpaid,
     VoidSale,
     Pay,
     Ship,
@@ -303,6 +304,12 @@ pub const POS: &[Binding] = &[
         "F5",
         "recall a held sale",
     ),
+    bind(
+        &[KeyCode::F(6)],
+        Command::Unpaid,
+        "F6",
+        "unpaid sales (a rejected code, a failed push): pay again or void",
+    ),
     bind(&[KeyCode::F(8)], Command::Remove, "F8", "void the line"),
     bind(
         &[KeyCode::F(9)],
@@ -380,6 +387,12 @@ pub const ADMIN: &[Binding] = &[
         Command::CancelOrder,
         "c",
         "orders: cancel (restocks; says the refund due)",
+    ),
+    bind(
+        &[KeyCode::Char('T')],
+        Command::Pay,
+        "T",
+        "orders: take payment for an unpaid one at the till",
     ),
     bind(
         &[KeyCode::Char('v')],

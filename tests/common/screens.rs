@@ -5,7 +5,7 @@ use bytemtaani::domain::alert::{Alert, AlertKind};
 use bytemtaani::domain::audit::AuditEntry;
 use bytemtaani::domain::cart::{CartLine, CartView};
 use bytemtaani::domain::catalog::{Category, Page, Product};
-use bytemtaani::domain::order::{OrderDetail, OrderItem, OrderStatus, OrderSummary};
+use bytemtaani::domain::order::{OrderDetail, OrderItem, OrderStatus, OrderSummary, UnpaidOrder};
 use bytemtaani::domain::payment::PaymentRow;
 use bytemtaani::domain::payment::{PaymentMethod, PaymentStatus, PaymentSummary};
 use bytemtaani::domain::receipt::{Receipt, Tendered};
@@ -78,6 +78,7 @@ pub fn order(n: u128, status: OrderStatus, cents: i64) -> OrderSummary {
         id: id(500 + n),
         user_id: id(9),
         username: "amina".into(),
+        phone: Some("0712 345 678".into()),
         status,
         total_amount: Money::from_cents(cents),
         served_by: None,
@@ -297,6 +298,28 @@ pub fn logged_in_as(session: Session) -> App {
 }
 
 /// Order 2 of [`logged_in`], with its items and pending M-Pesa payment.
+/// Two till sales nobody paid for: a rejected code and a failed push.
+pub fn unpaid_orders() -> Vec<UnpaidOrder> {
+    vec![
+        UnpaidOrder {
+            order_id: id(502),
+            customer: "amina".into(),
+            total: Money::from_cents(1_979_700),
+            item_count: 2,
+            created_at: at(41),
+            why: "not on the statement".into(),
+        },
+        UnpaidOrder {
+            order_id: id(503),
+            customer: "walk-in".into(),
+            total: Money::from_cents(25_050),
+            item_count: 1,
+            created_at: at(12),
+            why: "The customer cancelled the request".into(),
+        },
+    ]
+}
+
 pub fn order_detail() -> OrderDetail {
     let summary = order(2, OrderStatus::Pending, 1_979_700);
     OrderDetail {
@@ -332,6 +355,7 @@ pub fn order_detail() -> OrderDetail {
             card_brand: None,
             card_last4: None,
             request_state: None,
+            taken_by: None,
         }),
         order: summary,
     }

@@ -171,10 +171,7 @@ impl Payments {
         let mut tx = self.pool.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
         let (order_status, total, payment) = lock_with_order(&mut tx, payment_id).await?;
-        let rung_up_by = db::orders::summary(&mut *tx, payment.order_id)
-            .await?
-            .and_then(|o| o.served_by);
-        if rung_up_by == Some(me.user_id) {
+        if payment.taken_by == Some(me.user_id) {
             return Err(Error::Conflict(
                 "You took this payment at the till: another admin verifies it.".into(),
             ));

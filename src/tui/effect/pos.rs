@@ -4,12 +4,12 @@ use uuid::Uuid;
 
 use crate::domain::catalog::Product;
 use crate::domain::held::HeldSale;
-use crate::domain::order::OrderItem;
+use crate::domain::order::{OrderDetail, OrderItem, UnpaidOrder};
 use crate::domain::receipt::Receipt;
 use crate::domain::user::{Actor, UserAccount};
 use crate::domain::{Error, Result};
 use crate::service::Services;
-use crate::service::pos::{Lookup, Sale};
+use crate::service::pos::{Lookup, Sale, Tender};
 use crate::service::receipts::Issued;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -22,13 +22,23 @@ pub enum PosRequest {
     },
     FindCustomer(String),
     Sell(Box<Sale>),
+    /// Orders recorded and unpaid (F6).
+    Unpaid,
+    /// An unpaid order, to pay or void at the till.
+    LoadOrder(Uuid),
+    /// Payment for an order recorded earlier.
+    PayOrder {
+        order_id: Uuid,
+        tender: Tender,
+    },
     /// Save (and print) a receipt.
     Issue(Box<Receipt>),
     /// Current prices and stock of the sale's products.
     Refresh(Vec<Uuid>),
     /// The receipt of a recorded sale (once its M-Pesa push was paid).
     Receipt(Uuid),
-    /// Cancels a recorded sale whose push was not paid (stock goes back).
+    /// Cancels a recorded sale not paid (a push refused, an unpaid sale voided): stock goes
+    /// back.
     CancelSale(Uuid),
     /// This cashier's held sales.
     LoadHeld,
@@ -54,6 +64,8 @@ pub enum PosAnswer {
     },
     Customers(Result<Vec<UserAccount>>),
     Sold(Result<Box<Receipt>>),
+    Unpaid(Result<Vec<UnpaidOrder>>),
+    Order(Result<Box<OrderDetail>>),
     Issued(Result<Issued>),
     Refreshed(Result<Vec<Product>>),
     Cancelled(Result<()>),
@@ -68,6 +80,8 @@ impl PosAnswer {
             PosAnswer::Lookup { result: Err(e), .. }
             | PosAnswer::Customers(Err(e))
             | PosAnswer::Sold(Err(e))
+            | PosAnswer::Unpaid(Err(e))
+            | PosAnswer::Order(Err(e))
             | PosAnswer::Issued(Err(e))
             | PosAnswer::Refreshed(Err(e))
             | PosAnswer::Cancelled(Err(e))
@@ -94,6 +108,13 @@ pub(super) async fn run(s: &Services, actor: &Actor, request: PosRequest) -> Pos
             PosAnswer::Customers(s.pos.find_customer(actor, &text).await)
         }
         PosRequest::Sell(sale) => PosAnswer::Sold(s.pos.sell(actor, *sale).await.map(Box::new)),
+        PosRequest::Unpaid => PosAnswer::Unpaid(s.pos.unpaid(actor).await),
+        PosRequest::LoadOrder(order_id) => {
+            PosAnswer::Order(s.orders.detail(actor, order_id).await.map(Box::new))
+        }
+        PosRequest::PayOrder { order_id, tender } => {
+            PosAnswer::Sold(s.pos.pay_order(actor, order_id, tender).await.map(Box::new))
+        }
         PosRequest::Issue(receipt) => PosAnswer::Issued(s.receipts.issue(&receipt).await),
         PosRequest::Receipt(order_id) => {
             PosAnswer::Sold(s.pos.receipt_for(actor, order_id).await.map(Box::new))

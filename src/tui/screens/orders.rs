@@ -182,6 +182,7 @@ mod tests {
                 id: Uuid::from_u128(i as u128),
                 user_id: Uuid::nil(),
                 username: "amina".into(),
+                phone: None,
                 status: OrderStatus::Pending,
                 total_amount: Money::ZERO,
                 served_by: None,

@@ -97,6 +97,12 @@ impl PayFlow {
         matches!(self.stage, Stage::Paid { .. })
     }
 
+    /// The M-Pesa phone offered first (the buyer's, from their account); it can be changed.
+    pub fn with_phone(mut self, phone: Option<&str>) -> PayFlow {
+        self.phone = Input::new(phone.unwrap_or_default().to_owned());
+        self
+    }
+
     /// Starts paying with the chosen method (M-Pesa asks for the phone first).
     pub fn start(&mut self) -> Option<Effect> {
         let request = match self.method {
@@ -353,6 +359,7 @@ mod tests {
             card_brand: None,
             card_last4: None,
             request_state: None,
+            taken_by: None,
         }
     }
 

@@ -17,7 +17,7 @@ use crate::domain::order::{OrderDetail, OrderFilter, OrderStatus, OrderSummary, 
 use crate::domain::payment::{PaymentMethod, PaymentRow, PaymentStatus};
 use crate::domain::report::SalesReport;
 use crate::domain::user::UserAccount;
-use crate::tui::effect::{AdminAnswer, AdminRequest, Change, Effect};
+use crate::tui::effect::{AdminAnswer, AdminRequest, Change, Effect, PosRequest};
 use crate::tui::form::{Form, FormKey};
 use crate::tui::keymap::{self, Command};
 use crate::tui::screens::step;
@@ -304,6 +304,21 @@ impl AdminScreen {
                     Change::CancelOrder(o.id),
                 )
             }),
+            (S::Orders, C::Pay) => {
+                return match self.orders.current() {
+                    Some(o) if o.status == OrderStatus::Pending => (
+                        vec![Effect::Pos(PosRequest::LoadOrder(o.id))],
+                        Some(Ok(
+                            "Taken to the till: F12 takes payment, F9 voids it.".into()
+                        )),
+                    ),
+                    Some(o) => (
+                        Vec::new(),
+                        Some(Err(format!("This order is {}: nothing to pay.", o.status))),
+                    ),
+                    None => (Vec::new(), None),
+                };
+            }
             (S::Payments, C::Verify | C::Open) => self
                 .payments
                 .current()
@@ -540,6 +555,7 @@ mod tests {
             id: Uuid::from_u128(7),
             user_id: Uuid::nil(),
             username: "amina".into(),
+            phone: None,
             status,
             total_amount: Money::from_cents(100),
             served_by: None,

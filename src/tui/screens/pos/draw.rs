@@ -5,6 +5,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row};
 
+use crate::domain::clock::shop_time;
 use crate::service::pos::Tender;
 use crate::tui::big_digits;
 use crate::tui::screens::Listing;
@@ -68,8 +69,12 @@ impl PosScreen {
                 Line::raw(line.total().to_string()).right_aligned(),
             ])
         });
+        let title = match self.sale.recorded {
+            Some(_) => " Unpaid sale, recorded: F12 pay, F9 void, F4 aside ",
+            None => " Sale ",
+        };
         Listing {
-            title: " Sale ",
+            title,
             header: &["Item", "Qty", "Unit", "Line total"],
             widths: &[
                 Constraint::Fill(1),
@@ -134,7 +139,14 @@ impl PosScreen {
                 Span::styled(" Items    ", theme.dim()),
                 Span::raw(format!("{}{held}", self.sale.units())),
             ]),
-            Line::styled(" F12 pay  F3 customer  F4 hold  F1 keys", theme.dim()),
+            Line::styled(
+                if self.sale.recorded.is_some() {
+                    " F12 pay  F9 void  F4 aside  F1 keys"
+                } else {
+                    " F12 pay  F3 customer  F4 hold  F1 keys"
+                },
+                theme.dim(),
+            ),
         ];
         frame.render_widget(Paragraph::new(lines), info);
     }
@@ -185,7 +197,7 @@ impl PosScreen {
                     .iter()
                     .enumerate()
                     .map(|(i, sale)| {
-                        let at = crate::domain::clock::shop_time(sale.held_at).format("%H:%M");
+                        let at = shop_time(sale.held_at).format("%H:%M");
                         let label: String = sale.label.chars().take(36).collect();
                         let text = format!(" {at} {label:<36} {:>14}", sale.total().to_string());
                         let style = if i == *selected {
@@ -202,6 +214,40 @@ impl PosScreen {
                 ));
                 ("Held sales", lines, 62)
             }
+            PosPopup::Unpaid { orders, selected } => {
+                let mut lines: Vec<Line> = orders
+                    .iter()
+                    .enumerate()
+                    .map(|(i, order)| {
+                        let at = shop_time(order.created_at).format("%d/%m %H:%M");
+                        let who: String = order.customer.chars().take(14).collect();
+                        let why: String = order.why.chars().take(24).collect();
+                        let text = format!(" {at} {who:<14} {:>14} {why}", order.total.to_string());
+                        let style = if i == *selected {
+                            theme.selected()
+                        } else {
+                            Default::default()
+                        };
+                        Line::styled(text, style)
+                    })
+                    .collect();
+                lines.push(Line::styled(
+                    "Enter: take it up to pay or void (F9)   Esc closes",
+                    theme.dim(),
+                ));
+                ("Unpaid sales", lines, 72)
+            }
+            PosPopup::ConfirmVoid if self.sale.recorded.is_some() => (
+                "Void the unpaid sale?",
+                vec![
+                    Line::raw(format!(
+                        "Cancel the order ({}) and put its stock back?",
+                        self.sale.total()
+                    )),
+                    Line::raw("y / Enter: void   any other key: keep"),
+                ],
+                56,
+            ),
             PosPopup::ConfirmVoid => (
                 "Void the sale?",
                 vec![

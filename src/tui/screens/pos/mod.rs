@@ -22,6 +22,7 @@ use crate::domain::Result;
 use crate::domain::catalog::Product;
 use crate::domain::held::HeldSale;
 use crate::domain::order::OrderLine;
+use crate::domain::order::{OrderDetail, OrderStatus};
 use crate::domain::payment::PaymentMethod;
 use crate::service::pos::{Lookup, Sale, Tender};
 use crate::tui::effect::{Effect, PayAnswer, PosAnswer, PosRequest};
@@ -92,6 +93,15 @@ impl PosScreen {
             Some(Command::Up) => self.selected = step(self.selected, -1, self.sale.lines.len()),
             Some(Command::Down) => self.selected = step(self.selected, 1, self.sale.lines.len()),
             Some(Command::Submit) => return self.submit(),
+            Some(Command::SetQuantity | Command::Remove | Command::Customer)
+                if self.sale.recorded.is_some() =>
+            {
+                self.error = Some(
+                    "This sale is recorded as it is: F12 takes payment, F9 voids it, F4 puts it aside."
+                        .into(),
+                )
+            }
+            Some(Command::Unpaid) => return Reply::Run(Effect::Pos(PosRequest::Unpaid)),
             Some(Command::SetQuantity) if !self.sale.lines.is_empty() => {
                 let quantity = self.sale.lines[self.selected].quantity.to_string();
                 self.popup = Some(PosPopup::Quantity {
@@ -179,11 +189,18 @@ impl PosScreen {
     }
 
     fn add(&mut self, product: &Product, quantity: i32) {
+        // A scan starts a new sale beside a recorded one, which waits under F6.
+        let aside = if self.sale.recorded.is_some() {
+            self.hold();
+            " (the unpaid sale waits under F6)"
+        } else {
+            ""
+        };
         match self.sale.add(product, quantity) {
             Ok(index) => {
                 self.selected = index;
                 self.error = None;
-                self.notice = Some(format!("{} × {}", quantity, product.name));
+                self.notice = Some(format!("{} × {}{aside}", quantity, product.name));
             }
             Err(message) => self.error = Some(message),
         }
@@ -192,6 +209,13 @@ impl PosScreen {
     /// Takes the sale off the screen into the held list; the database keeps it too once
     /// the caller sends it. None when there is nothing to hold.
     fn hold(&mut self) -> Option<HeldSale> {
+        if self.sale.recorded.is_some() {
+            // Recorded already: it waits in the unpaid list, not among held sales.
+            self.sale = SaleDraft::default();
+            self.selected = 0;
+            self.notice = Some("The unpaid sale waits under F6.".into());
+            return None;
+        }
         if self.sale.lines.is_empty() {
             return None;
         }
@@ -223,6 +247,33 @@ impl PosScreen {
         vec![Effect::Pos(PosRequest::Refresh(
             self.sale.lines.iter().map(|l| l.product_id).collect(),
         ))]
+    }
+
+    /// Pays the sale on screen: a new sale is recorded with its payment; a recorded one is
+    /// paid as it stands.
+    fn pay_request(&self, tender: Tender) -> Effect {
+        Effect::Pos(match self.sale.recorded {
+            Some(order_id) => PosRequest::PayOrder { order_id, tender },
+            None => PosRequest::Sell(Box::new(self.sale_to_send(tender))),
+        })
+    }
+
+    /// Follows an M-Pesa push for the recorded sale `order_id` (its phone asked first); the
+    /// sale comes off the screen and back if the push fails and the sale is cancelled.
+    fn push_for(&mut self, order_id: Uuid) {
+        let mut flow = PayFlow::new(
+            order_id,
+            self.sale.total(),
+            Some(PaymentMethod::Mpesa),
+            &[PaymentMethod::Mpesa],
+        );
+        flow.start();
+        let sale = std::mem::take(&mut self.sale);
+        self.selected = 0;
+        self.popup = Some(PosPopup::Push {
+            flow: Box::new(flow),
+            sale,
+        });
     }
 
     fn sale_to_send(&self, tender: Tender) -> Sale {
@@ -266,19 +317,7 @@ impl PosScreen {
                 }
             }
             PosAnswer::Sold(Ok(receipt)) if self.pushing() => {
-                let mut flow = PayFlow::new(
-                    receipt.order_id,
-                    receipt.total,
-                    Some(PaymentMethod::Mpesa),
-                    &[PaymentMethod::Mpesa],
-                );
-                flow.start();
-                let sale = std::mem::take(&mut self.sale);
-                self.selected = 0;
-                self.popup = Some(PosPopup::Push {
-                    flow: Box::new(flow),
-                    sale,
-                });
+                self.push_for(receipt.order_id);
                 return self.scans_after_sale();
             }
             PosAnswer::Sold(result) => match result {
@@ -334,6 +373,18 @@ impl PosScreen {
                     self.notice = Some(said);
                 }
             }
+            PosAnswer::Unpaid(Ok(orders)) if orders.is_empty() => {
+                self.notice = Some("No unpaid sales.".into())
+            }
+            PosAnswer::Unpaid(Ok(orders)) => {
+                self.popup = Some(PosPopup::Unpaid {
+                    orders,
+                    selected: 0,
+                })
+            }
+            PosAnswer::Unpaid(Err(err)) => self.error = Some(err.to_string()),
+            PosAnswer::Order(Ok(detail)) => return self.take_up_unpaid(*detail),
+            PosAnswer::Order(Err(err)) => self.error = Some(err.to_string()),
             PosAnswer::Held(Ok(held)) => self.held = held,
             PosAnswer::Held(Err(err)) => self.error = Some(err.to_string()),
             PosAnswer::Swapped(result) => match (result, self.recalling.take()) {
@@ -356,7 +407,10 @@ impl PosScreen {
                         "M-Pesa did not pay: the sale was cancelled and is back on screen.".into(),
                     );
                 }
-                (Ok(()), _) => {}
+                (Ok(()), popup) => {
+                    self.popup = popup;
+                    self.notice = Some("Unpaid sale voided: its stock is back.".into());
+                }
                 (Err(err), popup) => {
                     self.popup = popup;
                     self.error = Some(err.to_string());
@@ -372,6 +426,31 @@ impl PosScreen {
             },
         }
         Vec::new()
+    }
+
+    /// An unpaid order comes onto the till to be paid or voided; a sale being rung up is
+    /// held for it.
+    fn take_up_unpaid(&mut self, detail: OrderDetail) -> Vec<Effect> {
+        if detail.order.status != OrderStatus::Pending {
+            self.error = Some(format!("That sale is {} now.", detail.order.status));
+            return Vec::new();
+        }
+        let held = self.hold();
+        self.sale = SaleDraft::from_order(detail);
+        self.selected = 0;
+        self.error = None;
+        self.notice = Some(format!(
+            "Unpaid sale for {}: F12 takes payment, F9 voids it.",
+            self.sale.customer_name()
+        ));
+        held.map(|held| {
+            Effect::Pos(PosRequest::SwapHeld {
+                hold: Some(Box::new(held)),
+                recall: None,
+            })
+        })
+        .into_iter()
+        .collect()
     }
 
     /// True while a sale paid by an M-Pesa push is being recorded.
@@ -414,6 +493,9 @@ impl PosScreen {
     /// Current price and stock for a product on the sale (a held sale is refreshed when it
     /// is recalled).
     pub fn refresh_product(&mut self, fresh: &Product) {
+        if self.sale.recorded.is_some() {
+            return; // its prices are the order's
+        }
         for line in self
             .sale
             .lines

@@ -4,6 +4,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use tui_input::Input;
 
+use crate::domain::order::UnpaidOrder;
 use crate::domain::receipt::Receipt;
 use crate::domain::user::UserAccount;
 use crate::service::cart::MAX_QUANTITY;
@@ -27,6 +28,11 @@ pub enum PosPopup {
         selected: usize,
     },
     Held {
+        selected: usize,
+    },
+    /// Orders recorded and unpaid (F6), to pay again or void.
+    Unpaid {
+        orders: Vec<UnpaidOrder>,
         selected: usize,
     },
     ConfirmVoid,
@@ -125,6 +131,19 @@ impl PosScreen {
                 }
                 _ => {}
             },
+            PosPopup::Unpaid { orders, selected } => match key.code {
+                KeyCode::Esc => self.popup = None,
+                KeyCode::Up => *selected = step(*selected, -1, orders.len()),
+                KeyCode::Down => *selected = step(*selected, 1, orders.len()),
+                KeyCode::Enter => {
+                    let Some(order_id) = orders.get(*selected).map(|o| o.order_id) else {
+                        return Reply::Nothing;
+                    };
+                    self.popup = None;
+                    return Reply::Run(Effect::Pos(PosRequest::LoadOrder(order_id)));
+                }
+                _ => {}
+            },
             PosPopup::NewPrices => match key.code {
                 KeyCode::Enter | KeyCode::Char('y') => {
                     self.sale.accept_prices();
@@ -138,6 +157,11 @@ impl PosScreen {
                 if matches!(key.code, KeyCode::Char('y') | KeyCode::Enter) {
                     let sale = std::mem::take(&mut self.sale);
                     self.selected = 0;
+                    if let Some(order_id) = sale.recorded {
+                        // A recorded order is cancelled: its stock goes back.
+                        self.notice = Some("Voiding the unpaid sale…".into());
+                        return Reply::Run(Effect::Pos(PosRequest::CancelSale(order_id)));
+                    }
                     self.notice = Some("Sale voided.".into());
                     return SaleDraft::voided(sale.key, true, sale.lines);
                 }
@@ -159,10 +183,13 @@ impl PosScreen {
                         *error = None;
                     }
                     (KeyCode::Char('p'), None) if self.push_offered => {
+                        if let Some(order_id) = self.sale.recorded {
+                            // Recorded already: the push goes straight to the phone.
+                            self.push_for(order_id);
+                            return Reply::Nothing;
+                        }
                         *sending = true;
-                        return Reply::Run(Effect::Pos(PosRequest::Sell(Box::new(
-                            self.sale_to_send(Tender::MpesaPush),
-                        ))));
+                        return Reply::Run(self.pay_request(Tender::MpesaPush));
                     }
                     (KeyCode::Char(c), None) => {
                         let chosen = match c {
@@ -177,9 +204,7 @@ impl PosScreen {
                     (KeyCode::Enter, Some(chosen)) => match chosen.parse(input.value(), total) {
                         Ok(tender) => {
                             *sending = true;
-                            return Reply::Run(Effect::Pos(PosRequest::Sell(Box::new(
-                                self.sale_to_send(tender),
-                            ))));
+                            return Reply::Run(self.pay_request(tender));
                         }
                         Err(message) => *error = Some(message),
                     },

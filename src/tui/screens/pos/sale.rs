@@ -4,8 +4,9 @@ use uuid::Uuid;
 
 use crate::domain::catalog::Product;
 use crate::domain::held::{HeldLine, HeldSale};
-use crate::domain::order::OrderItem;
+use crate::domain::order::{OrderDetail, OrderItem};
 use crate::domain::payment::{PaymentMethod, TransactionId};
+use crate::domain::user::WALK_IN;
 use crate::domain::{Money, Result};
 use crate::service::cart::MAX_QUANTITY;
 use crate::service::pos::Tender;
@@ -43,6 +44,9 @@ pub struct SaleDraft {
     pub key: Uuid,
     pub customer: Option<(Uuid, String)>,
     pub lines: Vec<SaleLine>,
+    /// The order this sale was recorded as, unpaid (F6): its lines are fixed; it is paid
+    /// again or voided as it is.
+    pub recorded: Option<Uuid>,
 }
 
 impl Default for SaleDraft {
@@ -51,6 +55,7 @@ impl Default for SaleDraft {
             key: Uuid::new_v4(),
             customer: None,
             lines: Vec::new(),
+            recorded: None,
         }
     }
 }
@@ -124,6 +129,30 @@ impl SaleDraft {
                     quantity: l.quantity,
                 })
                 .collect(),
+            recorded: None,
+        }
+    }
+
+    /// An unpaid order on the till, at the prices it was recorded at.
+    pub(super) fn from_order(detail: OrderDetail) -> SaleDraft {
+        let order = detail.order;
+        SaleDraft {
+            key: Uuid::new_v4(),
+            customer: (order.user_id != WALK_IN).then_some((order.user_id, order.username)),
+            lines: detail
+                .items
+                .into_iter()
+                .map(|i| SaleLine {
+                    product_id: i.product_id,
+                    name: i.product_name,
+                    sku: i.sku,
+                    price: i.price,
+                    new_price: None,
+                    stock: i.quantity,
+                    quantity: i.quantity,
+                })
+                .collect(),
+            recorded: Some(order.id),
         }
     }
 

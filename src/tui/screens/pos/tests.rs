@@ -470,3 +470,110 @@ fn a_changed_price_is_marked_and_accepted_before_paying_never_taken_silently() {
     pos.refresh_product(&dearer);
     assert_eq!(pos.sale.lines[0].new_price, None);
 }
+
+/// An unpaid order of one `product` for `customer` (or the walk-in), as the services load it.
+fn unpaid_order(product: &Product, customer: Option<&str>) -> crate::domain::order::OrderDetail {
+    use crate::domain::order::{OrderDetail, OrderItem, OrderStatus, OrderSummary};
+    use crate::domain::user::WALK_IN;
+    OrderDetail {
+        order: OrderSummary {
+            id: Uuid::from_u128(77),
+            user_id: customer.map_or(WALK_IN, |_| Uuid::from_u128(9)),
+            username: customer.unwrap_or("walk-in").into(),
+            phone: None,
+            status: OrderStatus::Pending,
+            total_amount: product.price,
+            served_by: None,
+            item_count: 1,
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+        },
+        items: vec![OrderItem {
+            product_id: product.id,
+            product_name: product.name.clone(),
+            sku: product.sku.clone(),
+            quantity: 1,
+            price: product.price,
+        }],
+        payment: None,
+    }
+}
+
+/// F6, then the first unpaid sale taken up.
+fn take_up(pos: &mut PosScreen, order: crate::domain::order::OrderDetail) -> Vec<Effect> {
+    assert_eq!(
+        press(pos, KeyCode::F(6)),
+        Reply::Run(Effect::Pos(PosRequest::Unpaid))
+    );
+    let listed = crate::domain::order::UnpaidOrder {
+        order_id: order.order.id,
+        customer: order.order.username.clone(),
+        total: order.order.total_amount,
+        item_count: 1,
+        created_at: order.order.created_at,
+        why: "not on the statement".into(),
+    };
+    pos.on_answer(PosAnswer::Unpaid(Ok(vec![listed])));
+    assert_eq!(
+        press(pos, KeyCode::Enter),
+        Reply::Run(Effect::Pos(PosRequest::LoadOrder(order.order.id)))
+    );
+    pos.on_answer(PosAnswer::Order(Ok(Box::new(order))))
+}
+
+#[test]
+fn an_unpaid_sale_is_taken_up_from_f6_and_paid_again_as_it_stands() {
+    let mut pos = PosScreen::new();
+    let tea = product(2, 25_050, 9);
+    scanned(&mut pos, product(1, 100, 9), 1);
+
+    // The sale being rung up is held for it, and its lines cannot change.
+    let effects = take_up(&mut pos, unpaid_order(&tea, Some("amina")));
+    assert!(
+        matches!(&effects[..], [Effect::Pos(PosRequest::SwapHeld { hold: Some(h), recall: None })] if h.lines.len() == 1),
+        "{effects:?}"
+    );
+    assert_eq!(pos.sale.recorded, Some(Uuid::from_u128(77)));
+    assert_eq!(pos.sale.customer_name(), "amina");
+    press(&mut pos, KeyCode::F(8));
+    assert_eq!(
+        pos.sale.lines.len(),
+        1,
+        "F8 does not change a recorded sale"
+    );
+    assert!(pos.error.as_deref().unwrap().contains("F12"));
+
+    press(&mut pos, KeyCode::F(12));
+    press(&mut pos, KeyCode::Char('c'));
+    let paid = press(&mut pos, KeyCode::Enter);
+    assert_eq!(
+        paid,
+        Reply::Run(Effect::Pos(PosRequest::PayOrder {
+            order_id: Uuid::from_u128(77),
+            tender: Tender::Cash { handed: tea.price },
+        }))
+    );
+}
+
+#[test]
+fn an_unpaid_sale_is_voided_with_f9_and_a_scan_beside_it_starts_a_new_sale() {
+    let mut pos = PosScreen::new();
+    let tea = product(2, 25_050, 9);
+    assert!(take_up(&mut pos, unpaid_order(&tea, None)).is_empty());
+    press(&mut pos, KeyCode::F(9));
+    assert_eq!(
+        press(&mut pos, KeyCode::Char('y')),
+        Reply::Run(Effect::Pos(PosRequest::CancelSale(Uuid::from_u128(77))))
+    );
+    assert!(pos.sale.lines.is_empty());
+    pos.on_answer(PosAnswer::Cancelled(Ok(())));
+    assert!(pos.notice.as_deref().unwrap().contains("stock is back"));
+
+    // Taken up again, then a scan: a new sale; the unpaid one waits in F6.
+    take_up(&mut pos, unpaid_order(&tea, None));
+    scanned(&mut pos, product(1, 100, 9), 1);
+    assert_eq!(pos.sale.recorded, None);
+    assert_eq!(pos.sale.lines.len(), 1);
+    assert!(pos.held.is_empty(), "a recorded sale is never held");
+    assert!(pos.notice.as_deref().unwrap().contains("F6"));
+}
