@@ -44,17 +44,11 @@ async fn usernames_and_emails_are_unique_whatever_the_case(pool: PgPool) {
         .register(account("AMINA", PASSWORD))
         .await
         .unwrap_err();
-    assert_eq!(
-        again,
-        Error::Conflict("That username is already taken.".into())
-    );
+    assert_eq!(again, Error::invalid("Username", "is already taken"));
     let mut same_email = account("amina2", PASSWORD);
     same_email.email = "AMINA@example.co.ke".into();
     let err = s.auth.register(same_email).await.unwrap_err();
-    assert_eq!(
-        err,
-        Error::Conflict("An account with that email already exists.".into())
-    );
+    assert_eq!(err, Error::invalid("Email", "already has an account"));
 }
 
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]

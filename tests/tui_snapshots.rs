@@ -45,7 +45,7 @@ fn login() {
         ],
     );
     check("login", &app);
-    app.login.refused(Error::Locked { minutes: 15 }.to_string());
+    app.login.refused(&Error::Locked { minutes: 15 });
     check("login_locked", &app);
 }
 
@@ -54,6 +54,15 @@ fn register() {
     let mut app = App::new("ByteMtaani Duka", Theme::plain());
     press(&mut app, &[KeyCode::F(2), KeyCode::Char('w')]);
     check("register", &app);
+    // Every problem at once, each under its field.
+    for text in ["", "wanjiku@", "07", "pass"] {
+        for c in text.chars() {
+            app.update(key(KeyCode::Char(c)));
+        }
+        press(&mut app, &[KeyCode::Tab]);
+    }
+    press(&mut app, &[KeyCode::Enter]);
+    check("register_errors", &app);
 }
 
 #[test]

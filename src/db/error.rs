@@ -49,8 +49,8 @@ fn from_database(db: &dyn DatabaseError) -> Option<Error> {
     }
     let conflict = |text: &str| Some(Error::Conflict(text.into()));
     match db.constraint()? {
-        "users_username_key" => conflict("That username is already taken."),
-        "users_email_key" => conflict("An account with that email already exists."),
+        "users_username_key" => Some(Error::invalid("Username", "is already taken")),
+        "users_email_key" => Some(Error::invalid("Email", "already has an account")),
         "categories_name_key" => conflict("A category with that name already exists."),
         "categories_slug_key" => conflict("A category with that slug already exists."),
         "products_slug_key" => conflict("A product with that slug already exists."),

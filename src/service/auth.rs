@@ -23,6 +23,26 @@ pub struct NewAccount {
     pub password: String,
 }
 
+impl NewAccount {
+    /// Every field's problem at once, in the form's order (the register screen shows them
+    /// all); the service checks the same again.
+    pub fn problems(&self) -> Vec<Error> {
+        let phone = match self.phone.trim() {
+            "" => Ok(()),
+            raw => Phone::parse(raw).map(drop),
+        };
+        [
+            Username::parse(&self.username).map(drop),
+            Email::parse(&self.email).map(drop),
+            phone,
+            check_new_password(&self.password, self.username.trim()),
+        ]
+        .into_iter()
+        .filter_map(Result::err)
+        .collect()
+    }
+}
+
 /// Never shows the password.
 impl std::fmt::Debug for NewAccount {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -621,7 +621,7 @@ impl App {
                 ]
             }
             Outcome::LoggedIn(Err(err)) => {
-                self.login.refused(err.to_string());
+                self.login.refused(&err);
                 Vec::new()
             }
             Outcome::ExitAllowed(result) => match (result, &mut self.overlay) {
@@ -630,7 +630,7 @@ impl App {
                     vec![Effect::Quit]
                 }
                 (Err(err), Some(Overlay::KioskExit(screen))) => {
-                    screen.refused(err.to_string());
+                    screen.refused(&err);
                     Vec::new()
                 }
                 (Err(err), _) => self.fail(err),

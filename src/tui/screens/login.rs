@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 use tui_input::Input;
 
+use crate::domain::Error;
 use crate::service::auth::NewAccount;
 use crate::tui::effect::{Effect, Secret};
 use crate::tui::keymap::{self, Command};
@@ -29,6 +30,13 @@ enum Field {
 }
 
 impl Field {
+    /// The field a service error names (`Error::Invalid`'s field).
+    fn named(name: &str) -> Option<Field> {
+        [Field::Username, Field::Email, Field::Phone, Field::Password]
+            .into_iter()
+            .find(|f| f.label().starts_with(name))
+    }
+
     fn label(self) -> &'static str {
         match self {
             Field::Username => "Username",
@@ -47,6 +55,8 @@ pub struct LoginScreen {
     phone: Input,
     password: Input,
     focus: usize,
+    /// Each field's problem, shown under it; all of them at once.
+    errors: Vec<(Field, String)>,
     /// The answer to the last attempt, shown under the form.
     pub error: Option<String>,
     pub waiting: bool,
@@ -101,12 +111,14 @@ impl LoginScreen {
                 };
                 self.focus = 0;
                 self.error = None;
+                self.errors.clear();
             }
             Some(Command::Submit) if !self.waiting => return self.submit(),
             _ => {
                 let field = self.fields()[self.focus.min(count - 1)];
                 if edit(self.input(field), key) {
                     self.error = None;
+                    self.errors.retain(|(f, _)| *f != field);
                 }
             }
         }
@@ -114,45 +126,63 @@ impl LoginScreen {
     }
 
     fn submit(&mut self) -> Option<Effect> {
-        if let Some(empty) = self
-            .fields()
-            .iter()
-            .find(|f| **f != Field::Phone && self.value(**f).trim().is_empty())
-        {
-            self.error = Some(format!("{} is required.", empty.label()));
+        let account = NewAccount {
+            username: self.username.value().to_owned(),
+            email: self.email.value().to_owned(),
+            phone: self.phone.value().to_owned(),
+            password: self.password.value().to_owned(),
+        };
+        self.errors = match self.mode {
+            Mode::Login => self
+                .fields()
+                .iter()
+                .filter(|f| self.value(**f).trim().is_empty())
+                .map(|f| (*f, "is required".to_owned()))
+                .collect(),
+            Mode::Register => account.problems().iter().filter_map(field_error).collect(),
+        };
+        if let Some((first, _)) = self.errors.first() {
+            self.focus_on(*first);
             return None;
         }
         self.waiting = true;
         self.error = None;
         Some(match self.mode {
             Mode::Login => Effect::Login {
-                username: self.username.value().to_owned(),
-                password: Secret(self.password.value().to_owned()),
+                username: account.username,
+                password: Secret(account.password),
             },
-            Mode::Register => Effect::Register(NewAccount {
-                username: self.username.value().to_owned(),
-                email: self.email.value().to_owned(),
-                phone: self.phone.value().to_owned(),
-                password: self.password.value().to_owned(),
-            }),
+            Mode::Register => Effect::Register(account),
         })
     }
 
-    /// After an answer: a refusal keeps what was typed except the password.
-    pub fn refused(&mut self, message: String) {
+    fn focus_on(&mut self, field: Field) {
+        self.focus = self.fields().iter().position(|f| *f == field).unwrap_or(0);
+    }
+
+    /// After an answer. A refused login keeps the username and clears the password; a
+    /// refused registration keeps everything, the problem shown under the field it names.
+    pub fn refused(&mut self, err: &Error) {
         self.waiting = false;
-        self.error = Some(message);
+        if self.mode == Mode::Register {
+            match field_error(err) {
+                Some((field, message)) => {
+                    self.errors = vec![(field, message)];
+                    self.focus_on(field);
+                }
+                None => self.error = Some(err.to_string()),
+            }
+            return;
+        }
+        self.error = Some(err.to_string());
         self.password = Input::default();
-        self.focus = self
-            .fields()
-            .iter()
-            .position(|f| *f == Field::Password)
-            .unwrap_or(0);
+        self.focus_on(Field::Password);
     }
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: Theme, shop: &str) {
         let fields = self.fields();
-        let height = (fields.len() as u16) * 2 + 6;
+        // A long error wraps onto a second line.
+        let height = (fields.len() * 2 + self.errors.len()) as u16 + 6;
         let [_, middle, _] = Layout::vertical([
             Constraint::Fill(1),
             Constraint::Length(height),
@@ -224,17 +254,28 @@ impl LoginScreen {
                 Span::raw(label),
                 Span::styled(format!("{shown:<30}"), style),
             ]));
-            lines.push(Line::raw(""));
+            lines.push(match self.errors.iter().find(|(f, _)| f == field) {
+                Some((_, message)) => Line::styled(format!("{:17}{message}", ""), theme.error()),
+                None => Line::raw(""),
+            });
         }
         if self.waiting {
             lines.push(Line::styled("Checking…", theme.dim()));
         } else if let Some(error) = &self.error {
             lines.push(Line::styled(error.clone(), theme.error()));
         }
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
         if let Some(position) = cursor {
             frame.set_cursor_position(position);
         }
+    }
+}
+
+/// The field a service's refusal names, with its message.
+fn field_error(err: &Error) -> Option<(Field, String)> {
+    match err {
+        Error::Invalid { field, message } => Some((Field::named(field)?, message.clone())),
+        _ => None,
     }
 }
 
@@ -280,7 +321,49 @@ mod tests {
         let mut s = LoginScreen::default();
         typed(&mut s, "amina");
         assert_eq!(press(&mut s, KeyCode::Enter), None);
-        assert_eq!(s.error.as_deref(), Some("Password is required."));
+        assert_eq!(s.errors, vec![(Field::Password, "is required".into())]);
+        assert_eq!(s.focus, 1);
+    }
+
+    /// The register form filled in: username, email, phone, password.
+    fn register(s: &mut LoginScreen, fields: [&str; 4]) -> Option<Effect> {
+        press(s, KeyCode::F(2));
+        for text in fields {
+            typed(s, text);
+            press(s, KeyCode::Tab);
+        }
+        press(s, KeyCode::Enter)
+    }
+
+    #[test]
+    fn registering_shows_every_field_error_at_once_under_its_field() {
+        let mut s = LoginScreen::default();
+        assert_eq!(register(&mut s, ["a b", "amina@", "0712", "short"]), None);
+        let fields: Vec<Field> = s.errors.iter().map(|(f, _)| *f).collect();
+        assert_eq!(
+            fields,
+            vec![Field::Username, Field::Email, Field::Phone, Field::Password]
+        );
+        assert_eq!(s.focus, 0, "the first field with a problem has the focus");
+        // Fixing one field clears its error only; the password stays typed.
+        typed(&mut s, "x");
+        assert_eq!(s.errors.len(), 3);
+        assert_eq!(s.password.value(), "short");
+    }
+
+    #[test]
+    fn a_refused_registration_keeps_the_password_and_names_the_field() {
+        let mut s = LoginScreen::default();
+        let sent = register(
+            &mut s,
+            ["amina", "amina@example.co.ke", "", "a good passphrase"],
+        );
+        assert!(matches!(sent, Some(Effect::Register(_))));
+        s.refused(&Error::invalid("Username", "is already taken"));
+        assert_eq!(s.errors, vec![(Field::Username, "is already taken".into())]);
+        assert_eq!(s.password.value(), "a good passphrase");
+        assert_eq!(s.focus, 0);
+        assert!(!s.waiting);
     }
 
     #[test]
@@ -290,7 +373,7 @@ mod tests {
         press(&mut s, KeyCode::Tab);
         typed(&mut s, "wrong");
         press(&mut s, KeyCode::Enter);
-        s.refused("Wrong username or password.".into());
+        s.refused(&Error::InvalidCredentials);
         assert_eq!(s.username.value(), "amina");
         assert_eq!(s.password.value(), "");
         assert!(!s.waiting);
