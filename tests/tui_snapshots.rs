@@ -132,6 +132,55 @@ fn help_and_quit() {
     check("confirm_quit", &app);
 }
 
+/// The screen at 80×24 as text, one string.
+fn screen_text(app: &App) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|frame| view::draw(app, frame)).unwrap();
+    let buffer = terminal.backend().buffer();
+    (0..24)
+        .map(|y| (0..80).map(|x| buffer[(x, y)].symbol()).collect::<String>() + "\n")
+        .collect()
+}
+
+#[test]
+fn help_lists_every_key_of_the_screen_and_scrolls_when_it_is_taller() {
+    use bytemtaani::tui::keymap;
+    let mut app = admin();
+    press(&mut app, &[KeyCode::Char('?')]);
+    check("help_admin", &app);
+    let top = screen_text(&app);
+    assert!(top.contains("more below"), "{top}");
+    press(
+        &mut app,
+        &[KeyCode::PageDown, KeyCode::PageDown, KeyCode::PageDown],
+    );
+    check("help_admin_end", &app);
+    let end = screen_text(&app);
+    assert!(end.contains("end of the list"), "{end}");
+    // Every binding is on one page or the other, exactly as the keymap says.
+    for binding in keymap::ADMIN.iter().chain(keymap::GLOBAL) {
+        assert!(
+            top.contains(binding.help) || end.contains(binding.help),
+            "{} missing",
+            binding.help
+        );
+    }
+
+    // The customer's Orders help has the keys of an open order; the till's says F1.
+    let mut customer = logged_in();
+    press(&mut customer, &[KeyCode::Char('3'), KeyCode::Char('?')]);
+    let orders = screen_text(&customer);
+    assert!(
+        orders.contains("pay it") && orders.contains("cancel it"),
+        "{orders}"
+    );
+    let till = screen_text(&common::screens::till());
+    assert!(
+        till.contains("F1 help") && !till.contains("? help"),
+        "{till}"
+    );
+}
+
 #[test]
 fn quantity_prompt_says_what_is_wrong() {
     let mut app = logged_in();
@@ -164,6 +213,23 @@ fn the_status_line_shows_errors() {
         bottom.contains("Only 0 of Tecno Spark 20 left in stock."),
         "{bottom}"
     );
+}
+
+#[test]
+fn a_long_message_wraps_and_is_never_cut() {
+    let said = "Order 1A2B3C4D cancelled: 3 units back on the shelf. Refund due: KSh 19,797.00 \
+                to amina, paid by M-Pesa QKH94M1Z11; record it in the M-Pesa portal, then here.";
+    let mut app = admin();
+    app.update(done(Outcome::Admin(AdminAnswer::Done(Ok(said.into())))));
+    check("long_message", &app);
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|frame| view::draw(&app, frame)).unwrap();
+    let shown: String = (20..24)
+        .flat_map(|y| (0..72).map(move |x| (x, y)))
+        .map(|(x, y)| terminal.backend().buffer()[(x, y)].symbol().to_owned())
+        .collect();
+    let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words(&shown).contains(&words(said)), "{shown}");
 }
 
 #[test]

@@ -69,9 +69,15 @@ impl Tab {
     }
 }
 
+/// Lines PgUp and PgDn scroll the help by.
+const HELP_PAGE: u16 = 10;
+
 #[derive(Debug, Clone)]
 pub enum Overlay {
-    Help,
+    /// The keys of the screen, from the keymap; `scroll` lines scrolled past.
+    Help {
+        scroll: u16,
+    },
     ConfirmQuit,
     /// Logging out with sales open on the till.
     ConfirmLogout,
@@ -331,7 +337,7 @@ impl App {
             match keymap::lookup(keymap::GLOBAL, key) {
                 Some(Command::SwitchTab) => return self.switch_tab(key),
                 Some(Command::Help) => {
-                    self.overlay = Some(Overlay::Help);
+                    self.overlay = Some(Overlay::Help { scroll: 0 });
                     return Vec::new();
                 }
                 Some(Command::Quit) => return self.ask_to_quit(),
@@ -351,7 +357,7 @@ impl App {
                 if self.pos.popup.is_none()
                     && keymap::lookup(keymap::POS, key) == Some(Command::Help) =>
             {
-                self.overlay = Some(Overlay::Help);
+                self.overlay = Some(Overlay::Help { scroll: 0 });
                 return Vec::new();
             }
             Tab::Pos => self.pos.on_key(key),
@@ -379,7 +385,7 @@ impl App {
         if on_till
             && matches!(
                 self.overlay,
-                None | Some(Overlay::Help | Overlay::ConfirmQuit | Overlay::ConfirmLogout)
+                None | Some(Overlay::Help { .. } | Overlay::ConfirmQuit | Overlay::ConfirmLogout)
             )
         {
             if let Some(kiosk) = &mut self.kiosk {
@@ -471,7 +477,7 @@ impl App {
         let close = key.code == KeyCode::Esc;
         match overlay {
             Overlay::Order(Some(detail))
-                if key.code == KeyCode::Char('c')
+                if keymap::lookup(keymap::ORDERS, key) == Some(Command::CancelOrder)
                     && detail.order.status == crate::domain::order::OrderStatus::Pending =>
             {
                 self.overlay = Some(Overlay::ConfirmCancel(detail.order.id));
@@ -483,7 +489,10 @@ impl App {
                     return vec![Effect::CancelOrder { order_id }];
                 }
             }
-            Overlay::Order(Some(detail)) if key.code == KeyCode::Char('p') && detail.payable() => {
+            Overlay::Order(Some(detail))
+                if keymap::lookup(keymap::ORDERS, key) == Some(Command::Pay)
+                    && detail.payable() =>
+            {
                 let flow = PayFlow::new(
                     detail.order.id,
                     detail.order.total_amount,
@@ -506,7 +515,18 @@ impl App {
                 }
                 return flow.on_key(key).into_iter().collect();
             }
-            Overlay::Help | Overlay::Order(_) => {
+            // Help longer than the screen scrolls (the drawing stops at its end).
+            Overlay::Help { scroll } => match key.code {
+                KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
+                KeyCode::Down | KeyCode::Char('j') => *scroll = scroll.saturating_add(1),
+                KeyCode::PageUp => *scroll = scroll.saturating_sub(HELP_PAGE),
+                KeyCode::PageDown => *scroll = scroll.saturating_add(HELP_PAGE),
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?' | 'q') | KeyCode::F(1) => {
+                    self.overlay = None
+                }
+                _ => {}
+            },
+            Overlay::Order(_) => {
                 if close
                     || matches!(
                         key.code,

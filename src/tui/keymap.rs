@@ -93,7 +93,7 @@ pub const GLOBAL: &[Binding] = &[
         ],
         Command::SwitchTab,
         "1-5",
-        "switch tab: Catalog, Cart, Orders, Till (staff), Admin (admins)",
+        "switch tab: Catalog, Cart, Orders, Till, Admin",
     ),
     bind(&[KeyCode::Char('?')], Command::Help, "?", "this help"),
     bind(
@@ -266,6 +266,18 @@ pub const ORDERS: &[Binding] = &[
         Command::Open,
         "Enter",
         "show items and payment",
+    ),
+    bind(
+        &[KeyCode::Char('p')],
+        Command::Pay,
+        "p",
+        "in an order: pay it (while it waits for payment)",
+    ),
+    bind(
+        &[KeyCode::Char('c')],
+        Command::CancelOrder,
+        "c",
+        "in an order: cancel it (while it waits for payment; asks)",
     ),
     bind(&[KeyCode::Char('r')], Command::Refresh, "r", "reload"),
 ];

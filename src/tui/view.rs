@@ -33,10 +33,18 @@ pub fn draw(app: &App, frame: &mut Frame) {
         );
         return;
     }
+    // A message longer than the status line wraps onto more lines: what it says (a refund
+    // due, where a file went) is never cut.
+    let status_line = status_line(app);
+    let status_width = usize::from(size.width.saturating_sub(HELP_HINT_WIDTH)).max(1);
+    let status_rows = status_line
+        .width()
+        .div_ceil(status_width)
+        .clamp(1, MAX_STATUS_ROWS) as u16;
     let [top, main, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
-        Constraint::Length(1),
+        Constraint::Length(status_rows),
     ])
     .areas(frame.area());
     if app.session.is_none() {
@@ -56,7 +64,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
             Tab::Admin => app.admin.draw(frame, main, theme),
         }
     }
-    draw_status(app, frame, status);
+    draw_status(app, status_line, frame, status);
     if let Some(overlay) = &app.overlay {
         draw_overlay(app, overlay, frame);
     }
@@ -93,7 +101,11 @@ fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
     );
 }
 
-fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
+const HELP_HINT_WIDTH: u16 = 8;
+const MAX_STATUS_ROWS: usize = 4;
+
+/// Who is logged in, the database, the sandbox warning, and the last message.
+fn status_line(app: &App) -> Line<'static> {
     let theme = app.theme;
     let who = match &app.session {
         Some(s) => format!(" {} ({}) ", s.username, s.role),
@@ -131,13 +143,20 @@ fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
         };
         spans.push(Span::styled(message.clone(), style));
     }
+    Line::from(spans)
+}
+
+fn draw_status(app: &App, line: Line<'static>, frame: &mut Frame, area: Rect) {
+    let theme = app.theme;
     let [left, right] =
-        Layout::horizontal([Constraint::Fill(1), Constraint::Length(8)]).areas(area);
-    frame.render_widget(Paragraph::new(Line::from(spans)), left);
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(HELP_HINT_WIDTH)]).areas(area);
+    frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), left);
     if app.session.is_some() {
+        // On the till `?` is text for the scan line; F1 is its help.
+        let key = if app.tab == Tab::Pos { "F1" } else { "?" };
         frame.render_widget(
             Paragraph::new(Line::from(vec![
-                Span::styled("?", theme.key()),
+                Span::styled(key, theme.key()),
                 Span::raw(" help"),
             ]))
             .right_aligned(),
@@ -180,6 +199,30 @@ pub(crate) fn popup_in(
             .block(block),
         popup,
     );
+}
+
+const HELP_WIDTH: u16 = 72;
+
+/// The help, scrolled by `scroll` lines when it is taller than the screen (the first line
+/// then says how to scroll; the last says when the end is reached).
+fn draw_help(app: &App, scroll: u16, frame: &mut Frame) {
+    let theme = app.theme;
+    let lines = help_lines(app);
+    let room = usize::from(frame.area().height.saturating_sub(4)).max(3);
+    if lines.len() <= room {
+        return popup(frame, theme, "Keys", lines, HELP_WIDTH);
+    }
+    let shown = room - 1;
+    let last_start = lines.len() - shown;
+    let start = usize::from(scroll).min(last_start);
+    let hint = if start == last_start {
+        "↑ ↓ PgUp PgDn scroll · end of the list"
+    } else {
+        "↑ ↓ PgUp PgDn scroll · more below"
+    };
+    let mut visible = vec![Line::styled(hint, theme.dim())];
+    visible.extend(lines.into_iter().skip(start).take(shown));
+    popup(frame, theme, "Keys", visible, HELP_WIDTH);
 }
 
 fn help_lines(app: &App) -> Vec<Line<'static>> {
@@ -250,7 +293,7 @@ fn leave_lines(app: &App, question: &str, verb: &str) -> Vec<Line<'static>> {
 fn draw_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
     let theme = app.theme;
     match overlay {
-        Overlay::Help => popup(frame, theme, "Keys", help_lines(app), 64),
+        Overlay::Help { scroll } => draw_help(app, *scroll, frame),
         Overlay::ConfirmQuit => popup(
             frame,
             theme,
