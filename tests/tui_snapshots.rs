@@ -63,6 +63,14 @@ fn register() {
     }
     press(&mut app, &[KeyCode::Enter]);
     check("register_errors", &app);
+
+    // A 520-character paste into the username: it stops at the limit and says so in the box.
+    let mut app = App::new("ByteMtaani Duka", Theme::plain());
+    press(&mut app, &[KeyCode::F(2)]);
+    for _ in 0..520 {
+        app.update(key(KeyCode::Char('w')));
+    }
+    check("register_username_full", &app);
 }
 
 #[test]

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::domain::values::{Sku, Slug, parse_name, parse_text};
+use crate::domain::values::{Sku, Slug, limits, parse_name, parse_text};
 use crate::domain::{Error, Money};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -215,7 +215,7 @@ impl ProductForm {
     pub fn validate(&self) -> Result<ProductDraft, Error> {
         let image_url = match self.image_url.trim() {
             "" => None,
-            url if url.len() <= 2000
+            url if url.chars().count() <= limits::IMAGE_URL
                 && !url.chars().any(|c| c.is_control() || c.is_whitespace()) =>
             {
                 Some(url.to_owned())
@@ -228,13 +228,13 @@ impl ProductForm {
             }
         };
         Ok(ProductDraft {
-            name: parse_name("Name", &self.name, 200)?,
+            name: parse_name("Name", &self.name, limits::PRODUCT_NAME)?,
             slug: match self.slug.trim() {
                 "" => None,
                 slug => Some(Slug::parse(slug)?),
             },
             sku: Sku::parse(&self.sku)?,
-            description: parse_text("Description", &self.description, 10_000)?,
+            description: parse_text("Description", &self.description, limits::DESCRIPTION)?,
             price: Money::parse("Price", &self.price)?,
             category_id: self
                 .category_id

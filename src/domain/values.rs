@@ -58,6 +58,25 @@ text_value!(
     MpesaReceipt
 );
 
+/// The longest text each field takes, in characters. The parsers refuse beyond it and the
+/// screens stop typing there, saying so.
+pub mod limits {
+    pub const USERNAME: usize = 32;
+    pub const EMAIL: usize = 254;
+    /// Typed any usual way: "+254 (712) 345-678".
+    pub const PHONE: usize = 20;
+    pub const SKU: usize = 64;
+    pub const SLUG: usize = 120;
+    pub const PRODUCT_NAME: usize = 200;
+    pub const DESCRIPTION: usize = 10_000;
+    pub const IMAGE_URL: usize = 2_000;
+    pub const CATEGORY_NAME: usize = 100;
+    /// A reason or a resolution typed by an admin.
+    pub const REASON: usize = 200;
+    pub const NOTE: usize = 500;
+    pub const PASSWORD: usize = crate::domain::password::MAX_CHARS;
+}
+
 fn has_control_chars(s: &str) -> bool {
     s.chars().any(char::is_control)
 }
@@ -67,7 +86,7 @@ impl Username {
         const FIELD: &str = "Username";
         let s = input.trim().to_lowercase();
         let len = s.chars().count();
-        if !(3..=32).contains(&len) {
+        if !(3..=limits::USERNAME).contains(&len) {
             return Err(Error::invalid(FIELD, "must be 3 to 32 characters"));
         }
         if !s.starts_with(|c: char| c.is_ascii_lowercase()) {
@@ -93,7 +112,7 @@ impl Email {
         if s.is_empty() {
             return Err(Error::invalid(FIELD, "is required"));
         }
-        if s.len() > 254 || has_control_chars(&s) || s.contains(char::is_whitespace) {
+        if s.len() > limits::EMAIL || has_control_chars(&s) || s.contains(char::is_whitespace) {
             return Err(Error::invalid(FIELD, "is not a valid address"));
         }
         let Some((local, domain)) = s.split_once('@') else {
@@ -121,7 +140,7 @@ impl Slug {
     pub fn parse(input: &str) -> Result<Self, Error> {
         const FIELD: &str = "Slug";
         let s = input.trim();
-        if s.is_empty() || s.len() > 120 {
+        if s.is_empty() || s.len() > limits::SLUG {
             return Err(Error::invalid(FIELD, "must be 1 to 120 characters"));
         }
         let valid = s.split('-').all(|part| {
@@ -171,7 +190,7 @@ impl Sku {
     pub fn parse(input: &str) -> Result<Self, Error> {
         const FIELD: &str = "SKU";
         let s = input.trim().to_uppercase();
-        if s.is_empty() || s.len() > 64 {
+        if s.is_empty() || s.len() > limits::SKU {
             return Err(Error::invalid(FIELD, "must be 1 to 64 characters"));
         }
         if !s

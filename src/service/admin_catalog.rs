@@ -10,7 +10,7 @@ use crate::domain::catalog::{
     Category, MAX_STOCK, PriceChange, Product, ProductDraft, ProductForm, ProductQuery, StockReason,
 };
 use crate::domain::user::{Actor, Role};
-use crate::domain::values::{Slug, parse_name, parse_text};
+use crate::domain::values::{Slug, limits, parse_name, parse_text};
 use crate::domain::{Error, Result};
 use crate::service::access::authorize;
 
@@ -158,7 +158,7 @@ impl AdminCatalog {
                 format!("a number of units other than 0, at most {MAX_STOCK} either way"),
             ));
         }
-        let note = parse_text("Note", note, 500)?;
+        let note = parse_text("Note", note, limits::NOTE)?;
         let mut tx = self.pool.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
         let Some(stock) = db::products::adjust_stock(&mut *tx, id, delta).await? else {
@@ -219,7 +219,7 @@ impl AdminCatalog {
     }
 
     pub async fn create_category(&self, actor: &Actor, name: &str) -> Result<Category> {
-        let name = parse_name("Name", name, 100)?;
+        let name = parse_name("Name", name, limits::CATEGORY_NAME)?;
         let slug = Slug::from_name(&name);
         let mut tx = self.pool.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
@@ -246,7 +246,7 @@ impl AdminCatalog {
         name: &str,
         slug: &str,
     ) -> Result<Category> {
-        let name = parse_name("Name", name, 100)?;
+        let name = parse_name("Name", name, limits::CATEGORY_NAME)?;
         let slug = match slug.trim() {
             "" => Slug::from_name(&name),
             given => Slug::parse(given)?,

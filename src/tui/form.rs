@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use tui_input::Input;
 
 use crate::domain::Error;
-use crate::tui::screens::edit;
+use crate::tui::screens::{MAX_FIELD_CHARS, edit_within, limit_hint, tail};
 use crate::tui::theme::Theme;
 use crate::tui::view::popup_in;
 
@@ -29,6 +29,8 @@ pub struct Field {
     pub error: Option<String>,
     pub secret: bool,
     pub check: Check,
+    /// The most characters it takes; None: the app's general limit, not shown.
+    pub max: Option<usize>,
 }
 
 impl Field {
@@ -39,7 +41,14 @@ impl Field {
             error: None,
             secret: false,
             check: Check::Any,
+            max: None,
         }
+    }
+
+    /// Takes at most `max` characters, the limit shown while it has the focus.
+    pub fn max(mut self, max: usize) -> Field {
+        self.max = Some(max);
+        self
     }
 
     pub fn rule(mut self, rule: fn(&str) -> Result<(), String>) -> Field {
@@ -69,6 +78,8 @@ impl Field {
         }
     }
 }
+
+const FORM_WIDTH: u16 = 70;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormKey {
@@ -129,7 +140,7 @@ impl Form {
             }
             _ => {
                 if let Some(field) = self.fields.get_mut(self.focus)
-                    && edit(&mut field.input, key)
+                    && edit_within(&mut field.input, key, field.max.unwrap_or(MAX_FIELD_CHARS))
                 {
                     field.error = field.checked();
                     self.error = None;
@@ -154,13 +165,16 @@ impl Form {
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: Theme) {
         let label_width = self.fields.iter().map(|f| f.label.len()).max().unwrap_or(0);
+        // One line per value (its end when longer), inside the borders, after the label.
+        let room = usize::from(FORM_WIDTH.min(area.width)).saturating_sub(label_width + 4);
         let mut lines = Vec::new();
         for (i, field) in self.fields.iter().enumerate() {
-            let shown: String = if field.secret {
+            let shown = if field.secret {
                 "•".repeat(field.input.value().chars().count())
             } else {
                 field.input.value().to_owned()
             };
+            let shown = tail(&shown, room);
             let focused = i == self.focus;
             let style = if focused {
                 theme.selected()
@@ -172,10 +186,17 @@ impl Form {
                 Span::styled(format!("{:>label_width$} ", field.label), theme.dim()),
                 Span::styled(format!("{shown}{cursor}"), style),
             ]));
-            let hint = match (&field.error, &field.check) {
-                (Some(error), _) => Some(Span::styled(error.clone(), theme.error())),
-                (None, Check::OneOf(words)) if focused => {
+            let hint = match (&field.error, &field.check, field.max) {
+                (Some(error), _, _) => Some(Span::styled(error.clone(), theme.error())),
+                (None, Check::OneOf(words), _) if focused => {
                     Some(Span::styled(words.join(" / "), theme.dim()))
+                }
+                (None, _, Some(max)) if focused => {
+                    let (hint, full) = limit_hint(field.input.value(), max);
+                    Some(Span::styled(
+                        hint,
+                        if full { theme.warn() } else { theme.dim() },
+                    ))
                 }
                 _ => None,
             };
@@ -192,7 +213,7 @@ impl Form {
             (Some(error), _) => Line::styled(error.clone(), theme.error()),
             (None, _) => Line::styled("Enter saves · Tab / ↑ ↓ move · Esc cancels", theme.dim()),
         });
-        popup_in(frame, area, theme, &self.title, lines, 70);
+        popup_in(frame, area, theme, &self.title, lines, FORM_WIDTH);
     }
 }
 
@@ -236,6 +257,28 @@ mod tests {
             FormKey::Nothing,
             "sending"
         );
+    }
+
+    #[test]
+    fn a_field_takes_up_to_its_own_limit_and_no_more() {
+        let mut form = Form::new(
+            "Product",
+            vec![
+                Field::new("Description", "").max(1_000),
+                Field::new("SKU", "").max(8),
+            ],
+        );
+        for _ in 0..600 {
+            press(&mut form, KeyCode::Char('d'));
+        }
+        assert_eq!(form.value("Description").len(), 600, "not cut at 256");
+        press(&mut form, KeyCode::Tab);
+        for _ in 0..20 {
+            press(&mut form, KeyCode::Char('s'));
+        }
+        assert_eq!(form.value("SKU"), "ssssssss");
+        let (hint, full) = limit_hint(form.value("SKU"), 8);
+        assert!(full && hint.starts_with("8/8"), "{hint}");
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::domain::payment::{
     PaymentMethod, PaymentRow, PaymentStatus, PaymentSummary, RequestState, TransactionId,
 };
 use crate::domain::user::{Actor, Role};
-use crate::domain::values::Phone;
+use crate::domain::values::{Phone, limits, parse_name};
 use crate::domain::{Error, Money, Result};
 use crate::gateway::GatewayError;
 use crate::gateway::mpesa::StkPush;
@@ -215,7 +215,7 @@ impl Payments {
     /// An admin has dealt with an alert (money returned, matched, or checked): it leaves the
     /// list, audited with who and how, in one transaction.
     pub async fn resolve_alert(&self, actor: &Actor, alert_id: i64, how: &str) -> Result<()> {
-        let how = crate::domain::values::parse_name("How it was resolved", how, 200)?;
+        let how = parse_name("How it was resolved", how, limits::REASON)?;
         let mut tx = self.pool.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
         if !db::alerts::resolve(&mut *tx, alert_id, me.user_id, &how).await? {
@@ -505,7 +505,7 @@ impl Payments {
         payment_id: Uuid,
         reason: &str,
     ) -> Result<PaymentSummary> {
-        let reason = crate::domain::values::parse_name("Reason", reason, 200)?;
+        let reason = parse_name("Reason", reason, limits::REASON)?;
         let mut tx = self.pool.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
         let (_, _, payment) = lock_with_order(&mut tx, payment_id).await?;

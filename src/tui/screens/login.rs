@@ -8,11 +8,15 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 use tui_input::Input;
 
 use crate::domain::Error;
+use crate::domain::values::limits;
 use crate::service::auth::NewAccount;
 use crate::tui::effect::{Effect, Secret};
 use crate::tui::keymap::{self, Command};
-use crate::tui::screens::edit;
+use crate::tui::screens::{edit_within, limit_hint, tail};
 use crate::tui::theme::Theme;
+
+/// The labels' column; values start after it.
+const LABEL_WIDTH: usize = 17;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
@@ -35,6 +39,16 @@ impl Field {
         [Field::Username, Field::Email, Field::Phone, Field::Password]
             .into_iter()
             .find(|f| f.label().starts_with(name))
+    }
+
+    /// The most characters the field takes (the service refuses more).
+    fn max(self) -> usize {
+        match self {
+            Field::Username => limits::USERNAME,
+            Field::Email => limits::EMAIL,
+            Field::Phone => limits::PHONE,
+            Field::Password => limits::PASSWORD,
+        }
     }
 
     fn label(self) -> &'static str {
@@ -116,9 +130,15 @@ impl LoginScreen {
             Some(Command::Submit) if !self.waiting => return self.submit(),
             _ => {
                 let field = self.fields()[self.focus.min(count - 1)];
-                if edit(self.input(field), key) {
+                if edit_within(self.input(field), key, field.max()) {
                     self.error = None;
                     self.errors.retain(|(f, _)| *f != field);
+                }
+                // A full field says so under itself (a paste that was cut, say).
+                if self.value(field).chars().count() >= field.max() {
+                    let (hint, _) = limit_hint(self.value(field), field.max());
+                    self.errors.retain(|(f, _)| *f != field);
+                    self.errors.push((field, hint));
                 }
             }
         }
@@ -223,6 +243,8 @@ impl LoginScreen {
 
         let mut lines = vec![Line::styled(shop.to_owned(), theme.title()), Line::raw("")];
         let mut cursor = None;
+        // A value wider than the box shows its end, where typing goes.
+        let room = usize::from(inner.width).saturating_sub(LABEL_WIDTH + 1);
         for (i, field) in fields.iter().enumerate() {
             let value = self.value(*field);
             let shown = if *field == Field::Password {
@@ -230,7 +252,8 @@ impl LoginScreen {
             } else {
                 value.to_owned()
             };
-            let label = format!("{:<17}", field.label());
+            let shown = tail(&shown, room);
+            let label = format!("{:<LABEL_WIDTH$}", field.label());
             let focused = i == self.focus;
             let style = if focused {
                 theme.selected()
@@ -244,7 +267,7 @@ impl LoginScreen {
                     Field::Phone => &self.phone,
                     Field::Password => &self.password,
                 };
-                let x = inner.x + 17 + input.visual_cursor() as u16;
+                let x = inner.x + (LABEL_WIDTH + input.visual_cursor().min(room)) as u16;
                 cursor = Some((
                     x.min(inner.right().saturating_sub(1)),
                     inner.y + lines.len() as u16,
@@ -255,7 +278,9 @@ impl LoginScreen {
                 Span::styled(format!("{shown:<30}"), style),
             ]));
             lines.push(match self.errors.iter().find(|(f, _)| f == field) {
-                Some((_, message)) => Line::styled(format!("{:17}{message}", ""), theme.error()),
+                Some((_, message)) => {
+                    Line::styled(format!("{:LABEL_WIDTH$}{message}", ""), theme.error())
+                }
                 None => Line::raw(""),
             });
         }

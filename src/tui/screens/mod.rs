@@ -17,17 +17,23 @@ use tui_input::{Input, InputRequest};
 
 use crate::tui::theme::Theme;
 
-/// The longest text a field takes; a huge paste stops here instead of growing without end.
+/// The longest text a field takes unless it says otherwise; a huge paste stops here
+/// instead of growing without end.
 pub const MAX_FIELD_CHARS: usize = 256;
 
 /// Applies an editing key to a text field. Returns true when the text changed.
 pub fn edit(input: &mut Input, key: &KeyEvent) -> bool {
+    edit_within(input, key, MAX_FIELD_CHARS)
+}
+
+/// [`edit`] for a field that takes at most `max` characters: typing stops there.
+pub fn edit_within(input: &mut Input, key: &KeyEvent, max: usize) -> bool {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let request = match key.code {
         KeyCode::Char('u') if ctrl => InputRequest::DeleteLine,
         KeyCode::Char('w') if ctrl => InputRequest::DeletePrevWord,
         KeyCode::Char(_) if ctrl => return false,
-        KeyCode::Char(c) if !c.is_control() && input.value().chars().count() < MAX_FIELD_CHARS => {
+        KeyCode::Char(c) if !c.is_control() && input.value().chars().count() < max => {
             InputRequest::InsertChar(c)
         }
         KeyCode::Backspace => InputRequest::DeletePrevChar,
@@ -39,6 +45,29 @@ pub fn edit(input: &mut Input, key: &KeyEvent) -> bool {
         _ => return false,
     };
     input.handle(request).is_some_and(|response| response.value)
+}
+
+/// The end of `value` that fits in `width` columns, "…" first when it was cut: a field
+/// shows where typing goes, never text spilling out of its box.
+pub fn tail(value: &str, width: usize) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    if chars.len() <= width {
+        return value.to_owned();
+    }
+    let keep = width.saturating_sub(1);
+    std::iter::once('…')
+        .chain(chars[chars.len() - keep..].iter().copied())
+        .collect()
+}
+
+/// The hint under a field with a limit: how much of it is used, said plainly once full.
+pub fn limit_hint(value: &str, max: usize) -> (String, bool) {
+    let used = value.chars().count();
+    if used >= max {
+        (format!("{used}/{max}: the most this field takes"), true)
+    } else {
+        (format!("{used}/{max}"), false)
+    }
 }
 
 /// Moves a selection by `delta` within `len` rows, staying in range.
@@ -104,6 +133,24 @@ mod tests {
             &KeyEvent::new(KeyCode::Char('😀'), KeyModifiers::NONE)
         ));
         assert_eq!(input.value(), "ß😀");
+    }
+
+    #[test]
+    fn a_field_with_its_own_limit_stops_there() {
+        let mut input = Input::default();
+        let x = KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE);
+        for _ in 0..40 {
+            edit_within(&mut input, &x, 32);
+        }
+        assert_eq!(input.value().chars().count(), 32);
+        assert!(!edit_within(&mut input, &x, 32));
+    }
+
+    /// What a field shows of a value wider than its box: the end, where the cursor is.
+    #[test]
+    fn a_long_value_shows_its_end() {
+        assert_eq!(tail("abcdef", 4), "…def");
+        assert_eq!(tail("abc", 4), "abc");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::domain::catalog::{Category, Product, ProductForm, StockReason};
 use crate::domain::order::{OrderStatus, short_id};
 use crate::domain::payment::{PaymentMethod, PaymentRow, PaymentStatus};
 use crate::domain::user::{Role, UserAccount};
+use crate::domain::values::limits;
 use crate::domain::{Error, Money};
 use crate::tui::effect::{Change, Secret};
 use crate::tui::form::{Field, Form};
@@ -180,14 +181,18 @@ pub fn filter(screen: &AdminScreen) -> Option<Popup> {
 
 fn product_fields(form: &ProductForm, categories: &[Category], category: &str) -> Vec<Field> {
     vec![
-        Field::new("Name", form.name.clone()).rule(required),
-        Field::new("Slug", form.slug.clone()),
-        Field::new("SKU", form.sku.clone()).rule(required),
+        Field::new("Name", form.name.clone())
+            .rule(required)
+            .max(limits::PRODUCT_NAME),
+        Field::new("Slug", form.slug.clone()).max(limits::SLUG),
+        Field::new("SKU", form.sku.clone())
+            .rule(required)
+            .max(limits::SKU),
         Field::new("Price", form.price.clone()).rule(money),
         Field::new("Category", category)
             .one_of(categories.iter().map(|c| c.name.clone()).collect()),
-        Field::new("Image URL", form.image_url.clone()),
-        Field::new("Description", form.description.clone()),
+        Field::new("Image URL", form.image_url.clone()).max(limits::IMAGE_URL),
+        Field::new("Description", form.description.clone()).max(limits::DESCRIPTION),
     ]
 }
 
@@ -228,7 +233,7 @@ pub fn adjust_stock(product: &Product) -> Popup {
             Field::new("Change", "").rule(whole),
             Field::new("Reason", "received")
                 .one_of(STOCK_REASONS.map(|(w, _)| w.to_owned()).to_vec()),
-            Field::new("Note", ""),
+            Field::new("Note", "").max(limits::NOTE),
         ],
         Purpose::AdjustStock { id: product.id },
     )
@@ -237,7 +242,11 @@ pub fn adjust_stock(product: &Product) -> Popup {
 pub fn new_category() -> Popup {
     popup(
         "New category",
-        vec![Field::new("Name", "").rule(required)],
+        vec![
+            Field::new("Name", "")
+                .rule(required)
+                .max(limits::CATEGORY_NAME),
+        ],
         Purpose::NewCategory,
     )
 }
@@ -246,8 +255,10 @@ pub fn rename_category(category: &Category) -> Popup {
     popup(
         format!("Rename {} (an empty slug follows the name)", category.name),
         vec![
-            Field::new("Name", category.name.clone()).rule(required),
-            Field::new("Slug", ""),
+            Field::new("Name", category.name.clone())
+                .rule(required)
+                .max(limits::CATEGORY_NAME),
+            Field::new("Slug", "").max(limits::SLUG),
         ],
         Purpose::RenameCategory { id: category.id },
     )
@@ -268,8 +279,11 @@ pub fn reset_password(user: &UserAccount) -> Popup {
     popup(
         format!("New password for {} (ends their sessions)", user.username),
         vec![
-            Field::new("Password", "").secret().rule(required),
-            Field::new("Again", "").secret(),
+            Field::new("Password", "")
+                .secret()
+                .rule(required)
+                .max(limits::PASSWORD),
+            Field::new("Again", "").secret().max(limits::PASSWORD),
         ],
         Purpose::ResetPassword { user_id: user.id },
     )
@@ -302,7 +316,11 @@ pub fn reject(row: &PaymentRow) -> Popup {
             "Reject the payment for order {}",
             short_id(row.payment.order_id)
         ),
-        vec![Field::new("Reason", "not found in the M-Pesa statement").rule(required)],
+        vec![
+            Field::new("Reason", "not found in the M-Pesa statement")
+                .rule(required)
+                .max(limits::REASON),
+        ],
         Purpose::RejectPayment {
             payment_id: row.payment.id,
         },
@@ -312,7 +330,11 @@ pub fn reject(row: &PaymentRow) -> Popup {
 pub fn resolve_alert(alert: &Alert) -> Popup {
     popup(
         format!("Resolve: {}", alert.kind.label()),
-        vec![Field::new("How it was resolved", "").rule(required)],
+        vec![
+            Field::new("How it was resolved", "")
+                .rule(required)
+                .max(limits::REASON),
+        ],
         Purpose::ResolveAlert { alert_id: alert.id },
     )
 }
