@@ -339,6 +339,22 @@ fn till_unpaid_sales_taken_up_from_the_till_and_the_console() {
     assert_eq!(console.tab, Tab::Pos);
 }
 
+#[test]
+fn numbers_in_tables_are_never_cut() {
+    use bytemtaani::domain::Money;
+    let mut app = admin();
+    press(&mut app, &[KeyCode::Tab, KeyCode::Tab, KeyCode::Tab]); // Products
+    let mut big = products();
+    big[0].stock_quantity = 1_000_000;
+    big[0].price = Money::parse("Price", "9999999999.99").unwrap();
+    app.update(done(Outcome::Admin(AdminAnswer::Products(Ok(big)))));
+    let shown = screen_text(&app);
+    assert!(
+        shown.contains("1000000") && shown.contains("KSh 9,999,999,999.99"),
+        "{shown}"
+    );
+}
+
 fn tab_bar(app: &App) -> String {
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     terminal.draw(|frame| view::draw(app, frame)).unwrap();

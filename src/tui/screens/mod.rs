@@ -70,6 +70,16 @@ pub fn limit_hint(value: &str, max: usize) -> (String, bool) {
     }
 }
 
+/// A column as wide as its widest value, and at least `min`: a number is never cut.
+pub fn fit<S: AsRef<str>>(min: u16, values: impl IntoIterator<Item = S>) -> Constraint {
+    let widest = values
+        .into_iter()
+        .map(|v| v.as_ref().chars().count())
+        .max()
+        .unwrap_or(0);
+    Constraint::Length(u16::try_from(widest).unwrap_or(u16::MAX).max(min))
+}
+
 /// Moves a selection by `delta` within `len` rows, staying in range.
 pub fn step(selected: usize, delta: isize, len: usize) -> usize {
     if len == 0 {

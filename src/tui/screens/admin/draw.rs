@@ -11,8 +11,8 @@ use crate::domain::clock::shop_time;
 use crate::domain::order::short_id;
 use crate::domain::payment::PaymentStatus;
 use crate::domain::report::SalesReport;
-use crate::tui::screens::Listing;
 use crate::tui::screens::orders::{detail_lines, local};
+use crate::tui::screens::{Listing, fit};
 use crate::tui::theme::Theme;
 use crate::tui::view::popup_in;
 
@@ -72,8 +72,11 @@ impl AdminScreen {
                     Constraint::Length(16),
                     Constraint::Length(8),
                     Constraint::Fill(1),
-                    Constraint::Length(5),
-                    Constraint::Length(15),
+                    fit(5, self.orders.rows.iter().map(|o| o.item_count.to_string())),
+                    fit(
+                        13,
+                        self.orders.rows.iter().map(|o| o.total_amount.to_string()),
+                    ),
                     Constraint::Length(9),
                 ],
                 self.orders
@@ -103,7 +106,13 @@ impl AdminScreen {
                     Constraint::Length(8),
                     Constraint::Fill(1),
                     Constraint::Length(6),
-                    Constraint::Length(15),
+                    fit(
+                        13,
+                        self.payments
+                            .rows
+                            .iter()
+                            .map(|r| r.payment.amount.to_string()),
+                    ),
                     Constraint::Length(10),
                     Constraint::Length(10),
                 ],
@@ -138,7 +147,13 @@ impl AdminScreen {
                     Constraint::Length(11),
                     Constraint::Length(18),
                     Constraint::Length(8),
-                    Constraint::Length(15),
+                    fit(
+                        13,
+                        self.alerts
+                            .rows
+                            .iter()
+                            .map(|a| a.amount.map(|m| m.to_string()).unwrap_or_default()),
+                    ),
                     Constraint::Fill(1),
                 ],
                 self.alerts
@@ -179,9 +194,8 @@ impl AdminScreen {
                         Constraint::Fill(2),
                         Constraint::Length(14),
                         Constraint::Fill(1),
-                        // Up to MAX_STOCK (1000000) whole.
-                        Constraint::Length(7),
-                        Constraint::Length(15),
+                        fit(5, list.rows.iter().map(|p| p.stock_quantity.to_string())),
+                        fit(13, list.rows.iter().map(|p| p.price.to_string())),
                         Constraint::Length(8),
                     ],
                     list.rows
@@ -489,8 +503,8 @@ fn draw_report(report: Option<&SalesReport>, frame: &mut Frame, area: Rect, them
         header: &["Product", "Units", "Sales"],
         widths: &[
             Constraint::Fill(1),
-            Constraint::Length(6),
-            Constraint::Length(16),
+            fit(5, report.top.iter().map(|p| p.units.to_string())),
+            fit(13, report.top.iter().map(|p| p.amount.to_string())),
         ],
         selected: None,
         empty: Some("No sales in 30 days."),

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Paragraph, Row};
 use crate::domain::clock::shop_time;
 use crate::service::pos::Tender;
 use crate::tui::big_digits;
-use crate::tui::screens::Listing;
+use crate::tui::screens::{Listing, fit};
 use crate::tui::theme::Theme;
 use crate::tui::view::{field_lines, popup_in};
 
@@ -57,15 +57,25 @@ impl PosScreen {
     }
 
     pub(super) fn draw_lines(&self, frame: &mut Frame, area: Rect, theme: Theme) {
-        let rows = self.sale.lines.iter().map(|line| {
-            let unit = match line.new_price {
-                Some(new) => Line::styled(format!("now {new}"), theme.warn()),
-                None => Line::raw(line.price.to_string()),
+        let units: Vec<String> = self
+            .sale
+            .lines
+            .iter()
+            .map(|line| match line.new_price {
+                Some(new) => format!("now {new}"),
+                None => line.price.to_string(),
+            })
+            .collect();
+        let rows = self.sale.lines.iter().zip(&units).map(|(line, unit)| {
+            let style = if line.new_price.is_some() {
+                theme.warn()
+            } else {
+                Default::default()
             };
             Row::new(vec![
                 Line::raw(line.name.clone()),
                 Line::raw(line.quantity.to_string()).right_aligned(),
-                unit.right_aligned(),
+                Line::styled(unit.clone(), style).right_aligned(),
                 Line::raw(line.total().to_string()).right_aligned(),
             ])
         });
@@ -78,9 +88,9 @@ impl PosScreen {
             header: &["Item", "Qty", "Unit", "Line total"],
             widths: &[
                 Constraint::Fill(1),
-                Constraint::Length(4),
-                Constraint::Length(15),
-                Constraint::Length(16),
+                fit(3, self.sale.lines.iter().map(|l| l.quantity.to_string())),
+                fit(13, &units),
+                fit(13, self.sale.lines.iter().map(|l| l.total().to_string())),
             ],
             selected: Some(self.selected),
             empty: Some("Scan an item to start a sale. F1 lists the keys."),
@@ -103,8 +113,8 @@ impl PosScreen {
             widths: &[
                 Constraint::Fill(1),
                 Constraint::Length(14),
-                Constraint::Length(6),
-                Constraint::Length(15),
+                fit(5, self.matches.iter().map(|p| p.stock_quantity.to_string())),
+                fit(13, self.matches.iter().map(|p| p.price.to_string())),
             ],
             selected: Some(self.match_selected),
             empty: None,
