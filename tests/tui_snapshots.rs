@@ -271,6 +271,31 @@ fn sixteen_colours_or_none() {
 }
 
 #[test]
+fn the_linux_console_gets_only_glyphs_its_fonts_have() {
+    let mut app = common::screens::till();
+    app.theme = Theme::for_no_color(None).on_console_font();
+    app.busy = 1; // the spinner turns
+    check("till_linux_console", &app);
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|frame| view::draw(&app, frame)).unwrap();
+    let console = |c: char| {
+        c.is_ascii()
+            || ('\u{a0}'..='\u{ff}').contains(&c)
+            || ('\u{2500}'..='\u{257f}').contains(&c)
+            || matches!(c, '▀' | '▄' | '█')
+    };
+    let strange: Vec<String> = terminal
+        .backend()
+        .buffer()
+        .content
+        .iter()
+        .map(|c| c.symbol().to_owned())
+        .filter(|s| !s.chars().all(console))
+        .collect();
+    assert!(strange.is_empty(), "{strange:?}");
+}
+
+#[test]
 fn till() {
     let mut app = common::screens::till();
     check("till", &app);

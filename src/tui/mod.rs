@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod big_digits;
+pub mod console_font;
 pub mod effect;
 pub mod event;
 pub mod form;

@@ -7,6 +7,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Tabs, Wrap};
 
 use crate::domain::receipt::SANDBOX_WARNING;
 use crate::tui::app::{App, Level, Overlay, Tab};
+use crate::tui::console_font;
 use crate::tui::keymap::{self, Binding};
 use crate::tui::screens::orders::detail_lines;
 use crate::tui::screens::payment;
@@ -67,6 +68,9 @@ pub fn draw(app: &App, frame: &mut Frame) {
     draw_status(app, status_line, frame, status);
     if let Some(overlay) = &app.overlay {
         draw_overlay(app, overlay, frame);
+    }
+    if theme.console_font() {
+        console_font::rewrite(frame.buffer_mut());
     }
 }
 
