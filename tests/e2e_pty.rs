@@ -117,7 +117,7 @@ fn open_till(screen: &mut common::pty::Screen) {
         screen.send(field);
     }
     screen.wait_for("Welcome, cashier (staff)");
-    screen.send("4");
+    // A staff login lands on the till, scan line ready.
     screen.wait_for("Scan or type SKU");
 }
 

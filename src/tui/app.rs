@@ -631,14 +631,33 @@ impl App {
                     format!("Welcome, {} ({}).", session.username, session.role),
                     Level::Info,
                 );
+                let role = session.role;
                 self.session = Some(session);
                 self.login = LoginScreen::default();
-                self.tab = Tab::Catalog;
-                vec![
+                let mut effects = vec![
                     Effect::LoadCategories,
                     self.catalog.reload(),
                     Effect::LoadCart,
-                ]
+                ];
+                // People land where their work is: a cashier on the till, scan line ready;
+                // an admin in the console; a customer in the catalog.
+                self.tab = match role {
+                    Role::Staff => Tab::Pos,
+                    Role::Admin => Tab::Admin,
+                    Role::Customer => Tab::Catalog,
+                };
+                if !self.tabs().contains(&self.tab) {
+                    self.tab = Tab::Catalog;
+                }
+                match self.tab {
+                    Tab::Pos => {
+                        self.pos.scan_focused = true;
+                        effects.push(Effect::Pos(PosRequest::LoadHeld));
+                    }
+                    Tab::Admin => effects.extend(self.admin.open()),
+                    _ => {}
+                }
+                effects
             }
             Outcome::LoggedIn(Err(err)) => {
                 self.login.refused(&err);
@@ -952,6 +971,28 @@ mod tests {
         assert!(effects.contains(&Effect::LoadCategories));
         assert!(effects.contains(&Effect::LoadCart));
         assert!(effects.iter().any(|e| matches!(e, Effect::Search { .. })));
+    }
+
+    #[test]
+    fn a_cashier_lands_on_the_till_and_an_admin_in_the_console() {
+        let mut app = App::new("Duka", Theme::plain());
+        let cashier = Session {
+            role: Role::Staff,
+            ..session()
+        };
+        let effects = app.update(done(Outcome::LoggedIn(Ok(cashier))));
+        assert_eq!(app.tab, Tab::Pos);
+        assert!(app.pos.scan_focused);
+        assert!(effects.contains(&Effect::Pos(PosRequest::LoadHeld)));
+
+        let mut app = App::new("Duka", Theme::plain());
+        let admin = Session {
+            role: Role::Admin,
+            ..session()
+        };
+        let effects = app.update(done(Outcome::LoggedIn(Ok(admin))));
+        assert_eq!(app.tab, Tab::Admin);
+        assert!(effects.iter().any(|e| matches!(e, Effect::Admin(_))));
     }
 
     #[test]

@@ -13,12 +13,11 @@ use bytemtaani::domain::report::{DayTotal, MethodTotal, SalesReport, TopProduct}
 use bytemtaani::domain::user::UserAccount;
 use bytemtaani::domain::user::{Role, Session};
 use bytemtaani::service::pos::Lookup;
-use bytemtaani::tui::app::{App, Msg, PaymentOptions, done, key};
+use bytemtaani::tui::app::{App, Msg, PaymentOptions, done};
 use bytemtaani::tui::effect::{AdminAnswer, Effect, Outcome, PosAnswer, PosRequest};
 use bytemtaani::tui::event::AppEvent;
 use bytemtaani::tui::theme::Theme;
 use chrono::{DateTime, TimeZone, Utc};
-use crossterm::event::KeyCode;
 use uuid::Uuid;
 
 pub fn at(minute: u32) -> DateTime<Utc> {
@@ -101,10 +100,10 @@ pub fn cashier() -> App {
     })
 }
 
-/// The cashier on the Till, with a sale of three lines rung up by SKU.
+/// The cashier on the Till (where a staff login lands), with a sale of three lines rung up
+/// by SKU.
 pub fn till() -> App {
     let mut app = cashier();
-    app.update(key(KeyCode::Char('4')));
     app.update(done(Outcome::Pos(PosAnswer::Held(Ok(Vec::new())))));
     for (product, quantity) in [(0, 1), (1, 2), (3, 1)] {
         let found = products()[product].clone();
@@ -156,7 +155,7 @@ pub fn admin() -> App {
         role: Role::Admin,
         ..session()
     });
-    app.update(key(KeyCode::Char('5')));
+    // An admin lands in the console.
     for answer in admin_answers() {
         app.update(done(Outcome::Admin(answer)));
     }
