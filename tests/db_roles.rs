@@ -182,6 +182,19 @@ async fn each_terminal_role_is_refused_what_it_must_not_do(pool: PgPool) {
         ("select id from user_sessions", REFUSED),
         ("select id from orders", Ok(2)),
         ("select product_id from cart_items", REFUSED),
+        // A till adds customers who cannot log in, never staff or a usable password.
+        (
+            "insert into users (username, email, password_hash, is_staff) values ('boss', 'b@x.ke', '!', true)",
+            REFUSED,
+        ),
+        (
+            "insert into users (username, email, password_hash) values ('boss', 'b@x.ke', '$argon2id$known')",
+            REFUSED,
+        ),
+        (
+            "insert into users (username, email, phone, password_hash) values ('jane', 'j@x.ke', '254722000111', '!')",
+            Ok(1),
+        ),
     ];
     let admin_role: &[(&str, Result<u64, &str>)] = &[
         ("select password_hash from users", REFUSED),
@@ -425,6 +438,12 @@ async fn every_screen_works_under_its_terminal_role(pool: PgPool) {
         .unwrap();
     let names: Vec<_> = found.iter().map(|c| c.username.as_str()).collect();
     assert_eq!(names, ["wanjiku"]);
+    let added = till
+        .pos
+        .add_customer(&cashier, "jane", "0722 000 111")
+        .await
+        .unwrap();
+    assert_eq!(added.phone.as_deref(), Some("254722000111"));
     till.orders
         .set_status(&cashier, order.id, OrderStatus::Shipped)
         .await

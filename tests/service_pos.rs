@@ -670,3 +670,67 @@ async fn a_rejected_code_sale_is_voided_with_its_stock_back_and_customers_cannot
         "{late:?}"
     );
 }
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_cashier_adds_a_customer_on_the_spot_who_cannot_log_in_until_given_a_password(
+    pool: PgPool,
+) {
+    let s = services(&pool);
+    let (_, cashier, _, _) = till(&s).await;
+    assert!(
+        s.pos
+            .find_customer(&cashier, "0722 000 111")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let jane = s
+        .pos
+        .add_customer(&cashier, "jane", "0722 000 111")
+        .await
+        .unwrap();
+    assert_eq!(jane.role(), Role::Customer);
+    assert_eq!(jane.phone.as_deref(), Some("254722000111"));
+    let found = s.pos.find_customer(&cashier, "0722000111").await.unwrap();
+    assert_eq!(
+        found.iter().map(|u| u.id).collect::<Vec<_>>(),
+        vec![jane.id]
+    );
+    assert!(matches!(
+        s.auth.login("jane", "!").await,
+        Err(Error::InvalidCredentials)
+    ));
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from audit_log where action = 'pos.add_customer'"
+        )
+        .await,
+        1
+    );
+
+    // The same phone again names who has it; a bad username or phone names its field.
+    let again = s
+        .pos
+        .add_customer(&cashier, "jane2", "+254 722 000 111")
+        .await;
+    assert!(
+        matches!(&again, Err(Error::Invalid { field: "Phone", message }) if message.contains("jane")),
+        "{again:?}"
+    );
+    let bad = s.pos.add_customer(&cashier, "j", "0722 000 222").await;
+    assert!(
+        matches!(
+            bad,
+            Err(Error::Invalid {
+                field: "Username",
+                ..
+            })
+        ),
+        "{bad:?}"
+    );
+    let amina = login_as(&s, "amina", Role::Customer).await;
+    let refused = s.pos.add_customer(&amina, "mary", "0722 000 333").await;
+    assert!(matches!(refused, Err(Error::Forbidden(_))), "{refused:?}");
+}

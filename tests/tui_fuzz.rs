@@ -16,7 +16,7 @@ use bytemtaani::tui::event::{AppEvent, TICK};
 use bytemtaani::tui::theme::Theme;
 use bytemtaani::tui::view;
 use common::screens::{
-    admin, admin_answers, cart, logged_in, order_detail, products, receipt, session, till,
+    admin, admin_answers, amina, cart, logged_in, order_detail, products, receipt, session, till,
     unpaid_orders,
 };
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -181,7 +181,12 @@ fn till_answer(request: &PosRequest, fail: bool, err: Error, rng: &mut Rng) -> P
                 ))),
             },
         },
-        PosRequest::FindCustomer(_) => PosAnswer::Customers(Ok(Vec::new())),
+        PosRequest::FindCustomer(_) => {
+            PosAnswer::Customers(Ok(if fail { Vec::new() } else { vec![amina()] }))
+        }
+        PosRequest::AddCustomer { .. } => {
+            PosAnswer::CustomerAdded(if fail { Err(err) } else { Ok(amina()) })
+        }
         PosRequest::Sell(_) => PosAnswer::Sold(if fail {
             Err(err)
         } else {

@@ -330,6 +330,12 @@ fn till_matches_and_customer() {
         app.update(key(KeyCode::Char(c)));
     }
     check("till_customer", &app);
+    // Nobody found: said, and a new customer can be added there and then.
+    press(&mut app, &[KeyCode::Enter]);
+    app.update(done(Outcome::Pos(PosAnswer::Customers(Ok(Vec::new())))));
+    check("till_customer_nobody", &app);
+    press(&mut app, &[KeyCode::Enter]);
+    check("till_new_customer", &app);
 }
 
 #[test]

@@ -80,6 +80,16 @@ pub async fn by_id(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Use
     .await
 }
 
+/// An account with this phone (stored as 2547…), the oldest if several.
+pub async fn by_phone(ex: impl PgExecutor<'_>, phone: &str) -> sqlx::Result<Option<UserAccount>> {
+    sqlx::query_as(&format!(
+        "select {ACCOUNT_COLUMNS} from users where phone = $1 order by date_joined limit 1"
+    ))
+    .bind(phone)
+    .fetch_optional(ex)
+    .await
+}
+
 /// Locks the account for the rest of the transaction (role and activity changes).
 pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<UserAccount>> {
     sqlx::query_as(&format!(

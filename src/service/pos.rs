@@ -7,13 +7,14 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::db;
+use crate::db::users::NewUser;
 use crate::domain::catalog::{Product, ProductQuery};
 use crate::domain::held::HeldSale;
 use crate::domain::order::{OrderDetail, OrderItem, OrderLine, OrderStatus, UnpaidOrder};
 use crate::domain::payment::{PaymentMethod, PaymentStatus, PaymentSummary, TransactionId};
 use crate::domain::receipt::{Receipt, Shop, Tendered};
 use crate::domain::user::{Actor, Role, UserAccount, WALK_IN};
-use crate::domain::values::{Sku, person_needle};
+use crate::domain::values::{Phone, Sku, Username, person_needle};
 use crate::domain::{Error, Money, Result};
 use crate::service::access::{Principal, authorize};
 use crate::service::gateways::Gateways;
@@ -83,6 +84,8 @@ pub enum Lookup {
 
 const LOOKUP_MATCHES: i64 = 20;
 const UNPAID_LISTED: i64 = 50;
+/// Not a password hash: an account added at the till cannot log in until given a password.
+const NO_PASSWORD: &str = "!";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sale {
@@ -380,6 +383,56 @@ impl Pos {
         let mut found = db::users::search(&self.pool, &person_needle(text), 20).await?;
         found.retain(|u| u.id != WALK_IN && u.is_active);
         Ok(found)
+    }
+
+    /// A customer added at the till by username and phone, to name on the sale. The account
+    /// cannot log in (no password) until the customer is given one; a phone that another
+    /// customer has is refused, naming them, so nobody is added twice.
+    pub async fn add_customer(
+        &self,
+        actor: &Actor,
+        username: &str,
+        phone: &str,
+    ) -> Result<UserAccount> {
+        let mut tx = self.pool.begin().await?;
+        let me = authorize(&mut *tx, actor, Role::Staff).await?;
+        let username = Username::parse(username)?;
+        let phone = Phone::parse(phone)?;
+        if let Some(known) = db::users::by_phone(&mut *tx, phone.as_str()).await? {
+            return Err(Error::invalid(
+                "Phone",
+                format!("is {}'s already: find them instead", known.username),
+            ));
+        }
+        let email = format!("{}@customers.bytemtaani.invalid", username.as_str());
+        db::users::insert(
+            &mut *tx,
+            &NewUser {
+                username: username.as_str(),
+                email: &email,
+                phone: Some(phone.as_str()),
+                password_hash: NO_PASSWORD,
+                is_staff: false,
+                is_admin: false,
+            },
+        )
+        .await?;
+        let added = match db::users::credentials(&mut *tx, username.as_str()).await? {
+            Some(new) => db::users::by_id(&mut *tx, new.id).await?,
+            None => None,
+        }
+        .ok_or_else(|| Error::NotFound("The new customer".into()))?;
+        db::audit::record(
+            &mut *tx,
+            me.user_id,
+            "pos.add_customer",
+            "user",
+            Some(added.id),
+            json!({ "username": added.username, "phone": added.phone }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(added)
     }
 
     fn receipt(&self, sold: Sold, cashier: &str, cash: Option<Money>) -> Receipt {

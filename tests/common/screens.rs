@@ -162,6 +162,20 @@ pub fn admin() -> App {
     app
 }
 
+/// The customer amina's account.
+pub fn amina() -> UserAccount {
+    UserAccount {
+        id: id(9),
+        username: "amina".into(),
+        email: "amina@example.co.ke".into(),
+        phone: Some("254712345678".into()),
+        is_staff: false,
+        is_admin: false,
+        is_active: true,
+        date_joined: at(1),
+    }
+}
+
 /// One loaded list for every admin section.
 pub fn admin_answers() -> Vec<AdminAnswer> {
     let detail = order_detail();
@@ -191,16 +205,7 @@ pub fn admin_answers() -> Vec<AdminAnswer> {
         AdminAnswer::LowStock(Ok(vec![products()[2].clone(), products()[0].clone()])),
         AdminAnswer::Categories(Ok(vec![category(1, "Phones"), category(2, "Groceries")])),
         AdminAnswer::Users(Ok(vec![
-            UserAccount {
-                id: id(9),
-                username: "amina".into(),
-                email: "amina@example.co.ke".into(),
-                phone: Some("254712345678".into()),
-                is_staff: false,
-                is_admin: false,
-                is_active: true,
-                date_joined: at(1),
-            },
+            amina(),
             UserAccount {
                 id: id(10),
                 username: "cashier".into(),

@@ -21,6 +21,11 @@ pub enum PosRequest {
         quantity: i32,
     },
     FindCustomer(String),
+    /// A customer added on the spot (F3).
+    AddCustomer {
+        username: String,
+        phone: String,
+    },
     Sell(Box<Sale>),
     /// Orders recorded and unpaid (F6).
     Unpaid,
@@ -63,6 +68,7 @@ pub enum PosAnswer {
         result: Result<Lookup>,
     },
     Customers(Result<Vec<UserAccount>>),
+    CustomerAdded(Result<UserAccount>),
     Sold(Result<Box<Receipt>>),
     Unpaid(Result<Vec<UnpaidOrder>>),
     Order(Result<Box<OrderDetail>>),
@@ -79,6 +85,7 @@ impl PosAnswer {
         match self {
             PosAnswer::Lookup { result: Err(e), .. }
             | PosAnswer::Customers(Err(e))
+            | PosAnswer::CustomerAdded(Err(e))
             | PosAnswer::Sold(Err(e))
             | PosAnswer::Unpaid(Err(e))
             | PosAnswer::Order(Err(e))
@@ -106,6 +113,9 @@ pub(super) async fn run(s: &Services, actor: &Actor, request: PosRequest) -> Pos
         },
         PosRequest::FindCustomer(text) => {
             PosAnswer::Customers(s.pos.find_customer(actor, &text).await)
+        }
+        PosRequest::AddCustomer { username, phone } => {
+            PosAnswer::CustomerAdded(s.pos.add_customer(actor, &username, &phone).await)
         }
         PosRequest::Sell(sale) => PosAnswer::Sold(s.pos.sell(actor, *sale).await.map(Box::new)),
         PosRequest::Unpaid => PosAnswer::Unpaid(s.pos.unpaid(actor).await),

@@ -175,9 +175,11 @@ impl PosScreen {
                     50,
                 )
             }
+            PosPopup::NewCustomer { form } => return form.draw(frame, area, theme),
             PosPopup::Customer {
                 input,
                 found,
+                searched,
                 selected,
             } => {
                 let mut lines = field_lines(
@@ -186,12 +188,19 @@ impl PosScreen {
                     input.value(),
                     &None,
                 );
-                let names = std::iter::once("walk-in customer".to_owned()).chain(
-                    found
-                        .iter()
-                        .map(|u| format!("{}  {}", u.username, u.phone.as_deref().unwrap_or(""))),
-                );
-                for (i, name) in names.enumerate().take(12) {
+                if let Some(text) = searched.as_ref().filter(|_| found.is_empty()) {
+                    lines.push(Line::styled(
+                        format!("Nobody matches \"{text}\"."),
+                        theme.warn(),
+                    ));
+                }
+                let names =
+                    std::iter::once("walk-in customer".to_owned())
+                        .chain(found.iter().map(|u| {
+                            format!("{}  {}", u.username, u.phone.as_deref().unwrap_or(""))
+                        }))
+                        .chain(std::iter::once("+ add a new customer".to_owned()));
+                for (i, name) in names.enumerate() {
                     let style = if i == *selected {
                         theme.selected()
                     } else {

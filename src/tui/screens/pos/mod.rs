@@ -30,6 +30,9 @@ use crate::tui::keymap::{self, Command};
 use crate::tui::screens::payment::PayFlow;
 use crate::tui::screens::{Reply, edit, step};
 
+/// Customers a search lists at most (the popup fits 80×24 with "add a new customer" below).
+const CUSTOMERS_SHOWN: usize = 10;
+
 #[derive(Debug, Clone, Default)]
 pub struct PosScreen {
     pub scan: Input,
@@ -71,7 +74,11 @@ impl PosScreen {
     pub fn text_focused(&self) -> bool {
         match &self.popup {
             None => self.scan_focused,
-            Some(PosPopup::Quantity { .. } | PosPopup::Customer { .. }) => true,
+            Some(
+                PosPopup::Quantity { .. }
+                | PosPopup::Customer { .. }
+                | PosPopup::NewCustomer { .. },
+            ) => true,
             Some(PosPopup::Pay { kind, .. }) => kind.is_some(),
             Some(PosPopup::Push { flow, .. }) => flow.text_focused(),
             Some(_) => false,
@@ -113,6 +120,7 @@ impl PosScreen {
                 self.popup = Some(PosPopup::Customer {
                     input: Input::default(),
                     found: Vec::new(),
+                    searched: None,
                     selected: 0,
                 })
             }
@@ -304,18 +312,36 @@ impl PosScreen {
             } => self.on_lookup(seq, quantity, result),
             PosAnswer::Customers(result) => {
                 if let Some(PosPopup::Customer {
-                    found, selected, ..
+                    input,
+                    found,
+                    searched,
+                    selected,
                 }) = &mut self.popup
                 {
                     match result {
-                        Ok(people) => {
-                            *selected = usize::from(!people.is_empty());
+                        Ok(mut people) => {
+                            // The first match, or (nobody matching) "add a new customer".
+                            people.truncate(CUSTOMERS_SHOWN);
+                            *selected = 1;
                             *found = people;
+                            *searched = Some(input.value().trim().to_owned());
                         }
                         Err(err) => self.error = Some(err.to_string()),
                     }
                 }
             }
+            PosAnswer::CustomerAdded(Ok(customer)) => {
+                self.notice = Some(format!(
+                    "New customer {} added and named on the sale.",
+                    customer.username
+                ));
+                self.sale.customer = Some((customer.id, customer.username));
+                self.popup = None;
+            }
+            PosAnswer::CustomerAdded(Err(err)) => match &mut self.popup {
+                Some(PosPopup::NewCustomer { form }) => form.refused(&err),
+                _ => self.error = Some(err.to_string()),
+            },
             PosAnswer::Sold(Ok(receipt)) if self.pushing() => {
                 self.push_for(receipt.order_id);
                 return self.scans_after_sale();

@@ -7,9 +7,11 @@ use tui_input::Input;
 use crate::domain::order::UnpaidOrder;
 use crate::domain::receipt::Receipt;
 use crate::domain::user::UserAccount;
+use crate::domain::values::{Phone, limits};
 use crate::service::cart::MAX_QUANTITY;
 use crate::service::pos::Tender;
 use crate::tui::effect::{Effect, PosRequest};
+use crate::tui::form::{Field, Form, FormKey};
 use crate::tui::screens::payment::PayFlow;
 use crate::tui::screens::{Reply, edit, step};
 
@@ -24,8 +26,14 @@ pub enum PosPopup {
     Customer {
         input: Input,
         found: Vec<UserAccount>,
-        /// 0 is "walk-in"; n is found[n - 1].
+        /// The text the last search was for, once answered.
+        searched: Option<String>,
+        /// 0 is "walk-in"; n is found[n - 1]; found.len() + 1 is "add a new customer".
         selected: usize,
+    },
+    /// A customer added on the spot: username and phone.
+    NewCustomer {
+        form: Form,
     },
     Held {
         selected: usize,
@@ -90,10 +98,16 @@ impl PosScreen {
                 input,
                 found,
                 selected,
+                ..
             } => match key.code {
                 KeyCode::Esc => self.popup = None,
-                KeyCode::Up => *selected = step(*selected, -1, found.len() + 1),
-                KeyCode::Down => *selected = step(*selected, 1, found.len() + 1),
+                KeyCode::Up => *selected = step(*selected, -1, found.len() + 2),
+                KeyCode::Down => *selected = step(*selected, 1, found.len() + 2),
+                KeyCode::Enter if *selected == found.len() + 1 => {
+                    self.popup = Some(PosPopup::NewCustomer {
+                        form: new_customer_form(input.value()),
+                    });
+                }
                 KeyCode::Enter if *selected > 0 || input.value().trim().is_empty() => {
                     self.sale.customer = selected
                         .checked_sub(1)
@@ -111,6 +125,16 @@ impl PosScreen {
                     if edit(input, key) {
                         *selected = 0;
                     }
+                }
+            },
+            PosPopup::NewCustomer { form } => match form.on_key(key) {
+                FormKey::Cancel => self.popup = None,
+                FormKey::Nothing => {}
+                FormKey::Submit => {
+                    return Reply::Run(Effect::Pos(PosRequest::AddCustomer {
+                        username: form.value("Username").trim().to_owned(),
+                        phone: form.value("Phone").trim().to_owned(),
+                    }));
                 }
             },
             PosPopup::Held { selected } => match key.code {
@@ -231,4 +255,20 @@ impl PosScreen {
         }
         Reply::Nothing
     }
+}
+
+/// The new customer's form, with what was searched for put where it belongs.
+fn new_customer_form(searched: &str) -> Form {
+    let searched = searched.trim();
+    let (username, phone) = match Phone::parse(searched) {
+        Ok(_) => ("", searched),
+        Err(_) => (searched, ""),
+    };
+    Form::new(
+        "New customer (they set a password later to log in)",
+        vec![
+            Field::new("Username", username).max(limits::USERNAME),
+            Field::new("Phone", phone).max(limits::PHONE),
+        ],
+    )
 }

@@ -27,7 +27,8 @@ impl PosScreen {
             Some(PosPopup::Push { flow, .. }) if flow.text_focused() => {
                 return self.type_into_popup(code);
             }
-            Some(PosPopup::Push { .. }) | None => {}
+            // A half-typed new customer stays; the scan joins the sale behind it.
+            Some(PosPopup::Push { .. } | PosPopup::NewCustomer { .. }) | None => {}
             Some(_) => self.popup = None,
         }
         self.matches.clear();

@@ -577,3 +577,48 @@ fn an_unpaid_sale_is_voided_with_f9_and_a_scan_beside_it_starts_a_new_sale() {
     assert!(pos.held.is_empty(), "a recorded sale is never held");
     assert!(pos.notice.as_deref().unwrap().contains("F6"));
 }
+
+#[test]
+fn nobody_found_offers_a_new_customer_made_on_the_spot_and_named_on_the_sale() {
+    let mut pos = PosScreen::new();
+    press(&mut pos, KeyCode::F(3));
+    type_text(&mut pos, "0722 000 111");
+    assert_eq!(
+        press(&mut pos, KeyCode::Enter),
+        Reply::Run(Effect::Pos(PosRequest::FindCustomer("0722 000 111".into())))
+    );
+    pos.on_answer(PosAnswer::Customers(Ok(Vec::new())));
+    // "Add a new customer" is highlighted; Enter opens its form with the phone in place.
+    press(&mut pos, KeyCode::Enter);
+    assert!(matches!(pos.popup, Some(PosPopup::NewCustomer { .. })));
+    type_text(&mut pos, "jane");
+    assert_eq!(
+        press(&mut pos, KeyCode::Enter),
+        Reply::Run(Effect::Pos(PosRequest::AddCustomer {
+            username: "jane".into(),
+            phone: "0722 000 111".into(),
+        }))
+    );
+    // A refusal stays in the form, beside its field; the answer names the customer.
+    pos.on_answer(PosAnswer::CustomerAdded(Err(crate::domain::Error::invalid(
+        "Phone",
+        "is amina's already: find them instead",
+    ))));
+    let Some(PosPopup::NewCustomer { form }) = &pos.popup else {
+        panic!("the form closed: {:?}", pos.popup);
+    };
+    assert!(form.fields[1].error.as_deref().unwrap().contains("amina"));
+    let jane = crate::domain::user::UserAccount {
+        id: Uuid::from_u128(42),
+        username: "jane".into(),
+        email: "jane@customers.bytemtaani.invalid".into(),
+        phone: Some("254722000111".into()),
+        is_staff: false,
+        is_admin: false,
+        is_active: true,
+        date_joined: chrono::Utc::now(),
+    };
+    pos.on_answer(PosAnswer::CustomerAdded(Ok(jane)));
+    assert!(pos.popup.is_none());
+    assert_eq!(pos.sale.customer, Some((Uuid::from_u128(42), "jane".into())));
+}
