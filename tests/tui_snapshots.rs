@@ -441,15 +441,26 @@ fn admin_sections() {
 #[test]
 fn admin_forms_and_questions() {
     let mut app = admin();
-    press(&mut app, &[KeyCode::Tab, KeyCode::Tab]); // Products
+    press(&mut app, &[KeyCode::Tab, KeyCode::Tab, KeyCode::Tab]); // Products
     press(&mut app, &[KeyCode::Char('e')]);
     // The price field made wrong: the error shows beside it as it is typed.
     press(&mut app, &[KeyCode::Down, KeyCode::Down, KeyCode::Down]);
     press(&mut app, &[KeyCode::Char('x')]);
     check("admin_product_form", &app);
+    // The stock reason is a pick list: → moves to the next reason.
     press(
         &mut app,
-        &[KeyCode::Esc, KeyCode::BackTab, KeyCode::Char('v')],
+        &[KeyCode::Esc, KeyCode::Char('+'), KeyCode::Tab, KeyCode::Right],
+    );
+    check("admin_stock_reason_pick", &app);
+    press(
+        &mut app,
+        &[
+            KeyCode::Esc,
+            KeyCode::BackTab,
+            KeyCode::BackTab,
+            KeyCode::Char('v'),
+        ],
     );
     check("admin_verify_payment", &app);
     press(

@@ -17,7 +17,7 @@ use crate::tui::view::popup_in;
 pub enum Check {
     Any,
     Rule(fn(&str) -> Result<(), String>),
-    /// One of these words (any case); the hint lists them.
+    /// A pick list: one of these words, chosen with ← → or by typing its first letter.
     OneOf(Vec<String>),
 }
 
@@ -81,6 +81,50 @@ impl Field {
 
 const FORM_WIDTH: u16 = 70;
 
+/// A pick list's words, the chosen one highlighted, after how to choose.
+fn pick_hint(words: &[String], current: &str, theme: Theme) -> Vec<Span<'static>> {
+    let mut spans = vec![Span::styled("← → ", theme.key())];
+    for (i, word) in words.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" / ", theme.dim()));
+        }
+        let style = if word.eq_ignore_ascii_case(current.trim()) {
+            theme.selected()
+        } else {
+            theme.dim()
+        };
+        spans.push(Span::styled(word.clone(), style));
+    }
+    spans
+}
+
+/// The word a key picks in a pick list showing `current`: ← and → step through the words
+/// (round), a letter goes to the next word starting with it.
+fn pick(words: &[String], current: &str, key: &KeyEvent) -> Option<String> {
+    if words.is_empty() {
+        return None;
+    }
+    let at = words
+        .iter()
+        .position(|w| w.eq_ignore_ascii_case(current.trim()));
+    let n = words.len();
+    let next = match key.code {
+        KeyCode::Right | KeyCode::Char(' ') => at.map_or(0, |i| (i + 1) % n),
+        KeyCode::Left => at.map_or(n - 1, |i| (i + n - 1) % n),
+        KeyCode::Char(c) => {
+            let start = at.map_or(0, |i| i + 1);
+            (0..n).map(|k| (start + k) % n).find(|&i| {
+                words[i]
+                    .chars()
+                    .next()
+                    .is_some_and(|f| f.eq_ignore_ascii_case(&c))
+            })?
+        }
+        _ => return None,
+    };
+    Some(words[next].clone())
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormKey {
     Nothing,
@@ -140,6 +184,13 @@ impl Form {
             }
             _ => {
                 if let Some(field) = self.fields.get_mut(self.focus)
+                    && let Check::OneOf(words) = &field.check
+                {
+                    if let Some(word) = pick(words, field.input.value(), key) {
+                        field.input = Input::new(word);
+                        field.error = None;
+                    }
+                } else if let Some(field) = self.fields.get_mut(self.focus)
                     && edit_within(&mut field.input, key, field.max.unwrap_or(MAX_FIELD_CHARS))
                 {
                     field.error = field.checked();
@@ -181,30 +232,27 @@ impl Form {
             } else {
                 Default::default()
             };
-            let cursor = if focused { "▏" } else { "" };
+            let pick_list = matches!(field.check, Check::OneOf(_));
+            let cursor = if focused && !pick_list { "▏" } else { "" };
             lines.push(Line::from(vec![
                 Span::styled(format!("{:>label_width$} ", field.label), theme.dim()),
                 Span::styled(format!("{shown}{cursor}"), style),
             ]));
             let hint = match (&field.error, &field.check, field.max) {
-                (Some(error), _, _) => Some(Span::styled(error.clone(), theme.error())),
+                (Some(error), _, _) => vec![Span::styled(error.clone(), theme.error())],
                 (None, Check::OneOf(words), _) if focused => {
-                    Some(Span::styled(words.join(" / "), theme.dim()))
+                    pick_hint(words, field.input.value(), theme)
                 }
                 (None, _, Some(max)) if focused => {
                     let (hint, full) = limit_hint(field.input.value(), max);
-                    Some(Span::styled(
-                        hint,
-                        if full { theme.warn() } else { theme.dim() },
-                    ))
+                    let style = if full { theme.warn() } else { theme.dim() };
+                    vec![Span::styled(hint, style)]
                 }
-                _ => None,
+                _ => Vec::new(),
             };
-            if let Some(hint) = hint {
-                lines.push(Line::from(vec![
-                    Span::raw(" ".repeat(label_width + 1)),
-                    hint,
-                ]));
+            if !hint.is_empty() {
+                let indent = Span::raw(" ".repeat(label_width + 1));
+                lines.push(Line::from([vec![indent], hint].concat()));
             }
         }
         lines.push(Line::raw(""));
@@ -257,6 +305,32 @@ mod tests {
             FormKey::Nothing,
             "sending"
         );
+    }
+
+    #[test]
+    fn a_pick_list_is_chosen_with_arrows_or_a_first_letter_never_typed() {
+        let reasons = vec![
+            "received".into(),
+            "damaged".into(),
+            "count_correction".into(),
+        ];
+        let mut form = Form::new(
+            "Stock",
+            vec![Field::new("Reason", "received").one_of(reasons)],
+        );
+        press(&mut form, KeyCode::Right);
+        assert_eq!(form.value("Reason"), "damaged");
+        press(&mut form, KeyCode::Left);
+        press(&mut form, KeyCode::Left);
+        assert_eq!(form.value("Reason"), "count_correction", "round");
+        press(&mut form, KeyCode::Char('D'));
+        assert_eq!(form.value("Reason"), "damaged");
+        for c in "xyz".chars() {
+            press(&mut form, KeyCode::Char(c));
+        }
+        press(&mut form, KeyCode::Backspace);
+        assert_eq!(form.value("Reason"), "damaged", "nothing else can be typed");
+        assert_eq!(press(&mut form, KeyCode::Enter), FormKey::Submit);
     }
 
     #[test]

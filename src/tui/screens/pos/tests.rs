@@ -600,10 +600,9 @@ fn nobody_found_offers_a_new_customer_made_on_the_spot_and_named_on_the_sale() {
         }))
     );
     // A refusal stays in the form, beside its field; the answer names the customer.
-    pos.on_answer(PosAnswer::CustomerAdded(Err(crate::domain::Error::invalid(
-        "Phone",
-        "is amina's already: find them instead",
-    ))));
+    pos.on_answer(PosAnswer::CustomerAdded(Err(
+        crate::domain::Error::invalid("Phone", "is amina's already: find them instead"),
+    )));
     let Some(PosPopup::NewCustomer { form }) = &pos.popup else {
         panic!("the form closed: {:?}", pos.popup);
     };
@@ -620,5 +619,8 @@ fn nobody_found_offers_a_new_customer_made_on_the_spot_and_named_on_the_sale() {
     };
     pos.on_answer(PosAnswer::CustomerAdded(Ok(jane)));
     assert!(pos.popup.is_none());
-    assert_eq!(pos.sale.customer, Some((Uuid::from_u128(42), "jane".into())));
+    assert_eq!(
+        pos.sale.customer,
+        Some((Uuid::from_u128(42), "jane".into()))
+    );
 }
