@@ -450,7 +450,12 @@ fn admin_forms_and_questions() {
     // The stock reason is a pick list: → moves to the next reason.
     press(
         &mut app,
-        &[KeyCode::Esc, KeyCode::Char('+'), KeyCode::Tab, KeyCode::Right],
+        &[
+            KeyCode::Esc,
+            KeyCode::Char('+'),
+            KeyCode::Tab,
+            KeyCode::Right,
+        ],
     );
     check("admin_stock_reason_pick", &app);
     press(

@@ -27,9 +27,30 @@ pub fn day_start(date: NaiveDate) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+/// A date as people in the shop type it: 25/11/2026 (day first, as in Kenya) or
+/// 2026-11-25.
+pub fn parse_date(text: &str) -> Result<NaiveDate, crate::domain::Error> {
+    let text = text.trim();
+    ["%d/%m/%Y", "%Y-%m-%d"]
+        .iter()
+        .find_map(|format| NaiveDate::parse_from_str(text, format).ok())
+        .ok_or_else(|| crate::domain::Error::invalid("Date", "like 25/11/2026 or 2026-11-25"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_read_day_first_or_iso() {
+        let date = NaiveDate::from_ymd_opt(2026, 11, 5).unwrap();
+        for typed in ["05/11/2026", "5/11/2026", " 2026-11-05 "] {
+            assert_eq!(parse_date(typed).unwrap(), date, "{typed}");
+        }
+        for wrong in ["11/25/2026", "2026/11/05", "5 Nov", "31/02/2026"] {
+            assert!(parse_date(wrong).is_err(), "{wrong}");
+        }
+    }
 
     #[test]
     fn nairobi_days_start_at_21_utc_the_evening_before() {

@@ -6,6 +6,7 @@ use uuid::Uuid;
 use super::{AdminScreen, Popup, Section};
 use crate::domain::alert::Alert;
 use crate::domain::catalog::{Category, Product, ProductForm, StockReason};
+use crate::domain::clock::parse_date;
 use crate::domain::order::{OrderStatus, short_id};
 use crate::domain::payment::{PaymentMethod, PaymentRow, PaymentStatus};
 use crate::domain::user::{Role, UserAccount};
@@ -78,15 +79,13 @@ const STOCK_REASONS: [(&str, StockReason); 3] = [
 const ROLES: [Role; 3] = [Role::Customer, Role::Staff, Role::Admin];
 
 fn date(text: &str) -> Result<(), String> {
-    parse_date(text).map(|_| ()).map_err(|e| e.to_string())
+    optional_date(text).map(|_| ()).map_err(|e| e.to_string())
 }
 
-fn parse_date(text: &str) -> Result<Option<NaiveDate>, Error> {
+fn optional_date(text: &str) -> Result<Option<NaiveDate>, Error> {
     match text.trim() {
         "" => Ok(None),
-        text => NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .map(Some)
-            .map_err(|_| Error::invalid("Date", "like 2026-11-25, or empty")),
+        text => parse_date(text).map(Some),
     }
 }
 
@@ -352,9 +351,9 @@ pub fn submit(screen: &mut AdminScreen, purpose: &Purpose) -> Result<Option<Chan
                 status: OrderStatus::ALL
                     .into_iter()
                     .find(|s| s.as_str().eq_ignore_ascii_case(&value("Status"))),
-                from: parse_date(&value("From"))
+                from: optional_date(&value("From"))
                     .map_err(|_| Error::invalid("From", "like 2026-11-25"))?,
-                to: parse_date(&value("To"))
+                to: optional_date(&value("To"))
                     .map_err(|_| Error::invalid("To", "like 2026-11-25"))?,
                 customer: value("Customer"),
             };
