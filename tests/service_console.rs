@@ -143,6 +143,10 @@ async fn payments_low_stock_and_audit_are_listed_for_admins(pool: PgPool) {
     assert!(sales.iter().all(|e| e.action == "pos.sale") && sales.len() == 2);
     let products = s.users.audit_log(&admin, "product", 50).await.unwrap();
     assert_eq!(products.len(), 2, "two products created");
+    // Each names its product, not only its id.
+    let mut named: Vec<_> = products.iter().filter_map(|e| e.subject.clone()).collect();
+    named.sort();
+    assert_eq!(named, ["Radio", "Torch"]);
 }
 
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]

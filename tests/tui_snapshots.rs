@@ -371,6 +371,25 @@ fn till_unpaid_sales_taken_up_from_the_till_and_the_console() {
 }
 
 #[test]
+fn an_audit_entry_names_its_product_and_opens_in_full() {
+    let mut app = admin();
+    for _ in 0..7 {
+        press(&mut app, &[KeyCode::Tab]); // to the audit log
+    }
+    for answer in admin_answers() {
+        app.update(done(Outcome::Admin(answer)));
+    }
+    assert!(screen_text(&app).contains("Infinix Hot 40i 256GB: {"));
+    press(&mut app, &[KeyCode::Enter]);
+    check("admin_audit_entry", &app);
+    let shown = screen_text(&app);
+    assert!(
+        shown.contains("About: product Infinix Hot 40i 256GB") && shown.contains("invoice 2231"),
+        "{shown}"
+    );
+}
+
+#[test]
 fn numbers_in_tables_are_never_cut() {
     use bytemtaani::domain::Money;
     let mut app = admin();

@@ -31,8 +31,11 @@ pub async fn list(
     limit: i64,
 ) -> sqlx::Result<Vec<AuditEntry>> {
     sqlx::query_as(
-        "select a.id, u.username as actor_username, a.action, a.entity, a.entity_id, a.details, a.occurred_at
+        "select a.id, u.username as actor_username, a.action, a.entity, a.entity_id,
+                coalesce(p.name, su.username) as subject, a.details, a.occurred_at
          from audit_log a join users u on u.id = a.actor_id
+         left join products p on a.entity = 'product' and p.id = a.entity_id
+         left join users su on a.entity = 'user' and su.id = a.entity_id
          where $1 = '' or a.action like $1 || '%' or lower(u.username) = lower($1)
          order by a.occurred_at desc, a.id desc limit $2",
     )

@@ -11,6 +11,8 @@ pub struct AuditEntry {
     pub action: String,
     pub entity: String,
     pub entity_id: Option<Uuid>,
+    /// What the row is about, by name: the product's name, the user's username.
+    pub subject: Option<String>,
     pub details: serde_json::Value,
     pub occurred_at: DateTime<Utc>,
 }

@@ -378,7 +378,7 @@ pub const ADMIN: &[Binding] = &[
         &[KeyCode::Enter],
         Command::Open,
         "Enter",
-        "view the order / product (price history)",
+        "view in full: order, product (price history), audit entry",
     ),
     bind(
         &[KeyCode::Char('/')],

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Paragraph, Row, Tabs, Wrap};
 
 use super::{AdminScreen, Popup, Section};
+use crate::domain::audit::AuditEntry;
 use crate::domain::clock::shop_time;
 use crate::domain::order::short_id;
 use crate::domain::payment::PaymentStatus;
@@ -286,11 +287,15 @@ impl AdminScreen {
                     .rows
                     .iter()
                     .map(|e| {
+                        let details = match &e.subject {
+                            Some(subject) => format!("{subject}: {}", e.details),
+                            None => e.details.to_string(),
+                        };
                         Row::new(vec![
                             local(e.occurred_at),
                             e.actor_username.clone(),
                             e.action.clone(),
-                            e.details.to_string(),
+                            details,
                         ])
                     })
                     .collect(),
@@ -332,6 +337,7 @@ impl AdminScreen {
                 },
                 76,
             ),
+            Popup::Audit(entry) => ("Audit entry", audit_lines(entry, theme), 76),
             Popup::Product(found) => (
                 "Product",
                 match found {
@@ -421,7 +427,9 @@ fn hints(section: Section) -> &'static str {
         Section::LowStock => " + stock · e edit · Enter history · r reload · Tab next section",
         Section::Categories => " n new · e rename · D delete (only empty) · Tab next section",
         Section::Users => " m role · t (de)activate · p reset password · / find · Tab",
-        Section::Audit => " / filter by action or user · r reload · Tab next section",
+        Section::Audit => {
+            " Enter in full · / filter by action or user · r reload · Tab next section"
+        }
         Section::Reports => " E export CSV · r reload · Tab next section",
     }
 }
@@ -510,4 +518,27 @@ fn draw_report(report: Option<&SalesReport>, frame: &mut Frame, area: Rect, them
         empty: Some("No sales in 30 days."),
     }
     .draw(frame, top, theme, rows.collect());
+}
+
+/// An audit entry in full: who, what, about what, and every detail on its own line.
+fn audit_lines(entry: &AuditEntry, theme: Theme) -> Vec<Line<'static>> {
+    let about = match (&entry.subject, entry.entity_id) {
+        (Some(subject), _) => format!("{} {subject}", entry.entity),
+        (None, Some(id)) => format!("{} {id}", entry.entity),
+        (None, None) => entry.entity.clone(),
+    };
+    let mut lines = vec![
+        Line::raw(format!(
+            "{}  {}  {}",
+            local(entry.occurred_at),
+            entry.actor_username,
+            entry.action
+        )),
+        Line::raw(format!("About: {about}")),
+        Line::raw(""),
+    ];
+    let details = serde_json::to_string_pretty(&entry.details).unwrap_or_default();
+    lines.extend(details.lines().map(|l| Line::raw(l.to_owned())));
+    lines.push(Line::styled("Enter or Esc closes", theme.dim()));
+    lines
 }

@@ -115,6 +115,7 @@ pub enum Popup {
     Confirm { question: String, change: Change },
     Order(Option<Box<OrderDetail>>),
     Product(Option<(Box<Product>, Vec<PriceChange>)>),
+    Audit(Box<AuditEntry>),
 }
 
 /// What the status line should say: Ok for news, Err for a problem.
@@ -330,6 +331,10 @@ impl AdminScreen {
                 .filter(|p| p.payment.status == PaymentStatus::Pending)
                 .map(forms::reject),
             (S::Alerts, C::Open) => self.alerts.current().map(forms::resolve_alert),
+            (S::Audit, C::Open) => self
+                .audit
+                .current()
+                .map(|entry| Popup::Audit(Box::new(entry.clone()))),
             (S::Products | S::LowStock, C::Open) => {
                 let Some(product) = self.product_list().current() else {
                     return (Vec::new(), None);
@@ -452,7 +457,7 @@ impl AdminScreen {
                     return vec![admin(AdminRequest::Change(change))];
                 }
             }
-            Popup::Order(_) | Popup::Product(_) => {
+            Popup::Order(_) | Popup::Product(_) | Popup::Audit(_) => {
                 if matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) {
                     self.popup = None;
                 }
