@@ -471,33 +471,40 @@ fn draw_report(report: Option<&SalesReport>, frame: &mut Frame, area: Rect, them
         .block(Block::bordered().title(Line::styled(format!(" {} ", report.today), theme.title()))),
         summary,
     );
-    // Bars in whole shillings; one column each, so 30 days fit on an 80-column screen.
+    // Bars in whole shillings; one column each, so 30 days fit on an 80-column screen. The
+    // days are named under them once a week, as day/month, where there is room to read them.
     let bars: Vec<Bar> = report
         .days
         .iter()
         .map(|d| {
             let shillings = d.amount.amount().trunc().try_into().unwrap_or(u64::MAX);
-            Bar::default()
-                .value(shillings)
-                .label(Line::raw(d.date.format("%d").to_string()))
-                .text_value(String::new())
+            Bar::default().value(shillings).text_value(String::new())
         })
         .collect();
     let bar_width = ((chart.width.saturating_sub(2)) / 30)
         .clamp(1, 3)
         .saturating_sub(1)
         .max(1);
+    let block = Block::bordered().title(Line::styled(
+        " Sales per day, last 30 days (KSh) ",
+        theme.title(),
+    ));
+    let inner = block.inner(chart);
+    frame.render_widget(block, chart);
+    let [bars_area, axis] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(inner);
     frame.render_widget(
         BarChart::default()
-            .block(Block::bordered().title(Line::styled(
-                " Sales per day, last 30 days (KSh) ",
-                theme.title(),
-            )))
             .data(BarGroup::default().bars(&bars))
             .bar_width(bar_width)
             .bar_gap(1)
             .bar_style(theme.money()),
-        chart,
+        bars_area,
+    );
+    let days: Vec<_> = report.days.iter().map(|d| d.date).collect();
+    frame.render_widget(
+        Paragraph::new(day_axis(&days, usize::from(bar_width) + 1)).style(theme.dim()),
+        axis,
     );
     let rows = report.top.iter().map(|p| {
         Row::new(vec![
@@ -541,4 +548,32 @@ fn audit_lines(entry: &AuditEntry, theme: Theme) -> Vec<Line<'static>> {
     lines.extend(details.lines().map(|l| Line::raw(l.to_owned())));
     lines.push(Line::styled("Enter or Esc closes", theme.dim()));
     lines
+}
+
+/// The line under the chart: every seventh day as day/month, under its bar (`step` columns
+/// apart), counted back from the last day so today is always named.
+fn day_axis(days: &[chrono::NaiveDate], step: usize) -> String {
+    let mut axis = vec![' '; days.len() * step + "dd/mm".len()];
+    for (i, day) in days.iter().enumerate().rev().step_by(7) {
+        for (k, c) in day.format("%d/%m").to_string().chars().enumerate() {
+            axis[i * step + k] = c;
+        }
+    }
+    axis.into_iter().collect::<String>().trim_end().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_chart_names_a_day_a_week_back_from_today_under_its_bar() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let days: Vec<_> = (0..15)
+            .rev()
+            .map(|n| today - chrono::Days::new(n))
+            .collect();
+        let axis = day_axis(&days, 2);
+        assert_eq!(axis, "16/11         23/11         30/11");
+    }
 }
