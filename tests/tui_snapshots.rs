@@ -1,4 +1,4 @@
-//! Every screen drawn into ratatui's TestBackend at 80×24 and 120×40, compared with the
+//! Every screen drawn into ratatui's TestBackend at 80×24, 120×40 and 40×10, compared with the
 //! snapshot files in tests/snapshots (review changes with `cargo insta review`).
 
 mod common;
@@ -16,7 +16,8 @@ use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+// 40×10 is below the smallest size drawn: every screen says which size it needs.
+const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (40, 10)];
 
 fn press(app: &mut App, codes: &[KeyCode]) {
     for code in codes {
