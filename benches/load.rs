@@ -4,6 +4,7 @@
 //!   cargo bench --bench load -- checkout TERMINALS SECONDS HOT   (HOT: 0, or 20 products)
 //!   cargo bench --bench load -- search TERMINALS ROUNDS
 //!   cargo bench --bench load -- startup BINARY CONFIG
+//!   cargo bench --bench load -- scan BINARY CONFIG SCANS
 //!
 //! DATABASE_URL names the seeded database. Each line of output is `key=value` pairs.
 
@@ -54,8 +55,11 @@ fn main() -> Result<()> {
             Pace::parse(pace)?,
         )),
         ["startup", binary, config] => startup(binary, config),
+        ["scan", binary, config, scans] => {
+            runtime.block_on(scan(&url, binary, config, scans.parse()?))
+        }
         _ => bail!(
-            "usage: load checkout N SECONDS HOT | search N ROUNDS flat-out|typing | startup BINARY CONFIG"
+            "usage: load checkout N SECONDS HOT | search N ROUNDS flat-out|typing | startup BINARY CONFIG | scan BINARY CONFIG SCANS"
         ),
     }
 }
@@ -353,6 +357,65 @@ fn startup(binary: &str, config: &str) -> Result<()> {
     Ok(())
 }
 
+/// Scan to line on screen: the release binary in a pseudo-terminal, the cashier logged in at
+/// the till; each SKU is written as a barcode scanner types it (the code and Enter in one
+/// burst) and timed until the till shows one more item. The sale is voided every 20 scans.
+/// Beside it, in the same run, the bare SKU lookup (`db::products::by_sku`) of the same SKUs.
+async fn scan(url: &str, binary: &str, config: &str, scans: usize) -> Result<()> {
+    let pool = db::connect(url, 1).await?;
+    let skus: Vec<String> = sqlx::query_scalar(
+        "select sku from products where not is_archived and stock_quantity >= 100
+         order by random() limit $1",
+    )
+    .bind(i64::try_from(scans)?)
+    .fetch_all(&pool)
+    .await?;
+    let mut app = Pty::spawn(binary, &["--config", config])?;
+    app.until("Log in", Duration::from_secs(5))?;
+    app.send("cashier\tduka-till-2026\r")?;
+    app.until("Scan or type SKU", Duration::from_secs(10))?;
+    let mut on_screen = Vec::with_capacity(skus.len());
+    for (i, sku) in skus.iter().enumerate() {
+        let items = i % 20 + 1;
+        let sent = Instant::now();
+        app.send(&format!("{sku}\r"))?;
+        app.until_since(sent, Duration::from_secs(5), |s| {
+            items_shown(s) == Some(items)
+        })?;
+        on_screen.push(sent.elapsed());
+        if items == 20 {
+            app.send("\x1b[20~")?; // F9: void the sale
+            app.send("y")?;
+            app.until_since(Instant::now(), Duration::from_secs(5), |s| {
+                items_shown(s) == Some(0)
+            })?;
+        }
+    }
+    let mut lookups = Vec::with_capacity(skus.len());
+    for sku in &skus {
+        let began = Instant::now();
+        db::products::by_sku(&pool, sku)
+            .await?
+            .context("a bench SKU vanished")?;
+        lookups.push(began.elapsed());
+    }
+    let (scan_p99, lookup_p99) = (quantile(&mut on_screen, 0.99), quantile(&mut lookups, 0.99));
+    println!(
+        "scan scans={} screen_p50_ms={:.2} screen_p99_ms={scan_p99:.2} lookup_p50_ms={:.2} lookup_p99_ms={lookup_p99:.2} ratio_p99={:.1}",
+        skus.len(),
+        quantile(&mut on_screen, 0.50),
+        quantile(&mut lookups, 0.50),
+        scan_p99 / lookup_p99,
+    );
+    Ok(())
+}
+
+/// The till's item count ("Items    3") on a screen.
+fn items_shown(screen: &str) -> Option<usize> {
+    let (_, rest) = screen.split_once("Items    ")?;
+    rest.split_whitespace().next()?.parse().ok()
+}
+
 struct Pty {
     child: Box<dyn portable_pty::Child + Send + Sync>,
     parser: vt100::Parser,
@@ -412,17 +475,27 @@ impl Pty {
 
     /// Time from spawning until the screen shows `text`.
     fn until(&mut self, text: &str, limit: Duration) -> Result<Duration> {
-        while self.started.elapsed() < limit + Duration::from_secs(30) {
+        let since = self.started;
+        self.until_since(since, limit + Duration::from_secs(30), |screen| {
+            screen.contains(text)
+        })
+    }
+
+    /// Time from `since` until the screen is `done`, watched closely (every 100 µs).
+    fn until_since(
+        &mut self,
+        since: Instant,
+        limit: Duration,
+        done: impl Fn(&str) -> bool,
+    ) -> Result<Duration> {
+        while since.elapsed() < limit {
             self.pump();
-            if self.parser.screen().contents().contains(text) {
-                return Ok(self.started.elapsed());
+            if done(&self.parser.screen().contents()) {
+                return Ok(since.elapsed());
             }
-            std::thread::sleep(Duration::from_micros(500));
+            std::thread::sleep(Duration::from_micros(100));
         }
-        bail!(
-            "{text:?} never showed:\n{}",
-            self.parser.screen().contents()
-        )
+        bail!("never showed:\n{}", self.parser.screen().contents())
     }
 
     fn send(&mut self, keys: &str) -> Result<()> {

@@ -5,7 +5,7 @@
 # and memory. Every figure is printed beside its baseline from the same run, as a ratio.
 #
 #   scripts/bench.sh                          # everything, about 20 minutes on 2 cores
-#   BENCH_ONLY=checkout scripts/bench.sh      # one part: checkout, search, render, startup
+#   BENCH_ONLY=checkout scripts/bench.sh      # one part: checkout, search, render, scan, startup
 #   BENCH_PRODUCTS=100000 BENCH_SECONDS=3 scripts/bench.sh   # a quick look
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -95,6 +95,15 @@ if part render; then
       say "draw size=$size screen=$screen us=$(printf %.1f "$us") bare_table_us=$(printf %.1f "$bare") ratio=$(awk "BEGIN {printf \"%.2f\", $us / $bare}")"
     done
   done
+fi
+
+if part scan; then
+  home=$(mktemp -d)
+  printf '[database]\nurl = "%s"\n' "$DATABASE_URL" >"$home/bench.toml"
+  # The till's own scan line: 200 scans, the sale voided every 20.
+  RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup} CARGO_HOME=${CARGO_HOME:-$HOME/.cargo} \
+    HOME=$home load scan "$PWD/target/release/bytemtaani" "$home/bench.toml" "${BENCH_SCANS:-200}" | tee -a "$results"
+  rm -rf "$home"
 fi
 
 if part startup; then

@@ -292,7 +292,11 @@ pub async fn demo(
         };
         match services.auth.create_account(account, role).await {
             Ok(_) => seed::mark_demo(pool, username).await?,
-            Err(Error::Conflict(_)) => {}
+            // Made by an earlier run: the username (or its email) is taken.
+            Err(Error::Invalid {
+                field: "Username" | "Email",
+                ..
+            }) => {}
             Err(err) => return Err(err.into()),
         }
     }
