@@ -294,3 +294,71 @@ async fn a_held_sale_survives_quitting_and_is_recalled_after_a_restart(pool: PgP
     );
     std::fs::remove_dir_all(home).unwrap();
 }
+
+/// Scans at the "wrong" moments: while a name search's matches are listed, with help open,
+/// with the void question asked, with the tender choice open. Each reaches the sale.
+fn scan_over_every_popup(url: String, home: std::path::PathBuf, tea: &str, coffee: &str) {
+    let (mut screen, mut child) = start_app(url, &home, &[]);
+    open_till(&mut screen);
+    screen.send("ketepa\r");
+    screen.wait_for("Pick with");
+    screen.send(&format!("{coffee}\r")); // not the highlighted Ketepa match
+    screen.wait_for("1 × Dormans");
+    screen.send("\x1bOP"); // F1: help
+    screen.wait_for("this help");
+    screen.send(&format!("{tea}\r"));
+    screen.wait_for("1 × Ketepa Pride");
+    screen.send("\x1b[20~"); // F9: the void question
+    screen.wait_for("Void the sale?");
+    screen.send(&format!("{coffee}\r"));
+    screen.wait_for("Items    3");
+    screen.send("\x1b[24~"); // F12: the tender choice
+    screen.wait_for("c  Cash");
+    screen.send(&format!("{tea}\r"));
+    screen.wait_for("Items    4");
+    assert!(!screen.text().contains("c  Cash"), "{}", screen.text());
+    screen.send("\x1b[24~");
+    screen.wait_for("c  Cash");
+    screen.send("c");
+    screen.wait_for("Enter alone: exact cash");
+    screen.send("\r");
+    screen.wait_for("Paid.");
+    screen.send("\r\x1b");
+    screen.send("q");
+    screen.wait_for("Quit?");
+    screen.send("y");
+    assert!(child.wait().unwrap().success());
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_scan_reaches_the_sale_whatever_is_open_on_the_till(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, beverages, tea) = cashier_and_tea(&s).await;
+    let coffee = product(&s, &admin, &beverages, "Dormans Coffee 100g", "599", 5).await;
+    product(&s, &admin, &beverages, "Ketepa Green Tea 100g", "199", 5).await;
+
+    let url = database_url(&pool);
+    let home = temp_home("scans");
+    let (t, c, h) = (tea.sku.clone(), coffee.sku.clone(), home.clone());
+    tokio::task::spawn_blocking(move || scan_over_every_popup(url, h, &t, &c))
+        .await
+        .unwrap();
+
+    let lines: Vec<(String, i32)> = sqlx::query_as(
+        "select p.name, i.quantity from order_items i join products p on p.id = i.product_id
+         join orders o on o.id = i.order_id where o.status = 'paid' order by p.name",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        lines,
+        vec![
+            ("Dormans Coffee 100g".to_owned(), 2),
+            ("Ketepa Pride Tea 250g".to_owned(), 2)
+        ],
+        "every scan joined the one sale, none the highlighted match"
+    );
+    assert_eq!(count(&pool, "select count(*) from orders").await, 1);
+    std::fs::remove_dir_all(home).unwrap();
+}
