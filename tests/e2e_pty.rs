@@ -295,8 +295,12 @@ async fn a_held_sale_survives_quitting_and_is_recalled_after_a_restart(pool: PgP
     std::fs::remove_dir_all(home).unwrap();
 }
 
+/// A barcode starting with 3: typed by hand after Esc, that 3 would open tab 3.
+const BOOK: &str = "3161108812345";
+
 /// Scans at the "wrong" moments: while a name search's matches are listed, with help open,
-/// with the void question asked, with the tender choice open. Each reaches the sale.
+/// with the void question asked, with the tender choice open, after Esc left the scan line
+/// (where digits switch tabs). Each reaches the sale.
 fn scan_over_every_popup(url: String, home: std::path::PathBuf, tea: &str, coffee: &str) {
     let (mut screen, mut child) = start_app(url, &home, &[]);
     open_till(&mut screen);
@@ -317,6 +321,10 @@ fn scan_over_every_popup(url: String, home: std::path::PathBuf, tea: &str, coffe
     screen.send(&format!("{tea}\r"));
     screen.wait_for("Items    4");
     assert!(!screen.text().contains("c  Cash"), "{}", screen.text());
+    screen.send("\x1b"); // leave the scan line: a typed 3 would switch tabs now
+    screen.wait_for("Scan line (Enter or / to type)");
+    screen.send(&format!("{BOOK}\r"));
+    screen.wait_for("1 × Kasuku");
     screen.send("\x1b[24~");
     screen.wait_for("c  Cash");
     screen.send("c");
@@ -336,6 +344,8 @@ async fn a_scan_reaches_the_sale_whatever_is_open_on_the_till(pool: PgPool) {
     let (admin, beverages, tea) = cashier_and_tea(&s).await;
     let coffee = product(&s, &admin, &beverages, "Dormans Coffee 100g", "599", 5).await;
     product(&s, &admin, &beverages, "Ketepa Green Tea 100g", "199", 5).await;
+    let book = common::form(&beverages, "Kasuku Exercise Book", BOOK, "59");
+    s.admin.create_product(&admin, &book, 5).await.unwrap();
 
     let url = database_url(&pool);
     let home = temp_home("scans");
@@ -355,6 +365,7 @@ async fn a_scan_reaches_the_sale_whatever_is_open_on_the_till(pool: PgPool) {
         lines,
         vec![
             ("Dormans Coffee 100g".to_owned(), 2),
+            ("Kasuku Exercise Book".to_owned(), 1),
             ("Ketepa Pride Tea 250g".to_owned(), 2)
         ],
         "every scan joined the one sale, none the highlighted match"
