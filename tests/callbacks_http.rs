@@ -3,19 +3,25 @@
 
 mod common;
 
-use bytemtaani::cli::callbacks::{PATH, serve};
+use std::time::Duration;
+
+use bytemtaani::cli::callbacks::{Limits, PATH, serve};
 use common::*;
 use serde_json::json;
 use sqlx::PgPool;
 
-#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
-async fn callbacks_over_http_are_acknowledged_and_recorded(pool: PgPool) {
-    let s = services(&pool);
+/// The receiver serving on a free port, with `limits`; its callback URL.
+async fn receiver(pool: &PgPool, limits: Limits) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}{PATH}", listener.local_addr().unwrap());
-    tokio::spawn(serve(listener, s.clone()));
+    tokio::spawn(serve(listener, services(pool), limits));
+    url
+}
 
-    let client = bytemtaani::gateway::http(std::time::Duration::from_secs(5));
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn callbacks_over_http_are_acknowledged_and_recorded(pool: PgPool) {
+    let url = receiver(&pool, Limits::default()).await;
+    let client = bytemtaani::gateway::http(Duration::from_secs(5));
     let forged = json!({ "Body": { "stkCallback": {
         "MerchantRequestID": "1", "CheckoutRequestID": "ws_CO_FORGED", "ResultCode": 0,
         "ResultDesc": "ok",
@@ -25,7 +31,13 @@ async fn callbacks_over_http_are_acknowledged_and_recorded(pool: PgPool) {
         ]}
     }}});
     for body in [forged.to_string(), "not json at all".to_owned()] {
-        let reply = client.post(&url).body(body).send().await.unwrap();
+        let reply = client
+            .post(&url)
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(reply.status(), 200);
         let answer: serde_json::Value = reply.json().await.unwrap();
         assert_eq!(answer["ResultCode"], json!(0));
@@ -40,4 +52,85 @@ async fn callbacks_over_http_are_acknowledged_and_recorded(pool: PgPool) {
         ["refused: unknown request", "refused: unreadable"]
     );
     assert_eq!(count(&pool, "select count(*) from payments").await, 0);
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn big_bodies_and_other_content_types_are_refused_unrecorded(pool: PgPool) {
+    let url = receiver(&pool, Limits::default()).await;
+    let client = bytemtaani::gateway::http(Duration::from_secs(5));
+    let padded = json!({ "Body": { "stkCallback": { "ResultDesc": "x".repeat(20_000) } } });
+    let big = client
+        .post(&url)
+        .header("Content-Type", "application/json")
+        .body(padded.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(big.status(), 413);
+    for content_type in ["text/plain", "application/x-www-form-urlencoded", ""] {
+        let mut request = client.post(&url).body("{}");
+        if !content_type.is_empty() {
+            request = request.header("Content-Type", content_type);
+        }
+        assert_eq!(
+            request.send().await.unwrap().status(),
+            415,
+            "{content_type:?}"
+        );
+    }
+    let json = client
+        .post(&url)
+        .header("Content-Type", "Application/JSON; charset=utf-8")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json.status(), 200);
+    assert_eq!(
+        count(&pool, "select count(*) from mpesa_callbacks").await,
+        1,
+        "only the JSON one is recorded"
+    );
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn slow_clients_are_cut_off_and_a_genuine_callback_is_still_answered(pool: PgPool) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let limits = Limits {
+        connections: 8,
+        headers: Duration::from_secs(1),
+        connection: Duration::from_secs(3),
+        ..Limits::default()
+    };
+    let url = receiver(&pool, limits).await;
+    let address = url
+        .trim_start_matches("http://")
+        .trim_end_matches(PATH)
+        .to_owned();
+    // Three times the connection cap, each sending half its headers and then nothing.
+    let mut slow = Vec::new();
+    for _ in 0..24 {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        stream
+            .write_all(b"POST /mpesa/callback HTTP/1.1\r\nHost: shop\r\n")
+            .await
+            .unwrap();
+        slow.push(stream);
+    }
+    let client = bytemtaani::gateway::http(Duration::from_secs(15));
+    let genuine = client
+        .post(&url)
+        .header("Content-Type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .expect("answered while slow clients hold the receiver");
+    assert_eq!(genuine.status(), 200);
+    // The first slow clients were cut off, not held for ever.
+    let mut rest = Vec::new();
+    let cut = tokio::time::timeout(Duration::from_secs(5), slow[0].read_to_end(&mut rest)).await;
+    assert!(
+        cut.is_ok(),
+        "a client that never finished its headers is still held"
+    );
 }
