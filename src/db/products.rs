@@ -1,4 +1,4 @@
-use sqlx::{PgExecutor, Postgres, QueryBuilder};
+use sqlx::{PgConnection, PgExecutor, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use crate::domain::Money;
@@ -333,18 +333,27 @@ pub async fn adjust_stock(
     .await
 }
 
-/// Puts back the units of an order's items (cancellation). Rows in id order.
-pub async fn restock_order(ex: impl PgExecutor<'_>, order_id: Uuid) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "with items as (select product_id, quantity from order_items where order_id = $1 order by product_id),
-         updated as (
-             update products p set stock_quantity = p.stock_quantity + i.quantity
-             from items i where p.id = i.product_id returning i.quantity)
-         select coalesce(sum(quantity), 0)::bigint from updated",
+/// Puts back the units of an order's items (cancellation), one product row at a time in
+/// ascending id order, the order every writer of stock takes them in: one statement joining
+/// the items would lock rows in whatever order its plan reads them, and deadlock with a
+/// sale holding the same rows. Returns the units put back.
+pub async fn restock_order(conn: &mut PgConnection, order_id: Uuid) -> sqlx::Result<i64> {
+    let items: Vec<(Uuid, i32)> = sqlx::query_as(
+        "select product_id, quantity from order_items where order_id = $1 order by product_id",
     )
     .bind(order_id)
-    .fetch_one(ex)
-    .await
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut units = 0;
+    for (product_id, quantity) in items {
+        sqlx::query("update products set stock_quantity = stock_quantity + $2 where id = $1")
+            .bind(product_id)
+            .bind(quantity)
+            .execute(&mut *conn)
+            .await?;
+        units += i64::from(quantity);
+    }
+    Ok(units)
 }
 
 /// Stock, name and whether it is archived.

@@ -48,13 +48,20 @@ impl Payments {
                 done.payments_settled += 1;
             }
         }
-        let mut tx = self.pool.begin().await?;
-        for order_id in db::orders::lock_unpaid(&mut tx, self.unpaid_after, RECONCILE_BATCH).await?
-        {
+        // One short transaction per order: its lock and its products' are held only while
+        // that order is cancelled, never across a whole batch.
+        while done.orders_cancelled < RECONCILE_BATCH as usize {
+            let mut tx = self.pool.begin().await?;
+            let Some(order_id) = db::orders::lock_unpaid(&mut tx, self.unpaid_after, 1)
+                .await?
+                .pop()
+            else {
+                break;
+            };
             cancel_locked(&mut tx, order_id, OrderStatus::Pending, "not paid in time").await?;
+            tx.commit().await?;
             done.orders_cancelled += 1;
         }
-        tx.commit().await?;
         if done != Reconciled::default() {
             tracing::info!(?done, "reconciled");
         }
