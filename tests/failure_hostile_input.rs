@@ -21,8 +21,9 @@ fn hostile() -> Vec<String> {
         "Robert'); DELETE FROM users WHERE ('1'='1".into(),
         "100% _wild_ \\ card".into(),
         "\u{202e}gnp.exe\u{202c} مرحبا".into(),
-        "😀🛒 chai ☕ \u{200b}".into(),
+        "😀🛒 chai ☕ مرحبا".into(),
         "\0nul".into(),
+        "zero\u{200b}width".into(),
     ]
 }
 
@@ -139,14 +140,18 @@ async fn hostile_text_is_stored_as_text_or_refused_by_name(pool: PgPool) {
     println!(
         "hostile input: {accepted} calls worked, {refused} refused with a reason, 0 internal errors"
     );
-    // The tables are all still there, and the metacharacters, right-to-left text and emoji
-    // are stored exactly as written; the 10 kB text and the control characters were refused.
+    // The tables are all still there, and the metacharacters, Arabic and emoji are stored
+    // exactly as written; the 10 kB text, the control characters, the right-to-left
+    // override and the zero-width space (text showing one thing, holding another) were
+    // refused.
     let stored: Vec<String> =
         sqlx::query_scalar("select description from products where sku like 'D%' order by sku")
             .fetch_all(&pool)
             .await
             .unwrap();
-    assert_eq!(stored, hostile()[2..7].to_vec());
+    let hostile = hostile();
+    let expected = [2, 3, 4, 6].map(|i| hostile[i].clone());
+    assert_eq!(stored, expected);
     assert!(refused > 0 && accepted > 0);
 }
 
@@ -161,5 +166,53 @@ async fn a_nul_byte_that_reaches_the_database_is_a_refusal_not_an_internal_error
     assert!(
         matches!(err, Error::Invalid { field: "Text", .. }),
         "{err:?}"
+    );
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn huge_or_hidden_text_is_refused_by_every_search_and_account_field(pool: PgPool) {
+    use bytemtaani::domain::user::Role;
+    use bytemtaani::service::auth::NewAccount;
+    let s = services(&pool);
+    let (admin, _) = shop(&s).await;
+    let cashier = login_as(&s, "cashier", Role::Staff).await;
+    let megabyte = "a".repeat(1 << 20);
+    let refused = |result: Result<usize, Error>| matches!(result, Err(Error::Invalid { .. }));
+    assert!(refused(
+        s.pos
+            .find_customer(&cashier, &megabyte)
+            .await
+            .map(|v| v.len())
+    ));
+    assert!(refused(
+        s.users.search(&admin, &megabyte).await.map(|v| v.len())
+    ));
+    assert!(refused(
+        s.users
+            .audit_log(&admin, &megabyte, 10)
+            .await
+            .map(|v| v.len())
+    ));
+    assert!(refused(
+        s.users
+            .search(&admin, "ad\u{202e}min")
+            .await
+            .map(|v| v.len())
+    ));
+    let reversed = s
+        .auth
+        .create_account(
+            NewAccount {
+                username: "mallory".into(),
+                email: "mallory\u{202e}ek.oc@x.ke".into(),
+                phone: String::new(),
+                password: PASSWORD.into(),
+            },
+            Role::Customer,
+        )
+        .await;
+    assert!(
+        matches!(reversed, Err(Error::Invalid { field: "Email", .. })),
+        "{reversed:?}"
     );
 }

@@ -74,11 +74,21 @@ pub mod limits {
     /// A reason or a resolution typed by an admin.
     pub const REASON: usize = 200;
     pub const NOTE: usize = 500;
+    /// Text searched by (customers, users, the audit log).
+    pub const SEARCH: usize = 100;
     pub const PASSWORD: usize = crate::domain::password::MAX_CHARS;
 }
 
+/// Control characters, or the invisible format characters that reorder or hide text (a
+/// right-to-left override, a zero-width space): text that shows one thing and holds another.
 fn has_control_chars(s: &str) -> bool {
-    s.chars().any(char::is_control)
+    s.chars().any(|c| c.is_control() || is_hidden_format(c))
+}
+
+fn is_hidden_format(c: char) -> bool {
+    matches!(c,
+        '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
 }
 
 impl Username {
@@ -226,13 +236,32 @@ impl Phone {
         } else {
             &digits
         };
-        if national.len() != 9 || !(national.starts_with('7') || national.starts_with('1')) {
+        if !is_kenyan_mobile(national) {
             return Err(Error::invalid(
                 FIELD,
                 "must be a Kenyan mobile number, like 0712 345 678 or 0110 123 456",
             ));
         }
         Ok(Phone(format!("254{national}")))
+    }
+}
+
+/// A Kenyan mobile's nine national digits: 7 and eight more, or 1 with a mobile block
+/// (10–18, 11–19, 20, 21, 24, 30, 40–45; the pattern libphonenumber holds) and six more.
+/// Other 01… numbers are no phone, and an M-Pesa push must not go to them.
+fn is_kenyan_mobile(national: &str) -> bool {
+    let digits = national.as_bytes();
+    if digits.len() != 9 || !digits.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    match (digits[0], digits[1], digits[2]) {
+        (b'7', _, _) => true,
+        (b'1', b'0', c) => c != b'9',
+        (b'1', b'1', _) => true,
+        (b'1', b'2', c) => matches!(c, b'0' | b'1' | b'4'),
+        (b'1', b'3', b'0') => true,
+        (b'1', b'4', c) => c <= b'5',
+        _ => false,
     }
 }
 
@@ -253,7 +282,6 @@ impl MpesaReceipt {
     }
 }
 
-/// A free-text name (product, category): trimmed, 1..=max characters, no control characters.
 /// What to look for when a person is searched by text: a phone number typed any usual way
 /// becomes its stored form (2547…); anything else is used as typed.
 pub fn person_needle(text: &str) -> String {
@@ -261,6 +289,23 @@ pub fn person_needle(text: &str) -> String {
     Phone::parse(text).map_or_else(|_| text.to_owned(), |phone| phone.to_string())
 }
 
+/// Text to search by (a customer, a user, the audit log): at most `limits::SEARCH`
+/// characters, none hidden; empty is allowed (everything).
+pub fn parse_search(field: &'static str, input: &str) -> Result<String, Error> {
+    let s = input.trim();
+    if s.chars().count() > limits::SEARCH {
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {} characters", limits::SEARCH),
+        ));
+    }
+    if has_control_chars(s) {
+        return Err(Error::invalid(field, "contains control characters"));
+    }
+    Ok(s.to_owned())
+}
+
+/// A free-text name (product, category): trimmed, 1..=max characters, no control characters.
 pub fn parse_name(field: &'static str, input: &str, max: usize) -> Result<String, Error> {
     let s = input.trim();
     if s.is_empty() {
@@ -287,7 +332,9 @@ pub fn parse_text(field: &'static str, input: &str, max: usize) -> Result<String
             format!("must be at most {max} characters"),
         ));
     }
-    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if s.chars()
+        .any(|c| (c.is_control() && c != '\n' && c != '\t') || is_hidden_format(c))
+    {
         return Err(Error::invalid(field, "contains control characters"));
     }
     Ok(s.to_owned())
@@ -377,6 +424,29 @@ mod tests {
             assert_eq!(Phone::parse(ok).unwrap().as_str(), "254712345678", "{ok}");
         }
         assert_eq!(Phone::parse("0110123456").unwrap().as_str(), "254110123456");
+        for mobile in [
+            "0100123456",
+            "0118123456",
+            "0121123456",
+            "0130123456",
+            "0145123456",
+        ] {
+            assert!(Phone::parse(mobile).is_ok(), "{mobile}");
+        }
+        // 01… numbers outside the mobile blocks are no phone an M-Pesa push can reach.
+        for landline_or_nothing in [
+            "0109123456",
+            "0150123456",
+            "0190123456",
+            "0122123456",
+            "0131123456",
+            "0146123456",
+        ] {
+            assert!(
+                Phone::parse(landline_or_nothing).is_err(),
+                "{landline_or_nothing}"
+            );
+        }
         for bad in [
             "0812345678",
             "07123",
@@ -387,6 +457,20 @@ mod tests {
         ] {
             assert!(Phone::parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn hidden_format_characters_are_refused_like_control_characters() {
+        let reversed = "amina\u{202e}ek.oc.elpmaxe@";
+        assert!(Email::parse(&format!("{reversed}x.ke")).is_err());
+        assert!(parse_name("Name", "Chai\u{200b}", 50).is_err());
+        assert!(parse_text("Description", "a\u{2066}b", 50).is_err());
+        assert!(parse_search("Customer", "\u{feff}amina").is_err());
+        assert!(parse_search("Customer", &"x".repeat(1 << 20)).is_err());
+        assert_eq!(
+            parse_search("Customer", "  0712 345 678 ").unwrap(),
+            "0712 345 678"
+        );
     }
 
     #[test]

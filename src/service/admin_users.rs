@@ -1,6 +1,7 @@
 //! What admins do to accounts: find, change role, deactivate, reset a password, read the
 //! audit log. Nobody can remove the last admin or lock themselves out.
 
+use crate::domain::values::parse_search;
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -61,7 +62,8 @@ impl AdminUsers {
     /// Users whose name, email or phone contains `text` (all when empty).
     pub async fn search(&self, actor: &Actor, text: &str) -> Result<Vec<UserAccount>> {
         authorize(&self.pool, actor, Role::Admin).await?;
-        Ok(db::users::search(&self.pool, text.trim(), 200).await?)
+        let text = parse_search("Search", text)?;
+        Ok(db::users::search(&self.pool, &text, 200).await?)
     }
 
     pub async fn set_role(&self, actor: &Actor, user_id: Uuid, role: Role) -> Result<UserAccount> {
@@ -167,7 +169,8 @@ impl AdminUsers {
         limit: i64,
     ) -> Result<Vec<AuditEntry>> {
         authorize(&self.pool, actor, Role::Admin).await?;
-        Ok(db::audit::list(&self.pool, text.trim(), limit.clamp(1, 1000)).await?)
+        let text = parse_search("Action or user", text)?;
+        Ok(db::audit::list(&self.pool, &text, limit.clamp(1, 1000)).await?)
     }
 }
 

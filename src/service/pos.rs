@@ -14,7 +14,7 @@ use crate::domain::order::{OrderDetail, OrderItem, OrderLine, OrderStatus, Unpai
 use crate::domain::payment::{PaymentMethod, PaymentStatus, PaymentSummary, TransactionId};
 use crate::domain::receipt::{Receipt, Shop, Tendered};
 use crate::domain::user::{Actor, Role, UserAccount, WALK_IN};
-use crate::domain::values::{Phone, Sku, Username, person_needle};
+use crate::domain::values::{Phone, Sku, Username, parse_search, person_needle};
 use crate::domain::{Error, Money, Result};
 use crate::service::access::{Principal, authorize};
 use crate::service::gateways::Gateways;
@@ -380,7 +380,8 @@ impl Pos {
     /// Finds customers at the till by username, email or phone (typed any usual way).
     pub async fn find_customer(&self, actor: &Actor, text: &str) -> Result<Vec<UserAccount>> {
         authorize(&self.pool, actor, Role::Staff).await?;
-        let mut found = db::users::search(&self.pool, &person_needle(text), 20).await?;
+        let text = parse_search("Customer", text)?;
+        let mut found = db::users::search(&self.pool, &person_needle(&text), 20).await?;
         found.retain(|u| u.id != WALK_IN && u.is_active);
         Ok(found)
     }

@@ -124,7 +124,7 @@ pub fn filter(screen: &AdminScreen) -> Option<Popup> {
                     Field::new("Status", status).one_of(words(ANY, OrderStatus::ALL)),
                     Field::new("From", day(f.from)).rule(date),
                     Field::new("To", day(f.to)).rule(date),
-                    Field::new("Customer", f.customer.clone()),
+                    Field::new("Customer", f.customer.clone()).max(limits::SEARCH),
                 ],
                 Purpose::OrderFilter,
             )
@@ -147,7 +147,7 @@ pub fn filter(screen: &AdminScreen) -> Option<Popup> {
         Section::Products => popup(
             "Find products",
             vec![
-                Field::new("Search", screen.product_search.clone()),
+                Field::new("Search", screen.product_search.clone()).max(limits::SEARCH),
                 Field::new(
                     "Category",
                     screen
@@ -164,12 +164,12 @@ pub fn filter(screen: &AdminScreen) -> Option<Popup> {
         ),
         Section::Users => popup(
             "Find users",
-            vec![Field::new("Search", screen.user_search.clone())],
+            vec![Field::new("Search", screen.user_search.clone()).max(limits::SEARCH)],
             Purpose::UserSearch,
         ),
         Section::Audit => popup(
             "Filter the audit log (an action like \"stock\", or a username)",
-            vec![Field::new("Action or user", screen.audit_filter.clone())],
+            vec![Field::new("Action or user", screen.audit_filter.clone()).max(limits::SEARCH)],
             Purpose::AuditFilter,
         ),
         Section::Alerts | Section::LowStock | Section::Categories | Section::Reports => {

@@ -13,7 +13,7 @@ use crate::service::pos::Tender;
 use crate::tui::effect::{Effect, PosRequest};
 use crate::tui::form::{Field, Form, FormKey};
 use crate::tui::screens::payment::PayFlow;
-use crate::tui::screens::{Reply, edit, step};
+use crate::tui::screens::{Reply, edit, edit_within, step};
 
 use super::{PosScreen, SaleDraft, TenderKind};
 
@@ -122,7 +122,7 @@ impl PosScreen {
                     )));
                 }
                 _ => {
-                    if edit(input, key) {
+                    if edit_within(input, key, limits::SEARCH) {
                         *selected = 0;
                     }
                 }
