@@ -493,3 +493,37 @@ async fn every_screen_works_under_its_terminal_role(pool: PgPool) {
     ));
     assert_eq!(common::stock(&pool, &bank).await, 10 - 1 - 2 - 1 - 1 + 4);
 }
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn an_audit_row_names_the_logged_in_person_whoever_the_client_says(pool: PgPool) {
+    let s = services(&pool);
+    shop(&s).await;
+    let cashier = login_as(&s, "cashier", Role::Staff).await;
+    let forged = "insert into audit_log (actor_id, action, entity)
+                  select id, 'payment.confirm', 'payment' from users where username = 'admin'";
+
+    let mut till = plain(
+        &pool,
+        "bytemtaani_till",
+        Some(cashier.session().unwrap().id),
+    )
+    .await;
+    sqlx::query(forged).execute(&mut till).await.unwrap();
+    let named: String = sqlx::query_scalar(
+        "select u.username from audit_log a join users u on u.id = a.actor_id
+         where a.action = 'payment.confirm'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        named, "cashier",
+        "the session's person, not the one the client named"
+    );
+
+    let mut nobody = plain(&pool, "bytemtaani_till", None).await;
+    assert_eq!(
+        outcome(&mut nobody, forged).await,
+        REFUSED.map_err(String::from)
+    );
+}
