@@ -16,6 +16,7 @@ use crate::gateway::daraja::{Daraja, DarajaConfig};
 use crate::gateway::paypal::{Paypal, PaypalConfig};
 use crate::service::Setup;
 use crate::service::gateways::Gateways;
+use crate::service::limits::CustomerLimits;
 use crate::service::receipts::{Printer, Receipts};
 
 const DEFAULTS: &str = include_str!("../../config/default.toml");
@@ -191,6 +192,10 @@ pub struct LoginSettings {
 #[serde(deny_unknown_fields)]
 pub struct KioskSettings {
     pub idle_logout_secs: u64,
+    pub max_units_per_line: i32,
+    pub max_unpaid_orders: i64,
+    pub unpaid_cancel_minutes: u64,
+    pub registrations_per_hour: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -234,6 +239,12 @@ impl Settings {
             exports: dir_or_data(&self.reports.dir, "reports"),
             gateways: self.payments.gateways()?,
             unpaid_after: Duration::from_secs(self.payments.unpaid_cancel_minutes * 60),
+            customers: CustomerLimits {
+                max_units_per_line: self.kiosk.max_units_per_line,
+                max_unpaid_orders: self.kiosk.max_unpaid_orders,
+                unpaid_after: Duration::from_secs(self.kiosk.unpaid_cancel_minutes * 60),
+                registrations_per_hour: self.kiosk.registrations_per_hour,
+            },
             viewer: Viewer::default(),
         })
     }

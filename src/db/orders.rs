@@ -167,20 +167,25 @@ pub async fn list(
 /// admin's verification instead: its goods have left the shop.
 pub async fn lock_unpaid(
     conn: &mut PgConnection,
-    older_than: std::time::Duration,
+    till_older_than: std::time::Duration,
+    customer_older_than: std::time::Duration,
     limit: i64,
 ) -> sqlx::Result<Vec<Uuid>> {
-    // The database's clock decides the age, never the terminal's.
+    // The database's clock decides the age, never the terminal's. A customer's own order
+    // (no cashier) may be given less time than a till's.
     sqlx::query_scalar(
         "select o.id from orders o
-         where o.status = 'pending' and o.created_at < now() - make_interval(secs => $1)
+         where o.status = 'pending'
+           and o.created_at < now() - make_interval(secs => case when o.served_by is null
+                                                                 then $3 else $1 end)
            and not exists (select 1 from payments p
                            where p.order_id = o.id
                              and (p.transaction_id is not null or p.request_state is not null))
          order by o.created_at limit $2 for update of o skip locked",
     )
-    .bind(older_than.as_secs_f64())
+    .bind(till_older_than.as_secs_f64())
     .bind(limit)
+    .bind(customer_older_than.as_secs_f64())
     .fetch_all(conn)
     .await
 }
@@ -205,5 +210,16 @@ pub async fn unpaid(ex: impl PgExecutor<'_>, limit: i64) -> sqlx::Result<Vec<Unp
     )
     .bind(limit)
     .fetch_all(ex)
+    .await
+}
+
+/// How many of a buyer's own orders wait for payment (none successful yet).
+pub async fn unpaid_of(ex: impl PgExecutor<'_>, user_id: Uuid) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "select count(*) from orders o
+         where o.user_id = $1 and o.status = 'pending' and o.served_by is null",
+    )
+    .bind(user_id)
+    .fetch_one(ex)
     .await
 }

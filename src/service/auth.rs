@@ -12,6 +12,7 @@ use crate::domain::user::{Actor, Role, Session, UserAccount};
 use crate::domain::values::{Email, Phone, Username};
 use crate::domain::{Error, Result};
 use crate::service::access::authorize;
+use crate::service::limits::{CustomerLimits, Registrations};
 use crate::service::password;
 
 /// What a new account is made from; every field is validated by the service.
@@ -58,15 +59,35 @@ impl std::fmt::Debug for NewAccount {
 pub struct Auth {
     pool: PgPool,
     viewer: Viewer,
+    limits: CustomerLimits,
+    registrations: Registrations,
 }
 
 impl Auth {
-    pub fn new(pool: PgPool, viewer: Viewer) -> Self {
-        Auth { pool, viewer }
+    pub fn new(pool: PgPool, viewer: Viewer, limits: CustomerLimits) -> Self {
+        Auth {
+            pool,
+            viewer,
+            limits,
+            registrations: Registrations::default(),
+        }
     }
 
-    /// A customer signs up (at a kiosk, say) and is logged in.
+    /// A customer signs up (at a kiosk, say) and is logged in. One terminal makes at most
+    /// the limit's accounts an hour: a fresh account per unpaid order goes only so far.
     pub async fn register(&self, account: NewAccount) -> Result<Session> {
+        if let Some(problem) = account.problems().into_iter().next() {
+            return Err(problem);
+        }
+        if !self
+            .registrations
+            .try_one(self.limits.registrations_per_hour)
+        {
+            return Err(Error::Conflict(
+                "This terminal has made all the accounts it may this hour; please ask at the counter."
+                    .into(),
+            ));
+        }
         let (user, hash) = self.create(account, Role::Customer).await?;
         let (_, digest) = password::split(&hash);
         let attempt = db::login::attempt(&self.pool, &user.username, digest, true).await?;

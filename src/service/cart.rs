@@ -8,12 +8,15 @@ use crate::domain::cart::CartView;
 use crate::domain::user::{Actor, Role};
 use crate::domain::{Error, Result};
 use crate::service::access::authorize;
+use crate::service::limits::CustomerLimits;
+use crate::service::orders::too_many;
 
 pub const MAX_QUANTITY: i32 = 999;
 
 #[derive(Clone)]
 pub struct Cart {
     pool: PgPool,
+    limits: CustomerLimits,
 }
 
 fn check_quantity(quantity: i32) -> Result<()> {
@@ -42,8 +45,24 @@ async fn check_stock(tx: &mut PgConnection, product_id: Uuid, quantity: i32) -> 
 }
 
 impl Cart {
-    pub fn new(pool: PgPool) -> Self {
-        Cart { pool }
+    pub fn new(pool: PgPool, limits: CustomerLimits) -> Self {
+        Cart { pool, limits }
+    }
+
+    /// Refuses more of one product than a customer may order on their own.
+    async fn check_line(
+        &self,
+        tx: &mut PgConnection,
+        product_id: Uuid,
+        quantity: i32,
+    ) -> Result<()> {
+        if quantity <= self.limits.max_units_per_line {
+            return Ok(());
+        }
+        let name = db::products::stock_of(tx, product_id)
+            .await?
+            .map_or_else(String::new, |(_, name, _)| name);
+        Err(too_many(&name, self.limits.max_units_per_line))
     }
 
     pub async fn view(&self, actor: &Actor) -> Result<CartView> {
@@ -60,6 +79,7 @@ impl Cart {
             return Err(Error::NotFound("The product".into()));
         };
         check_quantity(total)?;
+        self.check_line(&mut tx, product_id, total).await?;
         check_stock(&mut tx, product_id, total).await?;
         let lines = db::cart::lines(&mut *tx, me.user_id).await?;
         tx.commit().await?;
@@ -82,6 +102,7 @@ impl Cart {
         };
         // Going down is always allowed, even below stock that has since run short.
         if quantity > before {
+            self.check_line(&mut tx, product_id, quantity).await?;
             check_stock(&mut tx, product_id, quantity).await?;
         }
         let lines = db::cart::lines(&mut *tx, me.user_id).await?;

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cart;
 pub mod catalog;
 pub mod gateways;
+pub mod limits;
 pub mod orders;
 mod password;
 pub mod payments;
@@ -53,20 +54,27 @@ pub struct Setup {
     /// Where report exports are written.
     pub exports: std::path::PathBuf,
     pub gateways: gateways::Gateways,
-    /// Unpaid orders older than this are cancelled by reconciliation.
+    /// Unpaid till orders older than this are cancelled by reconciliation.
     pub unpaid_after: std::time::Duration,
+    /// What a customer ordering on their own may hold.
+    pub customers: limits::CustomerLimits,
     /// Who is logged in at this terminal, told to the database under a terminal role.
     pub viewer: crate::db::Viewer,
 }
 
 impl Services {
     pub fn new(pool: PgPool, setup: Setup) -> Self {
-        let payments = Payments::new(pool.clone(), setup.gateways.clone(), setup.unpaid_after);
+        let payments = Payments::new(
+            pool.clone(),
+            setup.gateways.clone(),
+            setup.unpaid_after,
+            setup.customers.unpaid_after,
+        );
         Services {
-            auth: Auth::new(pool.clone(), setup.viewer),
+            auth: Auth::new(pool.clone(), setup.viewer, setup.customers),
             catalog: Catalog::new(pool.clone()),
-            cart: Cart::new(pool.clone()),
-            orders: Orders::new(pool.clone(), payments.clone()),
+            cart: Cart::new(pool.clone(), setup.customers),
+            orders: Orders::new(pool.clone(), payments.clone(), setup.customers),
             payments,
             admin: AdminCatalog::new(pool.clone()),
             users: AdminUsers::new(pool.clone()),

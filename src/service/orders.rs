@@ -17,6 +17,7 @@ use crate::domain::user::{Actor, Role};
 use crate::domain::values::person_needle;
 use crate::domain::{Error, Money, Result};
 use crate::service::access::{Principal, authorize};
+use crate::service::limits::CustomerLimits;
 use crate::service::payments::Payments;
 
 pub const HISTORY_PAGE: i64 = 50;
@@ -26,11 +27,16 @@ pub struct Orders {
     pool: PgPool,
     /// Asked before cancelling an order whose payment a provider may still take.
     payments: Payments,
+    limits: CustomerLimits,
 }
 
 impl Orders {
-    pub fn new(pool: PgPool, payments: Payments) -> Self {
-        Orders { pool, payments }
+    pub fn new(pool: PgPool, payments: Payments, limits: CustomerLimits) -> Self {
+        Orders {
+            pool,
+            payments,
+            limits,
+        }
     }
 
     /// Turns the actor's cart into a pending order in one transaction. `checkout_key` comes
@@ -46,6 +52,12 @@ impl Orders {
             tx.commit().await?;
             return self.load(existing).await;
         }
+        let unpaid = db::orders::unpaid_of(&mut *tx, me.user_id).await?;
+        if unpaid >= self.limits.max_unpaid_orders {
+            return Err(Error::Conflict(format!(
+                "You have {unpaid} orders waiting for payment: pay or cancel one (Orders tab) before ordering again."
+            )));
+        }
         let lines: Vec<OrderLine> = db::cart::lines(&mut *tx, me.user_id)
             .await?
             .into_iter()
@@ -55,6 +67,15 @@ impl Orders {
                 agreed_price: line.price_seen,
             })
             .collect();
+        if let Some(line) = lines
+            .iter()
+            .find(|l| l.quantity > self.limits.max_units_per_line)
+        {
+            let name = db::products::stock_of(&mut *tx, line.product_id)
+                .await?
+                .map_or_else(String::new, |(_, name, _)| name);
+            return Err(too_many(&name, self.limits.max_units_per_line));
+        }
         let order_id = place(
             &mut tx,
             me.user_id,
@@ -292,6 +313,14 @@ pub(crate) async fn cancel_locked(
         _ => None,
     };
     Ok((units, refund))
+}
+
+/// More of one product than a customer may order on their own.
+pub(crate) fn too_many(name: &str, max: i32) -> Error {
+    Error::invalid(
+        "Quantity",
+        format!("at most {max} of {name} in one order here; ask at the till for more"),
+    )
 }
 
 /// Explains why stock could not be taken.

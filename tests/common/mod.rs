@@ -10,6 +10,7 @@ use bytemtaani::domain::catalog::{Category, Product, ProductForm};
 use bytemtaani::domain::user::{Actor, Role};
 use bytemtaani::service::auth::NewAccount;
 use bytemtaani::service::gateways::Gateways;
+use bytemtaani::service::limits::CustomerLimits;
 use bytemtaani::service::{Receipts, Services, Setup};
 use sqlx::PgPool;
 
@@ -26,11 +27,28 @@ pub fn services_telling(pool: &PgPool, viewer: bytemtaani::db::Viewer) -> Servic
     services_with(pool, Gateways::sandbox(SANDBOX_DELAY), viewer)
 }
 
-/// Services paying through `gateways`.
+/// Services paying through `gateways`. Customers are not limited here beyond what a test
+/// needs (tests/kiosk_limits.rs tests the shop's limits).
 pub fn services_with(
     pool: &PgPool,
     gateways: Gateways,
     viewer: bytemtaani::db::Viewer,
+) -> Services {
+    let unlimited = CustomerLimits {
+        max_units_per_line: 999,
+        max_unpaid_orders: 1_000,
+        unpaid_after: std::time::Duration::from_secs(30 * 60),
+        registrations_per_hour: 10_000,
+    };
+    services_limited(pool, gateways, viewer, unlimited)
+}
+
+/// Services holding customers to `customers`.
+pub fn services_limited(
+    pool: &PgPool,
+    gateways: Gateways,
+    viewer: bytemtaani::db::Viewer,
+    customers: CustomerLimits,
 ) -> Services {
     let scratch = std::env::temp_dir().join("bytemtaani-tests");
     Services::new(
@@ -41,6 +59,7 @@ pub fn services_with(
             exports: scratch.join("reports"),
             gateways,
             unpaid_after: std::time::Duration::from_secs(30 * 60),
+            customers,
             viewer,
         },
     )

@@ -34,9 +34,11 @@ pub use reconcile::Reconciled;
 pub struct Payments {
     pool: PgPool,
     gateways: Gateways,
-    /// Orders still unpaid this long after they were placed (by the database's clock) are
-    /// cancelled by reconciliation.
+    /// Till orders still unpaid this long after they were placed (by the database's clock)
+    /// are cancelled by reconciliation...
     unpaid_after: Duration,
+    /// ... and a customer's own orders after this long.
+    customer_unpaid_after: Duration,
 }
 
 /// What settling a provider's confirmed payment did.
@@ -53,11 +55,17 @@ fn not_found() -> Error {
 }
 
 impl Payments {
-    pub fn new(pool: PgPool, gateways: Gateways, unpaid_after: Duration) -> Self {
+    pub fn new(
+        pool: PgPool,
+        gateways: Gateways,
+        unpaid_after: Duration,
+        customer_unpaid_after: Duration,
+    ) -> Self {
         Payments {
             pool,
             gateways,
             unpaid_after,
+            customer_unpaid_after,
         }
     }
 

@@ -52,9 +52,10 @@ impl Payments {
         // that order is cancelled, never across a whole batch.
         while done.orders_cancelled < RECONCILE_BATCH as usize {
             let mut tx = self.pool.begin().await?;
-            let Some(order_id) = db::orders::lock_unpaid(&mut tx, self.unpaid_after, 1)
-                .await?
-                .pop()
+            let Some(order_id) =
+                db::orders::lock_unpaid(&mut tx, self.unpaid_after, self.customer_unpaid_after, 1)
+                    .await?
+                    .pop()
             else {
                 break;
             };
