@@ -128,3 +128,42 @@ async fn a_terminal_makes_five_accounts_an_hour(pool: PgPool) {
     let other = shop_limits(&pool);
     assert!(register(&other, 6).await.is_ok());
 }
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn wrong_passwords_at_a_kiosk_never_lock_staff_out(pool: PgPool) {
+    let kiosk = shop_limits(&pool);
+    shop(&kiosk).await; // makes the admin
+    for _ in 0..8 {
+        let guess = kiosk.auth.login_customer("admin", "wild guess 1").await;
+        assert!(
+            matches!(&guess, Err(Error::Conflict(m)) if m.contains("staff log in at a till")),
+            "{guess:?}"
+        );
+    }
+    let till = shop_limits(&pool);
+    till.auth
+        .login("admin", PASSWORD)
+        .await
+        .expect("the admin still logs in at a till");
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_terminal_pauses_logins_after_ten_failures_whatever_the_usernames(pool: PgPool) {
+    let kiosk = shop_limits(&pool);
+    login_as(&kiosk, "amina", Role::Customer).await;
+    for n in 0..10 {
+        let guess = kiosk
+            .auth
+            .login_customer(&format!("user{n}"), "password1")
+            .await;
+        assert!(matches!(guess, Err(Error::InvalidCredentials)), "{guess:?}");
+    }
+    let paused = kiosk.auth.login_customer("amina", PASSWORD).await;
+    assert!(
+        matches!(&paused, Err(Error::Conflict(m)) if m.contains("Too many failed logins at this terminal")),
+        "{paused:?}"
+    );
+    // Only this terminal pauses; amina's account is not locked.
+    let other = shop_limits(&pool);
+    other.auth.login_customer("amina", PASSWORD).await.unwrap();
+}

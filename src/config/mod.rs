@@ -16,7 +16,7 @@ use crate::gateway::daraja::{Daraja, DarajaConfig};
 use crate::gateway::paypal::{Paypal, PaypalConfig};
 use crate::service::Setup;
 use crate::service::gateways::Gateways;
-use crate::service::limits::CustomerLimits;
+use crate::service::limits::Limits;
 use crate::service::receipts::{Printer, Receipts};
 
 const DEFAULTS: &str = include_str!("../../config/default.toml");
@@ -186,6 +186,7 @@ pub struct ReceiptSettings {
 pub struct LoginSettings {
     pub max_failures: i32,
     pub lock_minutes: i32,
+    pub terminal_max_failures: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -239,11 +240,15 @@ impl Settings {
             exports: dir_or_data(&self.reports.dir, "reports"),
             gateways: self.payments.gateways()?,
             unpaid_after: Duration::from_secs(self.payments.unpaid_cancel_minutes * 60),
-            customers: CustomerLimits {
+            customers: Limits {
                 max_units_per_line: self.kiosk.max_units_per_line,
                 max_unpaid_orders: self.kiosk.max_unpaid_orders,
                 unpaid_after: Duration::from_secs(self.kiosk.unpaid_cancel_minutes * 60),
                 registrations_per_hour: self.kiosk.registrations_per_hour,
+                failed_logins_per_terminal: self.login.terminal_max_failures,
+                failed_logins_window: Duration::from_secs(
+                    u64::try_from(self.login.lock_minutes).unwrap_or(15) * 60,
+                ),
             },
             viewer: Viewer::default(),
         })

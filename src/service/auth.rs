@@ -1,5 +1,7 @@
 //! Register, log in, log out, change password; login throttling.
 
+use std::time::Duration;
+
 use chrono::Utc;
 use sqlx::PgPool;
 
@@ -12,7 +14,7 @@ use crate::domain::user::{Actor, Role, Session, UserAccount};
 use crate::domain::values::{Email, Phone, Username};
 use crate::domain::{Error, Result};
 use crate::service::access::authorize;
-use crate::service::limits::{CustomerLimits, Registrations};
+use crate::service::limits::{Limits, Recent};
 use crate::service::password;
 
 /// What a new account is made from; every field is validated by the service.
@@ -59,17 +61,21 @@ impl std::fmt::Debug for NewAccount {
 pub struct Auth {
     pool: PgPool,
     viewer: Viewer,
-    limits: CustomerLimits,
-    registrations: Registrations,
+    limits: Limits,
+    /// Accounts made at this terminal in the last hour.
+    registrations: Recent,
+    /// Failed logins at this terminal in the last lock period, whatever the username.
+    failures: Recent,
 }
 
 impl Auth {
-    pub fn new(pool: PgPool, viewer: Viewer, limits: CustomerLimits) -> Self {
+    pub fn new(pool: PgPool, viewer: Viewer, limits: Limits) -> Self {
         Auth {
             pool,
             viewer,
             limits,
-            registrations: Registrations::default(),
+            registrations: Recent::new(Duration::from_secs(3600)),
+            failures: Recent::new(limits.failed_logins_window),
         }
     }
 
@@ -156,18 +162,45 @@ impl Auth {
     /// A login at a customer's screen (a kiosk). Staff are refused and their session closed
     /// at once: a staff password typed where strangers watch opens nothing there.
     pub async fn login_customer(&self, username: &str, password: &str) -> Result<Session> {
+        // A staff name is refused before any password is checked, so nobody can lock staff
+        // out by guessing at a kiosk.
+        let key = username.trim().to_lowercase();
+        if db::users::credentials(&self.pool, &key)
+            .await?
+            .is_some_and(|u| u.is_staff)
+        {
+            db::login::record(&self.pool, &key, None, "staff_at_kiosk").await?;
+            return Err(staff_at_kiosk());
+        }
         let session = self.check_login(username, password).await?;
         if session.role >= Role::Staff {
             self.logout(&Actor::User(session)).await?;
-            return Err(Error::Conflict(
-                "This is a customer kiosk: staff log in at a till, not here.".into(),
-            ));
+            return Err(staff_at_kiosk());
         }
         self.viewer.set(Some(session.id));
         Ok(session)
     }
 
     async fn check_login(&self, username: &str, password: &str) -> Result<Session> {
+        // Many failures here, whatever the usernames, pause logins at this terminal.
+        let pause = self.failures.wait(self.limits.failed_logins_per_terminal);
+        if !pause.is_zero() {
+            return Err(Error::Conflict(format!(
+                "Too many failed logins at this terminal. Try again in {} minute(s).",
+                pause.as_secs().div_ceil(60).max(1)
+            )));
+        }
+        let result = self.check_password(username, password).await;
+        if matches!(
+            result,
+            Err(Error::InvalidCredentials | Error::Locked { .. })
+        ) {
+            self.failures.note();
+        }
+        result
+    }
+
+    async fn check_password(&self, username: &str, password: &str) -> Result<Session> {
         let key = username.trim().to_lowercase();
         // No username has control characters (and PostgreSQL text cannot hold NUL).
         if key.is_empty() || key.len() > 254 || key.chars().any(char::is_control) {
@@ -284,4 +317,8 @@ fn locked_for(until: chrono::DateTime<Utc>) -> Error {
     Error::Locked {
         minutes: (seconds + 59) / 60,
     }
+}
+
+fn staff_at_kiosk() -> Error {
+    Error::Conflict("This is a customer kiosk: staff log in at a till, not here.".into())
 }

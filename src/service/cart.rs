@@ -8,7 +8,7 @@ use crate::domain::cart::CartView;
 use crate::domain::user::{Actor, Role};
 use crate::domain::{Error, Result};
 use crate::service::access::authorize;
-use crate::service::limits::CustomerLimits;
+use crate::service::limits::Limits;
 use crate::service::orders::too_many;
 
 pub const MAX_QUANTITY: i32 = 999;
@@ -16,7 +16,7 @@ pub const MAX_QUANTITY: i32 = 999;
 #[derive(Clone)]
 pub struct Cart {
     pool: PgPool,
-    limits: CustomerLimits,
+    limits: Limits,
 }
 
 fn check_quantity(quantity: i32) -> Result<()> {
@@ -45,7 +45,7 @@ async fn check_stock(tx: &mut PgConnection, product_id: Uuid, quantity: i32) -> 
 }
 
 impl Cart {
-    pub fn new(pool: PgPool, limits: CustomerLimits) -> Self {
+    pub fn new(pool: PgPool, limits: Limits) -> Self {
         Cart { pool, limits }
     }
 

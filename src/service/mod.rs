@@ -57,7 +57,7 @@ pub struct Setup {
     /// Unpaid till orders older than this are cancelled by reconciliation.
     pub unpaid_after: std::time::Duration,
     /// What a customer ordering on their own may hold.
-    pub customers: limits::CustomerLimits,
+    pub customers: limits::Limits,
     /// Who is logged in at this terminal, told to the database under a terminal role.
     pub viewer: crate::db::Viewer,
 }

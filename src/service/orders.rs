@@ -17,7 +17,7 @@ use crate::domain::user::{Actor, Role};
 use crate::domain::values::person_needle;
 use crate::domain::{Error, Money, Result};
 use crate::service::access::{Principal, authorize};
-use crate::service::limits::CustomerLimits;
+use crate::service::limits::Limits;
 use crate::service::payments::Payments;
 
 pub const HISTORY_PAGE: i64 = 50;
@@ -27,11 +27,11 @@ pub struct Orders {
     pool: PgPool,
     /// Asked before cancelling an order whose payment a provider may still take.
     payments: Payments,
-    limits: CustomerLimits,
+    limits: Limits,
 }
 
 impl Orders {
-    pub fn new(pool: PgPool, payments: Payments, limits: CustomerLimits) -> Self {
+    pub fn new(pool: PgPool, payments: Payments, limits: Limits) -> Self {
         Orders {
             pool,
             payments,

@@ -10,7 +10,7 @@ use bytemtaani::domain::catalog::{Category, Product, ProductForm};
 use bytemtaani::domain::user::{Actor, Role};
 use bytemtaani::service::auth::NewAccount;
 use bytemtaani::service::gateways::Gateways;
-use bytemtaani::service::limits::CustomerLimits;
+use bytemtaani::service::limits::Limits;
 use bytemtaani::service::{Receipts, Services, Setup};
 use sqlx::PgPool;
 
@@ -34,11 +34,13 @@ pub fn services_with(
     gateways: Gateways,
     viewer: bytemtaani::db::Viewer,
 ) -> Services {
-    let unlimited = CustomerLimits {
+    let unlimited = Limits {
         max_units_per_line: 999,
         max_unpaid_orders: 1_000,
         unpaid_after: std::time::Duration::from_secs(30 * 60),
         registrations_per_hour: 10_000,
+        failed_logins_per_terminal: 10_000,
+        failed_logins_window: std::time::Duration::from_secs(60),
     };
     services_limited(pool, gateways, viewer, unlimited)
 }
@@ -48,7 +50,7 @@ pub fn services_limited(
     pool: &PgPool,
     gateways: Gateways,
     viewer: bytemtaani::db::Viewer,
-    customers: CustomerLimits,
+    customers: Limits,
 ) -> Services {
     let scratch = std::env::temp_dir().join("bytemtaani-tests");
     Services::new(
