@@ -5,6 +5,7 @@
 //!   cargo bench --bench load -- search TERMINALS ROUNDS
 //!   cargo bench --bench load -- startup BINARY CONFIG
 //!   cargo bench --bench load -- scan BINARY CONFIG SCANS
+//!   cargo bench --bench load -- flood BINARY CONFIG REQUESTS
 //!
 //! DATABASE_URL names the seeded database. Each line of output is `key=value` pairs.
 
@@ -58,8 +59,11 @@ fn main() -> Result<()> {
         ["scan", binary, config, scans] => {
             runtime.block_on(scan(&url, binary, config, scans.parse()?))
         }
+        ["flood", binary, config, requests] => {
+            runtime.block_on(flood(binary, config, requests.parse()?))
+        }
         _ => bail!(
-            "usage: load checkout N SECONDS HOT | search N ROUNDS flat-out|typing | startup BINARY CONFIG | scan BINARY CONFIG SCANS"
+            "usage: load checkout N SECONDS HOT | search N ROUNDS flat-out|typing | startup BINARY CONFIG | scan BINARY CONFIG SCANS | flood BINARY CONFIG REQUESTS"
         ),
     }
 }
@@ -407,6 +411,66 @@ async fn scan(url: &str, binary: &str, config: &str, scans: usize) -> Result<()>
         quantile(&mut lookups, 0.50),
         scan_p99 / lookup_p99,
     );
+    Ok(())
+}
+
+/// The callback receiver's memory under a flood: `requests` clients at once, each posting a
+/// 1.9 MB JSON body (Daraja's callbacks are about 1 KB), against the receiver's memory
+/// before the flood, in the same run; then its memory once the flood is over.
+async fn flood(binary: &str, config: &str, requests: usize) -> Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = "127.0.0.1:18089";
+    let mut receiver = std::process::Command::new(binary)
+        .args(["--config", config, "callbacks", "--listen", address])
+        .stdout(std::process::Stdio::null())
+        .spawn()?;
+    let pid = receiver.id();
+    let kb = |field: &str| -> Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+        let line = status
+            .lines()
+            .find(|l| l.starts_with(field))
+            .context("no such field")?;
+        Ok(line.split_whitespace().nth(1).context("kB")?.parse()?)
+    };
+    while tokio::net::TcpStream::connect(address).await.is_err() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let idle = kb("VmRSS:")?;
+    let body = format!("{{\"pad\":\"{}\"}}", "x".repeat(1_900_000));
+    let head = format!(
+        "POST /mpesa/callback HTTP/1.1\r\nHost: shop\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let began = Instant::now();
+    let clients: Vec<_> = (0..requests)
+        .map(|_| {
+            let (head, body) = (head.clone(), body.clone());
+            tokio::spawn(async move {
+                let mut stream = tokio::net::TcpStream::connect(address).await?;
+                stream.write_all(head.as_bytes()).await?;
+                let _ = stream.write_all(body.as_bytes()).await; // cut off at the limit
+                let mut answer = Vec::new();
+                let _ = stream.read_to_end(&mut answer).await;
+                anyhow::Ok(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 413"))
+            })
+        })
+        .collect();
+    let mut refused = 0;
+    for client in clients {
+        refused += usize::from(client.await?.unwrap_or(false));
+    }
+    let took = began.elapsed();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mb = |kb: u64| kb as f64 / 1024.0;
+    println!(
+        "flood requests={requests} refused_413={refused} seconds={:.1} idle_rss_mb={:.1} peak_rss_mb={:.1} after_rss_mb={:.1}",
+        took.as_secs_f64(),
+        mb(idle),
+        mb(kb("VmHWM:")?),
+        mb(kb("VmRSS:")?),
+    );
+    receiver.kill()?;
     Ok(())
 }
 

@@ -5,7 +5,7 @@
 # and memory. Every figure is printed beside its baseline from the same run, as a ratio.
 #
 #   scripts/bench.sh                          # everything, about 20 minutes on 2 cores
-#   BENCH_ONLY=checkout scripts/bench.sh      # one part: checkout, search, render, scan, startup
+#   BENCH_ONLY=checkout scripts/bench.sh      # one part: checkout, search, render, scan, flood, startup
 #   BENCH_PRODUCTS=100000 BENCH_SECONDS=3 scripts/bench.sh   # a quick look
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -103,6 +103,17 @@ if part scan; then
   # The till's own scan line: 200 scans, the sale voided every 20.
   RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup} CARGO_HOME=${CARGO_HOME:-$HOME/.cargo} \
     HOME=$home load scan "$PWD/target/release/bytemtaani" "$home/bench.toml" "${BENCH_SCANS:-200}" | tee -a "$results"
+  rm -rf "$home"
+fi
+
+if part flood; then
+  home=$(mktemp -d)
+  printf '[database]\nurl = "%s"\n' "$DATABASE_URL" >"$home/bench.toml"
+  # The callback receiver under 50 and 150 clients at once, each posting a 1.9 MB body.
+  for requests in 50 150; do
+    HOME=$home RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup} CARGO_HOME=${CARGO_HOME:-$HOME/.cargo} \
+      load flood "$PWD/target/release/bytemtaani" "$home/bench.toml" "$requests" | tee -a "$results"
+  done
   rm -rf "$home"
 fi
 
