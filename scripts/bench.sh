@@ -111,7 +111,7 @@ if part flood; then
   printf '[database]\nurl = "%s"\n' "$DATABASE_URL" >"$home/bench.toml"
   # The callback receiver under 50 and 150 clients at once, each posting a 1.9 MB body.
   for requests in 50 150; do
-    HOME=$home RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup} CARGO_HOME=${CARGO_HOME:-$HOME/.cargo} \
+    RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup} CARGO_HOME=${CARGO_HOME:-$HOME/.cargo} HOME=$home \
       load flood "$PWD/target/release/bytemtaani" "$home/bench.toml" "$requests" | tee -a "$results"
   done
   rm -rf "$home"
