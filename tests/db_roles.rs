@@ -271,7 +271,7 @@ async fn guessing_through_the_database_is_throttled_like_the_app(pool: PgPool) {
     let mut outcomes = Vec::new();
     for guess in 0..7 {
         let (outcome,): (String,) =
-            sqlx::query_as("select outcome from bytemtaani_log_in('BARAKA ', $1, false)")
+            sqlx::query_as("select outcome from bytemtaani_log_in('BARAKA ', $1, false, false)")
                 .bind(format!("guess{guess}"))
                 .fetch_one(&mut escaped)
                 .await
@@ -289,6 +289,52 @@ async fn guessing_through_the_database_is_throttled_like_the_app(pool: PgPool) {
         s.auth.login("baraka", PASSWORD).await,
         Err(Error::Locked { minutes: 15 })
     ));
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_kiosk_learns_nothing_about_names_and_cannot_lock_staff_out(pool: PgPool) {
+    let s = services(&pool);
+    shop(&s).await; // the admin
+    let mut escaped = plain(&pool, "bytemtaani_kiosk", None).await;
+    // Whose id and role: not a kiosk's to ask.
+    assert_eq!(
+        outcome(&mut escaped, "select * from bytemtaani_account('admin')").await,
+        REFUSED.map_err(String::from)
+    );
+    // A known and an unknown name get settings alike, the unknown one the same each time.
+    let setting = |name: &'static str| {
+        sqlx::query_scalar::<_, String>("select bytemtaani_password_setting($1)").bind(name)
+    };
+    let known = setting("admin").fetch_one(&mut escaped).await.unwrap();
+    let unknown = setting("nobody").fetch_one(&mut escaped).await.unwrap();
+    let again = setting("NOBODY").fetch_one(&mut escaped).await.unwrap();
+    assert_eq!(unknown, again);
+    assert_ne!(unknown, known);
+    let shape = |s: &str| (s.len(), s.rsplit_once('$').unwrap().0.to_owned());
+    assert_eq!(shape(&known), shape(&unknown), "{known} / {unknown}");
+    // Guessing the admin's password by hand at a kiosk, either way, never locks the admin.
+    for (guess, customers_only) in (0..8).map(|g| (g, g % 2 == 0)) {
+        let (answer,): (String,) =
+            sqlx::query_as("select outcome from bytemtaani_log_in('admin', $1, false, $2)")
+                .bind(format!("guess{guess}"))
+                .bind(customers_only)
+                .fetch_one(&mut escaped)
+                .await
+                .unwrap();
+        assert_ne!(answer, "ok");
+    }
+    s.auth
+        .login("admin", PASSWORD)
+        .await
+        .expect("the admin still logs in where staff work");
+    assert!(
+        count(
+            &pool,
+            "select count(*) from login_attempts where outcome = 'staff_at_kiosk'"
+        )
+        .await
+            >= 4
+    );
 }
 
 async fn terminal(pool: &PgPool, role: TerminalRole) -> Services {

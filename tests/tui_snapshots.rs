@@ -248,6 +248,13 @@ fn kiosk_exit() {
     check("kiosk_exit", &app);
 }
 
+#[test]
+fn a_kiosk_login_screen_says_staff_log_in_at_a_till() {
+    let app = App::new("ByteMtaani Duka", Theme::plain()).with_kiosk(Some(Kiosk::new(TICK * 1000)));
+    check("kiosk_login", &app);
+    assert!(screen_text(&app).contains("staff at a till"));
+}
+
 /// Colours are only the 16 a basic terminal has, and none at all under NO_COLOR.
 #[test]
 fn sixteen_colours_or_none() {

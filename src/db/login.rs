@@ -4,40 +4,74 @@ use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
-/// What the database made of one login attempt (`bytemtaani_log_in`, migration 9).
+/// What the database made of one login attempt (`bytemtaani_log_in`, migrations 9 and 16).
+/// It records the attempt itself and never says whether a wrong name exists.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Attempt {
     /// Too many failures: refused without looking at the password until then.
     Locked(DateTime<Utc>),
-    /// Unknown username or wrong password (the caller knows which it asked about).
+    /// Unknown username, wrong password, or a staff name at a kiosk.
     Wrong,
     /// The right password of a deactivated account.
     Inactive,
-    /// The right password; the new session when one was asked for.
-    Right(Option<Uuid>),
+    /// The right password: who it is, and the new session when one was asked for.
+    Right {
+        session: Option<Uuid>,
+        account: Account,
+    },
 }
 
+/// Who logged in, as the login function answers it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Account {
+    pub user_id: Uuid,
+    pub username: String,
+    pub is_staff: bool,
+    pub is_admin: bool,
+}
+
+type Answer = (
+    String,
+    Option<DateTime<Utc>>,
+    Option<Uuid>,
+    Option<Uuid>,
+    Option<String>,
+    Option<bool>,
+    Option<bool>,
+);
+
 /// Charges an attempt to `username` and checks `digest` (the Argon2 digest computed under
-/// the stored setting), all inside the database, which also keeps the throttle and opens
-/// the session when `open_session`.
+/// the stored setting), all inside the database, which also keeps the throttle, records the
+/// attempt and opens the session when `open_session`. `customers_only` (a kiosk): a staff
+/// name is answered Wrong before anything is charged or compared.
 pub async fn attempt(
     ex: impl PgExecutor<'_>,
     username: &str,
     digest: &str,
     open_session: bool,
+    customers_only: bool,
 ) -> sqlx::Result<Attempt> {
-    let (outcome, locked_until, session): (String, Option<DateTime<Utc>>, Option<Uuid>) =
-        sqlx::query_as("select * from bytemtaani_log_in($1, $2, $3)")
+    let (outcome, locked_until, session, user_id, name, is_staff, is_admin): Answer =
+        sqlx::query_as("select * from bytemtaani_log_in($1, $2, $3, $4)")
             .bind(username)
             .bind(digest)
             .bind(open_session)
+            .bind(customers_only)
             .fetch_one(ex)
             .await?;
-    match (outcome.as_str(), locked_until) {
-        ("locked", Some(until)) => Ok(Attempt::Locked(until)),
-        ("wrong", _) => Ok(Attempt::Wrong),
-        ("inactive", _) => Ok(Attempt::Inactive),
-        ("ok", _) => Ok(Attempt::Right(session)),
+    match (outcome.as_str(), locked_until, user_id, name) {
+        ("locked", Some(until), ..) => Ok(Attempt::Locked(until)),
+        ("wrong", ..) => Ok(Attempt::Wrong),
+        ("inactive", ..) => Ok(Attempt::Inactive),
+        ("ok", _, Some(user_id), Some(username)) => Ok(Attempt::Right {
+            session,
+            account: Account {
+                user_id,
+                username,
+                is_staff: is_staff.unwrap_or(false),
+                is_admin: is_admin.unwrap_or(false),
+            },
+        }),
         _ => Err(sqlx::Error::Protocol(format!("login outcome {outcome}"))),
     }
 }

@@ -8,7 +8,7 @@ use sqlx::PgPool;
 use crate::db;
 use crate::db::Viewer;
 use crate::db::login::Attempt;
-use crate::db::users::{Credentials, NewUser};
+use crate::db::users::NewUser;
 use crate::domain::password::{MAX_CHARS, check_new_password};
 use crate::domain::user::{Actor, Role, Session, UserAccount};
 use crate::domain::values::{Email, Phone, Username};
@@ -94,34 +94,36 @@ impl Auth {
                     .into(),
             ));
         }
-        let (user, hash) = self.create(account, Role::Customer).await?;
+        let (username, hash) = self.create(account, Role::Customer).await?;
         let (_, digest) = password::split(&hash);
-        let attempt = db::login::attempt(&self.pool, &user.username, digest, true).await?;
-        let Attempt::Right(Some(id)) = attempt else {
+        // Logging in says who the new account is: a kiosk may not look accounts up.
+        let attempt = db::login::attempt(&self.pool, &username, digest, true, true).await?;
+        let Attempt::Right {
+            session: Some(id),
+            account,
+        } = attempt
+        else {
             let attempt = format!("{attempt:?}");
             return Err(Error::internal("opening a new account's session", &attempt));
         };
         self.viewer.set(Some(id));
-        db::login::record(&self.pool, &user.username, Some(user.id), "registered").await?;
-        Ok(Session {
-            id,
-            user_id: user.id,
-            username: user.username,
-            role: Role::Customer,
-        })
+        db::login::record(&self.pool, &username, Some(account.user_id), "registered").await?;
+        Ok(session_of(id, account))
     }
 
     /// Creates an account of any role. Only the operator's CLI calls this (whoever runs it
     /// holds the database credentials already); no screen reaches it.
     pub async fn create_account(&self, account: NewAccount, role: Role) -> Result<UserAccount> {
-        let (user, _) = self.create(account, role).await?;
-        db::users::by_id(&self.pool, user.id)
-            .await?
-            .ok_or_else(|| Error::NotFound("The new account".into()))
+        let (username, _) = self.create(account, role).await?;
+        let made = match db::users::credentials(&self.pool, &username).await? {
+            Some(user) => db::users::by_id(&self.pool, user.id).await?,
+            None => None,
+        };
+        made.ok_or_else(|| Error::NotFound("The new account".into()))
     }
 
-    /// The new account and its password hash.
-    async fn create(&self, account: NewAccount, role: Role) -> Result<(Credentials, String)> {
+    /// The new account's username and password hash.
+    async fn create(&self, account: NewAccount, role: Role) -> Result<(String, String)> {
         let username = Username::parse(&account.username)?;
         let email = Email::parse(&account.email)?;
         let phone = match account.phone.trim() {
@@ -143,10 +145,7 @@ impl Auth {
             },
         )
         .await?;
-        let user = db::users::credentials(&self.pool, username.as_str())
-            .await?
-            .ok_or_else(|| Error::NotFound("The new account".into()))?;
-        Ok((user, hash))
+        Ok((username.as_str().to_owned(), hash))
     }
 
     /// Checks the password and opens a session. The database charges the attempt to the
@@ -154,34 +153,27 @@ impl Auth {
     /// `max_failures` tries per lock period (migration 9); an unknown username takes as
     /// long as a wrong password.
     pub async fn login(&self, username: &str, password: &str) -> Result<Session> {
-        let session = self.check_login(username, password).await?;
+        let session = self.check_login(username, password, false).await?;
         self.viewer.set(Some(session.id));
         Ok(session)
     }
 
-    /// A login at a customer's screen (a kiosk). Staff are refused and their session closed
-    /// at once: a staff password typed where strangers watch opens nothing there.
+    /// A login at a customer's screen (a kiosk). A staff name is answered like a wrong
+    /// password before anything is charged or compared (the database does it): a staff
+    /// password typed where strangers watch opens nothing, and guessing there cannot lock
+    /// staff out. The kiosk's login screen says that staff log in at a till.
     pub async fn login_customer(&self, username: &str, password: &str) -> Result<Session> {
-        // A staff name is refused before any password is checked, so nobody can lock staff
-        // out by guessing at a kiosk.
-        let key = username.trim().to_lowercase();
-        if db::users::credentials(&self.pool, &key)
-            .await?
-            .is_some_and(|u| u.is_staff)
-        {
-            db::login::record(&self.pool, &key, None, "staff_at_kiosk").await?;
-            return Err(staff_at_kiosk());
-        }
-        let session = self.check_login(username, password).await?;
-        if session.role >= Role::Staff {
-            self.logout(&Actor::User(session)).await?;
-            return Err(staff_at_kiosk());
-        }
+        let session = self.check_login(username, password, true).await?;
         self.viewer.set(Some(session.id));
         Ok(session)
     }
 
-    async fn check_login(&self, username: &str, password: &str) -> Result<Session> {
+    async fn check_login(
+        &self,
+        username: &str,
+        password: &str,
+        customers_only: bool,
+    ) -> Result<Session> {
         // Many failures here, whatever the usernames, pause logins at this terminal.
         let pause = self.failures.wait(self.limits.failed_logins_per_terminal);
         if !pause.is_zero() {
@@ -190,7 +182,9 @@ impl Auth {
                 pause.as_secs().div_ceil(60).max(1)
             )));
         }
-        let result = self.check_password(username, password).await;
+        let result = self
+            .check_password(username, password, customers_only)
+            .await;
         if matches!(
             result,
             Err(Error::InvalidCredentials | Error::Locked { .. })
@@ -200,50 +194,37 @@ impl Auth {
         result
     }
 
-    async fn check_password(&self, username: &str, password: &str) -> Result<Session> {
+    /// One login attempt, recorded by the database, which also says who it is when the
+    /// password is right; nothing here looks the name up first (that would tell whether it
+    /// exists).
+    async fn check_password(
+        &self,
+        username: &str,
+        password: &str,
+        customers_only: bool,
+    ) -> Result<Session> {
         let key = username.trim().to_lowercase();
         // No username has control characters (and PostgreSQL text cannot hold NUL).
         if key.is_empty() || key.len() > 254 || key.chars().any(char::is_control) {
             return Err(Error::InvalidCredentials);
         }
-        let user = db::users::credentials(&self.pool, &key).await?;
-        let setting = match &user {
-            Some(_) => db::users::password_setting(&self.pool, &key).await?,
-            None => None,
-        };
+        let setting = db::users::password_setting(&self.pool, &key).await?;
         let digest = self.checked_digest(password, setting).await?;
-        let attempt = db::login::attempt(&self.pool, &key, &digest, true).await?;
-        let user_id = user.as_ref().map(|u| u.id);
-        let (id, user) = match (attempt, user) {
-            (Attempt::Right(Some(id)), Some(user)) => (id, user),
-            (Attempt::Locked(until), _) => {
-                db::login::record(&self.pool, &key, None, "locked").await?;
-                return Err(locked_for(until));
+        match db::login::attempt(&self.pool, &key, &digest, true, customers_only).await? {
+            Attempt::Right {
+                session: Some(id),
+                account,
+            } => {
+                tracing::info!(username = %account.username, "logged in");
+                Ok(session_of(id, account))
             }
-            (Attempt::Inactive, _) => {
-                db::login::record(&self.pool, &key, user_id, "inactive").await?;
-                return Err(Error::Inactive);
+            Attempt::Locked(until) => Err(locked_for(until)),
+            Attempt::Inactive => Err(Error::Inactive),
+            Attempt::Wrong | Attempt::Right { session: None, .. } => {
+                tracing::info!(username = %key, "login failed");
+                Err(Error::InvalidCredentials)
             }
-            // Wrong, or an account made or renamed between the look-up and the check.
-            (_, user) => {
-                let outcome = if user.is_some() {
-                    "wrong_password"
-                } else {
-                    "unknown_user"
-                };
-                db::login::record(&self.pool, &key, None, outcome).await?;
-                tracing::info!(username = %key, outcome, "login failed");
-                return Err(Error::InvalidCredentials);
-            }
-        };
-        db::login::record(&self.pool, &key, Some(user.id), "success").await?;
-        tracing::info!(username = %user.username, "logged in");
-        Ok(Session {
-            id,
-            user_id: user.id,
-            username: user.username,
-            role: Role::from_flags(user.is_staff, user.is_admin),
-        })
+        }
     }
 
     /// The digest of `password` under the stored setting, or under a decoy one when there is
@@ -266,7 +247,7 @@ impl Auth {
     /// recorded like any login; the session it opens is closed at once.
     pub async fn authorize_exit(&self, username: &str, password: &str) -> Result<()> {
         // Checked without becoming this terminal's viewer: the customer stays logged in.
-        let session = self.check_login(username, password).await?;
+        let session = self.check_login(username, password, false).await?;
         let role = session.role;
         db::sessions::close(&self.pool, session.id).await?;
         if role < Role::Admin {
@@ -298,8 +279,8 @@ impl Auth {
         let me = authorize(&self.pool, actor, Role::Customer).await?;
         let setting = db::users::password_setting(&self.pool, &me.username).await?;
         let digest = self.checked_digest(current, setting).await?;
-        match db::login::attempt(&self.pool, &me.username, &digest, false).await? {
-            Attempt::Right(_) => {}
+        match db::login::attempt(&self.pool, &me.username, &digest, false, false).await? {
+            Attempt::Right { .. } => {}
             Attempt::Locked(until) => return Err(locked_for(until)),
             Attempt::Wrong | Attempt::Inactive => {
                 return Err(Error::invalid("Current password", "is not right"));
@@ -319,6 +300,12 @@ fn locked_for(until: chrono::DateTime<Utc>) -> Error {
     }
 }
 
-fn staff_at_kiosk() -> Error {
-    Error::Conflict("This is a customer kiosk: staff log in at a till, not here.".into())
+/// The session the database opened for `account`.
+fn session_of(id: uuid::Uuid, account: db::login::Account) -> Session {
+    Session {
+        id,
+        user_id: account.user_id,
+        username: account.username,
+        role: Role::from_flags(account.is_staff, account.is_admin),
+    }
 }

@@ -53,8 +53,13 @@ pub fn draw(app: &App, frame: &mut Frame) {
             Paragraph::new(Line::styled(format!(" {}", app.shop_name), theme.title())),
             top,
         );
-        app.login
-            .draw(frame, main, theme, "Welcome. Please log in.");
+        // A kiosk checks no staff password at all: say so where staff would try.
+        let greeting = if app.kiosk.is_some() {
+            "Welcome. Customers log in here; staff at a till."
+        } else {
+            "Welcome. Please log in."
+        };
+        app.login.draw(frame, main, theme, greeting);
     } else {
         draw_tabs(app, frame, top);
         match app.tab {
