@@ -274,7 +274,8 @@ impl PosScreen {
             self.sale.total(),
             Some(PaymentMethod::Mpesa),
             &[PaymentMethod::Mpesa],
-        );
+        )
+        .with_phone(self.sale.phone.as_deref());
         flow.start();
         let sale = std::mem::take(&mut self.sale);
         self.selected = 0;
@@ -336,6 +337,7 @@ impl PosScreen {
                     customer.username
                 ));
                 self.sale.customer = Some((customer.id, customer.username));
+                self.sale.phone = customer.phone;
                 self.popup = None;
             }
             PosAnswer::CustomerAdded(Err(err)) => match &mut self.popup {

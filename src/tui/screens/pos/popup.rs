@@ -109,10 +109,9 @@ impl PosScreen {
                     });
                 }
                 KeyCode::Enter if *selected > 0 || input.value().trim().is_empty() => {
-                    self.sale.customer = selected
-                        .checked_sub(1)
-                        .and_then(|i| found.get(i))
-                        .map(|u| (u.id, u.username.clone()));
+                    let picked = selected.checked_sub(1).and_then(|i| found.get(i));
+                    self.sale.customer = picked.map(|u| (u.id, u.username.clone()));
+                    self.sale.phone = picked.and_then(|u| u.phone.clone());
                     self.notice = Some(format!("Customer: {}.", self.sale.customer_name()));
                     self.popup = None;
                 }

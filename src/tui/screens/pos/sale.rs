@@ -43,6 +43,8 @@ pub struct SaleDraft {
     /// Made when the sale starts: paying twice records it once.
     pub key: Uuid,
     pub customer: Option<(Uuid, String)>,
+    /// The customer's phone, offered for an M-Pesa push.
+    pub phone: Option<String>,
     pub lines: Vec<SaleLine>,
     /// The order this sale was recorded as, unpaid (F6): its lines are fixed; it is paid
     /// again or voided as it is.
@@ -54,6 +56,7 @@ impl Default for SaleDraft {
         SaleDraft {
             key: Uuid::new_v4(),
             customer: None,
+            phone: None,
             lines: Vec::new(),
             recorded: None,
         }
@@ -116,6 +119,7 @@ impl SaleDraft {
         SaleDraft {
             key: held.key,
             customer: held.customer,
+            phone: None,
             lines: held
                 .lines
                 .into_iter()
@@ -139,6 +143,7 @@ impl SaleDraft {
         SaleDraft {
             key: Uuid::new_v4(),
             customer: (order.user_id != WALK_IN).then_some((order.user_id, order.username)),
+            phone: order.phone,
             lines: detail
                 .items
                 .into_iter()

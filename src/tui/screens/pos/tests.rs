@@ -624,3 +624,42 @@ fn nobody_found_offers_a_new_customer_made_on_the_spot_and_named_on_the_sale() {
         Some((Uuid::from_u128(42), "jane".into()))
     );
 }
+
+#[test]
+fn a_push_offers_the_phone_of_the_customer_named_on_the_sale() {
+    let mut pos = PosScreen::new();
+    pos.push_offered = true;
+    scanned(&mut pos, product(1, 100_000, 9), 1);
+    press(&mut pos, KeyCode::F(3));
+    type_text(&mut pos, "amina");
+    press(&mut pos, KeyCode::Enter);
+    let amina = crate::domain::user::UserAccount {
+        id: Uuid::from_u128(9),
+        username: "amina".into(),
+        email: "amina@example.co.ke".into(),
+        phone: Some("254712345678".into()),
+        is_staff: false,
+        is_admin: false,
+        is_active: true,
+        date_joined: chrono::Utc::now(),
+    };
+    pos.on_answer(PosAnswer::Customers(Ok(vec![amina])));
+    press(&mut pos, KeyCode::Enter);
+    press(&mut pos, KeyCode::F(12));
+    press(&mut pos, KeyCode::Char('p'));
+    let recorded = receipt(
+        Uuid::from_u128(42),
+        100_000,
+        crate::domain::receipt::Tendered {
+            method: PaymentMethod::Mpesa,
+            transaction_id: String::new(),
+            cash: None,
+            verified: false,
+        },
+    );
+    pos.on_answer(PosAnswer::Sold(Ok(recorded)));
+    let Some(PosPopup::Push { flow, .. }) = &pos.popup else {
+        panic!("no push: {:?}", pos.popup);
+    };
+    assert_eq!(flow.phone.value(), "254712345678");
+}
