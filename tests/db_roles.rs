@@ -245,6 +245,17 @@ async fn each_terminal_role_is_refused_what_it_must_not_do(pool: PgPool) {
         assert_eq!(outcome(&mut nobody, sql).await, Ok(0), "no session: {sql}");
         checked += 1;
     }
+    // Nor can it change any stock count.
+    for role in ["bytemtaani_kiosk", "bytemtaani_till"] {
+        let mut nobody = plain(&pool, role, None).await;
+        assert_eq!(
+            outcome(&mut nobody, "update products set stock_quantity = 0").await,
+            REFUSED.map_err(String::from),
+            "{role} with nobody logged in"
+        );
+        checked += 1;
+        refusals += 1;
+    }
     // A session that has ended proves nothing either.
     s.auth.logout(&amina).await.unwrap();
     let mut ended = plain(&pool, "bytemtaani_kiosk", Some(amina_session)).await;
