@@ -584,3 +584,51 @@ async fn an_audit_row_names_the_logged_in_person_whoever_the_client_says(pool: P
         REFUSED.map_err(String::from)
     );
 }
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn no_terminal_role_writes_a_price_or_a_total_of_its_own(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, phones) = shop(&s).await;
+    let bank = product(&s, &admin, &phones, "Oraimo Power Bank", "2999", 10).await;
+    let radio = product(&s, &admin, &phones, "Radio", "1500", 10).await;
+    let amina = customer_with_an_order(&s, "amina", bank.id).await;
+    let cashier = login_as(&s, "cashier", Role::Staff).await;
+    for (role, session) in [
+        ("bytemtaani_kiosk", amina.session().unwrap().id),
+        ("bytemtaani_till", cashier.session().unwrap().id),
+    ] {
+        let mut conn = plain(&pool, role, Some(session)).await;
+        for sql in [
+            "update orders set total_amount = 0".to_owned(),
+            "update order_items set price = 0".to_owned(),
+            format!(
+                "insert into order_items (order_id, product_id, quantity, price)
+                 select id, '{}', 1, 0 from orders",
+                radio.id
+            ),
+        ] {
+            assert_eq!(
+                outcome(&mut conn, &sql).await,
+                REFUSED.map_err(String::from),
+                "{role}: {sql}"
+            );
+        }
+        // A line at the shelf price added to a paid order: refused when it commits, as the
+        // order's total no longer adds up.
+        let mut tx = conn.begin().await.unwrap();
+        sqlx::query(&format!(
+            "insert into order_items (order_id, product_id, quantity, price)
+             select id, '{}', 1, 1500 from orders where status = 'paid' limit 1",
+            radio.id
+        ))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        let committed = tx.commit().await;
+        assert!(
+            matches!(&committed, Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42501")),
+            "{role}: {committed:?}"
+        );
+    }
+    assert_eq!(count(&pool, "select count(*) from order_items").await, 1);
+}
