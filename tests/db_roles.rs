@@ -632,3 +632,37 @@ async fn no_terminal_role_writes_a_price_or_a_total_of_its_own(pool: PgPool) {
     }
     assert_eq!(count(&pool, "select count(*) from order_items").await, 1);
 }
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn no_terminal_role_marks_an_order_paid_without_a_payment(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, phones) = shop(&s).await;
+    let bank = product(&s, &admin, &phones, "Oraimo Power Bank", "2999", 10).await;
+    let amina = login_as(&s, "amina", Role::Customer).await;
+    ordered(&s, &amina, bank.id, 1).await;
+    let cashier = login_as(&s, "cashier", Role::Staff).await;
+    for (role, session) in [
+        ("bytemtaani_kiosk", amina.session().unwrap().id),
+        ("bytemtaani_till", cashier.session().unwrap().id),
+    ] {
+        let mut conn = plain(&pool, role, Some(session)).await;
+        let mut tx = conn.begin().await.unwrap();
+        sqlx::query("update orders set status = 'paid' where status = 'pending'")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        let committed = tx.commit().await;
+        assert!(
+            matches!(&committed, Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42501")),
+            "{role}: {committed:?}"
+        );
+    }
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from orders where status = 'pending'"
+        )
+        .await,
+        1
+    );
+}

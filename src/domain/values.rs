@@ -246,9 +246,9 @@ impl Phone {
     }
 }
 
-/// A Kenyan mobile's nine national digits: 7 and eight more, or 1 with a mobile block
-/// (10–18, 11–19, 20, 21, 24, 30, 40–45; the pattern libphonenumber holds) and six more.
-/// Other 01… numbers are no phone, and an M-Pesa push must not go to them.
+/// A Kenyan mobile's nine national digits: 7 and eight more, or 1 followed by 00–08, 1x, 20,
+/// 21, 24, 30 or 40–45 and six more (the pattern libphonenumber holds). Other 01… numbers are
+/// no phone, and an M-Pesa push must not go to them.
 fn is_kenyan_mobile(national: &str) -> bool {
     let digits = national.as_bytes();
     if digits.len() != 9 || !digits.iter().all(u8::is_ascii_digit) {
