@@ -624,11 +624,7 @@ async fn no_terminal_role_writes_a_price_or_a_total_of_its_own(pool: PgPool) {
         .execute(&mut *tx)
         .await
         .unwrap();
-        let committed = tx.commit().await;
-        assert!(
-            matches!(&committed, Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42501")),
-            "{role}: {committed:?}"
-        );
+        assert_refused_at_commit(tx, role).await;
     }
     assert_eq!(count(&pool, "select count(*) from order_items").await, 1);
 }
@@ -651,11 +647,7 @@ async fn no_terminal_role_marks_an_order_paid_without_a_payment(pool: PgPool) {
             .execute(&mut *tx)
             .await
             .unwrap();
-        let committed = tx.commit().await;
-        assert!(
-            matches!(&committed, Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42501")),
-            "{role}: {committed:?}"
-        );
+        assert_refused_at_commit(tx, role).await;
     }
     assert_eq!(
         count(
@@ -664,5 +656,14 @@ async fn no_terminal_role_marks_an_order_paid_without_a_payment(pool: PgPool) {
         )
         .await,
         1
+    );
+}
+
+/// A transaction whose commit the database refuses (a check deferred to the commit).
+async fn assert_refused_at_commit(tx: sqlx::Transaction<'_, sqlx::Postgres>, role: &str) {
+    let committed = tx.commit().await;
+    assert!(
+        matches!(&committed, Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42501")),
+        "{role}: {committed:?}"
     );
 }

@@ -227,16 +227,13 @@ impl Auth {
         }
     }
 
-    /// The digest of `password` under the stored setting, or under a decoy one when there is
-    /// none, so that an unknown username costs the same time as a wrong password. Empty for
-    /// a password longer than any we accept: it cannot be right, but it is still charged.
+    /// The digest of `password` under the stored setting (the database answers an unknown
+    /// name with a decoy setting, so it costs the same time as a wrong password). Empty for
+    /// a password longer than any we accept, or no setting: it cannot be right, but it is
+    /// still charged.
     async fn checked_digest(&self, password: &str, setting: Option<String>) -> Result<String> {
-        if password.chars().count() > MAX_CHARS {
+        let Some(setting) = setting.filter(|_| password.chars().count() <= MAX_CHARS) else {
             return Ok(String::new());
-        }
-        let setting = match setting {
-            Some(setting) => setting,
-            None => password::decoy_setting().await?,
         };
         Ok(password::digest(password.to_owned(), setting)
             .await?

@@ -211,50 +211,23 @@ impl PosScreen {
                 ("Customer", lines, 50)
             }
             PosPopup::Held { selected } => {
-                let mut lines: Vec<Line> = self
-                    .held
-                    .iter()
-                    .enumerate()
-                    .map(|(i, sale)| {
-                        let at = shop_time(sale.held_at).format("%H:%M");
-                        let label: String = sale.label.chars().take(36).collect();
-                        let text = format!(" {at} {label:<36} {:>14}", sale.total().to_string());
-                        let style = if i == *selected {
-                            theme.selected()
-                        } else {
-                            Default::default()
-                        };
-                        Line::styled(text, style)
-                    })
-                    .collect();
-                lines.push(Line::styled(
-                    "Enter recalls (this sale is held), Esc closes",
-                    theme.dim(),
-                ));
-                ("Held sales", lines, 62)
+                let rows = self.held.iter().map(|sale| {
+                    let at = shop_time(sale.held_at).format("%H:%M");
+                    let label: String = sale.label.chars().take(36).collect();
+                    format!(" {at} {label:<36} {:>14}", sale.total().to_string())
+                });
+                let hint = "Enter recalls (this sale is held), Esc closes";
+                ("Held sales", pick_list(rows, *selected, hint, theme), 62)
             }
             PosPopup::Unpaid { orders, selected } => {
-                let mut lines: Vec<Line> = orders
-                    .iter()
-                    .enumerate()
-                    .map(|(i, order)| {
-                        let at = shop_time(order.created_at).format("%d/%m %H:%M");
-                        let who: String = order.customer.chars().take(14).collect();
-                        let why: String = order.why.chars().take(24).collect();
-                        let text = format!(" {at} {who:<14} {:>14} {why}", order.total.to_string());
-                        let style = if i == *selected {
-                            theme.selected()
-                        } else {
-                            Default::default()
-                        };
-                        Line::styled(text, style)
-                    })
-                    .collect();
-                lines.push(Line::styled(
-                    "Enter: take it up to pay or void (F9)   Esc closes",
-                    theme.dim(),
-                ));
-                ("Unpaid sales", lines, 72)
+                let rows = orders.iter().map(|order| {
+                    let at = shop_time(order.created_at).format("%d/%m %H:%M");
+                    let who: String = order.customer.chars().take(14).collect();
+                    let why: String = order.why.chars().take(24).collect();
+                    format!(" {at} {who:<14} {:>14} {why}", order.total.to_string())
+                });
+                let hint = "Enter: take it up to pay or void (F9)   Esc closes";
+                ("Unpaid sales", pick_list(rows, *selected, hint, theme), 72)
             }
             PosPopup::ConfirmVoid if self.sale.recorded.is_some() => (
                 "Void the unpaid sale?",
@@ -385,4 +358,22 @@ impl PosScreen {
         };
         popup_in(frame, area, theme, title, lines, width);
     }
+}
+
+/// Rows to pick one from (the one at `selected` highlighted), then how to pick.
+fn pick_list(
+    rows: impl Iterator<Item = String>,
+    selected: usize,
+    hint: &str,
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    let mut lines: Vec<Line> = rows
+        .enumerate()
+        .map(|(i, row)| match i == selected {
+            true => Line::styled(row, theme.selected()),
+            false => Line::raw(row),
+        })
+        .collect();
+    lines.push(Line::styled(hint.to_owned(), theme.dim()));
+    lines
 }
