@@ -352,6 +352,8 @@ impl PosScreen {
                 Ok(receipt) => {
                     self.sale = SaleDraft::default();
                     self.selected = 0;
+                    // An earlier problem (a code that matched nothing) is over with the sale.
+                    self.error = None;
                     self.notice = Some(match receipt.change() {
                         Some(change) => format!("Paid. Change {change}."),
                         None if receipt.payment.verified => "Paid.".into(),

@@ -663,3 +663,21 @@ fn a_push_offers_the_phone_of_the_customer_named_on_the_sale() {
     };
     assert_eq!(flow.phone.value(), "254712345678");
 }
+
+#[test]
+fn a_paid_sale_clears_an_earlier_problem_from_the_scan_line() {
+    let mut pos = PosScreen::new();
+    scanned(&mut pos, product(1, 100, 9), 1);
+    let asked = pos.on_scan("NOSUCHSKU");
+    answer(&mut pos, asked, Ok(Lookup::Matches(Vec::new())));
+    assert!(pos.error.is_some());
+    press(&mut pos, KeyCode::F(12));
+    press(&mut pos, KeyCode::Char('c'));
+    press(&mut pos, KeyCode::Enter);
+    pos.on_answer(PosAnswer::Sold(Ok(cash_receipt(100))));
+    assert_eq!(
+        pos.error, None,
+        "the paid sale's notice shows, not the old problem"
+    );
+    assert!(pos.notice.as_deref().unwrap().starts_with("Paid"));
+}
