@@ -11,10 +11,11 @@ use clap::{Args, Parser, Subcommand};
 use sqlx::PgPool;
 
 use crate::config::Settings;
+use crate::domain::terminal::TerminalKind;
 use crate::domain::user::Role;
 use crate::service::Services;
 use crate::service::auth::NewAccount;
-use crate::tui::app::{App, Kiosk, PaymentOptions};
+use crate::tui::app::{AppSetup, PaymentOptions};
 use crate::tui::theme::Theme;
 use crate::{MIGRATOR, db};
 
@@ -57,6 +58,48 @@ pub enum Command {
     },
     /// Re-ask providers about pending payments and cancel orders unpaid for too long, once.
     Reconcile,
+    /// Run every kiosk, till and console over SSH from this one process (settings in
+    /// [server]); terminals get in by their registered key (`terminal add`).
+    Serve {
+        /// Listen here instead of server.listen, e.g. 0.0.0.0:2222.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<std::net::SocketAddr>,
+    },
+    /// The terminals `serve` lets in, each by its SSH key.
+    #[command(subcommand)]
+    Terminal(TerminalCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TerminalCommand {
+    /// Let a terminal in: its key's kind decides what its sessions open.
+    Add {
+        /// Lower-case letters, digits and dashes, e.g. kiosk-3.
+        #[arg(long)]
+        name: String,
+        /// kiosk (the kiosk app), till (till and customer screens) or admin (the console).
+        #[arg(long, value_parser = parse_kind)]
+        kind: TerminalKind,
+        /// The terminal's OpenSSH public key, e.g. "ssh-ed25519 AAAA... kiosk-3".
+        #[arg(long)]
+        key: String,
+        /// The active admin this is done for (named in the audit log).
+        #[arg(long, value_name = "ADMIN")]
+        by: String,
+    },
+    /// Every terminal, in use or revoked.
+    List,
+    /// Stop letting a terminal in.
+    Revoke {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_name = "ADMIN")]
+        by: String,
+    },
+}
+
+fn parse_kind(text: &str) -> std::result::Result<TerminalKind, String> {
+    TerminalKind::parse(text).ok_or_else(|| "use kiosk, till or admin".to_owned())
 }
 
 #[derive(Debug, Args)]
@@ -155,6 +198,11 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
             );
             Ok(())
         }
+        Some(Command::Serve { listen }) => serve(&settings, listen).await,
+        Some(Command::Terminal(command)) => {
+            let services = Services::new(connect(&settings).await?, settings.setup()?);
+            terminal(&services, command).await
+        }
         None => {
             let setup = settings.setup()?;
             // The pool tells the database who logs in through these services.
@@ -175,19 +223,109 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
                     .clone()
                     .keep_reconciling(reconcile_every(&settings)),
             );
-            let idle = std::time::Duration::from_secs(settings.kiosk.idle_logout_secs);
-            let kiosk = cli.kiosk.then(|| Kiosk::new(idle));
-            let payments = PaymentOptions {
-                offered: services.payments.offered(),
-                pretend: services.payments.pretend(),
-            };
-            let app = App::new(settings.shop.name.clone(), Theme::from_env())
-                .with_payments(payments)
-                .with_kiosk(kiosk)
-                .with_low_stock(settings.stock.low_threshold);
+            let app =
+                app_setup(&settings, &services).app(Theme::from_env(), cli.kiosk, Role::Admin);
             crate::tui::terminal::run_in_terminal(services, app).await
         }
     }
+}
+
+fn app_setup(settings: &Settings, services: &Services) -> AppSetup {
+    AppSetup {
+        shop_name: settings.shop.name.clone(),
+        payments: PaymentOptions {
+            offered: services.payments.offered(),
+            pretend: services.payments.pretend(),
+        },
+        kiosk_idle: std::time::Duration::from_secs(settings.kiosk.idle_logout_secs),
+        low_stock: settings.stock.low_threshold,
+    }
+}
+
+/// The shop server: SSH for every terminal, one pool, one reconciler.
+async fn serve(settings: &Settings, listen: Option<std::net::SocketAddr>) -> Result<()> {
+    if settings.database.terminal_role()?.is_some() {
+        bail!(
+            "serve runs with the database login's own rights and tells the database who is \
+             logged in itself; leave database.role empty"
+        );
+    }
+    let server = &settings.server;
+    let key = crate::serve::host_key(&server.host_key_path())?;
+    let listener = tokio::net::TcpListener::bind(listen.unwrap_or(server.listen))
+        .await
+        .context("listening for SSH")?;
+    let services = Services::new(connect(settings).await?, settings.setup()?);
+    tokio::spawn(
+        services
+            .payments
+            .clone()
+            .keep_reconciling(reconcile_every(settings)),
+    );
+    println!(
+        "Serving terminals over SSH on {} (host key {}).",
+        listener.local_addr()?,
+        crate::serve::fingerprint(&key)
+    );
+    let limits = crate::serve::Limits {
+        max_sessions: server.max_sessions,
+        max_per_source: server.max_per_source,
+        idle: std::time::Duration::from_secs(server.idle_timeout_secs),
+    };
+    let app = app_setup(settings, &services);
+    crate::serve::serve(listener, services, app, key, limits, stop_signal()).await?;
+    println!("Stopped.");
+    Ok(())
+}
+
+/// SIGTERM (a service manager stopping the server) or Ctrl+C.
+async fn stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        },
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+async fn terminal(services: &Services, command: TerminalCommand) -> Result<()> {
+    let terminals = &services.terminals;
+    match command {
+        TerminalCommand::Add {
+            name,
+            kind,
+            key,
+            by,
+        } => {
+            let fingerprint = terminals.add(&by, &name, kind, &key).await?;
+            println!("Added {} ({kind}), key {fingerprint}.", name.trim());
+        }
+        TerminalCommand::List => {
+            for t in terminals.list_all().await? {
+                let state = match t.revoked_at {
+                    Some(at) => format!("revoked {}", at.format("%Y-%m-%d %H:%M")),
+                    None => "in use".to_owned(),
+                };
+                println!(
+                    "{:<20} {:<6} {}  added {} by {}  {state}",
+                    t.name,
+                    t.kind,
+                    t.fingerprint,
+                    t.added_at.format("%Y-%m-%d %H:%M"),
+                    t.added_by
+                );
+            }
+        }
+        TerminalCommand::Revoke { name, by } => {
+            terminals.revoke(&by, &name).await?;
+            println!("Revoked {}.", name.trim());
+        }
+    }
+    Ok(())
 }
 
 fn reconcile_every(settings: &Settings) -> std::time::Duration {

@@ -32,6 +32,29 @@ pub struct Settings {
     pub login: LoginSettings,
     pub kiosk: KioskSettings,
     pub stock: StockSettings,
+    pub server: ServerSettings,
+}
+
+/// `bytemtaani serve`: the shop's SSH server for every kiosk, till and console.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub listen: std::net::SocketAddr,
+    /// Empty: `ssh_host_ed25519_key` in the app's data directory.
+    pub host_key: PathBuf,
+    pub max_sessions: usize,
+    pub max_per_source: usize,
+    pub idle_timeout_secs: u64,
+}
+
+impl ServerSettings {
+    pub fn host_key_path(&self) -> PathBuf {
+        if self.host_key.as_os_str().is_empty() {
+            dir_or_data("", "ssh_host_ed25519_key")
+        } else {
+            self.host_key.clone()
+        }
+    }
 }
 
 #[derive(Clone, Deserialize)]

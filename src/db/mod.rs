@@ -15,6 +15,7 @@ pub mod products;
 pub mod reports;
 pub mod seed;
 pub mod sessions;
+pub mod terminals;
 pub mod users;
 
 use std::sync::{Arc, PoisonError, RwLock};

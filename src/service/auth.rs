@@ -62,10 +62,26 @@ pub struct Auth {
     pool: PgPool,
     viewer: Viewer,
     limits: Limits,
+    counters: TerminalCounters,
+}
+
+/// What one terminal has done lately, counted apart from every other terminal (a shop
+/// server keeps one per terminal key, whatever the number of its sessions).
+#[derive(Clone)]
+pub struct TerminalCounters {
     /// Accounts made at this terminal in the last hour.
     registrations: Recent,
     /// Failed logins at this terminal in the last lock period, whatever the username.
     failures: Recent,
+}
+
+impl TerminalCounters {
+    pub fn new(limits: &Limits) -> TerminalCounters {
+        TerminalCounters {
+            registrations: Recent::new(Duration::from_secs(3600)),
+            failures: Recent::new(limits.failed_logins_window),
+        }
+    }
 }
 
 impl Auth {
@@ -74,9 +90,23 @@ impl Auth {
             pool,
             viewer,
             limits,
-            registrations: Recent::new(Duration::from_secs(3600)),
-            failures: Recent::new(limits.failed_logins_window),
+            counters: TerminalCounters::new(&limits),
         }
+    }
+
+    /// The same service for one more session at a terminal: its own logged-in session,
+    /// the terminal's counters.
+    pub fn at_terminal(&self, counters: TerminalCounters) -> Auth {
+        Auth {
+            pool: self.pool.clone(),
+            viewer: Viewer::default(),
+            limits: self.limits,
+            counters,
+        }
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// A customer signs up (at a kiosk, say) and is logged in. One terminal makes at most
@@ -86,6 +116,7 @@ impl Auth {
             return Err(problem);
         }
         if !self
+            .counters
             .registrations
             .try_one(self.limits.registrations_per_hour)
         {
@@ -175,7 +206,10 @@ impl Auth {
         customers_only: bool,
     ) -> Result<Session> {
         // Many failures here, whatever the usernames, pause logins at this terminal.
-        let pause = self.failures.wait(self.limits.failed_logins_per_terminal);
+        let pause = self
+            .counters
+            .failures
+            .wait(self.limits.failed_logins_per_terminal);
         if !pause.is_zero() {
             return Err(Error::Conflict(format!(
                 "Too many failed logins at this terminal. Try again in {} minute(s).",
@@ -189,7 +223,7 @@ impl Auth {
             result,
             Err(Error::InvalidCredentials | Error::Locked { .. })
         ) {
-            self.failures.note();
+            self.counters.failures.note();
         }
         result
     }

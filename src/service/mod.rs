@@ -15,6 +15,7 @@ pub mod payments;
 pub mod pos;
 pub mod receipts;
 pub mod reports;
+pub mod terminals;
 
 use sqlx::PgPool;
 
@@ -30,6 +31,7 @@ pub use payments::Payments;
 pub use pos::Pos;
 pub use receipts::Receipts;
 pub use reports::Reports;
+pub use terminals::Terminals;
 
 /// Everything the screens (and the CLI) may call, cheap to clone into tasks.
 #[derive(Clone)]
@@ -44,6 +46,7 @@ pub struct Services {
     pub pos: Pos,
     pub receipts: Receipts,
     pub reports: Reports,
+    pub terminals: Terminals,
 }
 
 /// What the services need besides the database, from the config.
@@ -63,6 +66,15 @@ pub struct Setup {
 }
 
 impl Services {
+    /// The services for one session at a terminal the shop server runs: the same pool, its
+    /// own logged-in session, that terminal's counters.
+    pub fn at_terminal(&self, counters: auth::TerminalCounters) -> Services {
+        Services {
+            auth: self.auth.at_terminal(counters),
+            ..self.clone()
+        }
+    }
+
     pub fn new(pool: PgPool, setup: Setup) -> Self {
         let payments = Payments::new(
             pool.clone(),
@@ -80,6 +92,7 @@ impl Services {
             users: AdminUsers::new(pool.clone()),
             pos: Pos::new(pool.clone(), setup.shop, setup.gateways),
             receipts: setup.receipts,
+            terminals: Terminals::new(pool.clone()),
             reports: Reports::new(pool, setup.exports),
         }
     }

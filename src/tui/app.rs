@@ -132,6 +132,9 @@ pub struct App {
     pub ticks: u64,
     pub quit: bool,
     pub kiosk: Option<Kiosk>,
+    /// The highest role whose screens this terminal shows, whoever logs in (a till served
+    /// over SSH never opens the console).
+    pub ceiling: Role,
     pub payments: PaymentOptions,
 }
 
@@ -141,6 +144,26 @@ pub struct App {
 pub struct PaymentOptions {
     pub offered: Vec<PaymentMethod>,
     pub pretend: bool,
+}
+
+/// What every App this process opens starts with, from the settings.
+#[derive(Debug, Clone)]
+pub struct AppSetup {
+    pub shop_name: String,
+    pub payments: PaymentOptions,
+    pub kiosk_idle: std::time::Duration,
+    pub low_stock: i32,
+}
+
+impl AppSetup {
+    /// An App for one terminal: in kiosk mode or not, showing screens up to `ceiling`.
+    pub fn app(&self, theme: Theme, kiosk: bool, ceiling: Role) -> App {
+        App::new(self.shop_name.clone(), theme)
+            .with_payments(self.payments.clone())
+            .with_kiosk(kiosk.then(|| Kiosk::new(self.kiosk_idle)))
+            .with_low_stock(self.low_stock)
+            .with_ceiling(ceiling)
+    }
 }
 
 /// How long before an idle logout the kiosk counts down on screen.
@@ -183,6 +206,7 @@ impl App {
             ticks: 0,
             quit: false,
             kiosk: None,
+            ceiling: Role::Admin,
             payments: PaymentOptions::default(),
         }
     }
@@ -195,6 +219,11 @@ impl App {
 
     pub fn with_kiosk(mut self, kiosk: Option<Kiosk>) -> App {
         self.kiosk = kiosk;
+        self
+    }
+
+    pub fn with_ceiling(mut self, ceiling: Role) -> App {
+        self.ceiling = ceiling;
         self
     }
 
@@ -212,7 +241,7 @@ impl App {
     /// kiosk shows customer screens only, whoever logged in.
     pub fn tabs(&self) -> Vec<Tab> {
         let role = match (&self.session, self.kiosk) {
-            (Some(session), None) => session.role,
+            (Some(session), None) => session.role.min(self.ceiling),
             _ => Role::Customer,
         };
         Tab::ALL.into_iter().filter(|t| t.needs() <= role).collect()
@@ -631,7 +660,7 @@ impl App {
                     format!("Welcome, {} ({}).", session.username, session.role),
                     Level::Info,
                 );
-                let role = session.role;
+                let role = session.role.min(self.ceiling);
                 self.session = Some(session);
                 self.login = LoginScreen::default();
                 let mut effects = vec![
@@ -874,10 +903,14 @@ impl App {
     fn end_session(&mut self, message: String) {
         let shop = std::mem::take(&mut self.shop_name);
         let payments = std::mem::take(&mut self.payments);
+        let low_stock = self.admin.low_threshold;
         *self = App {
             database_ok: self.database_ok,
             kiosk: self.kiosk,
-            ..App::new(shop, self.theme).with_payments(payments)
+            ceiling: self.ceiling,
+            ..App::new(shop, self.theme)
+                .with_payments(payments)
+                .with_low_stock(low_stock)
         };
         self.say(message, Level::Info);
     }
@@ -993,6 +1026,26 @@ mod tests {
         let effects = app.update(done(Outcome::LoggedIn(Ok(admin))));
         assert_eq!(app.tab, Tab::Admin);
         assert!(effects.iter().any(|e| matches!(e, Effect::Admin(_))));
+    }
+
+    #[test]
+    fn an_admin_at_a_till_terminal_gets_the_till_and_never_the_console() {
+        let mut app = App::new("Duka", Theme::plain()).with_ceiling(Role::Staff);
+        let admin = Session {
+            role: Role::Admin,
+            ..session()
+        };
+        app.update(done(Outcome::LoggedIn(Ok(admin))));
+        assert_eq!(app.tab, Tab::Pos);
+        assert_eq!(app.tabs(), [Tab::Catalog, Tab::Cart, Tab::Orders, Tab::Pos]);
+        app.update(key(KeyCode::Char('5')));
+        assert_ne!(app.tab, Tab::Admin);
+        app.update(done(Outcome::LoggedOut));
+        assert_eq!(
+            app.ceiling,
+            Role::Staff,
+            "logging out keeps the terminal's kind"
+        );
     }
 
     #[test]

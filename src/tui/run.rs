@@ -29,9 +29,15 @@ where
     terminal.draw(|frame| view::draw(&app, frame))?;
     loop {
         let msg = tokio::select! {
-            Some(event) = events.next() => Msg::Event(event),
+            event = events.next() => match event {
+                Some(event) => Msg::Event(event),
+                // The terminal went away (an SSH client left): finish what was asked.
+                None => {
+                    land_work_in_flight(&mut app, &mut rx).await;
+                    break;
+                }
+            },
             Some(msg) = rx.recv() => msg,
-            else => break,
         };
         let effects = app.update(msg);
         run_effects(effects, &app, &services, &tx);

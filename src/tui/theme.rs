@@ -13,10 +13,17 @@ pub struct Theme {
 
 impl Theme {
     pub fn from_env() -> Theme {
-        let theme = Theme::for_no_color(std::env::var_os("NO_COLOR").as_deref());
-        match std::env::var("TERM") {
-            Ok(term) if term == "linux" => theme.on_console_font(),
-            _ => theme,
+        let term = std::env::var("TERM").unwrap_or_default();
+        Theme::for_terminal(&term, std::env::var_os("NO_COLOR").as_deref())
+    }
+
+    /// For a terminal of type `term` (an SSH client's is given with its pty request).
+    pub fn for_terminal(term: &str, no_color: Option<&std::ffi::OsStr>) -> Theme {
+        let theme = Theme::for_no_color(no_color);
+        if term == "linux" {
+            theme.on_console_font()
+        } else {
+            theme
         }
     }
 

@@ -1,0 +1,199 @@
+//! `bytemtaani serve`: one SSH server for the whole shop. Every kiosk, till and console is an
+//! SSH client whose registered key decides what its session may open; each session runs
+//! its own App over the one pool of this process. The clients hold no credentials at all.
+
+mod handler;
+pub mod keys;
+pub mod screen;
+mod session;
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use russh::keys::{Algorithm, HashAlg, PrivateKey};
+use russh::server::Config;
+use russh::{MethodKind, MethodSet};
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+use uuid::Uuid;
+
+use crate::domain::terminal::Terminal;
+use crate::service::Services;
+use crate::service::auth::TerminalCounters;
+use crate::tui::app::AppSetup;
+
+/// What every session shares.
+pub(crate) struct Shared {
+    services: Services,
+    app: AppSetup,
+    /// Per terminal key, whatever the number of its sessions (logins, accounts made).
+    counters: Mutex<HashMap<Uuid, TerminalCounters>>,
+    shutdown: watch::Receiver<bool>,
+    idle: Duration,
+}
+
+impl Shared {
+    fn services_for(&self, terminal: &Terminal) -> Services {
+        let mut counters = self.counters.lock().unwrap_or_else(PoisonError::into_inner);
+        let limits = *self.services.auth.limits();
+        let counters = counters
+            .entry(terminal.id)
+            .or_insert_with(|| TerminalCounters::new(&limits));
+        self.services.at_terminal(counters.clone())
+    }
+}
+
+pub struct Limits {
+    pub max_sessions: usize,
+    pub max_per_source: usize,
+    pub idle: Duration,
+}
+
+/// A connection's place under the caps, given back when it ends.
+pub(crate) struct Slot {
+    _session: tokio::sync::OwnedSemaphorePermit,
+    source: IpAddr,
+    per_source: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut counts = self
+            .per_source
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = counts.get_mut(&self.source) {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(&self.source);
+            }
+        }
+    }
+}
+
+/// The server's host key from `path`, made there (mode 0600) the first time.
+pub fn host_key(path: &Path) -> Result<PrivateKey> {
+    if path.exists() {
+        return PrivateKey::read_openssh_file(path)
+            .with_context(|| format!("reading the host key {}", path.display()));
+    }
+    let key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519)?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let pem = key.to_openssh(russh::keys::ssh_key::LineEnding::LF)?;
+    write_private(path, pem.as_bytes())
+        .with_context(|| format!("writing the host key {}", path.display()))?;
+    Ok(key)
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(bytes)
+}
+
+pub fn fingerprint(key: &PrivateKey) -> String {
+    key.public_key().fingerprint(HashAlg::Sha256).to_string()
+}
+
+fn ssh_config(key: PrivateKey, limits: &Limits) -> Config {
+    Config {
+        methods: MethodSet::from(&[MethodKind::PublicKey][..]),
+        keys: vec![key],
+        auth_rejection_time: Duration::from_secs(1),
+        // OpenSSH asks with "none" first; answering that at once wastes nobody's time.
+        auth_rejection_time_initial: Some(Duration::ZERO),
+        max_auth_attempts: 6,
+        inactivity_timeout: Some(limits.idle + Duration::from_secs(60)),
+        keepalive_interval: Some(Duration::from_secs(30)),
+        nodelay: true,
+        ..Config::default()
+    }
+}
+
+/// Serves every terminal on `listener` until `stop` resolves (SIGTERM, Ctrl+C): then every
+/// session is told, finishes its work in flight and ends, and this returns.
+pub async fn serve(
+    listener: TcpListener,
+    services: Services,
+    app: AppSetup,
+    key: PrivateKey,
+    limits: Limits,
+    stop: impl Future<Output = ()>,
+) -> Result<()> {
+    let config = Arc::new(ssh_config(key, &limits));
+    let (tell, shutdown) = watch::channel(false);
+    let shared = Arc::new(Shared {
+        services,
+        app,
+        counters: Mutex::default(),
+        shutdown,
+        idle: limits.idle,
+    });
+    let sessions = Arc::new(Semaphore::new(limits.max_sessions));
+    let per_source = Arc::new(Mutex::new(HashMap::<IpAddr, usize>::new()));
+    tokio::pin!(stop);
+    loop {
+        let (socket, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    tracing::warn!(%err, "accept failed");
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let Some(slot) = take_slot(&sessions, &per_source, peer, limits.max_per_source) else {
+            tracing::warn!(%peer, "turned away: too many sessions");
+            continue;
+        };
+        let handler = handler::Connection::new(shared.clone(), Some(peer), slot);
+        let config = config.clone();
+        tokio::spawn(async move {
+            match russh::server::run_stream(config, socket, handler).await {
+                Ok(connection) => {
+                    if let Err(err) = connection.await {
+                        tracing::debug!(%err, %peer, "connection ended");
+                    }
+                }
+                Err(err) => tracing::debug!(%err, %peer, "handshake failed"),
+            }
+        });
+    }
+    let _ = tell.send(true);
+    // Every session gives its slot back once it has finished and closed.
+    let all = u32::try_from(limits.max_sessions).unwrap_or(u32::MAX);
+    let _ = tokio::time::timeout(Duration::from_secs(10), sessions.acquire_many(all)).await;
+    Ok(())
+}
+
+fn take_slot(
+    sessions: &Arc<Semaphore>,
+    per_source: &Arc<Mutex<HashMap<IpAddr, usize>>>,
+    peer: SocketAddr,
+    max_per_source: usize,
+) -> Option<Slot> {
+    let permit = sessions.clone().try_acquire_owned().ok()?;
+    let mut counts = per_source.lock().unwrap_or_else(PoisonError::into_inner);
+    let count = counts.entry(peer.ip()).or_default();
+    if *count >= max_per_source {
+        return None;
+    }
+    *count += 1;
+    Some(Slot {
+        _session: permit,
+        source: peer.ip(),
+        per_source: per_source.clone(),
+    })
+}

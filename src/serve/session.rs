@@ -1,0 +1,161 @@
+//! One terminal's session on the shop server: its own App and screen, fed by the bytes its
+//! SSH channel brings, running the same loop as a local terminal. A panic ends this session
+//! only (tokio keeps it in its task); whatever way it ends, the client's terminal is put
+//! back as it was and the channel closed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use russh::ChannelId;
+use russh::server::Handle;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio_stream::wrappers::IntervalStream;
+
+use crate::serve::keys::KeyParser;
+use crate::serve::screen::{ChannelBackend, ClientSize, Outbox};
+use crate::service::Services;
+use crate::tui::app::App;
+use crate::tui::event::{AppEvent, TICK};
+use crate::tui::run::run;
+use crate::tui::scanner::detect_scans;
+
+/// What the connection passes to its session.
+#[derive(Debug)]
+pub enum Input {
+    Bytes(Vec<u8>),
+    /// The client's window changed size (the new size is already in `ClientSize`).
+    Resize,
+}
+
+/// How long a lone Esc waits for the rest of a key before it counts as Esc.
+const ESC_WAIT: Duration = Duration::from_millis(30);
+
+/// The alternate screen, cleared, cursor hidden; and back.
+const ENTER: &[u8] = b"\x1b[?1049h\x1b[2J\x1b[?25l";
+const LEAVE: &[u8] = b"\x1b[0m\x1b[?25h\x1b[?1049l";
+
+pub struct SessionParts {
+    pub services: Services,
+    pub app: App,
+    pub handle: Handle,
+    pub channel: ChannelId,
+    pub input: mpsc::Receiver<Input>,
+    pub size: ClientSize,
+    pub shutdown: watch::Receiver<bool>,
+    pub idle: Duration,
+}
+
+/// Runs the session to its end, then restores the client's terminal and closes the channel.
+pub async fn run_session(parts: SessionParts) {
+    let (handle, channel) = (parts.handle.clone(), parts.channel);
+    let outbox = Arc::new(Outbox::default());
+    let sender = tokio::spawn(send_frames(outbox.clone(), handle.clone(), channel));
+    let ended = tokio::spawn(draw_app(parts, outbox.clone())).await;
+    let status = match ended {
+        Ok(Ok(())) => 0,
+        Ok(Err(err)) => {
+            tracing::warn!(%err, "session ended by an error");
+            1
+        }
+        Err(panic) => {
+            tracing::error!(%panic, "session panicked; the others carry on");
+            2
+        }
+    };
+    sender.abort();
+    let mut last = outbox.take();
+    last.extend_from_slice(LEAVE);
+    let _ = handle.data(channel, last).await;
+    let _ = handle.exit_status_request(channel, status).await;
+    let _ = handle.eof(channel).await;
+    let _ = handle.close(channel).await;
+}
+
+async fn draw_app(parts: SessionParts, outbox: Arc<Outbox>) -> anyhow::Result<()> {
+    let mut backend = ChannelBackend::new(outbox, parts.size);
+    backend.send(ENTER)?;
+    let mut terminal = Terminal::new(backend)?;
+    let events = session_events(parts.input, parts.shutdown, parts.idle);
+    run(&mut terminal, Box::pin(events), parts.services, parts.app).await?;
+    Ok(())
+}
+
+/// Sends what was drawn as it becomes ready, a frame (or several, coalesced) at a time.
+async fn send_frames(outbox: Arc<Outbox>, handle: Handle, channel: ChannelId) {
+    loop {
+        outbox.ready.notified().await;
+        let bytes = outbox.take();
+        if !bytes.is_empty() && handle.data(channel, bytes).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The session's events: its keys (scans told apart by the same rule as at a local
+/// terminal), window changes and ticks. They end when the client leaves, has typed
+/// nothing for `idle`, or the server shuts down.
+fn session_events(
+    input: mpsc::Receiver<Input>,
+    shutdown: watch::Receiver<bool>,
+    idle: Duration,
+) -> impl Stream<Item = AppEvent> {
+    let (ended, on_end) = oneshot::channel::<()>();
+    let keys = detect_scans(Box::pin(key_events(input, shutdown, idle, ended)));
+    let ticks = IntervalStream::new(tokio::time::interval(TICK)).map(|_| AppEvent::Tick);
+    futures::stream::select(keys, ticks).take_until(on_end)
+}
+
+struct KeyState {
+    input: mpsc::Receiver<Input>,
+    shutdown: watch::Receiver<bool>,
+    parser: KeyParser,
+    ready: std::collections::VecDeque<AppEvent>,
+    ended: Option<oneshot::Sender<()>>,
+}
+
+fn key_events(
+    input: mpsc::Receiver<Input>,
+    shutdown: watch::Receiver<bool>,
+    idle: Duration,
+    ended: oneshot::Sender<()>,
+) -> impl Stream<Item = AppEvent> {
+    let state = KeyState {
+        input,
+        shutdown,
+        parser: KeyParser::default(),
+        ready: Default::default(),
+        ended: Some(ended),
+    };
+    futures::stream::unfold(state, move |mut s| async move {
+        loop {
+            if let Some(event) = s.ready.pop_front() {
+                return Some((event, s));
+            }
+            let wait = if s.parser.waiting() { ESC_WAIT } else { idle };
+            let next = tokio::select! {
+                next = tokio::time::timeout(wait, s.input.recv()) => next,
+                _ = s.shutdown.wait_for(|stop| *stop) => Ok(None),
+            };
+            match next {
+                Ok(Some(Input::Bytes(bytes))) => {
+                    s.ready
+                        .extend(s.parser.feed(&bytes).into_iter().map(AppEvent::Key));
+                }
+                Ok(Some(Input::Resize)) => s.ready.push_back(AppEvent::Resize),
+                Err(_) if s.parser.waiting() => {
+                    s.ready
+                        .extend(s.parser.flush().into_iter().map(AppEvent::Key));
+                }
+                // The client left, stayed idle too long, or the server is stopping.
+                Ok(None) | Err(_) => {
+                    if let Some(ended) = s.ended.take() {
+                        let _ = ended.send(());
+                    }
+                    return None;
+                }
+            }
+        }
+    })
+}

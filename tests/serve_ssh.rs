@@ -1,0 +1,285 @@
+//! `bytemtaani serve` driven from outside with OpenSSH's own `ssh` client, as a shop's
+//! terminals use it: the server runs on a loopback port against a fresh database, terminals
+//! are registered by key, and each session is read back through a terminal emulator.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use bytemtaani::domain::terminal::TerminalKind;
+use bytemtaani::domain::user::Role;
+use common::pty::{Screen, database_url, spawn};
+use common::*;
+use portable_pty::CommandBuilder;
+use sqlx::PgPool;
+
+/// The server in the background; stopped (SIGTERM) when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn keygen(path: &Path) -> String {
+    let status = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", ""])
+        .arg("-f")
+        .arg(path)
+        .status()
+        .expect("ssh-keygen (scripts/ensure-test-packages.sh installs it)");
+    assert!(status.success());
+    std::fs::read_to_string(path.with_extension("pub")).unwrap()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start_server(dir: &Path, url: &str) -> Server {
+    let config = dir.join("server.toml");
+    let settings = format!(
+        "[server]\nhost_key = \"{}\"\n",
+        dir.join("host_key").display()
+    );
+    std::fs::write(&config, settings).unwrap();
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_bytemtaani"))
+        .arg("--config")
+        .arg(&config)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", url)
+        .env("HOME", dir.join("home"))
+        .env_remove("XDG_DATA_HOME")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start the server");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "serve did not listen on {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Server { child, port }
+}
+
+fn ssh_options(port: u16, key: &Path) -> Vec<String> {
+    let mut args = vec!["-p".to_owned(), port.to_string(), "-i".to_owned()];
+    args.push(key.display().to_string());
+    for option in [
+        "BatchMode=yes",
+        "IdentitiesOnly=yes",
+        "StrictHostKeyChecking=no",
+        "UserKnownHostsFile=/dev/null",
+        "LogLevel=ERROR",
+    ] {
+        args.extend(["-o".to_owned(), option.to_owned()]);
+    }
+    args
+}
+
+/// A terminal's session in a PTY, as a kiosk or till runs it: `ssh -t -i KEY kiosk@server`.
+fn session(port: u16, key: &Path) -> (Screen, Box<dyn portable_pty::Child + Send + Sync>) {
+    let mut ssh = CommandBuilder::new("ssh");
+    ssh.arg("-tt");
+    ssh.args(ssh_options(port, key));
+    ssh.arg("terminal@127.0.0.1");
+    ssh.env("TERM", "xterm-256color");
+    spawn(ssh)
+}
+
+/// `ssh` without a terminal of its own, with `options` and a `command`.
+fn ssh_plain(port: u16, key: &Path, options: &[&str], command: &[&str]) -> Output {
+    Command::new("ssh")
+        .args(ssh_options(port, key))
+        .args(options)
+        .arg("terminal@127.0.0.1")
+        .args(command)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+/// What comes back through `ssh -L` to the database port (PostgreSQL answers an SSL request
+/// with one byte): nothing, when the server refuses to open the forwarded channel.
+fn local_forward_answers(port: u16, key: &Path) -> String {
+    use std::io::{Read, Write};
+    let local = free_port();
+    let mut ssh = Command::new("ssh")
+        .args(ssh_options(port, key))
+        .args(["-N", "-L", &format!("{local}:127.0.0.1:5432")])
+        .arg("terminal@127.0.0.1")
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut stream = loop {
+        match std::net::TcpStream::connect(("127.0.0.1", local)) {
+            Ok(stream) => break stream,
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
+            Err(err) => panic!("ssh -L never listened: {err}"),
+        }
+    };
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    // A PostgreSQL SSL request: a database would answer one byte.
+    let _ = stream.write_all(&[0, 0, 0, 8, 4, 210, 22, 47]);
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    ssh.kill().unwrap();
+    let _ = ssh.wait();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+fn log_in(screen: &mut Screen, username: &str) {
+    screen.wait_for("Log in");
+    for field in [username, "\t", PASSWORD, "\r"] {
+        screen.send(field);
+    }
+}
+
+fn tab_bar(screen: &mut Screen) -> String {
+    screen.text().lines().next().unwrap_or_default().to_owned()
+}
+
+struct Keys {
+    dir: PathBuf,
+}
+
+impl Keys {
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+}
+
+fn terminals_over_ssh(dir: PathBuf, url: String, keys: Keys, sku: String) {
+    let server = start_server(&dir, &url);
+    let port = server.port;
+
+    // A kiosk: customer screens only, staff names refused at its login.
+    let (mut kiosk, mut kiosk_ssh) = session(port, &keys.path("kiosk"));
+    kiosk.wait_for("Customers log in here; staff at a till.");
+    log_in(&mut kiosk, "wanjiku");
+    kiosk.wait_for("Welcome, wanjiku (customer)");
+    let tabs = tab_bar(&mut kiosk);
+    assert!(!tabs.contains("Till") && !tabs.contains("Admin"), "{tabs}");
+
+    // A till: an admin logging in there gets the till, never the console; a scan sells.
+    let (mut till, mut till_ssh) = session(port, &keys.path("till"));
+    log_in(&mut till, "admin");
+    till.wait_for("Welcome, admin (admin)");
+    till.wait_for("Scan or type SKU");
+    let tabs = tab_bar(&mut till);
+    assert!(tabs.contains("Till") && !tabs.contains("Admin"), "{tabs}");
+    till.send(&format!("{sku}\r"));
+    till.wait_for("1 × Radio");
+
+    // An admin terminal opens the console.
+    let (mut console, mut console_ssh) = session(port, &keys.path("admin"));
+    log_in(&mut console, "admin");
+    console.wait_for("Low stock");
+
+    // The kiosk was untouched by the others.
+    kiosk.send("/");
+    kiosk.send("radio");
+    kiosk.wait_for("1 found");
+
+    for child in [&mut kiosk_ssh, &mut till_ssh, &mut console_ssh] {
+        child.kill().unwrap();
+        let _ = child.wait();
+    }
+
+    // Refused: a key of no terminal, a revoked terminal's, a command, no terminal.
+    for key in ["stranger", "revoked"] {
+        let out = ssh_plain(port, &keys.path(key), &["-tt"], &[]);
+        assert!(!out.status.success(), "{key} got in");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(said.contains("Permission denied"), "{key}: {said}");
+    }
+    let out = ssh_plain(port, &keys.path("kiosk"), &[], &["id"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("exec request failed"),
+        "{out:?}"
+    );
+    let out = ssh_plain(port, &keys.path("kiosk"), &["-T"], &[]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("shell request failed"),
+        "{out:?}"
+    );
+    let out = ssh_plain(port, &keys.path("kiosk"), &["-s"], &["sftp"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("subsystem request failed"),
+        "{out:?}"
+    );
+    let out = ssh_plain(
+        port,
+        &keys.path("kiosk"),
+        &[
+            "-N",
+            "-o",
+            "ExitOnForwardFailure=yes",
+            "-R",
+            "0:127.0.0.1:5432",
+        ],
+        &[],
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("remote port forwarding failed"),
+        "{out:?}"
+    );
+    assert_eq!(local_forward_answers(port, &keys.path("kiosk")), "");
+    drop(server);
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn each_terminal_opens_what_its_key_allows_and_nothing_else_gets_in(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, phones) = shop(&s).await;
+    let radio = product(&s, &admin, &phones, "Radio", "1500", 5).await;
+    login_as(&s, "wanjiku", Role::Customer).await;
+
+    let dir = std::env::temp_dir().join(format!("bytemtaani-serve-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(dir.join("home")).unwrap();
+    let keys = Keys { dir: dir.clone() };
+    for (name, kind) in [
+        ("kiosk", Some(TerminalKind::Kiosk)),
+        ("till", Some(TerminalKind::Till)),
+        ("admin", Some(TerminalKind::Admin)),
+        ("revoked", Some(TerminalKind::Till)),
+        ("stranger", None),
+    ] {
+        let public = keygen(&keys.path(name));
+        if let Some(kind) = kind {
+            s.terminals
+                .add("admin", &format!("{name}-1"), kind, &public)
+                .await
+                .unwrap();
+        }
+    }
+    s.terminals.revoke("admin", "revoked-1").await.unwrap();
+
+    let (url, run_dir) = (database_url(&pool), dir.clone());
+    tokio::task::spawn_blocking(move || terminals_over_ssh(run_dir, url, keys, radio.sku))
+        .await
+        .unwrap();
+
+    let audited = count(
+        &pool,
+        "select count(*) from audit_log where action in ('terminal.add', 'terminal.revoke')",
+    )
+    .await;
+    assert_eq!(audited, 5, "four added, one revoked");
+    std::fs::remove_dir_all(dir).unwrap();
+}
