@@ -311,7 +311,6 @@ async fn a_settled_payment_is_announced_to_waiting_terminals(pool: PgPool) {
         let next = tokio::time::timeout(Duration::from_secs(2), changes.next())
             .await
             .expect("announced")
-            .unwrap()
             .unwrap();
         if let Change::Payment(id) = next {
             break id;

@@ -1,8 +1,11 @@
 //! Browsing: categories and products. The catalog is public (a kiosk shows it before anyone
 //! logs in), so these calls need no session.
 
+use std::sync::Arc;
+
 use futures::{Stream, StreamExt};
 use sqlx::PgPool;
+use tokio::sync::{Mutex, broadcast};
 use uuid::Uuid;
 
 use crate::domain::live::Change;
@@ -15,11 +18,20 @@ use crate::domain::{Error, Result};
 #[derive(Clone)]
 pub struct Catalog {
     pool: PgPool,
+    /// One LISTEN connection for every screen this process runs, while any listens.
+    hub: Arc<Mutex<Option<broadcast::Sender<Change>>>>,
 }
+
+/// Changes a slow screen may fall behind by before it misses some (each is only a hint to
+/// reload what it shows).
+const CHANGE_BACKLOG: usize = 256;
 
 impl Catalog {
     pub fn new(pool: PgPool) -> Self {
-        Catalog { pool }
+        Catalog {
+            pool,
+            hub: Arc::default(),
+        }
     }
 
     pub async fn categories(&self) -> Result<Vec<Category>> {
@@ -57,10 +69,34 @@ impl Catalog {
     }
 
     /// Products and payments changing anywhere (a sale at another till, a restock, an
-    /// M-Pesa payment confirmed), as they commit.
-    pub async fn changes(&self) -> Result<impl Stream<Item = Result<Change>> + Unpin + use<>> {
-        let stream = db::listen::changes(&self.pool).await?;
-        Ok(stream.map(|change| change.map_err(Error::from)))
+    /// M-Pesa payment confirmed), as they commit. Every subscriber of this process shares one
+    /// listening connection, opened by the first and closed after the last has gone.
+    pub async fn changes(&self) -> Result<impl Stream<Item = Change> + Unpin + use<>> {
+        let mut hub = self.hub.lock().await;
+        let receiver = match hub.as_ref().filter(|sender| sender.receiver_count() > 0) {
+            Some(sender) => sender.subscribe(),
+            None => {
+                let heard = db::listen::changes(&self.pool).await?;
+                let (sender, receiver) = broadcast::channel(CHANGE_BACKLOG);
+                tokio::spawn(pass_on(heard, sender.clone()));
+                *hub = Some(sender);
+                receiver
+            }
+        };
+        Ok(Box::pin(futures::stream::unfold(
+            receiver,
+            |mut receiver| async move {
+                loop {
+                    match receiver.recv().await {
+                        Ok(change) => return Some((change, receiver)),
+                        Err(broadcast::error::RecvError::Lagged(missed)) => {
+                            tracing::debug!(missed, "a screen fell behind on live changes");
+                        }
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    }
+                }
+            },
+        )))
     }
 
     /// What a barcode scanner typed. Archived products are not sold.
@@ -70,5 +106,20 @@ impl Catalog {
             .await?
             .filter(|p| !p.is_archived)
             .ok_or_else(|| Error::NotFound(format!("SKU {sku}")))
+    }
+}
+
+/// Passes what the one listener hears to every subscriber, until none is left. The listener
+/// reconnects by itself after a lost connection (what changed meanwhile is not replayed).
+async fn pass_on(
+    mut heard: impl Stream<Item = sqlx::Result<Change>> + Unpin,
+    sender: broadcast::Sender<Change>,
+) {
+    while let Some(change) = heard.next().await {
+        match change {
+            Ok(change) if sender.send(change).is_err() => return,
+            Ok(_) => {}
+            Err(err) => tracing::warn!(%err, "live changes: listener lost its connection"),
+        }
     }
 }

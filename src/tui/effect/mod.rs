@@ -250,22 +250,25 @@ pub fn spawn(effect: Effect, services: &Services, actor: Actor, tx: UnboundedSen
 pub fn watch_changes(services: &Services, tx: UnboundedSender<Msg>) {
     let catalog = services.catalog.clone();
     tokio::spawn(async move {
-        while !tx.is_closed() {
+        loop {
             match catalog.changes().await {
-                Ok(mut changes) => {
-                    while let Some(change) = changes.next().await {
-                        match change {
-                            Ok(change) if tx.send(Msg::Changed(change)).is_err() => return,
-                            Ok(_) => {}
-                            Err(err) => {
-                                tracing::warn!(%err, "live changes: listener lost its connection")
-                            }
-                        }
+                Ok(mut changes) => loop {
+                    tokio::select! {
+                        change = changes.next() => match change {
+                            Some(change) if tx.send(Msg::Changed(change)).is_ok() => {}
+                            Some(_) => return,
+                            None => break,
+                        },
+                        // The screen closed: stop listening for it.
+                        () = tx.closed() => return,
                     }
-                }
+                },
                 Err(err) => tracing::warn!(%err, "live changes: cannot listen yet"),
             }
-            tokio::time::sleep(RELISTEN).await;
+            tokio::select! {
+                () = tokio::time::sleep(RELISTEN) => {}
+                () = tx.closed() => return,
+            }
         }
     });
 }
