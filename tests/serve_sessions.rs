@@ -1,0 +1,192 @@
+//! Many sessions on one shop server: 50 kiosks logged in and searching at once, each a real
+//! SSH client (russh) reading its screen through a terminal emulator, while PostgreSQL
+//! counts the server's connections: never more than its pool and the one LISTEN.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytemtaani::domain::terminal::TerminalKind;
+use bytemtaani::domain::user::Role;
+use common::pty::database_url;
+use common::*;
+use russh::keys::{Algorithm, PrivateKey, PrivateKeyWithHashAlg};
+use russh::{ChannelMsg, client};
+use sqlx::PgPool;
+
+const SESSIONS: usize = 50;
+/// The server's pool (database.max_connections, its default).
+const POOL: i64 = 6;
+const APP_NAME: &str = "bytemtaani-serve-test";
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+struct Trusting;
+
+impl client::Handler for Trusting {
+    type Error = russh::Error;
+
+    async fn check_server_key(
+        &mut self,
+        _key: &russh::keys::PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+}
+
+/// One kiosk's SSH session and what its screen shows.
+struct Kiosk {
+    channel: russh::Channel<client::Msg>,
+    screen: vt100::Parser,
+    _handle: client::Handle<Trusting>,
+}
+
+impl Kiosk {
+    async fn open(port: u16, key: Arc<PrivateKey>) -> Kiosk {
+        let config = Arc::new(client::Config::default());
+        let mut handle = client::connect(config, ("127.0.0.1", port), Trusting)
+            .await
+            .expect("connect");
+        let auth = handle
+            .authenticate_publickey("kiosk", PrivateKeyWithHashAlg::new(key, None))
+            .await
+            .unwrap();
+        assert!(auth.success(), "the kiosk key is refused");
+        let channel = handle.channel_open_session().await.unwrap();
+        channel
+            .request_pty(false, "xterm", 100, 30, 0, 0, &[])
+            .await
+            .unwrap();
+        channel.request_shell(false).await.unwrap();
+        Kiosk {
+            channel,
+            screen: vt100::Parser::new(30, 100, 0),
+            _handle: handle,
+        }
+    }
+
+    async fn wait_for(&mut self, wanted: &str) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !self.screen.screen().contents().contains(wanted) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.channel.wait()).await {
+                Ok(Some(ChannelMsg::Data { data })) => self.screen.process(&data),
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => panic!(
+                    "waited for {wanted:?}; the screen shows:\n{}",
+                    self.screen.screen().contents()
+                ),
+            }
+        }
+    }
+
+    /// Typed a key at a time, at a person's pace.
+    async fn type_slowly(&mut self, text: &str) {
+        for c in text.chars() {
+            self.channel.data_bytes(c.to_string().into_bytes()).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(60)).await;
+        }
+    }
+}
+
+fn start_server(url: &str, dir: &std::path::Path, port: u16) -> Server {
+    let config = dir.join("server.toml");
+    let settings = format!(
+        "[server]\nhost_key = \"{}\"\nmax_per_source = {}\n",
+        dir.join("host_key").display(),
+        SESSIONS + 10
+    );
+    std::fs::write(&config, settings).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_bytemtaani"))
+        .arg("--config")
+        .arg(&config)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", format!("{url}?application_name={APP_NAME}"))
+        .env("HOME", dir.join("home"))
+        .env_remove("XDG_DATA_HOME")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start the server");
+    Server(child)
+}
+
+async fn server_connections(pool: &PgPool) -> i64 {
+    sqlx::query_scalar("select count(*) from pg_stat_activity where application_name = $1")
+        .bind(APP_NAME)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn fifty_kiosks_logged_in_and_searching_share_the_pool_and_one_listener(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, phones) = shop(&s).await;
+    product(&s, &admin, &phones, "Radio", "1500", 5).await;
+    login_as(&s, "wanjiku", Role::Customer).await;
+    let key = Arc::new(PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).unwrap());
+    let public = key.public_key().to_openssh().unwrap();
+    s.terminals
+        .add("admin", "kiosk-1", TerminalKind::Kiosk, &public)
+        .await
+        .unwrap();
+
+    let dir = std::env::temp_dir().join(format!("bytemtaani-serve-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(dir.join("home")).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let _server = start_server(&database_url(&pool), &dir, port);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "serve did not listen");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let mut kiosks = Vec::new();
+    for _ in 0..SESSIONS {
+        let key = key.clone();
+        kiosks.push(tokio::spawn(async move {
+            let mut kiosk = Kiosk::open(port, key).await;
+            kiosk.wait_for("Log in").await;
+            kiosk
+                .channel
+                .data_bytes(format!("wanjiku\t{PASSWORD}\r").into_bytes())
+                .await
+                .unwrap();
+            kiosk.wait_for("Welcome, wanjiku").await;
+            kiosk.type_slowly("/radio").await;
+            kiosk.wait_for("1 found").await;
+            kiosk
+        }));
+    }
+    let mut open = Vec::new();
+    let mut most = 0;
+    for kiosk in kiosks {
+        open.push(kiosk.await.unwrap());
+        most = most.max(server_connections(&pool).await);
+    }
+    let now = server_connections(&pool).await;
+    assert!(
+        most.max(now) <= POOL + 1,
+        "{SESSIONS} sessions held {} connections (pool {POOL} + 1 listener)",
+        most.max(now)
+    );
+    assert_eq!(open.len(), SESSIONS);
+    drop(open);
+    std::fs::remove_dir_all(dir).unwrap();
+}
