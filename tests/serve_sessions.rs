@@ -92,7 +92,10 @@ impl Kiosk {
     /// Typed a key at a time, at a person's pace.
     async fn type_slowly(&mut self, text: &str) {
         for c in text.chars() {
-            self.channel.data_bytes(c.to_string().into_bytes()).await.unwrap();
+            self.channel
+                .data_bytes(c.to_string().into_bytes())
+                .await
+                .unwrap();
             tokio::time::sleep(Duration::from_millis(60)).await;
         }
     }

@@ -317,6 +317,15 @@ impl App {
         }
     }
 
+    /// Whether the screen changes with time alone (the spinner while work is out, a
+    /// payment being waited for, the kiosk's countdown): only then does a tick redraw it.
+    pub fn animating(&self) -> bool {
+        self.busy > 0
+            || self.idle_countdown().is_some()
+            || matches!(self.overlay, Some(Overlay::Payment(_)))
+            || self.pos.waiting_on_phone()
+    }
+
     /// Seconds left before a kiosk logs its idle customer out, once they are few enough to
     /// show (any key starts the count again).
     pub fn idle_countdown(&self) -> Option<u64> {

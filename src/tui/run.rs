@@ -39,16 +39,26 @@ where
             },
             Some(msg) = rx.recv() => msg,
         };
+        let tick = matches!(msg, Msg::Event(AppEvent::Tick));
+        let animating = app.animating();
         let effects = app.update(msg);
         run_effects(effects, &app, &services, &tx);
         if app.quit {
             land_work_in_flight(&mut app, &mut rx).await;
             break;
         }
-        terminal.draw(|frame| view::draw(&app, frame))?;
+        // An idle screen is not drawn again and again (at hundreds of sessions that adds
+        // up); time alone changes it only while it animates, and a slow refresh catches
+        // anything else a tick changed (a kiosk clearing a half-typed login).
+        if !tick || animating || app.animating() || app.ticks.is_multiple_of(REFRESH_TICKS) {
+            terminal.draw(|frame| view::draw(&app, frame))?;
+        }
     }
     Ok(app)
 }
+
+/// Every this many ticks (about 2 s) an idle screen is drawn anyway.
+const REFRESH_TICKS: u64 = 16;
 
 /// How long quitting waits for service calls still on their way (a void's audit record,
 /// a held sale being saved) before the process ends.
@@ -77,5 +87,37 @@ fn run_effects(
 ) {
     for effect in effects {
         effect::spawn(effect, services, app.actor(), tx.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::backend::TestBackend;
+
+    use super::*;
+    use crate::config::Settings;
+    use crate::tui::theme::Theme;
+
+    /// How many frames `events` make the loop draw (the frame drawn after it is counted off).
+    async fn frames_drawn(events: Vec<AppEvent>) -> usize {
+        let settings = Settings::built_in();
+        // Never connected: the loop's work here needs no database.
+        let pool = sqlx::PgPool::connect_lazy("postgres://127.0.0.1:1/none").unwrap();
+        let services = Services::new(pool, settings.setup().unwrap());
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let app = App::new("Duka", Theme::plain());
+        run(&mut terminal, futures::stream::iter(events), services, app)
+            .await
+            .unwrap();
+        terminal.draw(|_| {}).unwrap().count
+    }
+
+    #[tokio::test]
+    async fn an_idle_screen_is_not_drawn_again_at_every_tick() {
+        let ticks = vec![AppEvent::Tick; 160];
+        let idle = frames_drawn(ticks).await;
+        assert!(idle <= 1 + 160 / REFRESH_TICKS as usize, "{idle} frames");
+        let typing = vec![AppEvent::Key(crossterm::event::KeyCode::Char('a').into()); 20];
+        assert_eq!(frames_drawn(typing).await, 21, "every key is drawn");
     }
 }

@@ -513,6 +513,11 @@ impl PosScreen {
     }
 
     /// While a push waits, its status is asked for now and then.
+    /// An M-Pesa push to a customer's phone is being waited for.
+    pub fn waiting_on_phone(&self) -> bool {
+        matches!(self.popup, Some(PosPopup::Push { .. }))
+    }
+
     pub fn on_tick(&self, ticks: u64) -> Option<Effect> {
         match &self.popup {
             Some(PosPopup::Push { flow, .. }) => flow.on_tick(ticks),
