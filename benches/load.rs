@@ -325,7 +325,7 @@ async fn timed(
             limit: query.limit + 1,
             ..query.clone()
         };
-        let rows = db::products::search(pool, &probe).await?;
+        let rows = db::products::search(&mut *pool.acquire().await?, &probe).await?;
         rows.get(query.limit as usize - 1)
             .map(|last| Cursor::after(last, query.sort))
     } else {

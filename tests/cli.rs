@@ -223,3 +223,55 @@ async fn reconciliation_goes_by_the_database_clock_not_the_terminals(pool: PgPoo
     .unwrap();
     assert_eq!(statuses, ["cancelled", "pending"]);
 }
+
+/// Refused at start, each with what to do instead: a kiosk app holding this machine's own
+/// database login; a terminal login with its role's rights without becoming the role
+/// (INHERIT: the database's checks of the role would not hold for it); a shop server whose
+/// login cannot become the terminal roles.
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn unsafe_set_ups_are_refused_at_start(pool: PgPool) {
+    let kiosk = bytemtaani(&pool, &["--kiosk"], None);
+    assert!(!kiosk.status.success());
+    let said = String::from_utf8_lossy(&kiosk.stderr);
+    assert!(said.contains("bytemtaani serve"), "{said}");
+
+    let login = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let options = pool.connect_options();
+    let url = format!(
+        "postgres://{login}@{}:{}/{}",
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap()
+    );
+    let as_login = |args: &[&str], role: &str| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_bytemtaani"));
+        command
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .env("BYTEMTAANI_DB_ROLE", role)
+            .env("HOME", std::env::temp_dir());
+        command.output().expect("run bytemtaani")
+    };
+    sqlx::query(&format!(
+        "create role {login} login inherit in role bytemtaani_till"
+    ))
+    .execute(&pool)
+    .await
+    .unwrap();
+    let till = as_login(&[], "till");
+    let server = as_login(&["serve", "--listen", "127.0.0.1:0"], "");
+    sqlx::query(&format!("drop role {login}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    let said = String::from_utf8_lossy(&till.stderr);
+    assert!(
+        !till.status.success() && said.contains("noinherit"),
+        "{said}"
+    );
+    let said = String::from_utf8_lossy(&server.stderr);
+    assert!(
+        !server.status.success() && said.contains("grant bytemtaani_kiosk"),
+        "{said}"
+    );
+}

@@ -3,7 +3,7 @@
 
 mod common;
 
-use bytemtaani::db::{self, Access, TerminalRole, Viewer};
+use bytemtaani::db::{Db, TerminalRole};
 use bytemtaani::domain::catalog::ProductQuery;
 use bytemtaani::domain::order::{OrderLine, OrderStatus, OrderSummary};
 use bytemtaani::domain::payment::PaymentStatus;
@@ -12,7 +12,7 @@ use bytemtaani::domain::{Error, Money};
 use bytemtaani::service::Services;
 use bytemtaani::service::auth::NewAccount;
 use bytemtaani::service::pos::{Sale, Tender};
-use common::{PASSWORD, count, login_as, product, services, services_telling, shop};
+use common::{PASSWORD, count, login_as, product, services, services_through, shop};
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -181,7 +181,12 @@ async fn each_terminal_role_is_refused_what_it_must_not_do(pool: PgPool) {
         ("delete from audit_log", REFUSED),
         ("select id from user_sessions", REFUSED),
         ("select id from orders", Ok(2)),
-        ("select product_id from cart_items", REFUSED),
+        // Only the logged-in person's own cart (migration 21), and nobody is logged in.
+        ("select product_id from cart_items", Ok(0)),
+        (
+            "insert into cart_items (user_id, product_id, quantity) select id, (select id from products limit 1), 1 from users where username = 'amina'",
+            Err("42501"),
+        ),
         // A till adds customers who cannot log in, never staff or a usable password.
         (
             "insert into users (username, email, password_hash, is_staff) values ('boss', 'b@x.ke', '!', true)",
@@ -348,16 +353,10 @@ async fn a_kiosk_learns_nothing_about_names_and_cannot_lock_staff_out(pool: PgPo
     );
 }
 
+/// The services of a terminal working as `role`: each transaction becomes the role and
+/// names the terminal's logged-in session.
 async fn terminal(pool: &PgPool, role: TerminalRole) -> Services {
-    let viewer = Viewer::default();
-    let access = Access {
-        role,
-        viewer: viewer.clone(),
-    };
-    let restricted = db::connect_as((*pool.connect_options()).clone(), 3, access)
-        .await
-        .unwrap();
-    services_telling(&restricted, viewer)
+    services_through(Db::from(pool.clone()).working_as(role))
 }
 
 async fn create(s: &Services, name: &str, role: Role) {
@@ -666,4 +665,57 @@ async fn assert_refused_at_commit(tx: sqlx::Transaction<'_, sqlx::Postgres>, rol
         matches!(&committed, Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42501")),
         "{role}: {committed:?}"
     );
+}
+
+/// Terminals share connections: who a transaction works as is set inside it (`set local`),
+/// so one connection serves a kiosk, the owner and a till in turn, each as itself, and
+/// nothing of one is left for the next.
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn one_connection_serves_each_terminal_as_itself(pool: PgPool) {
+    let one = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with((*pool.connect_options()).clone())
+        .await
+        .unwrap();
+    let owner = Db::from(one);
+    let kiosk = owner.working_as(TerminalRole::Kiosk);
+    let till = owner.working_as(TerminalRole::Till);
+    let session = Uuid::new_v4();
+    kiosk.viewer().set(Some(session));
+    let who = async |db: &Db| -> (String, String, i32) {
+        sqlx::query_as(
+            "select current_user::text, current_setting('bytemtaani.session', true),
+                    pg_backend_pid()",
+        )
+        .fetch_one(&mut *db.read().await.unwrap())
+        .await
+        .unwrap()
+    };
+    let (as_kiosk, kiosk_session, first) = who(&kiosk).await;
+    let (as_owner, owner_session, second) = who(&owner).await;
+    let (as_till, till_session, third) = who(&till).await;
+    assert_eq!((first, second), (third, third), "one connection all along");
+    assert_eq!(as_kiosk, "bytemtaani_kiosk");
+    assert_eq!(kiosk_session, session.to_string());
+    assert_ne!(
+        as_owner, "bytemtaani_kiosk",
+        "the kiosk's role stayed behind"
+    );
+    assert_ne!(
+        owner_session,
+        session.to_string(),
+        "the kiosk's session stayed behind"
+    );
+    assert_eq!(as_till, "bytemtaani_till");
+    assert_eq!(till_session, "", "nobody is logged in at the till");
+    // What a terminal writes is kept, and written as the terminal.
+    let written: String = till
+        .write(async |c| {
+            sqlx::query_scalar("select current_user::text")
+                .fetch_one(c)
+                .await
+        })
+        .await
+        .unwrap();
+    assert_eq!(written, "bytemtaani_till");
 }

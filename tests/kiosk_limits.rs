@@ -18,9 +18,8 @@ use uuid::Uuid;
 fn shop_limits(pool: &PgPool) -> Services {
     let customers = Settings::built_in().setup().unwrap().customers;
     services_limited(
-        pool,
+        pool.clone().into(),
         Gateways::sandbox(SANDBOX_DELAY),
-        Default::default(),
         customers,
     )
 }

@@ -141,7 +141,7 @@ async fn a_push_answered_too_late_stays_unresolved_and_its_money_is_shown(pool: 
     })
     .with_timeout(Duration::from_millis(300));
     let gateways = Gateways::none(SANDBOX_DELAY).with_daraja(daraja);
-    let s = services_with(&pool, gateways, Default::default());
+    let s = services_with(&pool, gateways);
     let (buyer, order) = ordered(&s).await;
 
     let pushed = s

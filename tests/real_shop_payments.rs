@@ -42,7 +42,7 @@ async fn nothing_is_pretend_unless_the_settings_ask_and_then_receipts_say_so(poo
         .payments
         .gateways_from(|_| None)
         .unwrap();
-    let s = services_with(&pool, built_in, Default::default());
+    let s = services_with(&pool, built_in);
     assert!(s.payments.offered().is_empty() && !s.payments.pretend());
     let (buyer, order) = ordered(&s).await;
     let refused = s
@@ -91,7 +91,7 @@ async fn nothing_is_pretend_unless_the_settings_ask_and_then_receipts_say_so(poo
         }
     }
     let pretend = settings.payments.gateways_from(|_| None).unwrap();
-    let demo = services_with(&pool, pretend, Default::default());
+    let demo = services_with(&pool, pretend);
     assert!(demo.payments.pretend());
     let sold = demo.pos.sell(&cashier, sale(cash)).await.unwrap();
     assert_eq!(sold.lines()[0].trim(), "SANDBOX — NO MONEY");

@@ -204,25 +204,33 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
             terminal(&services, command).await
         }
         None => {
+            if cli.kiosk && !settings.kiosk.allow_direct_database {
+                bail!(
+                    "a kiosk run with this machine's own database login hands that login to \
+                     whoever escapes it: serve kiosks with `bytemtaani serve` (README, \
+                     Deployment), or set kiosk.allow_direct_database = true"
+                );
+            }
             let setup = settings.setup()?;
-            // The pool tells the database who logs in through these services.
-            let access = settings.database.terminal_role()?.map(|role| db::Access {
-                role,
-                viewer: setup.viewer.clone(),
-            });
-            let pool = db::connect_lazy(
-                &settings.database.url,
-                settings.database.max_connections,
-                access,
-            )
-            .context("reading the database URL")?;
-            let services = Services::new(pool, setup);
-            tokio::spawn(
-                services
-                    .payments
-                    .clone()
-                    .keep_reconciling(reconcile_every(&settings)),
-            );
+            let pool = db::connect_lazy(&settings.database.url, settings.database.max_connections)
+                .context("reading the database URL")?;
+            refuse_inheriting_login(&pool).await?;
+            // Under a terminal role every transaction tells the database who logs in here.
+            let db = match settings.database.terminal_role()? {
+                Some(role) => db::Db::from(pool).working_as(role),
+                None => db::Db::from(pool),
+            };
+            let services = Services::new(db, setup);
+            // A terminal under a terminal role leaves reconciling to the shop's server (or
+            // the payment receiver): N terminals would ask the providers N times.
+            if settings.database.terminal_role()?.is_none() {
+                tokio::spawn(
+                    services
+                        .payments
+                        .clone()
+                        .keep_reconciling(reconcile_every(&settings)),
+                );
+            }
             let app =
                 app_setup(&settings, &services).app(Theme::from_env(), cli.kiosk, Role::Admin);
             crate::tui::terminal::run_in_terminal(services, app).await
@@ -242,6 +250,20 @@ fn app_setup(settings: &Settings, services: &Services) -> AppSetup {
     }
 }
 
+/// A terminal's login must be NOINHERIT (see `db::roles`). Checked when the database
+/// answers quickly; an app started while it is down says so on screen instead.
+async fn refuse_inheriting_login(pool: &PgPool) -> Result<()> {
+    let check = db::roles::inherits_a_terminal_role(pool);
+    if let Ok(Ok(true)) = tokio::time::timeout(std::time::Duration::from_secs(3), check).await {
+        bail!(
+            "this database login has a terminal role's rights without becoming the role \
+             (INHERIT), so the database's checks of the role do not hold for it: run \
+             `alter role <login> noinherit` as the database owner (README, Deployment)"
+        );
+    }
+    Ok(())
+}
+
 /// The shop server: SSH for every terminal, one pool, one reconciler.
 async fn serve(settings: &Settings, listen: Option<std::net::SocketAddr>) -> Result<()> {
     if settings.database.terminal_role()?.is_some() {
@@ -250,12 +272,19 @@ async fn serve(settings: &Settings, listen: Option<std::net::SocketAddr>) -> Res
              logged in itself; leave database.role empty"
         );
     }
+    let pool = connect(settings).await?;
+    if !db::roles::can_become_terminals(&pool).await? {
+        bail!(
+            "the server's database login cannot work as the terminal roles: as the database \
+             owner run `grant bytemtaani_kiosk, bytemtaani_till, bytemtaani_admin to <login>`"
+        );
+    }
     let server = &settings.server;
     let key = crate::serve::host_key(&server.host_key_path())?;
     let listener = tokio::net::TcpListener::bind(listen.unwrap_or(server.listen))
         .await
         .context("listening for SSH")?;
-    let services = Services::new(connect(settings).await?, settings.setup()?);
+    let services = Services::new(pool, settings.setup()?);
     tokio::spawn(
         services
             .payments

@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use directories::ProjectDirs;
 use serde::Deserialize;
 
-use crate::db::{TerminalRole, Viewer};
+use crate::db::TerminalRole;
 use crate::domain::receipt::Shop;
 use crate::gateway::daraja::{Daraja, DarajaConfig};
 use crate::gateway::paypal::{Paypal, PaypalConfig};
@@ -220,6 +220,8 @@ pub struct KioskSettings {
     pub max_unpaid_orders: i64,
     pub unpaid_cancel_minutes: u64,
     pub registrations_per_hour: usize,
+    /// Lets `--kiosk` run with this machine's own database login (see README, Deployment).
+    pub allow_direct_database: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -273,7 +275,6 @@ impl Settings {
                     u64::try_from(self.login.lock_minutes).unwrap_or(15) * 60,
                 ),
             },
-            viewer: Viewer::default(),
         })
     }
 }

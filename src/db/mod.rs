@@ -13,6 +13,7 @@ pub mod orders;
 pub mod payments;
 pub mod products;
 pub mod reports;
+pub mod roles;
 pub mod seed;
 pub mod sessions;
 pub mod terminals;
@@ -21,9 +22,12 @@ pub mod users;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{Connection, PgConnection, PgPool};
+use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
 use uuid::Uuid;
+
+use crate::domain::terminal::TerminalKind;
 
 pub use error::is_unique_violation;
 
@@ -34,14 +38,7 @@ fn escape_like(text: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// The database role a terminal works as (migration 6 makes them), and who is logged in
-/// there: row policies let a kiosk see only that customer's cart, orders and payments.
-#[derive(Clone)]
-pub struct Access {
-    pub role: TerminalRole,
-    pub viewer: Viewer,
-}
-
+/// The database role a terminal works as (migration 6 makes them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TerminalRole {
     Kiosk,
@@ -69,8 +66,19 @@ impl TerminalRole {
     }
 }
 
-/// The session logged in at this terminal, shared by the login service (which sets it) and
-/// the pool (which tells each connection it hands out).
+/// A terminal served over SSH works as the role of its kind.
+impl From<TerminalKind> for TerminalRole {
+    fn from(kind: TerminalKind) -> TerminalRole {
+        match kind {
+            TerminalKind::Kiosk => TerminalRole::Kiosk,
+            TerminalKind::Till => TerminalRole::Till,
+            TerminalKind::Admin => TerminalRole::Admin,
+        }
+    }
+}
+
+/// The session logged in at one terminal, set by the login service and told to the
+/// database with every transaction of that terminal.
 #[derive(Debug, Clone, Default)]
 pub struct Viewer(Arc<RwLock<Option<Uuid>>>);
 
@@ -84,74 +92,140 @@ impl Viewer {
     }
 }
 
+/// The pool, and who works through it: with a terminal role, every transaction first
+/// becomes that role and names the terminal's logged-in session (`set local`), so any
+/// number of terminals share the pool's connections safely (and PgBouncer's transaction
+/// pooling works); without one, the login's own rights.
+#[derive(Clone)]
+pub struct Db {
+    pool: PgPool,
+    role: Option<TerminalRole>,
+    viewer: Viewer,
+}
+
+impl From<PgPool> for Db {
+    fn from(pool: PgPool) -> Db {
+        Db {
+            pool,
+            role: None,
+            viewer: Viewer::default(),
+        }
+    }
+}
+
+/// A connection to read through: the pool's own, or a transaction working as a terminal
+/// (rolled back when dropped: it only read).
+pub enum Conn {
+    Pool(PoolConnection<Postgres>),
+    Terminal(Transaction<'static, Postgres>),
+}
+
+impl std::ops::Deref for Conn {
+    type Target = PgConnection;
+
+    fn deref(&self) -> &PgConnection {
+        match self {
+            Conn::Pool(conn) => conn,
+            Conn::Terminal(tx) => tx,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        match self {
+            Conn::Pool(conn) => conn,
+            Conn::Terminal(tx) => tx,
+        }
+    }
+}
+
+impl Db {
+    /// The same pool working as a terminal of `role`, with a logged-in session of its own.
+    pub fn working_as(&self, role: TerminalRole) -> Db {
+        Db {
+            pool: self.pool.clone(),
+            role: Some(role),
+            viewer: Viewer::default(),
+        }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    pub fn role(&self) -> Option<TerminalRole> {
+        self.role
+    }
+
+    /// Who is logged in through this handle.
+    pub fn viewer(&self) -> &Viewer {
+        &self.viewer
+    }
+
+    /// A transaction, working as the terminal when there is one (in the same round trip
+    /// as its BEGIN).
+    pub async fn begin(&self) -> sqlx::Result<Transaction<'static, Postgres>> {
+        let Some(role) = self.role else {
+            return self.pool.begin().await;
+        };
+        // Both values are ours: a fixed role name and a UUID's own text, never input.
+        let session = self
+            .viewer
+            .get()
+            .map(|id| id.to_string())
+            .unwrap_or_default();
+        self.pool
+            .begin_with(format!(
+                "begin; set local role {}; select set_config('bytemtaani.session', '{session}', true)",
+                role.role_name()
+            ))
+            .await
+    }
+
+    /// Runs `work` and keeps what it wrote: in a transaction working as the terminal when
+    /// there is one, else straight on a pooled connection.
+    pub async fn write<T>(
+        &self,
+        work: impl AsyncFnOnce(&mut PgConnection) -> sqlx::Result<T>,
+    ) -> sqlx::Result<T> {
+        if self.role.is_none() {
+            return work(&mut *self.pool.acquire().await?).await;
+        }
+        let mut tx = self.begin().await?;
+        let done = work(&mut tx).await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    /// A connection to read through (see [`Conn`]); what is written through it under a
+    /// terminal role is rolled back: write with [`Db::write`] or [`Db::begin`].
+    pub async fn read(&self) -> sqlx::Result<Conn> {
+        match self.role {
+            None => Ok(Conn::Pool(self.pool.acquire().await?)),
+            Some(_) => Ok(Conn::Terminal(self.begin().await?)),
+        }
+    }
+}
+
 /// Opens the pool. A handful of connections fits a 2-core server best (see
 /// `shared/docs/performance.md`); requests queue in the app instead of in PostgreSQL.
 pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
     let options: PgConnectOptions = url.parse()?;
-    pool_options(max_connections, None)
-        .connect_with(options)
-        .await
+    pool_options(max_connections).connect_with(options).await
 }
 
 /// A pool that connects when first used: the terminal app starts (and says the database is
 /// offline) even while PostgreSQL is down, and carries on by itself once it is back.
-pub fn connect_lazy(
-    url: &str,
-    max_connections: u32,
-    access: Option<Access>,
-) -> Result<PgPool, sqlx::Error> {
+pub fn connect_lazy(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
     let options: PgConnectOptions = url.parse()?;
-    Ok(pool_options(max_connections, access).connect_lazy_with(options))
+    Ok(pool_options(max_connections).connect_lazy_with(options))
 }
 
-/// A pool whose connections work as a terminal role.
-pub async fn connect_as(
-    options: PgConnectOptions,
-    max_connections: u32,
-    access: Access,
-) -> Result<PgPool, sqlx::Error> {
-    pool_options(max_connections, Some(access))
-        .connect_with(options)
-        .await
-}
-
-fn pool_options(max_connections: u32, access: Option<Access>) -> PgPoolOptions {
-    let options = PgPoolOptions::new()
+fn pool_options(max_connections: u32) -> PgPoolOptions {
+    PgPoolOptions::new()
         .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(5));
-    let Some(Access { role, viewer }) = access else {
-        return options;
-    };
-    let on_connect = viewer.clone();
-    options
-        .after_connect(move |conn, _| {
-            let session = on_connect.get();
-            Box::pin(work_as(conn, role, session))
-        })
-        .before_acquire(move |conn, _| {
-            let session = viewer.get();
-            Box::pin(async move { tell_viewer(conn, session).await.map(|()| true) })
-        })
-}
-
-async fn work_as(
-    conn: &mut PgConnection,
-    role: TerminalRole,
-    session: Option<Uuid>,
-) -> sqlx::Result<()> {
-    // A fixed identifier from the enum, never text from outside.
-    let sql = format!("set role {}", role.role_name());
-    sqlx::query(&sql).execute(&mut *conn).await?;
-    tell_viewer(conn, session).await
-}
-
-async fn tell_viewer(conn: &mut PgConnection, session: Option<Uuid>) -> sqlx::Result<()> {
-    let session = session.map(|id| id.to_string()).unwrap_or_default();
-    sqlx::query("select set_config('bytemtaani.session', $1, false)")
-        .bind(session)
-        .execute(conn)
-        .await?;
-    Ok(())
+        .acquire_timeout(Duration::from_secs(5))
 }
 
 /// Creates the database named in `url` when it does not exist yet.

@@ -24,25 +24,22 @@ const PRODUCT_SELECT: &str = concat!(
 /// One page of products. Typed words are matched as the starts of words through the search
 /// terms (migration 8); a text that matches no word is tried as part of a name through
 /// trigrams. Pages are keyset-paged on the sort key and id.
-pub async fn search(
-    ex: impl PgExecutor<'_> + Copy,
-    query: &ProductQuery,
-) -> sqlx::Result<Vec<Product>> {
+pub async fn search(conn: &mut PgConnection, query: &ProductQuery) -> sqlx::Result<Vec<Product>> {
     let words = query.words();
     if words.is_empty() {
-        return page(ex, query, TextMatch::None).await;
+        return page(conn, query, TextMatch::None).await;
     }
-    let found = page(ex, query, TextMatch::Words(&words)).await?;
+    let found = page(&mut *conn, query, TextMatch::Words(&words)).await?;
     let substring = query.text.trim();
     if !found.is_empty() || substring.chars().count() < 3 {
         return Ok(found);
     }
     // Past the first page, an empty page means the end of the word matches, unless there
     // never were any (then the pages are substring matches).
-    if query.after.is_some() && any_word_match(ex, &words).await? {
+    if query.after.is_some() && any_word_match(&mut *conn, &words).await? {
         return Ok(found);
     }
-    page(ex, query, TextMatch::Substring(substring)).await
+    page(conn, query, TextMatch::Substring(substring)).await
 }
 
 enum TextMatch<'a> {

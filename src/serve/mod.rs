@@ -43,7 +43,8 @@ impl Shared {
         let counters = counters
             .entry(terminal.id)
             .or_insert_with(|| TerminalCounters::new(&limits));
-        self.services.at_terminal(counters.clone())
+        self.services
+            .at_terminal(terminal.kind.into(), counters.clone())
     }
 }
 

@@ -2,10 +2,10 @@
 //! audited in the same transaction that makes it.
 
 use serde_json::json;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::db;
+use crate::db::{self, Db};
 use crate::domain::catalog::{
     Category, MAX_STOCK, PriceChange, Product, ProductDraft, ProductForm, ProductQuery, StockReason,
 };
@@ -16,7 +16,7 @@ use crate::service::access::authorize;
 
 #[derive(Clone)]
 pub struct AdminCatalog {
-    pool: PgPool,
+    db: Db,
 }
 
 fn no_product() -> Error {
@@ -28,8 +28,8 @@ fn no_category() -> Error {
 }
 
 impl AdminCatalog {
-    pub fn new(pool: PgPool) -> Self {
-        AdminCatalog { pool }
+    pub fn new(db: Db) -> Self {
+        AdminCatalog { db }
     }
 
     pub async fn create_product(
@@ -45,7 +45,7 @@ impl AdminCatalog {
                 format!("must be 0 to {MAX_STOCK} units"),
             ));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
         let slug = free_slug(&mut tx, &draft, None).await?;
         let id = db::products::insert(&mut *tx, &draft, slug.as_str(), initial_stock).await?;
@@ -74,7 +74,7 @@ impl AdminCatalog {
         form: &ProductForm,
     ) -> Result<Product> {
         let draft = form.validate()?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
         let slug = free_slug(&mut tx, &draft, Some(id)).await?;
         let Some(old_price) =
@@ -107,7 +107,7 @@ impl AdminCatalog {
 
     /// Archived products leave the catalog and the till but keep their order history.
     pub async fn set_archived(&self, actor: &Actor, id: Uuid, archived: bool) -> Result<Product> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
         if !db::products::set_archived(&mut *tx, id, archived).await? {
             return Err(no_product());
@@ -124,7 +124,7 @@ impl AdminCatalog {
 
     /// Deletes a product that was never ordered; one that was must be archived instead.
     pub async fn delete_product(&self, actor: &Actor, id: Uuid) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
         let product = db::products::by_id(&mut *tx, id)
             .await?
@@ -159,7 +159,7 @@ impl AdminCatalog {
             ));
         }
         let note = parse_text("Note", note, limits::NOTE)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
         let Some(stock) = db::products::adjust_stock(&mut *tx, id, delta).await? else {
             let (available, name, _) = db::products::stock_of(&mut *tx, id)
@@ -198,30 +198,30 @@ impl AdminCatalog {
     /// Products to reorder: on sale with `threshold` units or fewer (the config's
     /// `stock.low_threshold`), emptiest first.
     pub async fn low_stock(&self, actor: &Actor, threshold: i32) -> Result<Vec<Product>> {
-        authorize(&self.pool, actor, Role::Admin).await?;
-        Ok(db::products::low_stock(&self.pool, threshold.max(0), 500).await?)
+        authorize(&mut *self.db.read().await?, actor, Role::Admin).await?;
+        Ok(db::products::low_stock(&mut *self.db.read().await?, threshold.max(0), 500).await?)
     }
 
     /// Products for the admin's list: like the catalog's search, archived ones included.
     pub async fn products(&self, actor: &Actor, query: &ProductQuery) -> Result<Vec<Product>> {
         query.validate()?;
-        authorize(&self.pool, actor, Role::Admin).await?;
+        authorize(&mut *self.db.read().await?, actor, Role::Admin).await?;
         let query = ProductQuery {
             include_archived: true,
             ..query.clone()
         };
-        Ok(db::products::search(&self.pool, &query).await?)
+        Ok(db::products::search(&mut *self.db.read().await?, &query).await?)
     }
 
     pub async fn price_history(&self, actor: &Actor, id: Uuid) -> Result<Vec<PriceChange>> {
-        authorize(&self.pool, actor, Role::Admin).await?;
-        Ok(db::products::price_history(&self.pool, id).await?)
+        authorize(&mut *self.db.read().await?, actor, Role::Admin).await?;
+        Ok(db::products::price_history(&mut *self.db.read().await?, id).await?)
     }
 
     pub async fn create_category(&self, actor: &Actor, name: &str) -> Result<Category> {
         let name = parse_name("Name", name, limits::CATEGORY_NAME)?;
         let slug = Slug::from_name(&name);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
         let category = db::categories::insert(&mut *tx, &name, slug.as_str()).await?;
         let details = json!({ "name": name });
@@ -251,7 +251,7 @@ impl AdminCatalog {
             "" => Slug::from_name(&name),
             given => Slug::parse(given)?,
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
         let category = db::categories::rename(&mut *tx, id, &name, slug.as_str())
             .await?
@@ -272,7 +272,7 @@ impl AdminCatalog {
 
     /// Deletes a category only when no product (archived ones included) is in it.
     pub async fn delete_category(&self, actor: &Actor, id: Uuid) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
         let category = db::categories::by_id(&mut *tx, id)
             .await?
@@ -298,7 +298,7 @@ impl AdminCatalog {
     }
 
     async fn product(&self, id: Uuid) -> Result<Product> {
-        db::products::by_id(&self.pool, id)
+        db::products::by_id(&mut *self.db.read().await?, id)
             .await?
             .ok_or_else(no_product)
     }

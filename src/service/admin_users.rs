@@ -3,10 +3,10 @@
 
 use crate::domain::values::parse_search;
 use serde_json::json;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::db;
+use crate::db::{self, Db};
 use crate::domain::audit::AuditEntry;
 use crate::domain::password::check_new_password;
 use crate::domain::user::{Actor, Role, UserAccount, WALK_IN};
@@ -16,7 +16,7 @@ use crate::service::password;
 
 #[derive(Clone)]
 pub struct AdminUsers {
-    pool: PgPool,
+    db: Db,
 }
 
 fn no_user() -> Error {
@@ -34,23 +34,23 @@ fn not_walk_in(user_id: Uuid) -> Result<()> {
 }
 
 impl AdminUsers {
-    pub fn new(pool: PgPool) -> Self {
-        AdminUsers { pool }
+    pub fn new(db: Db) -> Self {
+        AdminUsers { db }
     }
 
     /// What the console warns of while it holds: active accounts the demo made (their
     /// passwords are public), and payment alerts nobody has resolved.
     pub async fn warnings(&self, actor: &Actor) -> Result<Vec<String>> {
-        authorize(&self.pool, actor, Role::Admin).await?;
+        authorize(&mut *self.db.read().await?, actor, Role::Admin).await?;
         let mut warnings = Vec::new();
-        let demo = db::users::active_demo_accounts(&self.pool).await?;
+        let demo = db::users::active_demo_accounts(&mut *self.db.read().await?).await?;
         if !demo.is_empty() {
             warnings.push(format!(
                 "Demo logins with public passwords: {}. Deactivate them.",
                 demo.join(", ")
             ));
         }
-        let alerts = db::alerts::count_open(&self.pool).await?;
+        let alerts = db::alerts::count_open(&mut *self.db.read().await?).await?;
         if alerts > 0 {
             warnings.push(format!(
                 "{alerts} payment alert(s) need you: see the Alerts section."
@@ -61,14 +61,14 @@ impl AdminUsers {
 
     /// Users whose name, email or phone contains `text` (all when empty).
     pub async fn search(&self, actor: &Actor, text: &str) -> Result<Vec<UserAccount>> {
-        authorize(&self.pool, actor, Role::Admin).await?;
+        authorize(&mut *self.db.read().await?, actor, Role::Admin).await?;
         let text = parse_search("Search", text)?;
-        Ok(db::users::search(&self.pool, &text, 200).await?)
+        Ok(db::users::search(&mut *self.db.read().await?, &text, 200).await?)
     }
 
     pub async fn set_role(&self, actor: &Actor, user_id: Uuid, role: Role) -> Result<UserAccount> {
         not_walk_in(user_id)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
         let target = db::users::lock(&mut tx, user_id)
             .await?
@@ -97,7 +97,7 @@ impl AdminUsers {
         active: bool,
     ) -> Result<UserAccount> {
         not_walk_in(user_id)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
         let target = db::users::lock(&mut tx, user_id)
             .await?
@@ -139,13 +139,13 @@ impl AdminUsers {
         new_password: &str,
     ) -> Result<()> {
         not_walk_in(user_id)?;
-        let me = authorize(&self.pool, actor, Role::Admin).await?;
-        let target = db::users::by_id(&self.pool, user_id)
+        let me = authorize(&mut *self.db.read().await?, actor, Role::Admin).await?;
+        let target = db::users::by_id(&mut *self.db.read().await?, user_id)
             .await?
             .ok_or_else(no_user)?;
         check_new_password(new_password, &target.username)?;
         let hash = password::hash(new_password.to_owned()).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         db::users::set_password_hash(&mut *tx, user_id, &hash).await?;
         db::sessions::close_all(&mut *tx, user_id).await?;
         audit(
@@ -168,9 +168,9 @@ impl AdminUsers {
         text: &str,
         limit: i64,
     ) -> Result<Vec<AuditEntry>> {
-        authorize(&self.pool, actor, Role::Admin).await?;
+        authorize(&mut *self.db.read().await?, actor, Role::Admin).await?;
         let text = parse_search("Action or user", text)?;
-        Ok(db::audit::list(&self.pool, &text, limit.clamp(1, 1000)).await?)
+        Ok(db::audit::list(&mut *self.db.read().await?, &text, limit.clamp(1, 1000)).await?)
     }
 }
 

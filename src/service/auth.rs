@@ -3,12 +3,11 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use sqlx::PgPool;
 
-use crate::db;
 use crate::db::Viewer;
 use crate::db::login::Attempt;
 use crate::db::users::NewUser;
+use crate::db::{self, Db};
 use crate::domain::password::{MAX_CHARS, check_new_password};
 use crate::domain::user::{Actor, Role, Session, UserAccount};
 use crate::domain::values::{Email, Phone, Username};
@@ -59,7 +58,7 @@ impl std::fmt::Debug for NewAccount {
 
 #[derive(Clone)]
 pub struct Auth {
-    pool: PgPool,
+    db: Db,
     viewer: Viewer,
     limits: Limits,
     counters: TerminalCounters,
@@ -85,22 +84,12 @@ impl TerminalCounters {
 }
 
 impl Auth {
-    pub fn new(pool: PgPool, viewer: Viewer, limits: Limits) -> Self {
+    /// Logins through `db` tell its viewer who is logged in; `counters` are its terminal's.
+    pub fn new(db: Db, limits: Limits, counters: TerminalCounters) -> Self {
         Auth {
-            pool,
-            viewer,
+            viewer: db.viewer().clone(),
+            db,
             limits,
-            counters: TerminalCounters::new(&limits),
-        }
-    }
-
-    /// The same service for one more session at a terminal: its own logged-in session,
-    /// the terminal's counters.
-    pub fn at_terminal(&self, counters: TerminalCounters) -> Auth {
-        Auth {
-            pool: self.pool.clone(),
-            viewer: Viewer::default(),
-            limits: self.limits,
             counters,
         }
     }
@@ -128,7 +117,10 @@ impl Auth {
         let (username, hash) = self.create(account, Role::Customer).await?;
         let (_, digest) = password::split(&hash);
         // Logging in says who the new account is: a kiosk may not look accounts up.
-        let attempt = db::login::attempt(&self.pool, &username, digest, true, true).await?;
+        let attempt = self
+            .db
+            .write(async |c| db::login::attempt(c, &username, digest, true, true).await)
+            .await?;
         let Attempt::Right {
             session: Some(id),
             account,
@@ -138,7 +130,11 @@ impl Auth {
             return Err(Error::internal("opening a new account's session", &attempt));
         };
         self.viewer.set(Some(id));
-        db::login::record(&self.pool, &username, Some(account.user_id), "registered").await?;
+        self.db
+            .write(async |c| {
+                db::login::record(c, &username, Some(account.user_id), "registered").await
+            })
+            .await?;
         Ok(session_of(id, account))
     }
 
@@ -146,8 +142,8 @@ impl Auth {
     /// holds the database credentials already); no screen reaches it.
     pub async fn create_account(&self, account: NewAccount, role: Role) -> Result<UserAccount> {
         let (username, _) = self.create(account, role).await?;
-        let made = match db::users::credentials(&self.pool, &username).await? {
-            Some(user) => db::users::by_id(&self.pool, user.id).await?,
+        let made = match db::users::credentials(&mut *self.db.read().await?, &username).await? {
+            Some(user) => db::users::by_id(&mut *self.db.read().await?, user.id).await?,
             None => None,
         };
         made.ok_or_else(|| Error::NotFound("The new account".into()))
@@ -164,18 +160,22 @@ impl Auth {
         check_new_password(&account.password, username.as_str())?;
         let hash = password::hash(account.password).await?;
         let (is_staff, is_admin) = role.flags();
-        db::users::insert(
-            &self.pool,
-            &NewUser {
-                username: username.as_str(),
-                email: email.as_str(),
-                phone: phone.as_ref().map(Phone::as_str),
-                password_hash: &hash,
-                is_staff,
-                is_admin,
-            },
-        )
-        .await?;
+        self.db
+            .write(async |c| {
+                db::users::insert(
+                    c,
+                    &NewUser {
+                        username: username.as_str(),
+                        email: email.as_str(),
+                        phone: phone.as_ref().map(Phone::as_str),
+                        password_hash: &hash,
+                        is_staff,
+                        is_admin,
+                    },
+                )
+                .await
+            })
+            .await?;
         Ok((username.as_str().to_owned(), hash))
     }
 
@@ -242,9 +242,13 @@ impl Auth {
         if key.is_empty() || key.len() > 254 || key.chars().any(char::is_control) {
             return Err(Error::InvalidCredentials);
         }
-        let setting = db::users::password_setting(&self.pool, &key).await?;
+        let setting = db::users::password_setting(&mut *self.db.read().await?, &key).await?;
         let digest = self.checked_digest(password, setting).await?;
-        match db::login::attempt(&self.pool, &key, &digest, true, customers_only).await? {
+        match self
+            .db
+            .write(async |c| db::login::attempt(c, &key, &digest, true, customers_only).await)
+            .await?
+        {
             Attempt::Right {
                 session: Some(id),
                 account,
@@ -280,7 +284,9 @@ impl Auth {
         // Checked without becoming this terminal's viewer: the customer stays logged in.
         let session = self.check_login(username, password, false).await?;
         let role = session.role;
-        db::sessions::close(&self.pool, session.id).await?;
+        self.db
+            .write(async |c| db::sessions::close(c, session.id).await)
+            .await?;
         if role < Role::Admin {
             return Err(Error::Forbidden("admins"));
         }
@@ -290,27 +296,32 @@ impl Auth {
     /// Ends the session: anything it tries afterwards is refused.
     pub async fn logout(&self, actor: &Actor) -> Result<()> {
         let session = actor.session()?;
-        db::sessions::close(&self.pool, session.id).await?;
+        self.db
+            .write(async |c| db::sessions::close(c, session.id).await)
+            .await?;
         if self.viewer.get() == Some(session.id) {
             self.viewer.set(None);
         }
-        db::login::record(
-            &self.pool,
-            &session.username,
-            Some(session.user_id),
-            "logout",
-        )
-        .await?;
+        self.db
+            .write(async |c| {
+                db::login::record(c, &session.username, Some(session.user_id), "logout").await
+            })
+            .await?;
         Ok(())
     }
 
     /// The current password is checked like a login (and charged like one), so this form
     /// is no way around the throttle.
     pub async fn change_password(&self, actor: &Actor, current: &str, new: &str) -> Result<()> {
-        let me = authorize(&self.pool, actor, Role::Customer).await?;
-        let setting = db::users::password_setting(&self.pool, &me.username).await?;
+        let me = authorize(&mut *self.db.read().await?, actor, Role::Customer).await?;
+        let setting =
+            db::users::password_setting(&mut *self.db.read().await?, &me.username).await?;
         let digest = self.checked_digest(current, setting).await?;
-        match db::login::attempt(&self.pool, &me.username, &digest, false, false).await? {
+        match self
+            .db
+            .write(async |c| db::login::attempt(c, &me.username, &digest, false, false).await)
+            .await?
+        {
             Attempt::Right { .. } => {}
             Attempt::Locked(until) => return Err(locked_for(until)),
             Attempt::Wrong | Attempt::Inactive => {
@@ -319,7 +330,9 @@ impl Auth {
         }
         check_new_password(new, &me.username)?;
         let hash = password::hash(new.to_owned()).await?;
-        db::users::set_password_hash(&self.pool, me.user_id, &hash).await?;
+        self.db
+            .write(async |c| db::users::set_password_hash(c, me.user_id, &hash).await)
+            .await?;
         Ok(())
     }
 }

@@ -1,9 +1,9 @@
 //! The persisted cart of the logged-in user.
 
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::db;
+use crate::db::{self, Db};
 use crate::domain::cart::CartView;
 use crate::domain::user::{Actor, Role};
 use crate::domain::{Error, Result};
@@ -15,7 +15,7 @@ pub const MAX_QUANTITY: i32 = 999;
 
 #[derive(Clone)]
 pub struct Cart {
-    pool: PgPool,
+    db: Db,
     limits: Limits,
 }
 
@@ -45,8 +45,8 @@ async fn check_stock(tx: &mut PgConnection, product_id: Uuid, quantity: i32) -> 
 }
 
 impl Cart {
-    pub fn new(pool: PgPool, limits: Limits) -> Self {
-        Cart { pool, limits }
+    pub fn new(db: Db, limits: Limits) -> Self {
+        Cart { db, limits }
     }
 
     /// Refuses more of one product than a customer may order on their own.
@@ -66,14 +66,14 @@ impl Cart {
     }
 
     pub async fn view(&self, actor: &Actor) -> Result<CartView> {
-        let me = authorize(&self.pool, actor, Role::Customer).await?;
+        let me = authorize(&mut *self.db.read().await?, actor, Role::Customer).await?;
         self.lines(me.user_id).await
     }
 
     /// Adds units; refuses more than are in stock right now.
     pub async fn add(&self, actor: &Actor, product_id: Uuid, quantity: i32) -> Result<CartView> {
         check_quantity(quantity)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Customer).await?;
         let Some(total) = db::cart::add(&mut *tx, me.user_id, product_id, quantity).await? else {
             return Err(Error::NotFound("The product".into()));
@@ -93,7 +93,7 @@ impl Cart {
         quantity: i32,
     ) -> Result<CartView> {
         check_quantity(quantity)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Customer).await?;
         let Some(before) =
             db::cart::set_quantity(&mut *tx, me.user_id, product_id, quantity).await?
@@ -111,27 +111,33 @@ impl Cart {
     }
 
     pub async fn remove(&self, actor: &Actor, product_id: Uuid) -> Result<CartView> {
-        let me = authorize(&self.pool, actor, Role::Customer).await?;
-        db::cart::remove(&self.pool, me.user_id, product_id).await?;
+        let me = authorize(&mut *self.db.read().await?, actor, Role::Customer).await?;
+        self.db
+            .write(async |c| db::cart::remove(c, me.user_id, product_id).await)
+            .await?;
         self.lines(me.user_id).await
     }
 
     pub async fn clear(&self, actor: &Actor) -> Result<CartView> {
-        let me = authorize(&self.pool, actor, Role::Customer).await?;
-        db::cart::clear(&self.pool, me.user_id).await?;
+        let me = authorize(&mut *self.db.read().await?, actor, Role::Customer).await?;
+        self.db
+            .write(async |c| db::cart::clear(c, me.user_id).await)
+            .await?;
         self.lines(me.user_id).await
     }
 
     /// The customer has reviewed changed prices and accepts the current ones.
     pub async fn accept_prices(&self, actor: &Actor) -> Result<CartView> {
-        let me = authorize(&self.pool, actor, Role::Customer).await?;
-        db::cart::accept_prices(&self.pool, me.user_id).await?;
+        let me = authorize(&mut *self.db.read().await?, actor, Role::Customer).await?;
+        self.db
+            .write(async |c| db::cart::accept_prices(c, me.user_id).await)
+            .await?;
         self.lines(me.user_id).await
     }
 
     async fn lines(&self, user_id: Uuid) -> Result<CartView> {
         Ok(CartView {
-            lines: db::cart::lines(&self.pool, user_id).await?,
+            lines: db::cart::lines(&mut *self.db.read().await?, user_id).await?,
         })
     }
 }

@@ -4,20 +4,19 @@
 use std::sync::Arc;
 
 use futures::{Stream, StreamExt};
-use sqlx::PgPool;
 use tokio::sync::{Mutex, broadcast};
 use uuid::Uuid;
 
 use crate::domain::live::Change;
 
-use crate::db;
+use crate::db::{self, Db};
 use crate::domain::catalog::{Category, Cursor, Page, Product, ProductQuery};
 use crate::domain::values::Sku;
 use crate::domain::{Error, Result};
 
 #[derive(Clone)]
 pub struct Catalog {
-    pool: PgPool,
+    db: Db,
     /// One LISTEN connection for every screen this process runs, while any listens.
     hub: Arc<Mutex<Option<broadcast::Sender<Change>>>>,
 }
@@ -27,15 +26,23 @@ pub struct Catalog {
 const CHANGE_BACKLOG: usize = 256;
 
 impl Catalog {
-    pub fn new(pool: PgPool) -> Self {
+    pub fn new(db: Db) -> Self {
         Catalog {
-            pool,
+            db,
             hub: Arc::default(),
         }
     }
 
+    /// The same catalog (and its one listener) read through `db`.
+    pub fn working_through(&self, db: Db) -> Catalog {
+        Catalog {
+            db,
+            hub: self.hub.clone(),
+        }
+    }
+
     pub async fn categories(&self) -> Result<Vec<Category>> {
-        Ok(db::categories::list(&self.pool).await?)
+        Ok(db::categories::list(&mut *self.db.read().await?).await?)
     }
 
     /// One page of products; `next` is set only when another page exists.
@@ -46,7 +53,7 @@ impl Catalog {
             limit: query.limit + 1,
             ..query.clone()
         };
-        let mut items = db::products::search(&self.pool, &probe).await?;
+        let mut items = db::products::search(&mut *self.db.read().await?, &probe).await?;
         let next = if items.len() as i64 > query.limit {
             items.truncate(query.limit as usize);
             items.last().map(|last| Cursor::after(last, query.sort))
@@ -57,13 +64,13 @@ impl Catalog {
     }
 
     pub async fn product(&self, id: Uuid) -> Result<Product> {
-        db::products::by_id(&self.pool, id)
+        db::products::by_id(&mut *self.db.read().await?, id)
             .await?
             .ok_or_else(|| Error::NotFound("The product".into()))
     }
 
     pub async fn by_slug(&self, slug: &str) -> Result<Product> {
-        db::products::by_slug(&self.pool, slug.trim())
+        db::products::by_slug(&mut *self.db.read().await?, slug.trim())
             .await?
             .ok_or_else(|| Error::NotFound(format!("Product '{}'", slug.trim())))
     }
@@ -76,7 +83,7 @@ impl Catalog {
         let receiver = match hub.as_ref().filter(|sender| sender.receiver_count() > 0) {
             Some(sender) => sender.subscribe(),
             None => {
-                let heard = db::listen::changes(&self.pool).await?;
+                let heard = db::listen::changes(self.db.pool()).await?;
                 let (sender, receiver) = broadcast::channel(CHANGE_BACKLOG);
                 tokio::spawn(pass_on(heard, sender.clone()));
                 *hub = Some(sender);
@@ -102,7 +109,7 @@ impl Catalog {
     /// What a barcode scanner typed. Archived products are not sold.
     pub async fn by_sku(&self, raw: &str) -> Result<Product> {
         let sku = Sku::parse(raw)?;
-        db::products::by_sku(&self.pool, sku.as_str())
+        db::products::by_sku(&mut *self.db.read().await?, sku.as_str())
             .await?
             .filter(|p| !p.is_archived)
             .ok_or_else(|| Error::NotFound(format!("SKU {sku}")))

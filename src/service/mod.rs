@@ -17,8 +17,7 @@ pub mod receipts;
 pub mod reports;
 pub mod terminals;
 
-use sqlx::PgPool;
-
+use crate::db::{Db, TerminalRole};
 use crate::domain::receipt::Shop;
 
 pub use admin_catalog::AdminCatalog;
@@ -47,6 +46,8 @@ pub struct Services {
     pub receipts: Receipts,
     pub reports: Reports,
     pub terminals: Terminals,
+    db: Db,
+    setup: Setup,
 }
 
 /// What the services need besides the database, from the config.
@@ -61,39 +62,45 @@ pub struct Setup {
     pub unpaid_after: std::time::Duration,
     /// What a customer ordering on their own may hold.
     pub customers: limits::Limits,
-    /// Who is logged in at this terminal, told to the database under a terminal role.
-    pub viewer: crate::db::Viewer,
 }
 
 impl Services {
-    /// The services for one session at a terminal the shop server runs: the same pool, its
-    /// own logged-in session, that terminal's counters.
-    pub fn at_terminal(&self, counters: auth::TerminalCounters) -> Services {
-        Services {
-            auth: self.auth.at_terminal(counters),
-            ..self.clone()
-        }
+    /// The services of a terminal (or an operator's command) working through `db`.
+    pub fn new(db: impl Into<Db>, setup: Setup) -> Self {
+        let db = db.into();
+        let counters = auth::TerminalCounters::new(&setup.customers);
+        Services::build(db.clone(), setup, counters, Catalog::new(db))
     }
 
-    pub fn new(pool: PgPool, setup: Setup) -> Self {
+    /// The services for one session of the shop server: the same pool and live changes,
+    /// working as `role` with a logged-in session of its own, and its terminal's counters.
+    pub fn at_terminal(&self, role: TerminalRole, counters: auth::TerminalCounters) -> Services {
+        let db = self.db.working_as(role);
+        let catalog = self.catalog.working_through(db.clone());
+        Services::build(db, self.setup.clone(), counters, catalog)
+    }
+
+    fn build(db: Db, setup: Setup, counters: auth::TerminalCounters, catalog: Catalog) -> Self {
         let payments = Payments::new(
-            pool.clone(),
+            db.clone(),
             setup.gateways.clone(),
             setup.unpaid_after,
             setup.customers.unpaid_after,
         );
         Services {
-            auth: Auth::new(pool.clone(), setup.viewer, setup.customers),
-            catalog: Catalog::new(pool.clone()),
-            cart: Cart::new(pool.clone(), setup.customers),
-            orders: Orders::new(pool.clone(), payments.clone(), setup.customers),
+            auth: Auth::new(db.clone(), setup.customers, counters),
+            catalog,
+            cart: Cart::new(db.clone(), setup.customers),
+            orders: Orders::new(db.clone(), payments.clone(), setup.customers),
             payments,
-            admin: AdminCatalog::new(pool.clone()),
-            users: AdminUsers::new(pool.clone()),
-            pos: Pos::new(pool.clone(), setup.shop, setup.gateways),
-            receipts: setup.receipts,
-            terminals: Terminals::new(pool.clone()),
-            reports: Reports::new(pool, setup.exports),
+            admin: AdminCatalog::new(db.clone()),
+            users: AdminUsers::new(db.clone()),
+            pos: Pos::new(db.clone(), setup.shop.clone(), setup.gateways.clone()),
+            receipts: setup.receipts.clone(),
+            terminals: Terminals::new(db.clone()),
+            reports: Reports::new(db.clone(), setup.exports.clone()),
+            db,
+            setup,
         }
     }
 }

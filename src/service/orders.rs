@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::db;
 use crate::db::orders::NewOrder;
+use crate::db::{self, Db};
 use crate::domain::clock::day_start;
 use crate::domain::order::{
     CancelOutcome, OrderDetail, OrderFilter, OrderItem, OrderLine, OrderStatus, OrderSummary,
@@ -24,16 +24,16 @@ pub const HISTORY_PAGE: i64 = 50;
 
 #[derive(Clone)]
 pub struct Orders {
-    pool: PgPool,
+    db: Db,
     /// Asked before cancelling an order whose payment a provider may still take.
     payments: Payments,
     limits: Limits,
 }
 
 impl Orders {
-    pub fn new(pool: PgPool, payments: Payments, limits: Limits) -> Self {
+    pub fn new(db: Db, payments: Payments, limits: Limits) -> Self {
         Orders {
-            pool,
+            db,
             payments,
             limits,
         }
@@ -42,7 +42,7 @@ impl Orders {
     /// Turns the actor's cart into a pending order in one transaction. `checkout_key` comes
     /// from the screen that confirmed the checkout: sending it twice returns the first order.
     pub async fn place_from_cart(&self, actor: &Actor, checkout_key: Uuid) -> Result<OrderDetail> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Customer).await?;
         // One checkout per buyer at a time: a double submit waits here, then finds the first.
         db::users::lock_for_checkout(&mut tx, me.user_id).await?;
@@ -97,14 +97,20 @@ impl Orders {
         actor: &Actor,
         after: Option<&OrderSummary>,
     ) -> Result<Vec<OrderSummary>> {
-        let me = authorize(&self.pool, actor, Role::Customer).await?;
+        let me = authorize(&mut *self.db.read().await?, actor, Role::Customer).await?;
         let before = after.map(|o| (o.created_at, o.id));
-        Ok(db::orders::for_user(&self.pool, me.user_id, before, HISTORY_PAGE).await?)
+        Ok(db::orders::for_user(
+            &mut *self.db.read().await?,
+            me.user_id,
+            before,
+            HISTORY_PAGE,
+        )
+        .await?)
     }
 
     /// One order with its items and payment: its owner's, or anyone's for staff.
     pub async fn detail(&self, actor: &Actor, order_id: Uuid) -> Result<OrderDetail> {
-        let me = authorize(&self.pool, actor, Role::Customer).await?;
+        let me = authorize(&mut *self.db.read().await?, actor, Role::Customer).await?;
         let detail = self.load(order_id).await?;
         if !me.may_act_for(detail.order.user_id) {
             return Err(not_found());
@@ -120,12 +126,12 @@ impl Orders {
         limit: i64,
     ) -> Result<Vec<OrderSummary>> {
         filter.validate()?;
-        authorize(&self.pool, actor, Role::Staff).await?;
+        authorize(&mut *self.db.read().await?, actor, Role::Staff).await?;
         let from = filter.from.map(day_start);
         let to = filter.to.and_then(|d| d.succ_opt()).map(day_start);
         let customer = person_needle(&filter.customer);
         Ok(db::orders::list(
-            &self.pool,
+            &mut *self.db.read().await?,
             filter.status,
             from,
             to,
@@ -140,15 +146,15 @@ impl Orders {
     /// refunded and the amount reported to give back; a pending one is marked failed, once
     /// its provider (if it has the request) says it was not paid.
     pub async fn cancel(&self, actor: &Actor, order_id: Uuid) -> Result<CancelOutcome> {
-        let me = authorize(&self.pool, actor, Role::Customer).await?;
-        let order = db::orders::summary(&self.pool, order_id)
+        let me = authorize(&mut *self.db.read().await?, actor, Role::Customer).await?;
+        let order = db::orders::summary(&mut *self.db.read().await?, order_id)
             .await?
             .ok_or_else(not_found)?;
         if !me.may_act_for(order.user_id) {
             return Err(not_found());
         }
         self.payments.clear_for_cancel(order_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Customer).await?;
         let (owner, status, _) = db::orders::lock(&mut tx, order_id)
             .await?
@@ -188,7 +194,7 @@ impl Orders {
                 "only shipped or delivered can be set here; payment sets paid, cancel cancels",
             ));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Staff).await?;
         let (_, status, _) = db::orders::lock(&mut tx, order_id)
             .await?
@@ -201,17 +207,17 @@ impl Orders {
     }
 
     async fn load(&self, order_id: Uuid) -> Result<OrderDetail> {
-        load(&self.pool, order_id).await
+        load(&mut *self.db.read().await?, order_id).await
     }
 }
 
 /// One order with its items and payment, unchecked: callers decide who may see it.
-pub(crate) async fn load(pool: &PgPool, order_id: Uuid) -> Result<OrderDetail> {
-    let order = db::orders::summary(pool, order_id)
+pub(crate) async fn load(conn: &mut PgConnection, order_id: Uuid) -> Result<OrderDetail> {
+    let order = db::orders::summary(&mut *conn, order_id)
         .await?
         .ok_or_else(not_found)?;
-    let items = db::orders::items(pool, order_id).await?;
-    let payment = db::payments::by_order(pool, order_id).await?;
+    let items = db::orders::items(&mut *conn, order_id).await?;
+    let payment = db::payments::by_order(&mut *conn, order_id).await?;
     Ok(OrderDetail {
         order,
         items,

@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::db;
 use crate::db::users::NewUser;
+use crate::db::{self, Db};
 use crate::domain::catalog::{Product, ProductQuery};
 use crate::domain::held::HeldSale;
 use crate::domain::order::{OrderDetail, OrderItem, OrderLine, OrderStatus, UnpaidOrder};
@@ -99,18 +99,14 @@ pub struct Sale {
 
 #[derive(Clone)]
 pub struct Pos {
-    pool: PgPool,
+    db: Db,
     shop: Shop,
     gateways: Gateways,
 }
 
 impl Pos {
-    pub fn new(pool: PgPool, shop: Shop, gateways: Gateways) -> Self {
-        Pos {
-            pool,
-            shop,
-            gateways,
-        }
+    pub fn new(db: Db, shop: Shop, gateways: Gateways) -> Self {
+        Pos { db, shop, gateways }
     }
 
     /// Rings up a sale. Cash and card are paid at once (the cashier is recorded as the one
@@ -133,7 +129,7 @@ impl Pos {
             Tender::Cash { handed } => Some(handed),
             _ => None,
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Staff).await?;
         let buyer = sale.customer.unwrap_or(WALK_IN);
         if let Some(existing) = db::orders::by_checkout_key(&mut *tx, buyer, sale.key).await? {
@@ -158,9 +154,10 @@ impl Pos {
             // The same sale sent at the same moment was written first: that one is the sale.
             Err(Error::AlreadyPlaced) => {
                 tx.rollback().await?;
-                let existing = db::orders::by_checkout_key(&self.pool, buyer, sale.key)
-                    .await?
-                    .ok_or(Error::AlreadyPlaced)?;
+                let existing =
+                    db::orders::by_checkout_key(&mut *self.db.read().await?, buyer, sale.key)
+                        .await?
+                        .ok_or(Error::AlreadyPlaced)?;
                 return self.sold_before(existing, &me.username, cash).await;
             }
             placed => placed?,
@@ -217,8 +214,8 @@ impl Pos {
     /// Orders recorded and not paid, that no payment is under way for (a rejected M-Pesa
     /// code, a failed push, a kiosk order the customer pays at the counter), newest first.
     pub async fn unpaid(&self, actor: &Actor) -> Result<Vec<UnpaidOrder>> {
-        authorize(&self.pool, actor, Role::Staff).await?;
-        Ok(db::orders::unpaid(&self.pool, UNPAID_LISTED).await?)
+        authorize(&mut *self.db.read().await?, actor, Role::Staff).await?;
+        Ok(db::orders::unpaid(&mut *self.db.read().await?, UNPAID_LISTED).await?)
     }
 
     /// Takes payment for an order already recorded and unpaid, by any tender but a push
@@ -230,7 +227,7 @@ impl Pos {
         order_id: Uuid,
         tender: Tender,
     ) -> Result<Receipt> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Staff).await?;
         let (owner, status, total) = db::orders::lock(&mut tx, order_id)
             .await?
@@ -287,14 +284,14 @@ impl Pos {
         cashier: &str,
         cash: Option<Money>,
     ) -> Result<Receipt> {
-        let detail = orders::load(&self.pool, order_id).await?;
+        let detail = orders::load(&mut *self.db.read().await?, order_id).await?;
         Ok(self.receipt(Sold::from(detail), cashier, cash))
     }
 
     /// The cashier's held sales, oldest first (they survive logout, quit and restarts).
     pub async fn held(&self, actor: &Actor) -> Result<Vec<HeldSale>> {
-        let me = authorize(&self.pool, actor, Role::Staff).await?;
-        Ok(db::held::of(&self.pool, me.user_id).await?)
+        let me = authorize(&mut *self.db.read().await?, actor, Role::Staff).await?;
+        Ok(db::held::of(&mut *self.db.read().await?, me.user_id).await?)
     }
 
     /// Holds `hold` and/or takes the held sale `recall` back out, in one transaction (F5
@@ -306,7 +303,7 @@ impl Pos {
         hold: Option<&HeldSale>,
         recall: Option<Uuid>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Staff).await?;
         if let Some(key) = recall
             && !db::held::recall(&mut tx, me.user_id, key).await?
@@ -329,39 +326,44 @@ impl Pos {
         whole_sale: bool,
         items: &[OrderItem],
     ) -> Result<()> {
-        let me = authorize(&self.pool, actor, Role::Staff).await?;
+        let me = authorize(&mut *self.db.read().await?, actor, Role::Staff).await?;
         let amount: Money = items.iter().map(OrderItem::line_total).sum();
         let action = if whole_sale {
             "pos.void_sale"
         } else {
             "pos.void_line"
         };
-        db::audit::record(
-            &self.pool,
-            me.user_id,
-            action,
-            "sale",
-            Some(sale_key),
-            json!({ "items": items, "amount": amount }),
-        )
-        .await?;
+        self.db
+            .write(async |c| {
+                db::audit::record(
+                    c,
+                    me.user_id,
+                    action,
+                    "sale",
+                    Some(sale_key),
+                    json!({ "items": items, "amount": amount }),
+                )
+                .await
+            })
+            .await?;
         Ok(())
     }
 
     /// A till sale's receipt as it stands now (after an M-Pesa push was paid).
     pub async fn receipt_for(&self, actor: &Actor, order_id: Uuid) -> Result<Receipt> {
-        let me = authorize(&self.pool, actor, Role::Staff).await?;
-        let detail = orders::load(&self.pool, order_id).await?;
+        let me = authorize(&mut *self.db.read().await?, actor, Role::Staff).await?;
+        let detail = orders::load(&mut *self.db.read().await?, order_id).await?;
         Ok(self.receipt(Sold::from(detail), &me.username, None))
     }
 
     /// What the cashier typed or scanned: an exact SKU gives that product; otherwise the
     /// products whose names match (the first few, for picking).
     pub async fn lookup(&self, actor: &Actor, text: &str) -> Result<Lookup> {
-        authorize(&self.pool, actor, Role::Staff).await?;
+        authorize(&mut *self.db.read().await?, actor, Role::Staff).await?;
         let text = text.trim();
         if let Ok(sku) = Sku::parse(text)
-            && let Some(product) = db::products::by_sku(&self.pool, sku.as_str()).await?
+            && let Some(product) =
+                db::products::by_sku(&mut *self.db.read().await?, sku.as_str()).await?
             && !product.is_archived
         {
             return Ok(Lookup::Sku(Box::new(product)));
@@ -373,15 +375,16 @@ impl Pos {
         };
         query.validate()?;
         Ok(Lookup::Matches(
-            db::products::search(&self.pool, &query).await?,
+            db::products::search(&mut *self.db.read().await?, &query).await?,
         ))
     }
 
     /// Finds customers at the till by username, email or phone (typed any usual way).
     pub async fn find_customer(&self, actor: &Actor, text: &str) -> Result<Vec<UserAccount>> {
-        authorize(&self.pool, actor, Role::Staff).await?;
+        authorize(&mut *self.db.read().await?, actor, Role::Staff).await?;
         let text = parse_search("Customer", text)?;
-        let mut found = db::users::search(&self.pool, &person_needle(&text), 20).await?;
+        let mut found =
+            db::users::search(&mut *self.db.read().await?, &person_needle(&text), 20).await?;
         found.retain(|u| u.id != WALK_IN && u.is_active);
         Ok(found)
     }
@@ -395,7 +398,7 @@ impl Pos {
         username: &str,
         phone: &str,
     ) -> Result<UserAccount> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Staff).await?;
         let username = Username::parse(username)?;
         let phone = Phone::parse(phone)?;

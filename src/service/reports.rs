@@ -3,9 +3,8 @@
 use std::path::PathBuf;
 
 use chrono::Days;
-use sqlx::PgPool;
 
-use crate::db;
+use crate::db::{self, Db};
 use crate::domain::clock::{day_start, shop_date, shop_time};
 use crate::domain::report::{DAYS, DayTotal, MethodTotal, SalesReport};
 use crate::domain::user::{Actor, Role};
@@ -16,24 +15,24 @@ const TOP: i64 = 10;
 
 #[derive(Clone)]
 pub struct Reports {
-    pool: PgPool,
+    db: Db,
     /// Where exported CSV files go.
     dir: PathBuf,
 }
 
 impl Reports {
-    pub fn new(pool: PgPool, dir: PathBuf) -> Self {
-        Reports { pool, dir }
+    pub fn new(db: Db, dir: PathBuf) -> Self {
+        Reports { db, dir }
     }
 
     pub async fn sales(&self, actor: &Actor) -> Result<SalesReport> {
-        authorize(&self.pool, actor, Role::Admin).await?;
-        let today = shop_date(db::now(&self.pool).await?);
+        authorize(&mut *self.db.read().await?, actor, Role::Admin).await?;
+        let today = shop_date(db::now(&mut *self.db.read().await?).await?);
         let first = today
             .checked_sub_days(Days::new(DAYS as u64 - 1))
             .expect("30 days back is a date");
         let since = day_start(first);
-        let found = db::reports::days(&self.pool, since).await?;
+        let found = db::reports::days(&mut *self.db.read().await?, since).await?;
         let days = first
             .iter_days()
             .take(DAYS as usize)
@@ -49,7 +48,7 @@ impl Reports {
                 }
             })
             .collect();
-        let methods_today = db::reports::methods(&self.pool, day_start(today))
+        let methods_today = db::reports::methods(&mut *self.db.read().await?, day_start(today))
             .await?
             .into_iter()
             .map(|(method, payments, amount)| MethodTotal {
@@ -58,7 +57,7 @@ impl Reports {
                 amount,
             })
             .collect();
-        let top = db::reports::top_products(&self.pool, since, TOP).await?;
+        let top = db::reports::top_products(&mut *self.db.read().await?, since, TOP).await?;
         Ok(SalesReport {
             today,
             days,
@@ -72,7 +71,7 @@ impl Reports {
         let report = self.sales(actor).await?;
         let path = self.dir.join(format!(
             "sales-{}.csv",
-            shop_time(db::now(&self.pool).await?).format("%Y%m%d-%H%M%S")
+            shop_time(db::now(&mut *self.db.read().await?).await?).format("%Y%m%d-%H%M%S")
         ));
         let written = async {
             tokio::fs::create_dir_all(&self.dir).await?;

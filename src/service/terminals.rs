@@ -4,11 +4,10 @@
 
 use russh::keys::{HashAlg, PublicKey};
 use serde_json::json;
-use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::db;
 use crate::db::terminals::NewTerminal;
+use crate::db::{self, Db};
 use crate::domain::terminal::{Terminal, TerminalKind, parse_terminal_name};
 use crate::domain::user::{Actor, Role};
 use crate::domain::{Error, Result};
@@ -16,7 +15,7 @@ use crate::service::access::authorize;
 
 #[derive(Clone)]
 pub struct Terminals {
-    pool: PgPool,
+    db: Db,
 }
 
 /// The key as stored: algorithm and base64, without the comment (which the holder may
@@ -43,8 +42,8 @@ fn parse_key(text: &str) -> Result<PublicKey> {
 }
 
 impl Terminals {
-    pub fn new(pool: PgPool) -> Self {
-        Terminals { pool }
+    pub fn new(db: Db) -> Self {
+        Terminals { db }
     }
 
     /// The operator's command: `by` names the active admin it is done for (the audit log
@@ -59,7 +58,7 @@ impl Terminals {
         let name = parse_terminal_name(name)?;
         let key = parse_key(public_key)?;
         let (text, fingerprint) = (key_text(&key)?, fingerprint(&key));
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let admin = self.operating_admin(&mut tx, by).await?;
         let new = NewTerminal {
             name: &name,
@@ -94,7 +93,7 @@ impl Terminals {
     /// The operator's command: the terminal's sessions end at their next key press and it
     /// can no longer connect.
     pub async fn revoke(&self, by: &str, name: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let admin = self.operating_admin(&mut tx, by).await?;
         let Some(id) = db::terminals::revoke(&mut tx, name.trim(), admin).await? else {
             return Err(Error::NotFound(format!(
@@ -118,18 +117,18 @@ impl Terminals {
 
     /// The operator's list (the command line works as the database owner).
     pub async fn list_all(&self) -> Result<Vec<Terminal>> {
-        Ok(db::terminals::list(&self.pool).await?)
+        Ok(db::terminals::list(&mut *self.db.read().await?).await?)
     }
 
     /// The console's list.
     pub async fn list(&self, actor: &Actor) -> Result<Vec<Terminal>> {
-        authorize(&self.pool, actor, Role::Admin).await?;
+        authorize(&mut *self.db.read().await?, actor, Role::Admin).await?;
         self.list_all().await
     }
 
     /// The terminal in use that holds this key, if any.
     pub async fn by_key(&self, key: &PublicKey) -> Result<Option<Terminal>> {
-        Ok(db::terminals::in_use_by_key(&self.pool, &key_text(key)?).await?)
+        Ok(db::terminals::in_use_by_key(&mut *self.db.read().await?, &key_text(key)?).await?)
     }
 
     async fn operating_admin(&self, conn: &mut sqlx::PgConnection, by: &str) -> Result<Uuid> {

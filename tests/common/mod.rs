@@ -6,6 +6,7 @@ pub mod providers;
 pub mod pty;
 pub mod screens;
 
+use bytemtaani::db::Db;
 use bytemtaani::domain::catalog::{Category, Product, ProductForm};
 use bytemtaani::domain::user::{Actor, Role};
 use bytemtaani::service::auth::NewAccount;
@@ -19,42 +20,36 @@ pub const PASSWORD: &str = "correct horse battery";
 pub const SANDBOX_DELAY: std::time::Duration = std::time::Duration::from_millis(200);
 
 pub fn services(pool: &PgPool) -> Services {
-    services_telling(pool, Default::default())
+    services_through(pool.clone().into())
 }
 
-/// Services whose logins are told to `viewer` (for a pool working as a terminal role).
-pub fn services_telling(pool: &PgPool, viewer: bytemtaani::db::Viewer) -> Services {
-    services_with(pool, Gateways::sandbox(SANDBOX_DELAY), viewer)
+/// Services working through `db` (a terminal role's, say).
+pub fn services_through(db: Db) -> Services {
+    services_limited(db, Gateways::sandbox(SANDBOX_DELAY), unlimited())
 }
 
 /// Services paying through `gateways`. Customers are not limited here beyond what a test
 /// needs (tests/kiosk_limits.rs tests the shop's limits).
-pub fn services_with(
-    pool: &PgPool,
-    gateways: Gateways,
-    viewer: bytemtaani::db::Viewer,
-) -> Services {
-    let unlimited = Limits {
+pub fn services_with(pool: &PgPool, gateways: Gateways) -> Services {
+    services_limited(pool.clone().into(), gateways, unlimited())
+}
+
+fn unlimited() -> Limits {
+    Limits {
         max_units_per_line: 999,
         max_unpaid_orders: 1_000,
         unpaid_after: std::time::Duration::from_secs(30 * 60),
         registrations_per_hour: 10_000,
         failed_logins_per_terminal: 10_000,
         failed_logins_window: std::time::Duration::from_secs(60),
-    };
-    services_limited(pool, gateways, viewer, unlimited)
+    }
 }
 
 /// Services holding customers to `customers`.
-pub fn services_limited(
-    pool: &PgPool,
-    gateways: Gateways,
-    viewer: bytemtaani::db::Viewer,
-    customers: Limits,
-) -> Services {
+pub fn services_limited(db: Db, gateways: Gateways, customers: Limits) -> Services {
     let scratch = std::env::temp_dir().join("bytemtaani-tests");
     Services::new(
-        pool.clone(),
+        db,
         Setup {
             shop: bytemtaani::config::Settings::built_in().shop,
             receipts: Receipts::new(scratch.join("receipts"), None),
@@ -62,7 +57,6 @@ pub fn services_limited(
             gateways,
             unpaid_after: std::time::Duration::from_secs(30 * 60),
             customers,
-            viewer,
         },
     )
 }

@@ -30,7 +30,7 @@ pub fn real_shop(pool: &PgPool, server: &MockServer) -> Services {
         .payments
         .gateways_from(|_| Some("from-the-environment".into()))
         .unwrap();
-    services_with(pool, gateways, Default::default())
+    services_with(pool, gateways)
 }
 
 /// Daraja accepting a push: each gets a CheckoutRequestID of its own (`ws_CO_TEST_1`, …).

@@ -35,7 +35,9 @@ impl Payments {
             return self.record(raw, None, None, refused("unreadable")).await;
         };
         let cb = envelope.body.stk_callback;
-        let payment = db::payments::by_provider_ref(&self.pool, &cb.checkout_request_id).await?;
+        let payment =
+            db::payments::by_provider_ref(&mut *self.db.read().await?, &cb.checkout_request_id)
+                .await?;
         let outcome = match (&payment, cb.result_code) {
             (None, 0) => self.unknown_success(&cb).await?,
             (None, _) => refused("unknown request"),
@@ -87,14 +89,19 @@ impl Payments {
         if payment.status == PaymentStatus::Successful
             && payment.transaction_id.as_deref() == Some(cb.checkout_request_id.as_str())
         {
-            let replaced = db::payments::replace_transaction_id(
-                &self.pool,
-                payment.id,
-                &cb.checkout_request_id,
-                &receipt,
-            )
-            .await
-            .map_err(|err| super::duplicate_or(err, &receipt))?;
+            let replaced = self
+                .db
+                .write(async |c| {
+                    db::payments::replace_transaction_id(
+                        c,
+                        payment.id,
+                        &cb.checkout_request_id,
+                        &receipt,
+                    )
+                    .await
+                })
+                .await
+                .map_err(|err| super::duplicate_or(err, &receipt))?;
             return Ok(Some(if replaced {
                 CallbackOutcome::Accepted
             } else {
@@ -170,7 +177,9 @@ impl Payments {
                 storable(&cb.phone().unwrap_or_default()),
             ),
         };
-        db::alerts::raise(&self.pool, &alert).await?;
+        self.db
+            .write(async |c| db::alerts::raise(c, &alert).await)
+            .await?;
         Ok(refused(
             "unknown request, but Daraja says paid: shown to an admin as money to match",
         ))
@@ -187,7 +196,10 @@ impl Payments {
             tracing::warn!(%reason, "M-Pesa callback refused");
         }
         let text = outcome_text(&outcome);
-        db::payments::record_callback(&self.pool, &callback_record(raw, cb, payment_id, &text))
+        self.db
+            .write(async |c| {
+                db::payments::record_callback(c, &callback_record(raw, cb, payment_id, &text)).await
+            })
             .await?;
         Ok(outcome)
     }

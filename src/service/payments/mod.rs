@@ -9,11 +9,11 @@ mod reconcile;
 use serde_json::json;
 use std::time::Duration;
 
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::db;
 use crate::db::payments::CallbackRecord;
+use crate::db::{self, Db};
 use crate::domain::alert::{Alert, AlertKind, NewAlert};
 use crate::domain::order::{OrderStatus, short_id};
 use crate::domain::payment::{
@@ -32,7 +32,7 @@ pub use reconcile::Reconciled;
 
 #[derive(Clone)]
 pub struct Payments {
-    pool: PgPool,
+    db: Db,
     gateways: Gateways,
     /// Till orders still unpaid this long after they were placed (by the database's clock)
     /// are cancelled by reconciliation...
@@ -56,13 +56,13 @@ fn not_found() -> Error {
 
 impl Payments {
     pub fn new(
-        pool: PgPool,
+        db: Db,
         gateways: Gateways,
         unpaid_after: Duration,
         customer_unpaid_after: Duration,
     ) -> Self {
         Payments {
-            pool,
+            db,
             gateways,
             unpaid_after,
             customer_unpaid_after,
@@ -122,7 +122,7 @@ impl Payments {
         method: PaymentMethod,
         request: bool,
     ) -> Result<(PaymentSummary, bool)> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Customer).await?;
         let (owner, status, total) = db::orders::lock(&mut tx, order_id)
             .await?
@@ -176,7 +176,7 @@ impl Payments {
         transaction_id: &str,
         amount: Money,
     ) -> Result<PaymentSummary> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
         let (order_status, total, payment) = lock_with_order(&mut tx, payment_id).await?;
         if payment.taken_by == Some(me.user_id) {
@@ -210,21 +210,27 @@ impl Payments {
         method: Option<PaymentMethod>,
         limit: i64,
     ) -> Result<Vec<PaymentRow>> {
-        authorize(&self.pool, actor, Role::Admin).await?;
-        Ok(db::payments::list(&self.pool, status, method, limit.clamp(1, 500)).await?)
+        authorize(&mut *self.db.read().await?, actor, Role::Admin).await?;
+        Ok(db::payments::list(
+            &mut *self.db.read().await?,
+            status,
+            method,
+            limit.clamp(1, 500),
+        )
+        .await?)
     }
 
     /// Money that needs an admin, oldest first.
     pub async fn alerts(&self, actor: &Actor) -> Result<Vec<Alert>> {
-        authorize(&self.pool, actor, Role::Admin).await?;
-        Ok(db::alerts::open(&self.pool, 500).await?)
+        authorize(&mut *self.db.read().await?, actor, Role::Admin).await?;
+        Ok(db::alerts::open(&mut *self.db.read().await?, 500).await?)
     }
 
     /// An admin has dealt with an alert (money returned, matched, or checked): it leaves the
     /// list, audited with who and how, in one transaction.
     pub async fn resolve_alert(&self, actor: &Actor, alert_id: i64, how: &str) -> Result<()> {
         let how = parse_name("How it was resolved", how, limits::REASON)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
         if !db::alerts::resolve(&mut *tx, alert_id, me.user_id, &how).await? {
             return Err(Error::NotFound("That open alert".into()));
@@ -292,7 +298,11 @@ impl Payments {
                 let settled = self.settle_provider(payment.id, &reference, None).await?;
                 self.raise_for(&payment, &approval.reference, settled, "The card terminal")
                     .await?;
-                db::payments::set_card(&self.pool, payment.id, &approval.brand, &approval.last4)
+                self.db
+                    .write(async |c| {
+                        db::payments::set_card(c, payment.id, &approval.brand, &approval.last4)
+                            .await
+                    })
                     .await?;
             }
             Err(err) => self.not_sent(&payment, &err, true).await?,
@@ -338,7 +348,7 @@ impl Payments {
 
     /// A payment as it stands, asking its provider first when it is still pending.
     pub async fn status(&self, actor: &Actor, payment_id: Uuid) -> Result<PaymentSummary> {
-        let me = authorize(&self.pool, actor, Role::Customer).await?;
+        let me = authorize(&mut *self.db.read().await?, actor, Role::Customer).await?;
         let payment = self.load(payment_id).await?;
         if !me.may_act_for(payment.user_id) {
             return Err(not_found());
@@ -349,7 +359,7 @@ impl Payments {
 
     /// The provider took the claimed request: its reference is kept for good.
     async fn sent(&self, payment: &PaymentSummary, reference: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         db::payments::request_sent(&mut tx, payment, reference).await?;
         tx.commit().await?;
         Ok(())
@@ -372,7 +382,7 @@ impl Payments {
         if !(unknown && money_can_move) {
             return self.fail_pending(payment, &err.to_string()).await;
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         db::payments::request_unresolved(&mut *tx, payment.id).await?;
         let alert = NewAlert {
             kind: AlertKind::UnresolvedRequest,
@@ -400,7 +410,7 @@ impl Payments {
         transaction_id: &TransactionId,
         callback: Option<&CallbackRecord<'_>>,
     ) -> Result<Settled> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let (order_status, total, locked) = lock_with_order(&mut tx, payment_id).await?;
         if matches!(
             locked.status,
@@ -463,14 +473,16 @@ impl Payments {
             amount: Some(payment.amount),
             detail,
         };
-        db::alerts::raise(&self.pool, &alert).await?;
+        self.db
+            .write(async |c| db::alerts::raise(c, &alert).await)
+            .await?;
         Ok(refused)
     }
 
     /// Fails `payment` if it is still pending on the same request it was read with: a late
     /// answer about an earlier request must not fail a retry.
     async fn fail_pending(&self, payment: &PaymentSummary, reason: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         if let Some(p) = db::payments::lock(&mut tx, payment.id).await?
             && p.status == PaymentStatus::Pending
             && p.gateway_ref == payment.gateway_ref
@@ -482,7 +494,7 @@ impl Payments {
     }
 
     async fn load(&self, payment_id: Uuid) -> Result<PaymentSummary> {
-        db::payments::by_id(&self.pool, payment_id)
+        db::payments::by_id(&mut *self.db.read().await?, payment_id)
             .await?
             .ok_or_else(not_found)
     }
@@ -514,7 +526,7 @@ impl Payments {
         reason: &str,
     ) -> Result<PaymentSummary> {
         let reason = parse_name("Reason", reason, limits::REASON)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
         let (_, _, payment) = lock_with_order(&mut tx, payment_id).await?;
         if payment.status != PaymentStatus::Pending {

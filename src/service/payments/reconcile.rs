@@ -39,8 +39,12 @@ impl Payments {
     /// each order is handled by whoever locks it first.
     pub async fn reconcile(&self) -> Result<Reconciled> {
         let mut done = Reconciled::default();
-        for payment in
-            db::payments::pending_with_gateway(&self.pool, RECHECK_AFTER, RECONCILE_BATCH).await?
+        for payment in db::payments::pending_with_gateway(
+            &mut *self.db.read().await?,
+            RECHECK_AFTER,
+            RECONCILE_BATCH,
+        )
+        .await?
         {
             done.payments_checked += 1;
             self.ask_provider(&payment, true).await?;
@@ -51,7 +55,7 @@ impl Payments {
         // One short transaction per order: its lock and its products' are held only while
         // that order is cancelled, never across a whole batch.
         while done.orders_cancelled < RECONCILE_BATCH as usize {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.db.begin().await?;
             let Some(order_id) =
                 db::orders::lock_unpaid(&mut tx, self.unpaid_after, self.customer_unpaid_after, 1)
                     .await?
@@ -85,7 +89,8 @@ impl Payments {
     /// paid, it settles and the cancel is refused (the order is paid); failed, the cancel
     /// goes on; still open or unknown, the cancel waits for its answer.
     pub(crate) async fn clear_for_cancel(&self, order_id: Uuid) -> Result<()> {
-        let Some(payment) = db::payments::by_order(&self.pool, order_id).await? else {
+        let Some(payment) = db::payments::by_order(&mut *self.db.read().await?, order_id).await?
+        else {
             return Ok(());
         };
         if payment.status != PaymentStatus::Pending {
@@ -200,7 +205,9 @@ impl Payments {
                     short_id(payment.order_id)
                 ),
             };
-            db::alerts::raise(&self.pool, &alert).await?;
+            self.db
+                .write(async |c| db::alerts::raise(c, &alert).await)
+                .await?;
             return Ok(());
         }
         let id = TransactionId::parse(PaymentMethod::Paypal, &capture.capture_id)?;
