@@ -10,7 +10,7 @@ use bytemtaani::domain::payment::PaymentStatus;
 use bytemtaani::domain::user::{Actor, Role};
 use bytemtaani::domain::{Error, Money};
 use bytemtaani::service::Services;
-use bytemtaani::service::auth::NewAccount;
+use bytemtaani::service::auth::{NewAccount, TerminalCounters};
 use bytemtaani::service::pos::{Sale, Tender};
 use common::{PASSWORD, count, login_as, product, services, services_through, shop};
 use sqlx::{Connection, Executor, PgConnection, PgPool};
@@ -129,6 +129,14 @@ async fn each_terminal_role_is_refused_what_it_must_not_do(pool: PgPool) {
         ("select id from orders", Ok(1)),
         ("select order_id from order_items", Ok(1)),
         ("select id from payments", Ok(1)),
+        // Only the process holding a provider's credentials settles a payment (migration 22).
+        ("update payments set transaction_id = 'MADEUP1234'", REFUSED),
+        ("update payments set status = 'refunded'", REFUSED),
+        (
+            "insert into payments (order_id, user_id, amount, method, status, transaction_id)
+             select id, user_id, total_amount, 'card', 'successful', 'MADEUP1234' from orders",
+            REFUSED,
+        ),
         ("select product_id from cart_items", Ok(1)),
         (
             "update orders set status = 'cancelled' where user_id <> bytemtaani_viewer()",
@@ -353,10 +361,15 @@ async fn a_kiosk_learns_nothing_about_names_and_cannot_lock_staff_out(pool: PgPo
     );
 }
 
-/// The services of a terminal working as `role`: each transaction becomes the role and
-/// names the terminal's logged-in session.
-async fn terminal(pool: &PgPool, role: TerminalRole) -> Services {
-    services_through(Db::from(pool.clone()).working_as(role))
+/// The services of a terminal the shop's server runs as `role`: each transaction becomes
+/// the role and names the terminal's logged-in session; what providers confirm is settled
+/// with the server's own rights.
+fn served(owner: &Services, role: TerminalRole) -> Services {
+    let limits = bytemtaani::config::Settings::built_in()
+        .setup()
+        .unwrap()
+        .customers;
+    owner.at_terminal(role, TerminalCounters::new(&limits))
 }
 
 async fn create(s: &Services, name: &str, role: Role) {
@@ -385,7 +398,7 @@ async fn every_screen_works_under_its_terminal_role(pool: PgPool) {
     create(&owner, "manager", Role::Admin).await;
 
     // Kiosk: sign up, browse, search, cart, order, pay by card, own history, new password.
-    let kiosk = terminal(&pool, TerminalRole::Kiosk).await;
+    let kiosk = served(&owner, TerminalRole::Kiosk);
     let wanjiku: Actor = kiosk
         .auth
         .register(NewAccount {
@@ -414,8 +427,19 @@ async fn every_screen_works_under_its_terminal_role(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(paid.status, PaymentStatus::Successful);
-    // A second order paid by M-Pesa: the push, the sandbox's callback and the settlement all
-    // run as the kiosk role.
+    // A kiosk app run on its own database login settles nothing: its customer is sent to
+    // M-Pesa (settled by the receiver) or the till, before anything is written.
+    let direct = services_through(Db::from(pool.clone()).working_as(TerminalRole::Kiosk));
+    let direct_buyer: Actor = direct.auth.login("wanjiku", PASSWORD).await.unwrap().into();
+    let third = ordered(&direct, &direct_buyer, bank.id, 1).await;
+    let refused = direct.payments.pay_by_card(&direct_buyer, third.id).await;
+    assert!(
+        matches!(&refused, Err(Error::Conflict(why)) if why.contains("shop's server")),
+        "{refused:?}"
+    );
+    direct.orders.cancel(&direct_buyer, third.id).await.unwrap();
+    // A second order paid by M-Pesa: the push and the customer's screen run as the kiosk
+    // role, the sandbox's callback and the settlement with the server's rights.
     let second = ordered(&kiosk, &wanjiku, bank.id, 1).await;
     let push = kiosk
         .payments
@@ -437,11 +461,12 @@ async fn every_screen_works_under_its_terminal_role(pool: PgPool) {
     }
     assert_eq!(settled, PaymentStatus::Successful);
     let mine = kiosk.orders.history(&wanjiku, None).await.unwrap();
-    assert_eq!(mine.len(), 2);
-    assert!(
-        mine.iter().all(|o| o.status == OrderStatus::Paid),
-        "{mine:?}"
-    );
+    let paid = mine
+        .iter()
+        .filter(|o| o.status == OrderStatus::Paid)
+        .count();
+    let cancelled = mine.iter().filter(|o| o.status == OrderStatus::Cancelled);
+    assert_eq!((paid, cancelled.count()), (2, 1), "{mine:?}");
     assert!(matches!(
         kiosk.orders.detail(&wanjiku, barakas_order).await,
         Err(Error::NotFound(_))
@@ -465,7 +490,7 @@ async fn every_screen_works_under_its_terminal_role(pool: PgPool) {
     ));
 
     // Till: a cash sale, a customer found by phone, an order moved along.
-    let till = terminal(&pool, TerminalRole::Till).await;
+    let till = served(&owner, TerminalRole::Till);
     let cashier: Actor = till.auth.login("cashier", PASSWORD).await.unwrap().into();
     let receipt = till
         .pos
@@ -506,7 +531,7 @@ async fn every_screen_works_under_its_terminal_role(pool: PgPool) {
         .unwrap();
 
     // Admin: a price change, stock received, a user deactivated, the audit log read.
-    let console = terminal(&pool, TerminalRole::Admin).await;
+    let console = served(&owner, TerminalRole::Admin);
     let manager: Actor = console
         .auth
         .login("manager", PASSWORD)

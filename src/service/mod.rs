@@ -69,7 +69,7 @@ impl Services {
     pub fn new(db: impl Into<Db>, setup: Setup) -> Self {
         let db = db.into();
         let counters = auth::TerminalCounters::new(&setup.customers);
-        Services::build(db.clone(), setup, counters, Catalog::new(db))
+        Services::build(db.clone(), db.clone(), setup, counters, Catalog::new(db))
     }
 
     /// The services for one session of the shop server: the same pool and live changes,
@@ -77,12 +77,20 @@ impl Services {
     pub fn at_terminal(&self, role: TerminalRole, counters: auth::TerminalCounters) -> Services {
         let db = self.db.working_as(role);
         let catalog = self.catalog.working_through(db.clone());
-        Services::build(db, self.setup.clone(), counters, catalog)
+        Services::build(db, self.db.clone(), self.setup.clone(), counters, catalog)
     }
 
-    fn build(db: Db, setup: Setup, counters: auth::TerminalCounters, catalog: Catalog) -> Self {
+    /// `provider` settles what payment providers confirm (see `Payments`).
+    fn build(
+        db: Db,
+        provider: Db,
+        setup: Setup,
+        counters: auth::TerminalCounters,
+        catalog: Catalog,
+    ) -> Self {
         let payments = Payments::new(
             db.clone(),
+            provider,
             setup.gateways.clone(),
             setup.unpaid_after,
             setup.customers.unpaid_after,

@@ -35,9 +35,11 @@ impl Payments {
             return self.record(raw, None, None, refused("unreadable")).await;
         };
         let cb = envelope.body.stk_callback;
-        let payment =
-            db::payments::by_provider_ref(&mut *self.db.read().await?, &cb.checkout_request_id)
-                .await?;
+        let payment = db::payments::by_provider_ref(
+            &mut *self.provider.read().await?,
+            &cb.checkout_request_id,
+        )
+        .await?;
         let outcome = match (&payment, cb.result_code) {
             (None, 0) => self.unknown_success(&cb).await?,
             (None, _) => refused("unknown request"),
@@ -90,7 +92,7 @@ impl Payments {
             && payment.transaction_id.as_deref() == Some(cb.checkout_request_id.as_str())
         {
             let replaced = self
-                .db
+                .provider
                 .write(async |c| {
                     db::payments::replace_transaction_id(
                         c,
@@ -177,7 +179,7 @@ impl Payments {
                 storable(&cb.phone().unwrap_or_default()),
             ),
         };
-        self.db
+        self.provider
             .write(async |c| db::alerts::raise(c, &alert).await)
             .await?;
         Ok(refused(
@@ -196,7 +198,7 @@ impl Payments {
             tracing::warn!(%reason, "M-Pesa callback refused");
         }
         let text = outcome_text(&outcome);
-        self.db
+        self.provider
             .write(async |c| {
                 db::payments::record_callback(c, &callback_record(raw, cb, payment_id, &text)).await
             })

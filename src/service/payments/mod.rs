@@ -13,7 +13,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::db::payments::CallbackRecord;
-use crate::db::{self, Db};
+use crate::db::{self, Db, TerminalRole};
 use crate::domain::alert::{Alert, AlertKind, NewAlert};
 use crate::domain::order::{OrderStatus, short_id};
 use crate::domain::payment::{
@@ -33,6 +33,10 @@ pub use reconcile::Reconciled;
 #[derive(Clone)]
 pub struct Payments {
     db: Db,
+    /// The process's own rights: what only a provider can vouch for (a card approval, a
+    /// PayPal capture, an M-Pesa confirmation) is settled by the process that holds the
+    /// provider's credentials and hears its answers, never under a kiosk's role.
+    provider: Db,
     gateways: Gateways,
     /// Till orders still unpaid this long after they were placed (by the database's clock)
     /// are cancelled by reconciliation...
@@ -57,12 +61,14 @@ fn not_found() -> Error {
 impl Payments {
     pub fn new(
         db: Db,
+        provider: Db,
         gateways: Gateways,
         unpaid_after: Duration,
         customer_unpaid_after: Duration,
     ) -> Self {
         Payments {
             db,
+            provider,
             gateways,
             unpaid_after,
             customer_unpaid_after,
@@ -86,8 +92,20 @@ impl Payments {
         self.gateways.pretend()
     }
 
+    /// Whether this process settles what providers confirm: not a kiosk app run with a
+    /// kiosk's own database login, which leaves that to the shop's server.
+    fn settles(&self) -> bool {
+        self.provider.role() != Some(TerminalRole::Kiosk)
+    }
+
     /// Refuses a method no provider takes here, before anything is written.
     fn check_offered(&self, method: PaymentMethod) -> Result<()> {
+        if method != PaymentMethod::Mpesa && !self.settles() {
+            return Err(Error::Conflict(format!(
+                "{method} payments are settled by the shop's server, and this kiosk runs on \
+                 its own. Please pay by M-Pesa or at the till."
+            )));
+        }
         if self.gateways.offers(method) {
             return Ok(());
         }
@@ -298,7 +316,7 @@ impl Payments {
                 let settled = self.settle_provider(payment.id, &reference, None).await?;
                 self.raise_for(&payment, &approval.reference, settled, "The card terminal")
                     .await?;
-                self.db
+                self.provider
                     .write(async |c| {
                         db::payments::set_card(c, payment.id, &approval.brand, &approval.last4)
                             .await
@@ -410,7 +428,7 @@ impl Payments {
         transaction_id: &TransactionId,
         callback: Option<&CallbackRecord<'_>>,
     ) -> Result<Settled> {
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.provider.begin().await?;
         let (order_status, total, locked) = lock_with_order(&mut tx, payment_id).await?;
         if matches!(
             locked.status,
@@ -473,7 +491,7 @@ impl Payments {
             amount: Some(payment.amount),
             detail,
         };
-        self.db
+        self.provider
             .write(async |c| db::alerts::raise(c, &alert).await)
             .await?;
         Ok(refused)

@@ -40,7 +40,7 @@ impl Payments {
     pub async fn reconcile(&self) -> Result<Reconciled> {
         let mut done = Reconciled::default();
         for payment in db::payments::pending_with_gateway(
-            &mut *self.db.read().await?,
+            &mut *self.provider.read().await?,
             RECHECK_AFTER,
             RECONCILE_BATCH,
         )
@@ -55,7 +55,7 @@ impl Payments {
         // One short transaction per order: its lock and its products' are held only while
         // that order is cancelled, never across a whole batch.
         while done.orders_cancelled < RECONCILE_BATCH as usize {
-            let mut tx = self.db.begin().await?;
+            let mut tx = self.provider.begin().await?;
             let Some(order_id) =
                 db::orders::lock_unpaid(&mut tx, self.unpaid_after, self.customer_unpaid_after, 1)
                     .await?
@@ -89,7 +89,8 @@ impl Payments {
     /// paid, it settles and the cancel is refused (the order is paid); failed, the cancel
     /// goes on; still open or unknown, the cancel waits for its answer.
     pub(crate) async fn clear_for_cancel(&self, order_id: Uuid) -> Result<()> {
-        let Some(payment) = db::payments::by_order(&mut *self.db.read().await?, order_id).await?
+        let Some(payment) =
+            db::payments::by_order(&mut *self.provider.read().await?, order_id).await?
         else {
             return Ok(());
         };
@@ -134,6 +135,9 @@ impl Payments {
         payment: &PaymentSummary,
         settle_paid: bool,
     ) -> Result<()> {
+        if !self.settles() {
+            return Ok(()); // the shop's server asks, and the screen hears it settle
+        }
         let (PaymentStatus::Pending, Some(RequestState::Sent), Some(reference)) =
             (payment.status, payment.request_state, &payment.gateway_ref)
         else {
@@ -205,7 +209,7 @@ impl Payments {
                     short_id(payment.order_id)
                 ),
             };
-            self.db
+            self.provider
                 .write(async |c| db::alerts::raise(c, &alert).await)
                 .await?;
             return Ok(());
