@@ -381,7 +381,7 @@ fn till_unpaid_sales_taken_up_from_the_till_and_the_console() {
 #[test]
 fn an_audit_entry_names_its_product_and_opens_in_full() {
     let mut app = admin();
-    for _ in 0..7 {
+    for _ in 0..8 {
         press(&mut app, &[KeyCode::Tab]); // to the audit log
     }
     for answer in admin_answers() {
@@ -453,6 +453,7 @@ fn admin_sections() {
         "low_stock",
         "categories",
         "users",
+        "terminals",
         "audit",
         "reports",
     ] {

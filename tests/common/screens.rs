@@ -10,6 +10,7 @@ use bytemtaani::domain::payment::PaymentRow;
 use bytemtaani::domain::payment::{PaymentMethod, PaymentStatus, PaymentSummary};
 use bytemtaani::domain::receipt::{Receipt, Tendered};
 use bytemtaani::domain::report::{DayTotal, MethodTotal, SalesReport, TopProduct};
+use bytemtaani::domain::terminal::{Terminal, TerminalKind};
 use bytemtaani::domain::user::UserAccount;
 use bytemtaani::domain::user::{Role, Session};
 use bytemtaani::service::pos::Lookup;
@@ -215,6 +216,26 @@ pub fn admin_answers() -> Vec<AdminAnswer> {
                 is_admin: false,
                 is_active: false,
                 date_joined: at(2),
+            },
+        ])),
+        AdminAnswer::Terminals(Ok(vec![
+            Terminal {
+                id: id(20),
+                name: "kiosk-3".into(),
+                kind: TerminalKind::Kiosk,
+                fingerprint: "SHA256:ZfYOaROKXA43W8bhRc32eTWXASrzj2+NvzcdFqmU7Mg".into(),
+                added_by: "admin".into(),
+                added_at: at(3),
+                revoked_at: None,
+            },
+            Terminal {
+                id: id(21),
+                name: "till-1".into(),
+                kind: TerminalKind::Till,
+                fingerprint: "SHA256:WMN9Xc8Hs7NdPM1p8pDegR9eCBv6Ep5ULLW/MCimERE".into(),
+                added_by: "admin".into(),
+                added_at: at(1),
+                revoked_at: Some(at(4)),
             },
         ])),
         AdminAnswer::Audit(Ok(vec![AuditEntry {

@@ -10,6 +10,7 @@ use crate::domain::catalog::{
 use crate::domain::order::{OrderDetail, OrderFilter, OrderStatus, OrderSummary, short_id};
 use crate::domain::payment::{PaymentMethod, PaymentRow, PaymentStatus};
 use crate::domain::report::SalesReport;
+use crate::domain::terminal::Terminal;
 use crate::domain::user::{Actor, Role, UserAccount};
 use crate::domain::{Error, Money, Result};
 use crate::service::Services;
@@ -37,6 +38,7 @@ pub enum AdminRequest {
     LowStock(i32),
     Categories,
     Users(String),
+    Terminals,
     Audit(String),
     Report,
     /// What the console warns of (demo accounts that can log in).
@@ -118,6 +120,7 @@ pub enum AdminAnswer {
     LowStock(Result<Vec<Product>>),
     Categories(Result<Vec<Category>>),
     Users(Result<Vec<UserAccount>>),
+    Terminals(Result<Vec<Terminal>>),
     Audit(Result<Vec<AuditEntry>>),
     Report(Result<Box<SalesReport>>),
     Warnings(Result<Vec<String>>),
@@ -137,6 +140,7 @@ impl AdminAnswer {
             | AdminAnswer::LowStock(Err(e))
             | AdminAnswer::Categories(Err(e))
             | AdminAnswer::Users(Err(e))
+            | AdminAnswer::Terminals(Err(e))
             | AdminAnswer::Audit(Err(e))
             | AdminAnswer::Report(Err(e))
             | AdminAnswer::Warnings(Err(e))
@@ -169,6 +173,7 @@ pub(super) async fn run(s: &Services, a: &Actor, request: AdminRequest) -> Admin
         Ask::LowStock(threshold) => Answer::LowStock(s.admin.low_stock(a, threshold).await),
         Ask::Categories => Answer::Categories(s.catalog.categories().await),
         Ask::Users(text) => Answer::Users(s.users.search(a, &text).await),
+        Ask::Terminals => Answer::Terminals(s.terminals.list(a).await),
         Ask::Audit(text) => Answer::Audit(s.users.audit_log(a, &text, LIST).await),
         Ask::Report => Answer::Report(s.reports.sales(a).await.map(Box::new)),
         Ask::Warnings => Answer::Warnings(s.users.warnings(a).await),

@@ -35,9 +35,21 @@ impl AdminScreen {
             ),
             warnings,
         );
+        // From the first title that leaves the selected one on screen (narrow terminals).
+        let titles = Section::ALL.map(|s| s.title());
+        let selected = self.section.index();
+        let width = |from: usize| {
+            titles[from..=selected]
+                .iter()
+                .map(|t| t.len() + 1)
+                .sum::<usize>()
+        };
+        let first = (0..selected)
+            .find(|&from| width(from) <= usize::from(bar.width))
+            .unwrap_or(selected);
         frame.render_widget(
-            Tabs::new(Section::ALL.map(|s| s.title()))
-                .select(self.section.index())
+            Tabs::new(titles[first..].to_vec())
+                .select(selected - first)
                 .highlight_style(theme.selected())
                 .padding("", " ")
                 .divider(""),
@@ -270,6 +282,41 @@ impl AdminScreen {
                 self.users.selected,
                 self.users.loaded,
             ),
+            Section::Terminals => (
+                " Terminals the shop's server lets in, by key ".to_owned(),
+                &["Name", "Kind", "Key", "Added", "By", ""],
+                vec![
+                    Constraint::Length(12),
+                    Constraint::Length(5),
+                    Constraint::Fill(1),
+                    Constraint::Length(10),
+                    Constraint::Length(10),
+                    Constraint::Length(7),
+                ],
+                self.terminals
+                    .rows
+                    .iter()
+                    .map(|t| {
+                        Row::new(vec![
+                            Line::raw(t.name.clone()),
+                            Line::raw(t.kind.to_string()),
+                            Line::raw(t.fingerprint.clone()),
+                            Line::raw(crate::domain::clock::shop_date(t.added_at).to_string()),
+                            Line::raw(t.added_by.clone()),
+                            Line::styled(
+                                if t.revoked_at.is_some() {
+                                    "revoked"
+                                } else {
+                                    ""
+                                },
+                                theme.error(),
+                            ),
+                        ])
+                    })
+                    .collect(),
+                self.terminals.selected,
+                self.terminals.loaded,
+            ),
             Section::Audit => (
                 if self.audit_filter.is_empty() {
                     " Audit log, newest first ".to_owned()
@@ -427,6 +474,7 @@ fn hints(section: Section) -> &'static str {
         Section::LowStock => " + stock · e edit · Enter history · r reload · Tab next section",
         Section::Categories => " n new · e rename · D delete (only empty) · Tab next section",
         Section::Users => " m role · t (de)activate · p reset password · / find · Tab",
+        Section::Terminals => " r reload · add and revoke: bytemtaani terminal … · Tab",
         Section::Audit => {
             " Enter in full · / filter by action or user · r reload · Tab next section"
         }

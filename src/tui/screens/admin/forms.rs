@@ -172,7 +172,11 @@ pub fn filter(screen: &AdminScreen) -> Option<Popup> {
             vec![Field::new("Action or user", screen.audit_filter.clone()).max(limits::SEARCH)],
             Purpose::AuditFilter,
         ),
-        Section::Alerts | Section::LowStock | Section::Categories | Section::Reports => {
+        Section::Alerts
+        | Section::LowStock
+        | Section::Categories
+        | Section::Terminals
+        | Section::Reports => {
             return None;
         }
     })

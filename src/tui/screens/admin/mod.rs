@@ -16,6 +16,7 @@ use crate::domain::catalog::{Category, PriceChange, Product};
 use crate::domain::order::{OrderDetail, OrderFilter, OrderStatus, OrderSummary, short_id};
 use crate::domain::payment::{PaymentMethod, PaymentRow, PaymentStatus};
 use crate::domain::report::SalesReport;
+use crate::domain::terminal::Terminal;
 use crate::domain::user::UserAccount;
 use crate::tui::effect::{AdminAnswer, AdminRequest, Change, Effect, PosRequest};
 use crate::tui::form::{Form, FormKey};
@@ -33,12 +34,13 @@ pub enum Section {
     LowStock,
     Categories,
     Users,
+    Terminals,
     Audit,
     Reports,
 }
 
 impl Section {
-    pub const ALL: [Section; 9] = [
+    pub const ALL: [Section; 10] = [
         Section::Orders,
         Section::Payments,
         Section::Alerts,
@@ -46,6 +48,7 @@ impl Section {
         Section::LowStock,
         Section::Categories,
         Section::Users,
+        Section::Terminals,
         Section::Audit,
         Section::Reports,
     ];
@@ -59,6 +62,7 @@ impl Section {
             Section::LowStock => "Low stock",
             Section::Categories => "Categories",
             Section::Users => "Users",
+            Section::Terminals => "Terminals",
             Section::Audit => "Audit",
             Section::Reports => "Reports",
         }
@@ -139,6 +143,9 @@ pub struct AdminScreen {
     pub categories: List<Category>,
     pub users: List<UserAccount>,
     pub user_search: String,
+    /// The terminals the shop's server lets in (added and revoked with `bytemtaani
+    /// terminal`).
+    pub terminals: List<Terminal>,
     pub audit: List<AuditEntry>,
     pub audit_filter: String,
     pub report: Option<Box<SalesReport>>,
@@ -167,6 +174,7 @@ impl AdminScreen {
             low_threshold,
             categories: List::default(),
             users: List::default(),
+            terminals: List::default(),
             user_search: String::new(),
             audit: List::default(),
             audit_filter: String::new(),
@@ -205,6 +213,7 @@ impl AdminScreen {
             Section::LowStock => AdminRequest::LowStock(self.low_threshold),
             Section::Categories => AdminRequest::Categories,
             Section::Users => AdminRequest::Users(self.user_search.clone()),
+            Section::Terminals => AdminRequest::Terminals,
             Section::Audit => AdminRequest::Audit(self.audit_filter.clone()),
             Section::Reports => AdminRequest::Report,
         })
@@ -251,6 +260,7 @@ impl AdminScreen {
             Section::LowStock => self.low_stock.step(delta),
             Section::Categories => self.categories.step(delta),
             Section::Users => self.users.step(delta),
+            Section::Terminals => self.terminals.step(delta),
             Section::Audit => self.audit.step(delta),
             Section::Reports => {}
         }
@@ -477,6 +487,7 @@ impl AdminScreen {
             AdminAnswer::LowStock(result) => self.low_stock.set(result),
             AdminAnswer::Categories(result) => self.categories.set(result),
             AdminAnswer::Users(result) => self.users.set(result),
+            AdminAnswer::Terminals(result) => self.terminals.set(result),
             AdminAnswer::Audit(result) => self.audit.set(result),
             AdminAnswer::Warnings(result) => match result {
                 Ok(warnings) => {
