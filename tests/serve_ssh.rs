@@ -142,6 +142,17 @@ fn local_forward_answers(port: u16, key: &Path) -> String {
     String::from_utf8_lossy(&answer).into_owned()
 }
 
+fn exits_within(child: &mut Box<dyn portable_pty::Child + Send + Sync>, wait: Duration) -> bool {
+    let deadline = Instant::now() + wait;
+    while Instant::now() < deadline {
+        if child.try_wait().unwrap().is_some() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
 fn log_in(screen: &mut Screen, username: &str) {
     screen.wait_for("Log in");
     for field in [username, "\t", PASSWORD, "\r"] {
@@ -203,10 +214,22 @@ fn terminals_over_ssh(dir: PathBuf, url: String, keys: Keys, sku: String) {
     kiosk.send("c");
     kiosk.wait_for("Check out");
 
-    for child in [&mut kiosk_ssh, &mut till_ssh, &mut console_ssh] {
-        child.kill().unwrap();
-        let _ = child.wait();
-    }
+    kiosk_ssh.kill().unwrap();
+    let _ = kiosk_ssh.wait();
+
+    // Revoking the till ends its open session within seconds, its screen put back.
+    let revoke = Command::new(env!("CARGO_BIN_EXE_bytemtaani"))
+        .args(["terminal", "revoke", "--name", "till-1", "--by", "admin"])
+        .env("DATABASE_URL", &url)
+        .env("HOME", dir.join("home"))
+        .output()
+        .unwrap();
+    assert!(revoke.status.success(), "{revoke:?}");
+    assert!(
+        exits_within(&mut till_ssh, Duration::from_secs(15)),
+        "the revoked till's session stayed open"
+    );
+    assert_eq!(till.left_dirty(), (false, false));
 
     // Refused: a key of no terminal, a revoked terminal's, a command, no terminal.
     for key in ["stranger", "revoked"] {
@@ -248,7 +271,32 @@ fn terminals_over_ssh(dir: PathBuf, url: String, keys: Keys, sku: String) {
         "{out:?}"
     );
     assert_eq!(local_forward_answers(port, &keys.path("kiosk")), "");
-    drop(server);
+
+    // SIGTERM: the console's session is told and closed, then the server exits cleanly.
+    let mut server = server;
+    let term = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    assert!(exits_within(&mut console_ssh, Duration::from_secs(15)));
+    assert_eq!(
+        console.left_dirty(),
+        (false, false),
+        "the console's terminal is back: main screen, cursor shown"
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "{status:?}");
 }
 
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
@@ -288,7 +336,7 @@ async fn each_terminal_opens_what_its_key_allows_and_nothing_else_gets_in(pool: 
         "select count(*) from audit_log where action in ('terminal.add', 'terminal.revoke')",
     )
     .await;
-    assert_eq!(audited, 5, "four added, one revoked");
+    assert_eq!(audited, 6, "four added, two revoked");
     assert_eq!(count(&pool, "select count(*) from cart_items").await, 1);
     assert_eq!(count(&pool, "select count(*) from orders").await, 0);
     let open = count(

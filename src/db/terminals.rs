@@ -76,6 +76,13 @@ pub async fn in_use_by_key(
     Ok(row.map(terminal))
 }
 
+/// The ids of the terminals in use.
+pub async fn in_use(ex: impl PgExecutor<'_>) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar("select id from terminals where revoked_at is null")
+        .fetch_all(ex)
+        .await
+}
+
 /// Revokes the terminal in use under this name; its id, or None when there is none.
 pub async fn revoke(
     conn: &mut PgConnection,

@@ -88,6 +88,8 @@ impl Connection {
             input: rx,
             size: self.size.clone(),
             shutdown: self.shared.shutdown.clone(),
+            terminal_id: terminal.id,
+            in_use: self.shared.in_use.clone(),
             idle: self.shared.idle,
         };
         tokio::spawn(run_session(parts));

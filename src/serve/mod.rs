@@ -7,7 +7,7 @@ pub mod keys;
 pub mod screen;
 mod session;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -33,6 +33,8 @@ pub(crate) struct Shared {
     /// Per terminal key, whatever the number of its sessions (logins, accounts made).
     counters: Mutex<HashMap<Uuid, TerminalCounters>>,
     shutdown: watch::Receiver<bool>,
+    /// The terminals in use, looked up every few seconds.
+    in_use: watch::Receiver<HashSet<Uuid>>,
     idle: Duration,
 }
 
@@ -134,11 +136,13 @@ pub async fn serve(
 ) -> Result<()> {
     let config = Arc::new(ssh_config(key, &limits));
     let (tell, shutdown) = watch::channel(false);
+    let in_use = watch_terminals_in_use(&services).await?;
     let shared = Arc::new(Shared {
         services,
         app,
         counters: Mutex::default(),
         shutdown,
+        in_use,
         idle: limits.idle,
     });
     let sessions = Arc::new(Semaphore::new(limits.max_sessions));
@@ -177,6 +181,29 @@ pub async fn serve(
     let all = u32::try_from(limits.max_sessions).unwrap_or(u32::MAX);
     let _ = tokio::time::timeout(Duration::from_secs(10), sessions.acquire_many(all)).await;
     Ok(())
+}
+
+/// How often the server looks for revoked terminals, whose open sessions then end.
+const REVOKED_CHECK: Duration = Duration::from_secs(5);
+
+async fn watch_terminals_in_use(services: &Services) -> Result<watch::Receiver<HashSet<Uuid>>> {
+    let terminals = services.terminals.clone();
+    let (tell, in_use) = watch::channel(terminals.in_use().await?);
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(REVOKED_CHECK) => {}
+                () = tell.closed() => return,
+            }
+            match terminals.in_use().await {
+                Ok(ids) => {
+                    tell.send_if_modified(|old| std::mem::replace(old, ids.clone()) != ids);
+                }
+                Err(err) => tracing::warn!(%err, "could not look for revoked terminals"),
+            }
+        }
+    });
+    Ok(in_use)
 }
 
 fn take_slot(

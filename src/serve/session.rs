@@ -3,6 +3,7 @@
 //! only (tokio keeps it in its task); whatever way it ends, the client's terminal is put
 //! back as it was and the channel closed.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use russh::ChannelId;
 use russh::server::Handle;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_stream::wrappers::IntervalStream;
+use uuid::Uuid;
 
 use crate::serve::keys::KeyParser;
 use crate::serve::screen::{ChannelBackend, ClientSize, Outbox};
@@ -44,6 +46,9 @@ pub struct SessionParts {
     pub input: mpsc::Receiver<Input>,
     pub size: ClientSize,
     pub shutdown: watch::Receiver<bool>,
+    /// The session's terminal, and the terminals in use: a revoked one's session ends.
+    pub terminal_id: Uuid,
+    pub in_use: watch::Receiver<HashSet<Uuid>>,
     pub idle: Duration,
 }
 
@@ -77,7 +82,12 @@ async fn draw_app(parts: SessionParts, outbox: Arc<Outbox>) -> anyhow::Result<()
     let mut backend = ChannelBackend::new(outbox, parts.size);
     backend.send(ENTER)?;
     let mut terminal = Terminal::new(backend)?;
-    let events = session_events(parts.input, parts.shutdown, parts.idle);
+    let ends = Ends {
+        shutdown: parts.shutdown,
+        terminal_id: parts.terminal_id,
+        in_use: parts.in_use,
+    };
+    let events = session_events(parts.input, ends, parts.idle);
     run(&mut terminal, Box::pin(events), parts.services, parts.app).await?;
     Ok(())
 }
@@ -93,23 +103,42 @@ async fn send_frames(outbox: Arc<Outbox>, handle: Handle, channel: ChannelId) {
     }
 }
 
+/// What ends a session besides its client: the server shutting down, its terminal revoked.
+struct Ends {
+    shutdown: watch::Receiver<bool>,
+    terminal_id: Uuid,
+    in_use: watch::Receiver<HashSet<Uuid>>,
+}
+
+impl Ends {
+    async fn reached(&mut self) {
+        let id = self.terminal_id;
+        tokio::select! {
+            _ = self.shutdown.wait_for(|stop| *stop) => {}
+            _ = self.in_use.wait_for(|ids| !ids.contains(&id)) => {
+                tracing::warn!(terminal = %id, "terminal revoked: its session ends");
+            }
+        }
+    }
+}
+
 /// The session's events: its keys (scans told apart by the same rule as at a local
 /// terminal), window changes and ticks. They end when the client leaves, has typed
-/// nothing for `idle`, or the server shuts down.
+/// nothing for `idle`, the server shuts down or the terminal is revoked.
 fn session_events(
     input: mpsc::Receiver<Input>,
-    shutdown: watch::Receiver<bool>,
+    ends: Ends,
     idle: Duration,
 ) -> impl Stream<Item = AppEvent> {
     let (ended, on_end) = oneshot::channel::<()>();
-    let keys = detect_scans(Box::pin(key_events(input, shutdown, idle, ended)));
+    let keys = detect_scans(Box::pin(key_events(input, ends, idle, ended)));
     let ticks = IntervalStream::new(tokio::time::interval(TICK)).map(|_| AppEvent::Tick);
     futures::stream::select(keys, ticks).take_until(on_end)
 }
 
 struct KeyState {
     input: mpsc::Receiver<Input>,
-    shutdown: watch::Receiver<bool>,
+    ends: Ends,
     parser: KeyParser,
     ready: std::collections::VecDeque<AppEvent>,
     ended: Option<oneshot::Sender<()>>,
@@ -117,13 +146,13 @@ struct KeyState {
 
 fn key_events(
     input: mpsc::Receiver<Input>,
-    shutdown: watch::Receiver<bool>,
+    ends: Ends,
     idle: Duration,
     ended: oneshot::Sender<()>,
 ) -> impl Stream<Item = AppEvent> {
     let state = KeyState {
         input,
-        shutdown,
+        ends,
         parser: KeyParser::default(),
         ready: Default::default(),
         ended: Some(ended),
@@ -136,7 +165,7 @@ fn key_events(
             let wait = if s.parser.waiting() { ESC_WAIT } else { idle };
             let next = tokio::select! {
                 next = tokio::time::timeout(wait, s.input.recv()) => next,
-                _ = s.shutdown.wait_for(|stop| *stop) => Ok(None),
+                () = s.ends.reached() => Ok(None),
             };
             match next {
                 Ok(Some(Input::Bytes(bytes))) => {
@@ -148,7 +177,8 @@ fn key_events(
                     s.ready
                         .extend(s.parser.flush().into_iter().map(AppEvent::Key));
                 }
-                // The client left, stayed idle too long, or the server is stopping.
+                // The client left or stayed idle too long, the server is stopping, or the
+                // terminal was revoked.
                 Ok(None) | Err(_) => {
                     if let Some(ended) = s.ended.take() {
                         let _ = ended.send(());

@@ -90,8 +90,8 @@ impl Terminals {
         Ok(fingerprint)
     }
 
-    /// The operator's command: the terminal's sessions end at their next key press and it
-    /// can no longer connect.
+    /// The operator's command: the terminal can no longer connect, and the shop's server
+    /// ends its open sessions within seconds.
     pub async fn revoke(&self, by: &str, name: &str) -> Result<()> {
         let mut tx = self.db.begin().await?;
         let admin = self.operating_admin(&mut tx, by).await?;
@@ -124,6 +124,12 @@ impl Terminals {
     pub async fn list(&self, actor: &Actor) -> Result<Vec<Terminal>> {
         authorize(&mut *self.db.read().await?, actor, Role::Admin).await?;
         self.list_all().await
+    }
+
+    /// The ids of the terminals in use (the server ends the sessions of any other).
+    pub async fn in_use(&self) -> Result<std::collections::HashSet<Uuid>> {
+        let ids = db::terminals::in_use(&mut *self.db.read().await?).await?;
+        Ok(ids.into_iter().collect())
     }
 
     /// The terminal in use that holds this key, if any.
