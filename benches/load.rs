@@ -6,6 +6,7 @@
 //!   cargo bench --bench load -- startup BINARY CONFIG
 //!   cargo bench --bench load -- scan BINARY CONFIG SCANS
 //!   cargo bench --bench load -- flood BINARY CONFIG REQUESTS
+//!   cargo bench --bench load -- sessions BINARY CONFIG SESSIONS SECONDS
 //!
 //! DATABASE_URL names the seeded database. Each line of output is `key=value` pairs.
 
@@ -62,19 +63,26 @@ fn main() -> Result<()> {
         ["flood", binary, config, requests] => {
             runtime.block_on(flood(binary, config, requests.parse()?))
         }
+        ["sessions", binary, config, n, seconds] => runtime.block_on(sessions(
+            &url,
+            binary,
+            config,
+            n.parse()?,
+            Duration::from_secs(seconds.parse()?),
+        )),
         _ => bail!(
-            "usage: load checkout N SECONDS HOT | search N ROUNDS flat-out|typing | startup BINARY CONFIG | scan BINARY CONFIG SCANS | flood BINARY CONFIG REQUESTS"
+            "usage: load checkout N SECONDS HOT | search N ROUNDS flat-out|typing | startup BINARY CONFIG | scan BINARY CONFIG SCANS | flood BINARY CONFIG REQUESTS | sessions BINARY CONFIG SESSIONS SECONDS"
         ),
     }
 }
 
-/// A terminal: its own services on its own single connection, like one till process.
+/// A terminal: its own services on its own single connection, like one till process,
+/// working as the till role.
 async fn terminal(url: &str) -> Result<(Services, PgPool)> {
     let pool = db::connect(url, 1).await?;
-    Ok((
-        Services::new(pool.clone(), Settings::built_in().setup()?),
-        pool,
-    ))
+    // As a till works: every transaction becomes the till role and names its session.
+    let till = db::Db::from(pool.clone()).working_as(db::TerminalRole::Till);
+    Ok((Services::new(till, Settings::built_in().setup()?), pool))
 }
 
 /// Products to sell: the 20 hot ones (`bench_ids.n` 1..20) or the well-stocked rest.
@@ -588,4 +596,243 @@ impl Drop for Pty {
     fn drop(&mut self) {
         let _ = self.child.kill();
     }
+}
+
+/// A process's resident memory (kB) and CPU time so far, from /proc.
+fn process_use(pid: u32) -> Result<(u64, Duration)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let rss = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .context("VmRSS")?
+        .parse()?;
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // utime and stime are the 14th and 15th fields, after the command in parentheses.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .context("stat")?
+        .1
+        .split_whitespace()
+        .collect();
+    let ticks: u64 = fields[11].parse::<u64>()? + fields[12].parse::<u64>()?;
+    Ok((rss, Duration::from_millis(ticks * 10)))
+}
+
+struct Trusting;
+
+impl russh::client::Handler for Trusting {
+    type Error = russh::Error;
+
+    async fn check_server_key(
+        &mut self,
+        _key: &russh::keys::PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+}
+
+/// One kiosk's SSH session as the bench drives it.
+struct Session {
+    channel: russh::Channel<russh::client::Msg>,
+    screen: vt100::Parser,
+    _handle: russh::client::Handle<Trusting>,
+}
+
+impl Session {
+    async fn open(port: u16, key: std::sync::Arc<russh::keys::PrivateKey>) -> Result<Session> {
+        let config = std::sync::Arc::new(russh::client::Config::default());
+        let mut handle = russh::client::connect(config, ("127.0.0.1", port), Trusting).await?;
+        let key = russh::keys::PrivateKeyWithHashAlg::new(key, None);
+        if !handle.authenticate_publickey("kiosk", key).await?.success() {
+            bail!("the kiosk key was refused");
+        }
+        let channel = handle.channel_open_session().await?;
+        channel
+            .request_pty(false, "xterm", 100, 30, 0, 0, &[])
+            .await?;
+        channel.request_shell(false).await?;
+        Ok(Session {
+            channel,
+            screen: vt100::Parser::new(30, 100, 0),
+            _handle: handle,
+        })
+    }
+
+    /// The next bytes the server sends.
+    async fn next_frame(&mut self) -> Result<()> {
+        loop {
+            match tokio::time::timeout(Duration::from_secs(30), self.channel.wait()).await {
+                Ok(Some(russh::ChannelMsg::Data { data })) => {
+                    self.screen.process(&data);
+                    return Ok(());
+                }
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => bail!("the session ended or stalled"),
+            }
+        }
+    }
+
+    async fn until(&mut self, wanted: &str) -> Result<()> {
+        while !self.screen.screen().contents().contains(wanted) {
+            self.next_frame().await?;
+        }
+        Ok(())
+    }
+
+    /// Sends one key and waits until the search box shows `text`: keystroke to frame, at
+    /// the client. What came before it (the last search's results, the spinner) is taken in
+    /// first, so it is never mistaken for this key's frame.
+    async fn key(&mut self, bytes: &[u8], text: &str) -> Result<Duration> {
+        while let Ok(Some(msg)) =
+            tokio::time::timeout(Duration::from_millis(1), self.channel.wait()).await
+        {
+            if let russh::ChannelMsg::Data { data } = msg {
+                self.screen.process(&data);
+            }
+        }
+        let sent = Instant::now();
+        self.channel.data_bytes(bytes.to_vec()).await?;
+        let shown = format!("Search: {text}").trim_end().to_owned();
+        while !self
+            .screen
+            .screen()
+            .contents()
+            .lines()
+            .any(|line| line.trim_end().ends_with(&shown))
+        {
+            self.next_frame().await?;
+        }
+        Ok(sent.elapsed())
+    }
+}
+
+/// `sessions` kiosks on one `bytemtaani serve`, each a real SSH client: all log in, then for
+/// `run` each types into the catalog search a letter at a time at a person's pace (a key every
+/// 250–450 ms, words of five letters then cleared). Keystroke to frame is timed at the
+/// client; the server's memory and CPU come from /proc, its connections from PostgreSQL.
+async fn sessions(url: &str, binary: &str, config: &str, n: usize, run: Duration) -> Result<()> {
+    use std::sync::Arc;
+    let pool = db::connect(url, 2).await?;
+    let owner = Services::new(pool.clone(), Settings::built_in().setup()?);
+    let key = Arc::new(russh::keys::PrivateKey::random(
+        &mut rand::rng(),
+        russh::keys::Algorithm::Ed25519,
+    )?);
+    let name = format!("bench-{}", &Uuid::new_v4().simple().to_string()[..8]);
+    let public = key.public_key().to_openssh()?;
+    owner
+        .terminals
+        .add(
+            "admin",
+            &name,
+            bytemtaani::domain::terminal::TerminalKind::Kiosk,
+            &public,
+        )
+        .await?;
+    let port = 12222;
+    let app_name = "bytemtaani-bench-serve";
+    let mut server = std::process::Command::new(binary)
+        .args([
+            "--config",
+            config,
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("DATABASE_URL", format!("{url}?application_name={app_name}"))
+        .stdout(std::process::Stdio::null())
+        .spawn()?;
+    let pid = server.id();
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (idle_kb, _) = process_use(pid)?;
+    let began = Instant::now();
+    let opening: Vec<_> = (0..n)
+        .map(|_| {
+            let key = key.clone();
+            tokio::spawn(async move {
+                let mut s = Session::open(port, key).await?;
+                s.until("Log in").await?;
+                s.channel
+                    .data_bytes(b"wanjiku\tduka-kiosk-2026\r".to_vec())
+                    .await?;
+                s.until("Welcome, wanjiku").await?;
+                s.channel.data_bytes(b"/".to_vec()).await?;
+                anyhow::Ok(s)
+            })
+        })
+        .collect();
+    let mut open = Vec::with_capacity(n);
+    for session in opening {
+        open.push(session.await??);
+    }
+    let logged_in = began.elapsed();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (loaded_kb, cpu_before) = process_use(pid)?;
+    let connections = || async {
+        sqlx::query_scalar::<_, i64>(
+            "select count(*) from pg_stat_activity where application_name = $1",
+        )
+        .bind(app_name)
+        .fetch_one(&pool)
+        .await
+    };
+    let typing: Vec<_> = open
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut s)| {
+            tokio::spawn(async move {
+                let mut took = Vec::new();
+                let words = ["radio", "phone", "sugar", "bread", "lampx"];
+                let stop = Instant::now() + run;
+                let mut k = i;
+                while Instant::now() < stop {
+                    let word = words[k % words.len()];
+                    let typed = (1..=5).map(|n| (word.as_bytes()[n - 1], &word[..n]));
+                    let cleared = (0..5).rev().map(|n| (0x7f, &word[..n]));
+                    for (key, text) in typed.chain(cleared) {
+                        // 250-450 ms apart, spread by session and key.
+                        let pause = 250 + (k * 37 % 200) as u64;
+                        tokio::time::sleep(Duration::from_millis(pause)).await;
+                        took.push(s.key(&[key], text).await?);
+                        k += 1;
+                    }
+                }
+                anyhow::Ok((took, s))
+            })
+        })
+        .collect();
+    let mut most_connections = 0;
+    while typing.iter().any(|t| !t.is_finished()) {
+        most_connections = most_connections.max(connections().await?);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let (_, cpu_after) = process_use(pid)?;
+    let mut latencies = Vec::new();
+    let mut still_open = Vec::new();
+    for t in typing {
+        let (took, s) = t.await??;
+        latencies.extend(took);
+        still_open.push(s);
+    }
+    let keys = latencies.len();
+    let per_session_kb = loaded_kb.saturating_sub(idle_kb) as f64 / n as f64;
+    println!(
+        "sessions n={n} login_all_s={:.1} keys={keys} frame_p50_ms={:.2} frame_p99_ms={:.2} rss_idle_mb={:.1} rss_per_session_kb={per_session_kb:.0} cpu_per_key_ms={:.3} pg_connections_max={most_connections}",
+        logged_in.as_secs_f64(),
+        quantile(&mut latencies.clone(), 0.50),
+        quantile(&mut latencies, 0.99),
+        idle_kb as f64 / 1024.0,
+        (cpu_after - cpu_before).as_secs_f64() * 1000.0 / keys.max(1) as f64,
+    );
+    drop(still_open);
+    server.kill()?;
+    let _ = server.wait();
+    owner.terminals.revoke("admin", &name).await?;
+    Ok(())
 }

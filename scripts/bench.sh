@@ -5,7 +5,7 @@
 # and memory. Every figure is printed beside its baseline from the same run, as a ratio.
 #
 #   scripts/bench.sh                          # everything, about 20 minutes on 2 cores
-#   BENCH_ONLY=checkout scripts/bench.sh      # one part: checkout, search, render, scan, flood, startup
+#   BENCH_ONLY=checkout scripts/bench.sh      # one part: checkout, search, render, scan, flood, sessions, startup
 #   BENCH_PRODUCTS=100000 BENCH_SECONDS=3 scripts/bench.sh   # a quick look
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -113,6 +113,19 @@ if part flood; then
   for requests in 50 150; do
     RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup} CARGO_HOME=${CARGO_HOME:-$HOME/.cargo} HOME=$home \
       load flood "$PWD/target/release/bytemtaani" "$home/bench.toml" "$requests" | tee -a "$results"
+  done
+  rm -rf "$home"
+fi
+
+if part sessions; then
+  home=$(mktemp -d)
+  printf '[database]\nurl = "%s"\n[server]\nhost_key = "%s/host_key"\nmax_per_source = 1000\nmax_sessions = 1000\n' \
+    "$DATABASE_URL" "$home" >"$home/bench.toml"
+  # Kiosks on one shop server (bytemtaani serve), each a real SSH client logging in and
+  # typing searches a letter at a time at a person's pace.
+  for n in ${BENCH_SESSIONS:-50 200 500}; do
+    RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup} CARGO_HOME=${CARGO_HOME:-$HOME/.cargo} HOME=$home \
+      load sessions "$PWD/target/release/bytemtaani" "$home/bench.toml" "$n" "${BENCH_SESSION_SECONDS:-20}" | tee -a "$results"
   done
   rm -rf "$home"
 fi

@@ -1,6 +1,12 @@
 //! Argon2id with OWASP's minimum parameters (m=19 MiB, t=2, p=1), stored as PHC strings.
 //! Only the database compares digests (see migration 6). Hashing is CPU-heavy, so it runs
-//! on the blocking pool, never on the async workers.
+//! on the blocking pool, never on the async workers, and only as many at once as there are
+//! cores: each takes 19 MiB, and 500 kiosks logging in together on one shop server would
+//! otherwise want 9 GB at once.
+
+use std::sync::LazyLock;
+
+use tokio::sync::Semaphore;
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
@@ -51,9 +57,16 @@ pub(crate) fn split(phc: &str) -> (&str, &str) {
     phc.rsplit_once('$').unwrap_or((phc, ""))
 }
 
+static HASHING: LazyLock<Semaphore> =
+    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+
 async fn run_blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T> + Send + 'static,
 ) -> Result<T> {
+    let _turn = HASHING
+        .acquire()
+        .await
+        .map_err(|err| Error::internal("waiting to hash a password", &err))?;
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|err| Error::internal("a password task", &err))?
