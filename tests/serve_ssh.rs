@@ -15,10 +15,12 @@ use common::*;
 use portable_pty::CommandBuilder;
 use sqlx::PgPool;
 
-/// The server in the background; stopped (SIGTERM) when dropped.
+/// The server in the background; killed when dropped.
 struct Server {
     child: Child,
     port: u16,
+    /// Where it receives M-Pesa callbacks.
+    callbacks: u16,
 }
 
 impl Drop for Server {
@@ -54,11 +56,12 @@ fn start_server(dir: &Path, url: &str) -> Server {
         dir.join("host_key").display()
     );
     std::fs::write(&config, settings).unwrap();
-    let port = free_port();
+    let (port, callbacks) = (free_port(), free_port());
     let child = Command::new(env!("CARGO_BIN_EXE_bytemtaani"))
         .arg("--config")
         .arg(&config)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--callbacks", &format!("127.0.0.1:{callbacks}")])
         .env("DATABASE_URL", url)
         .env("HOME", dir.join("home"))
         .env_remove("XDG_DATA_HOME")
@@ -70,7 +73,26 @@ fn start_server(dir: &Path, url: &str) -> Server {
         assert!(Instant::now() < deadline, "serve did not listen on {port}");
         std::thread::sleep(Duration::from_millis(50));
     }
-    Server { child, port }
+    Server {
+        child,
+        port,
+        callbacks,
+    }
+}
+
+/// The status line of a text/plain POST to the server's callback receiver.
+fn post_plain_callback(port: u16) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .write_all(
+            b"POST /mpesa/callback HTTP/1.1\r\nHost: shop\r\nContent-Type: text/plain\r\n\
+              Content-Length: 2\r\nConnection: close\r\n\r\n{}",
+        )
+        .unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer.lines().next().unwrap_or_default().to_owned()
 }
 
 fn ssh_options(port: u16, key: &Path) -> Vec<String> {
@@ -177,6 +199,11 @@ impl Keys {
 fn terminals_over_ssh(dir: PathBuf, url: String, keys: Keys, sku: String) {
     let server = start_server(&dir, &url);
     let port = server.port;
+    // The same process receives M-Pesa callbacks (it alone holds the providers' credentials).
+    assert_eq!(
+        post_plain_callback(server.callbacks),
+        "HTTP/1.1 415 Unsupported Media Type"
+    );
 
     // A kiosk: customer screens only, staff names refused at its login.
     let (mut kiosk, mut kiosk_ssh) = session(port, &keys.path("kiosk"));

@@ -64,6 +64,13 @@ pub enum Command {
         /// Listen here instead of server.listen, e.g. 0.0.0.0:2222.
         #[arg(long, value_name = "ADDR")]
         listen: Option<std::net::SocketAddr>,
+        /// Also receive M-Pesa callbacks here (as `callbacks --listen` does), so the
+        /// providers' credentials live in this one process.
+        #[arg(long, value_name = "ADDR")]
+        callbacks: Option<std::net::SocketAddr>,
+        /// With --callbacks: start even though a payment provider is the sandbox.
+        #[arg(long, requires = "callbacks")]
+        allow_sandbox: bool,
     },
     /// The terminals `serve` lets in, each by its SSH key.
     #[command(subcommand)]
@@ -179,13 +186,7 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
             allow_sandbox,
         }) => {
             let setup = settings.setup()?;
-            if setup.gateways.pretend() && !allow_sandbox {
-                bail!(
-                    "a payment provider is the sandbox (pretend: no money moves): set \
-                     payments.mpesa, payments.paypal and payments.card to real providers or \
-                     \"off\", or start with --allow-sandbox to try the receiver out"
-                );
-            }
+            refuse_pretend_receiver(&setup, allow_sandbox)?;
             let services = Services::new(connect(&settings).await?, setup);
             callbacks::listen(services, listen, reconcile_every(&settings)).await
         }
@@ -198,7 +199,14 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
             );
             Ok(())
         }
-        Some(Command::Serve { listen }) => serve(&settings, listen).await,
+        Some(Command::Serve {
+            listen,
+            callbacks,
+            allow_sandbox,
+        }) => {
+            let receiver = callbacks.map(|address| (address, allow_sandbox));
+            serve(&settings, listen, receiver).await
+        }
         Some(Command::Terminal(command)) => {
             let services = Services::new(connect(&settings).await?, settings.setup()?);
             terminal(&services, command).await
@@ -264,8 +272,13 @@ async fn refuse_inheriting_login(pool: &PgPool) -> Result<()> {
     Ok(())
 }
 
-/// The shop server: SSH for every terminal, one pool, one reconciler.
-async fn serve(settings: &Settings, listen: Option<std::net::SocketAddr>) -> Result<()> {
+/// The shop server: SSH for every terminal, one pool, one reconciler, and with `receiver`
+/// (its address, and whether a sandbox provider is allowed) the M-Pesa callbacks too.
+async fn serve(
+    settings: &Settings,
+    listen: Option<std::net::SocketAddr>,
+    receiver: Option<(std::net::SocketAddr, bool)>,
+) -> Result<()> {
     if settings.database.terminal_role()?.is_some() {
         bail!(
             "serve runs with the database login's own rights and tells the database who is \
@@ -279,18 +292,38 @@ async fn serve(settings: &Settings, listen: Option<std::net::SocketAddr>) -> Res
              owner run `grant bytemtaani_kiosk, bytemtaani_till, bytemtaani_admin to <login>`"
         );
     }
+    // The receiver is listening before the terminals can connect.
+    let setup = settings.setup()?;
+    let callbacks = match receiver {
+        Some((address, allow_sandbox)) => {
+            refuse_pretend_receiver(&setup, allow_sandbox)?;
+            let listener = tokio::net::TcpListener::bind(address)
+                .await
+                .with_context(|| format!("listening for M-Pesa callbacks on {address}"))?;
+            Some(listener)
+        }
+        None => None,
+    };
     let server = &settings.server;
     let key = crate::serve::host_key(&server.host_key_path())?;
     let listener = tokio::net::TcpListener::bind(listen.unwrap_or(server.listen))
         .await
         .context("listening for SSH")?;
-    let services = Services::new(pool, settings.setup()?);
+    let services = Services::new(pool, setup);
     tokio::spawn(
         services
             .payments
             .clone()
             .keep_reconciling(reconcile_every(settings)),
     );
+    if let Some(listener) = callbacks {
+        println!("Receiving M-Pesa callbacks at {}.", listener.local_addr()?);
+        tokio::spawn(callbacks::serve(
+            listener,
+            services.clone(),
+            Default::default(),
+        ));
+    }
     println!(
         "Serving terminals over SSH on {} (host key {}).",
         listener.local_addr()?,
@@ -353,6 +386,18 @@ async fn terminal(services: &Services, command: TerminalCommand) -> Result<()> {
             terminals.revoke(&by, &name).await?;
             println!("Revoked {}.", name.trim());
         }
+    }
+    Ok(())
+}
+
+/// A receiver settles what providers send: never pretend money unless told.
+fn refuse_pretend_receiver(setup: &crate::service::Setup, allow_sandbox: bool) -> Result<()> {
+    if setup.gateways.pretend() && !allow_sandbox {
+        bail!(
+            "a payment provider is the sandbox (pretend: no money moves): set \
+             payments.mpesa, payments.paypal and payments.card to real providers or \
+             \"off\", or start with --allow-sandbox to try the receiver out"
+        );
     }
     Ok(())
 }
