@@ -4,13 +4,14 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytemtaani::domain::terminal::TerminalKind;
 use bytemtaani::domain::user::Role;
 use common::pty::database_url;
+use common::ssh::{Background, free_port};
 use common::*;
 use russh::keys::{Algorithm, PrivateKey, PrivateKeyWithHashAlg};
 use russh::{ChannelMsg, client};
@@ -20,15 +21,6 @@ const SESSIONS: usize = 50;
 /// The server's pool (database.max_connections, its default).
 const POOL: i64 = 6;
 const APP_NAME: &str = "bytemtaani-serve-test";
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 struct Trusting;
 
@@ -101,7 +93,7 @@ impl Kiosk {
     }
 }
 
-fn start_server(url: &str, dir: &std::path::Path, port: u16) -> Server {
+fn start_server(url: &str, dir: &std::path::Path, port: u16) -> Background {
     let config = dir.join("server.toml");
     let settings = format!(
         "[server]\nhost_key = \"{}\"\nmax_per_source = {}\n",
@@ -119,7 +111,7 @@ fn start_server(url: &str, dir: &std::path::Path, port: u16) -> Server {
         .stdout(Stdio::null())
         .spawn()
         .expect("start the server");
-    Server(child)
+    Background(child)
 }
 
 async fn server_connections(pool: &PgPool) -> i64 {
@@ -145,11 +137,7 @@ async fn fifty_kiosks_logged_in_and_searching_share_the_pool_and_one_listener(po
 
     let dir = std::env::temp_dir().join(format!("bytemtaani-serve-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(dir.join("home")).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let _server = start_server(&database_url(&pool), &dir, port);
     let deadline = Instant::now() + Duration::from_secs(20);
     while tokio::net::TcpStream::connect(("127.0.0.1", port))

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use bytemtaani::domain::terminal::TerminalKind;
 use bytemtaani::domain::user::Role;
 use common::pty::{Screen, database_url, spawn};
+use common::ssh::{free_port, keygen, wait_listening};
 use common::*;
 use portable_pty::CommandBuilder;
 use sqlx::PgPool;
@@ -28,25 +29,6 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn keygen(path: &Path) -> String {
-    let status = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", ""])
-        .arg("-f")
-        .arg(path)
-        .status()
-        .expect("ssh-keygen (scripts/ensure-test-packages.sh installs it)");
-    assert!(status.success());
-    std::fs::read_to_string(path.with_extension("pub")).unwrap()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn start_server(dir: &Path, url: &str) -> Server {
@@ -68,11 +50,7 @@ fn start_server(dir: &Path, url: &str) -> Server {
         .stdout(Stdio::null())
         .spawn()
         .expect("start the server");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "serve did not listen on {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_listening(port, "serve");
     Server {
         child,
         port,

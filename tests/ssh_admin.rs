@@ -7,47 +7,20 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::pty::{database_url, spawn};
+use common::ssh::{Background, free_port, keygen, wait_listening};
 use common::*;
 use portable_pty::CommandBuilder;
 use sqlx::PgPool;
 
 const SSHD: &str = "/usr/sbin/sshd";
 
-/// sshd in the foreground; stopped when dropped.
-struct Sshd(Child);
-
-impl Drop for Sshd {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn keygen(path: &Path) {
-    let status = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", ""])
-        .arg("-f")
-        .arg(path)
-        .status()
-        .expect("ssh-keygen (scripts/ensure-test-packages.sh installs it)");
-    assert!(status.success());
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Writes the host key, the client key and the forced-command authorized_keys, then starts
 /// sshd and waits until it accepts connections.
-fn start_sshd(dir: &Path, port: u16, forced: &str) -> Sshd {
+fn start_sshd(dir: &Path, port: u16, forced: &str) -> Background {
     assert!(
         Path::new(SSHD).exists(),
         "{SSHD} is missing: run scripts/test.sh, which installs openssh-server"
@@ -76,12 +49,8 @@ fn start_sshd(dir: &Path, port: u16, forced: &str) -> Sshd {
         .stdout(Stdio::null())
         .spawn()
         .expect("start sshd");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "sshd did not listen on {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Sshd(child)
+    wait_listening(port, "sshd");
+    Background(child)
 }
 
 fn user() -> String {

@@ -5,6 +5,7 @@
 pub mod providers;
 pub mod pty;
 pub mod screens;
+pub mod ssh;
 
 use bytemtaani::db::Db;
 use bytemtaani::domain::catalog::{Category, Product, ProductForm};
