@@ -119,7 +119,7 @@ fi
 
 if part sessions; then
   home=$(mktemp -d)
-  printf '[database]\nurl = "%s"\n[server]\nhost_key = "%s/host_key"\nmax_per_source = 1000\nmax_sessions = 1000\n' \
+  printf '[database]\nurl = "%s"\n[server]\nhost_key = "%s/host_key"\nmax_per_source = 1000\nnew_per_minute = 10000\nmax_sessions = 1000\n' \
     "$DATABASE_URL" "$home" >"$home/bench.toml"
   # Kiosks on one shop server (bytemtaani serve), each a real SSH client logging in and
   # typing searches a letter at a time at a person's pace.

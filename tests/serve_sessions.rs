@@ -96,7 +96,7 @@ impl Kiosk {
 fn start_server(url: &str, dir: &std::path::Path, port: u16) -> Background {
     let config = dir.join("server.toml");
     let settings = format!(
-        "[server]\nhost_key = \"{}\"\nmax_per_source = {}\n",
+        "[server]\nhost_key = \"{}\"\nmax_per_source = {}\nnew_per_minute = {1}\n",
         dir.join("host_key").display(),
         SESSIONS + 10
     );

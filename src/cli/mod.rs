@@ -332,6 +332,7 @@ async fn serve(
     let limits = crate::serve::Limits {
         max_sessions: server.max_sessions,
         max_per_source: server.max_per_source,
+        new_per_minute: server.new_per_minute,
         idle: std::time::Duration::from_secs(server.idle_timeout_secs),
     };
     let app = app_setup(settings, &services);

@@ -44,6 +44,7 @@ pub struct ServerSettings {
     pub host_key: PathBuf,
     pub max_sessions: usize,
     pub max_per_source: usize,
+    pub new_per_minute: usize,
     pub idle_timeout_secs: u64,
 }
 

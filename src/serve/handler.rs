@@ -25,7 +25,7 @@ pub struct Connection {
     pub(super) shared: Arc<Shared>,
     pub(super) peer: Option<SocketAddr>,
     /// Freed when the connection ends.
-    pub(super) _slot: super::Slot,
+    pub(super) _slot: super::admission::Slot,
     terminal: Option<Terminal>,
     channel: Option<ChannelId>,
     term: Option<String>,
@@ -35,7 +35,11 @@ pub struct Connection {
 }
 
 impl Connection {
-    pub(super) fn new(shared: Arc<Shared>, peer: Option<SocketAddr>, slot: super::Slot) -> Self {
+    pub(super) fn new(
+        shared: Arc<Shared>,
+        peer: Option<SocketAddr>,
+        slot: super::admission::Slot,
+    ) -> Self {
         Connection {
             shared,
             peer,

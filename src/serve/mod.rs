@@ -2,13 +2,13 @@
 //! SSH client whose registered key decides what its session may open; each session runs
 //! its own App over the one pool of this process. The clients hold no credentials at all.
 
+mod admission;
 mod handler;
 pub mod keys;
 pub mod screen;
 mod session;
 
 use std::collections::{HashMap, HashSet};
-use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -18,10 +18,11 @@ use russh::keys::{Algorithm, HashAlg, PrivateKey};
 use russh::server::Config;
 use russh::{MethodKind, MethodSet};
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::domain::terminal::Terminal;
+use crate::serve::admission::Admission;
 use crate::service::Services;
 use crate::service::auth::TerminalCounters;
 use crate::tui::app::AppSetup;
@@ -53,29 +54,8 @@ impl Shared {
 pub struct Limits {
     pub max_sessions: usize,
     pub max_per_source: usize,
+    pub new_per_minute: usize,
     pub idle: Duration,
-}
-
-/// A connection's place under the caps, given back when it ends.
-pub(crate) struct Slot {
-    _session: tokio::sync::OwnedSemaphorePermit,
-    source: IpAddr,
-    per_source: Arc<Mutex<HashMap<IpAddr, usize>>>,
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        let mut counts = self
-            .per_source
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(count) = counts.get_mut(&self.source) {
-            *count -= 1;
-            if *count == 0 {
-                counts.remove(&self.source);
-            }
-        }
-    }
 }
 
 /// The server's host key from `path`, made there (mode 0600) the first time.
@@ -145,8 +125,11 @@ pub async fn serve(
         in_use,
         idle: limits.idle,
     });
-    let sessions = Arc::new(Semaphore::new(limits.max_sessions));
-    let per_source = Arc::new(Mutex::new(HashMap::<IpAddr, usize>::new()));
+    let doors = Admission::new(
+        limits.max_sessions,
+        limits.max_per_source,
+        limits.new_per_minute,
+    );
     tokio::pin!(stop);
     loop {
         let (socket, peer) = tokio::select! {
@@ -159,8 +142,8 @@ pub async fn serve(
             },
             () = &mut stop => break,
         };
-        let Some(slot) = take_slot(&sessions, &per_source, peer, limits.max_per_source) else {
-            tracing::warn!(%peer, "turned away: too many sessions");
+        let Some(slot) = doors.admit(peer.ip()) else {
+            tracing::warn!(%peer, "turned away: too many sessions or connections from there");
             continue;
         };
         let handler = handler::Connection::new(shared.clone(), Some(peer), slot);
@@ -177,9 +160,8 @@ pub async fn serve(
         });
     }
     let _ = tell.send(true);
-    // Every session gives its slot back once it has finished and closed.
-    let all = u32::try_from(limits.max_sessions).unwrap_or(u32::MAX);
-    let _ = tokio::time::timeout(Duration::from_secs(10), sessions.acquire_many(all)).await;
+    // Every session gives its place back once it has finished and closed.
+    doors.all_closed(Duration::from_secs(10)).await;
     Ok(())
 }
 
@@ -204,24 +186,4 @@ async fn watch_terminals_in_use(services: &Services) -> Result<watch::Receiver<H
         }
     });
     Ok(in_use)
-}
-
-fn take_slot(
-    sessions: &Arc<Semaphore>,
-    per_source: &Arc<Mutex<HashMap<IpAddr, usize>>>,
-    peer: SocketAddr,
-    max_per_source: usize,
-) -> Option<Slot> {
-    let permit = sessions.clone().try_acquire_owned().ok()?;
-    let mut counts = per_source.lock().unwrap_or_else(PoisonError::into_inner);
-    let count = counts.entry(peer.ip()).or_default();
-    if *count >= max_per_source {
-        return None;
-    }
-    *count += 1;
-    Some(Slot {
-        _session: permit,
-        source: peer.ip(),
-        per_source: per_source.clone(),
-    })
 }
