@@ -160,6 +160,14 @@ fn log_in(screen: &mut Screen, username: &str) {
     }
 }
 
+fn wait_until(mut done: impl FnMut() -> bool, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !done() {
+        assert!(Instant::now() < deadline, "waited 10 s for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 fn tab_bar(screen: &mut Screen) -> String {
     screen.text().lines().next().unwrap_or_default().to_owned()
 }
@@ -205,6 +213,13 @@ fn terminals_over_ssh(dir: PathBuf, url: String, keys: Keys, sku: String) {
     let (mut console, mut console_ssh) = session(port, &keys.path("admin"));
     log_in(&mut console, "admin");
     console.wait_for("Low stock");
+    // Its window grows: the server draws again at the new size (the tab bar, whose shop name
+    // sits at the right edge, is as wide as the window).
+    console.resize(40, 120);
+    wait_until(
+        || tab_bar(&mut console).chars().count() == 120,
+        "a redraw at 120 columns",
+    );
 
     // The kiosk was untouched by the others; its customer gets as far as checking out
     // when the connection drops (the test checks the cart is kept, no order half-made).

@@ -15,6 +15,7 @@ pub struct Screen {
     parser: vt100::Parser,
     output: mpsc::Receiver<Vec<u8>>,
     input: Box<dyn Write + Send>,
+    master: Box<dyn portable_pty::MasterPty + Send>,
 }
 
 impl Screen {
@@ -52,6 +53,20 @@ impl Screen {
             "waited 20 s for {wanted:?}; the screen shows:\n{}",
             self.text()
         );
+    }
+
+    /// The terminal's window changes size, as when its window is dragged.
+    pub fn resize(&mut self, rows: u16, cols: u16) {
+        self.pump();
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        self.parser.screen_mut().set_size(rows, cols);
     }
 
     pub fn send(&mut self, keys: &str) {
@@ -99,6 +114,7 @@ pub fn spawn(command: CommandBuilder) -> (Screen, Box<dyn portable_pty::Child + 
         parser: vt100::Parser::new(ROWS, COLS, 0),
         output,
         input: pty.master.take_writer().unwrap(),
+        master: pty.master,
     };
     (screen, child)
 }
