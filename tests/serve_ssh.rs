@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use bytemtaani::domain::terminal::TerminalKind;
 use bytemtaani::domain::user::Role;
 use common::pty::{Screen, database_url, spawn};
-use common::ssh::{free_port, keygen, wait_listening};
+use common::ssh::{client_args, free_port, keygen, wait_listening};
 use common::*;
 use portable_pty::CommandBuilder;
 use sqlx::PgPool;
@@ -73,26 +73,11 @@ fn post_plain_callback(port: u16) -> String {
     answer.lines().next().unwrap_or_default().to_owned()
 }
 
-fn ssh_options(port: u16, key: &Path) -> Vec<String> {
-    let mut args = vec!["-p".to_owned(), port.to_string(), "-i".to_owned()];
-    args.push(key.display().to_string());
-    for option in [
-        "BatchMode=yes",
-        "IdentitiesOnly=yes",
-        "StrictHostKeyChecking=no",
-        "UserKnownHostsFile=/dev/null",
-        "LogLevel=ERROR",
-    ] {
-        args.extend(["-o".to_owned(), option.to_owned()]);
-    }
-    args
-}
-
 /// A terminal's session in a PTY, as a kiosk or till runs it: `ssh -t -i KEY kiosk@server`.
 fn session(port: u16, key: &Path) -> (Screen, Box<dyn portable_pty::Child + Send + Sync>) {
     let mut ssh = CommandBuilder::new("ssh");
     ssh.arg("-tt");
-    ssh.args(ssh_options(port, key));
+    ssh.args(client_args(port, key));
     ssh.arg("terminal@127.0.0.1");
     ssh.env("TERM", "xterm-256color");
     spawn(ssh)
@@ -101,7 +86,7 @@ fn session(port: u16, key: &Path) -> (Screen, Box<dyn portable_pty::Child + Send
 /// `ssh` without a terminal of its own, with `options` and a `command`.
 fn ssh_plain(port: u16, key: &Path, options: &[&str], command: &[&str]) -> Output {
     Command::new("ssh")
-        .args(ssh_options(port, key))
+        .args(client_args(port, key))
         .args(options)
         .arg("terminal@127.0.0.1")
         .args(command)
@@ -116,7 +101,7 @@ fn local_forward_answers(port: u16, key: &Path) -> String {
     use std::io::{Read, Write};
     let local = free_port();
     let mut ssh = Command::new("ssh")
-        .args(ssh_options(port, key))
+        .args(client_args(port, key))
         .args(["-N", "-L", &format!("{local}:127.0.0.1:5432")])
         .arg("terminal@127.0.0.1")
         .stdin(Stdio::null())

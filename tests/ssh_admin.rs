@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::pty::{database_url, spawn};
-use common::ssh::{Background, free_port, keygen, wait_listening};
+use common::ssh::{Background, client_args, free_port, keygen, wait_listening};
 use common::*;
 use portable_pty::CommandBuilder;
 use sqlx::PgPool;
@@ -80,17 +80,8 @@ fn admin_over_ssh(dir: PathBuf, home: PathBuf, url: String) {
     );
     let _sshd = start_sshd(&dir, port, &forced);
     let mut ssh = CommandBuilder::new("ssh");
-    ssh.args(["-tt", "-p", &port.to_string(), "-i"]);
-    ssh.arg(dir.join("client_key"));
-    for option in [
-        "BatchMode=yes",
-        "IdentitiesOnly=yes",
-        "StrictHostKeyChecking=no",
-        "UserKnownHostsFile=/dev/null",
-        "LogLevel=ERROR",
-    ] {
-        ssh.args(["-o", option]);
-    }
+    ssh.arg("-tt");
+    ssh.args(client_args(port, &dir.join("client_key")));
     ssh.arg(format!("{}@127.0.0.1", user()));
     // The client asks for a shell; the key's forced command runs the app instead.
     ssh.arg("bash");

@@ -95,7 +95,6 @@ impl Connection {
             terminal_id: terminal.id,
             in_use: self.shared.in_use.clone(),
             idle: self.shared.idle,
-            scanner: terminal.kind != TerminalKind::Kiosk,
         };
         tokio::spawn(run_session(parts));
     }

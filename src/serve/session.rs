@@ -4,7 +4,6 @@
 //! back as it was and the channel closed.
 
 use std::collections::HashSet;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,7 +21,7 @@ use crate::service::Services;
 use crate::tui::app::App;
 use crate::tui::event::{AppEvent, TICK};
 use crate::tui::run::run;
-use crate::tui::scanner::detect_scans;
+use crate::tui::scanner::keys_and_scans;
 
 /// What the connection passes to its session.
 #[derive(Debug)]
@@ -51,10 +50,6 @@ pub struct SessionParts {
     pub terminal_id: Uuid,
     pub in_use: watch::Receiver<HashSet<Uuid>>,
     pub idle: Duration,
-    /// Whether a barcode scanner may type here (a till or console): then printable keys wait
-    /// up to the scanner rule's gap to be told from a scan. A kiosk's screens take a scan as
-    /// the keys it was, so its keys go straight on.
-    pub scanner: bool,
 }
 
 /// Runs the session to its end, then restores the client's terminal and closes the channel.
@@ -92,7 +87,8 @@ async fn draw_app(parts: SessionParts, outbox: Arc<Outbox>) -> anyhow::Result<()
         terminal_id: parts.terminal_id,
         in_use: parts.in_use,
     };
-    let events = session_events(parts.input, ends, parts.idle, parts.scanner);
+    let scans = parts.app.takes_scans();
+    let events = session_events(parts.input, ends, parts.idle, scans);
     run(&mut terminal, Box::pin(events), parts.services, parts.app).await?;
     Ok(())
 }
@@ -134,15 +130,10 @@ fn session_events(
     input: mpsc::Receiver<Input>,
     ends: Ends,
     idle: Duration,
-    scanner: bool,
+    scans: bool,
 ) -> impl Stream<Item = AppEvent> {
     let (ended, on_end) = oneshot::channel::<()>();
-    let keys = Box::pin(key_events(input, ends, idle, ended));
-    let keys: Pin<Box<dyn Stream<Item = AppEvent> + Send>> = if scanner {
-        Box::pin(detect_scans(keys))
-    } else {
-        keys
-    };
+    let keys = keys_and_scans(Box::pin(key_events(input, ends, idle, ended)), scans);
     let ticks = IntervalStream::new(tokio::time::interval(TICK)).map(|_| AppEvent::Tick);
     futures::stream::select(keys, ticks).take_until(on_end)
 }

@@ -4,7 +4,6 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use crate::db::Viewer;
 use crate::db::login::Attempt;
 use crate::db::users::NewUser;
 use crate::db::{self, Db};
@@ -59,7 +58,6 @@ impl std::fmt::Debug for NewAccount {
 #[derive(Clone)]
 pub struct Auth {
     db: Db,
-    viewer: Viewer,
     limits: Limits,
     counters: TerminalCounters,
 }
@@ -87,7 +85,6 @@ impl Auth {
     /// Logins through `db` tell its viewer who is logged in; `counters` are its terminal's.
     pub fn new(db: Db, limits: Limits, counters: TerminalCounters) -> Self {
         Auth {
-            viewer: db.viewer().clone(),
             db,
             limits,
             counters,
@@ -129,7 +126,7 @@ impl Auth {
             let attempt = format!("{attempt:?}");
             return Err(Error::internal("opening a new account's session", &attempt));
         };
-        self.viewer.set(Some(id));
+        self.db.viewer().set(Some(id));
         self.db
             .write(async |c| {
                 db::login::record(c, &username, Some(account.user_id), "registered").await
@@ -185,7 +182,7 @@ impl Auth {
     /// long as a wrong password.
     pub async fn login(&self, username: &str, password: &str) -> Result<Session> {
         let session = self.check_login(username, password, false).await?;
-        self.viewer.set(Some(session.id));
+        self.db.viewer().set(Some(session.id));
         Ok(session)
     }
 
@@ -195,7 +192,7 @@ impl Auth {
     /// staff out. The kiosk's login screen says that staff log in at a till.
     pub async fn login_customer(&self, username: &str, password: &str) -> Result<Session> {
         let session = self.check_login(username, password, true).await?;
-        self.viewer.set(Some(session.id));
+        self.db.viewer().set(Some(session.id));
         Ok(session)
     }
 
@@ -299,8 +296,8 @@ impl Auth {
         self.db
             .write(async |c| db::sessions::close(c, session.id).await)
             .await?;
-        if self.viewer.get() == Some(session.id) {
-            self.viewer.set(None);
+        if self.db.viewer().get() == Some(session.id) {
+            self.db.viewer().set(None);
         }
         self.db
             .write(async |c| {

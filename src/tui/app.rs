@@ -247,6 +247,12 @@ impl App {
         Tab::ALL.into_iter().filter(|t| t.needs() <= role).collect()
     }
 
+    /// Whether a barcode scanner's bursts are told from typing here: a kiosk's screens take
+    /// a scan as the keys it was, so its keys are never held back for the scanner rule.
+    pub fn takes_scans(&self) -> bool {
+        self.kiosk.is_none()
+    }
+
     /// At a kiosk a login is a customer's login (the services refuse staff there).
     fn at_kiosk(&self, effect: Effect) -> Effect {
         match effect {

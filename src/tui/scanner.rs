@@ -6,6 +6,7 @@
 //! whatever is open; elsewhere it is typed as its keys).
 
 use std::collections::VecDeque;
+use std::pin::Pin;
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -71,6 +72,19 @@ impl Burst {
     /// When the held keys stop being able to become a scan.
     pub fn deadline(&self) -> Option<Instant> {
         self.last.map(|last| last + GAP)
+    }
+}
+
+/// `events` with scanner bursts turned into [`AppEvent::Scan`]s when `scans` (a kiosk's
+/// screens take a scan as the keys it was, so there keys go straight on, never held back).
+pub fn keys_and_scans<S>(events: S, scans: bool) -> Pin<Box<dyn Stream<Item = AppEvent> + Send>>
+where
+    S: Stream<Item = AppEvent> + Unpin + Send + 'static,
+{
+    if scans {
+        Box::pin(detect_scans(events))
+    } else {
+        Box::pin(events)
     }
 }
 
@@ -209,5 +223,17 @@ mod tests {
             events.next().await,
             Some(AppEvent::Scan("6161100120012".into()))
         );
+    }
+
+    #[tokio::test]
+    async fn a_kiosk_gets_a_burst_as_its_keys_and_a_till_as_a_scan() {
+        let burst = || {
+            let keys = as_keys("GEN0000521").into_iter().map(AppEvent::Key);
+            futures::stream::iter(keys.collect::<Vec<_>>())
+        };
+        let at_till: Vec<AppEvent> = keys_and_scans(burst(), true).collect().await;
+        assert_eq!(at_till, [AppEvent::Scan("GEN0000521".into())]);
+        let at_kiosk: Vec<AppEvent> = keys_and_scans(burst(), false).collect().await;
+        assert_eq!(at_kiosk.len(), 11, "ten characters and Enter, as typed");
     }
 }

@@ -9,7 +9,7 @@ use crate::service::Services;
 use crate::tui::app::App;
 use crate::tui::event::{AppEvent, TICK, from_crossterm};
 use crate::tui::run::run;
-use crate::tui::scanner::detect_scans;
+use crate::tui::scanner::keys_and_scans;
 
 /// Raw mode and the alternate screen, with ratatui's panic hook: a panic anywhere after this
 /// restores the terminal before its message is printed.
@@ -24,7 +24,7 @@ pub async fn run_in_terminal(services: Services, app: App) -> anyhow::Result<()>
     })?;
     let keys =
         EventStream::new().filter_map(|event| async move { event.ok().and_then(from_crossterm) });
-    let keys = detect_scans(Box::pin(keys));
+    let keys = keys_and_scans(Box::pin(keys), app.takes_scans());
     let ticks = IntervalStream::new(tokio::time::interval(TICK)).map(|_| AppEvent::Tick);
     let events = futures::stream::select(keys, ticks);
     let result = run(&mut terminal, Box::pin(events), services, app).await;

@@ -4,6 +4,23 @@
 use std::path::Path;
 use std::process::{Child, Command};
 
+/// `ssh`'s arguments to reach a loopback `port` with `key` alone, non-interactively and
+/// trusting whatever host key the test's server made.
+pub fn client_args(port: u16, key: &Path) -> Vec<String> {
+    let mut args = vec!["-p".to_owned(), port.to_string(), "-i".to_owned()];
+    args.push(key.display().to_string());
+    for option in [
+        "BatchMode=yes",
+        "IdentitiesOnly=yes",
+        "StrictHostKeyChecking=no",
+        "UserKnownHostsFile=/dev/null",
+        "LogLevel=ERROR",
+    ] {
+        args.extend(["-o".to_owned(), option.to_owned()]);
+    }
+    args
+}
+
 /// A background program, killed when dropped.
 pub struct Background(pub Child);
 
