@@ -169,7 +169,7 @@ async fn each_terminal_role_is_refused_what_it_must_not_do(pool: PgPool) {
         ("select bytemtaani_open_session('baraka', 'x')", GONE),
         (
             "update products set stock_quantity = stock_quantity - 1",
-            Ok(1),
+            REFUSED,
         ),
     ];
     let till: &[(&str, Result<u64, &str>)] = &[
@@ -630,6 +630,12 @@ async fn no_terminal_role_writes_a_price_or_a_total_of_its_own(pool: PgPool) {
                  select id, '{}', 1, 0 from orders",
                 radio.id
             ),
+            // Even at the shelf price: lines are written only with their order (migration 23).
+            format!(
+                "insert into order_items (order_id, product_id, quantity, price)
+                 select id, '{}', 1, 1500 from orders where status = 'paid' limit 1",
+                radio.id
+            ),
         ] {
             assert_eq!(
                 outcome(&mut conn, &sql).await,
@@ -637,18 +643,6 @@ async fn no_terminal_role_writes_a_price_or_a_total_of_its_own(pool: PgPool) {
                 "{role}: {sql}"
             );
         }
-        // A line at the shelf price added to a paid order: refused when it commits, as the
-        // order's total no longer adds up.
-        let mut tx = conn.begin().await.unwrap();
-        sqlx::query(&format!(
-            "insert into order_items (order_id, product_id, quantity, price)
-             select id, '{}', 1, 1500 from orders where status = 'paid' limit 1",
-            radio.id
-        ))
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-        assert_refused_at_commit(tx, role).await;
     }
     assert_eq!(count(&pool, "select count(*) from order_items").await, 1);
 }
@@ -661,18 +655,23 @@ async fn no_terminal_role_marks_an_order_paid_without_a_payment(pool: PgPool) {
     let amina = login_as(&s, "amina", Role::Customer).await;
     ordered(&s, &amina, bank.id, 1).await;
     let cashier = login_as(&s, "cashier", Role::Staff).await;
-    for (role, session) in [
-        ("bytemtaani_kiosk", amina.session().unwrap().id),
-        ("bytemtaani_till", cashier.session().unwrap().id),
-    ] {
-        let mut conn = plain(&pool, role, Some(session)).await;
-        let mut tx = conn.begin().await.unwrap();
-        sqlx::query("update orders set status = 'paid' where status = 'pending'")
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        assert_refused_at_commit(tx, role).await;
-    }
+    let mark_paid = "update orders set status = 'paid' where status = 'pending'";
+    // A kiosk never moves an order but to cancelled (migration 23)…
+    let mut kiosk = plain(&pool, "bytemtaani_kiosk", Some(amina.session().unwrap().id)).await;
+    assert_eq!(
+        outcome(&mut kiosk, mark_paid).await,
+        REFUSED.map_err(String::from)
+    );
+    // …and a till's order is refused when its transaction commits without the payment.
+    let mut till = plain(
+        &pool,
+        "bytemtaani_till",
+        Some(cashier.session().unwrap().id),
+    )
+    .await;
+    let mut tx = till.begin().await.unwrap();
+    sqlx::query(mark_paid).execute(&mut *tx).await.unwrap();
+    assert_refused_at_commit(tx, "bytemtaani_till").await;
     assert_eq!(
         count(
             &pool,
@@ -680,6 +679,128 @@ async fn no_terminal_role_marks_an_order_paid_without_a_payment(pool: PgPool) {
         )
         .await,
         1
+    );
+}
+
+/// Stock moves only with an order or an adjustment of the logged-in session (migration 23):
+/// no bare UPDATE of a count, no order or adjustment written by hand, an order only for the
+/// session's own person, and units back on the shelf only by cancelling, forward.
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn stock_moves_only_with_an_order_or_an_adjustment_of_the_session(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, phones) = shop(&s).await;
+    let bank = product(&s, &admin, &phones, "Oraimo Power Bank", "2999", 10).await;
+    let amina = login_as(&s, "amina", Role::Customer).await;
+    let baraka = login_as(&s, "baraka", Role::Customer).await;
+    let cashier = login_as(&s, "cashier", Role::Staff).await;
+    let paid = ordered(&s, &amina, bank.id, 1).await;
+    s.payments.pay_by_card(&amina, paid.id).await.unwrap();
+    let pending = ordered(&s, &amina, bank.id, 2).await;
+    let session = |a: &Actor| a.session().unwrap().id;
+    let person = |a: &Actor| a.session().unwrap().user_id;
+    let place = |session: Uuid, buyer: Uuid, served_by: Option<Uuid>| {
+        let served_by = served_by.map_or("null".to_owned(), |id| format!("'{id}'"));
+        format!(
+            "select * from bytemtaani_place_order('{session}', '{buyer}', {served_by},
+                 gen_random_uuid(), 'pending', array['{}']::uuid[], array[1])",
+            bank.id
+        )
+    };
+    let adjust = |session: Uuid| {
+        format!(
+            "select bytemtaani_adjust_stock('{session}', '{}', 100, 'received', 'found')",
+            bank.id
+        )
+    };
+    let by_hand = [
+        "update products set stock_quantity = 0".to_owned(),
+        "update products set stock_quantity = stock_quantity + 100".to_owned(),
+        "insert into orders (user_id, checkout_key, total_amount)
+         select id, gen_random_uuid(), 0 from users"
+            .to_owned(),
+        "update orders set total_amount = 1".to_owned(),
+        "insert into stock_adjustments (product_id, delta, reason, adjusted_by)
+         select p.id, 100, 'received', u.id from products p, users u limit 1"
+            .to_owned(),
+    ];
+    let cases = [
+        (
+            "bytemtaani_kiosk",
+            session(&amina),
+            vec![
+                (place(session(&amina), person(&baraka), None), REFUSED),
+                (
+                    place(session(&amina), person(&baraka), Some(person(&amina))),
+                    REFUSED,
+                ),
+                (place(Uuid::new_v4(), person(&amina), None), REFUSED),
+                (place(session(&amina), person(&amina), None), Ok(1)),
+                (adjust(session(&admin)), REFUSED),
+                // A kiosk cancels its own pending order only; nobody moves an order back.
+                (
+                    "update orders set status = 'cancelled' where status = 'paid'".to_owned(),
+                    REFUSED,
+                ),
+                (
+                    "update orders set status = 'pending' where status = 'paid'".to_owned(),
+                    Err("23514"),
+                ),
+            ],
+        ),
+        (
+            "bytemtaani_till",
+            session(&cashier),
+            vec![
+                (
+                    place(session(&cashier), person(&baraka), Some(person(&admin))),
+                    REFUSED,
+                ),
+                (
+                    place(session(&cashier), person(&baraka), Some(person(&cashier))),
+                    Ok(1),
+                ),
+                (adjust(session(&admin)), REFUSED),
+                (
+                    "update orders set status = 'pending' where status = 'paid'".to_owned(),
+                    Err("23514"),
+                ),
+            ],
+        ),
+        (
+            "bytemtaani_admin",
+            session(&admin),
+            vec![
+                (adjust(session(&cashier)), REFUSED),
+                (adjust(session(&admin)), Ok(1)),
+            ],
+        ),
+    ];
+    for (role, logged_in, own) in cases {
+        let mut conn = plain(&pool, role, Some(logged_in)).await;
+        let hand = by_hand.iter().map(|sql| (sql.clone(), REFUSED));
+        for (sql, expected) in hand.chain(own) {
+            assert_eq!(
+                outcome(&mut conn, &sql).await,
+                expected.map_err(String::from),
+                "{role}: {sql}"
+            );
+        }
+    }
+    assert_eq!(common::stock(&pool, &bank).await, 10 - 1 - 2);
+
+    // The kiosk cancels amina's pending order: its two units are back, once.
+    let mut kiosk = plain(&pool, "bytemtaani_kiosk", Some(session(&amina))).await;
+    let cancel = format!(
+        "update orders set status = 'cancelled' where id = '{}'",
+        pending.id
+    );
+    for _ in 0..2 {
+        sqlx::query(&cancel).execute(&mut kiosk).await.unwrap();
+    }
+    assert_eq!(common::stock(&pool, &bank).await, 10 - 1);
+    assert_eq!(
+        count(&pool, "select count(*) from stock_adjustments").await,
+        0
     );
 }
 

@@ -14,49 +14,79 @@ pub struct NewOrder {
     pub user_id: Uuid,
     pub served_by: Option<Uuid>,
     pub checkout_key: Uuid,
-    pub total: Money,
     /// Pending, or paid when its settled payment is written in the same transaction.
     pub status: OrderStatus,
 }
 
-/// The new order's id and time.
-pub async fn insert(
-    ex: impl PgExecutor<'_>,
-    order: &NewOrder,
-) -> sqlx::Result<(Uuid, DateTime<Utc>)> {
-    sqlx::query_as(
-        "insert into orders (user_id, served_by, checkout_key, total_amount, status)
-         values ($1, $2, $3, $4, $5) returning id, created_at",
-    )
-    .bind(order.user_id)
-    .bind(order.served_by)
-    .bind(order.checkout_key)
-    .bind(order.total)
-    .bind(order.status)
-    .fetch_one(ex)
-    .await
+/// What writing an order came to (migration 23).
+pub enum Written {
+    /// The order's id and time, and its lines as taken (product, price, name, SKU) in
+    /// ascending product id order.
+    Placed {
+        id: Uuid,
+        created_at: DateTime<Utc>,
+        lines: Vec<(Uuid, Money, String, String)>,
+    },
+    /// This product was short or archived: nothing was written, and the caller rolls back
+    /// whatever the function took before it.
+    Short(Uuid),
 }
 
-/// Writes all lines of an order in one statement.
-pub async fn insert_items(
+/// Takes the stock of `lines` (product and units) and writes the order in one round trip,
+/// as the person of `session`: terminals may write orders no other way.
+pub async fn place(
     ex: impl PgExecutor<'_>,
-    order_id: Uuid,
-    items: &[OrderItem],
-) -> sqlx::Result<()> {
-    let products: Vec<Uuid> = items.iter().map(|i| i.product_id).collect();
-    let quantities: Vec<i32> = items.iter().map(|i| i.quantity).collect();
-    let prices: Vec<rust_decimal::Decimal> = items.iter().map(|i| i.price.amount()).collect();
-    sqlx::query(
-        "insert into order_items (order_id, product_id, quantity, price)
-         select $1, * from unnest($2::uuid[], $3::int[], $4::numeric[])",
+    session: Uuid,
+    order: &NewOrder,
+    lines: &[(Uuid, i32)],
+) -> sqlx::Result<Written> {
+    type Row = (
+        Option<Uuid>,
+        Option<DateTime<Utc>>,
+        Uuid,
+        Option<Money>,
+        Option<String>,
+        Option<String>,
+    );
+    let (products, quantities): (Vec<Uuid>, Vec<i32>) = lines.iter().copied().unzip();
+    let rows: Vec<Row> =
+        sqlx::query_as("select * from bytemtaani_place_order($1, $2, $3, $4, $5, $6, $7)")
+            .bind(session)
+            .bind(order.user_id)
+            .bind(order.served_by)
+            .bind(order.checkout_key)
+            .bind(order.status)
+            .bind(products)
+            .bind(quantities)
+            .fetch_all(ex)
+            .await?;
+    let mut placed = None;
+    let mut taken = Vec::with_capacity(rows.len());
+    for row in rows {
+        match row {
+            (Some(id), Some(at), product, Some(price), Some(name), Some(sku)) => {
+                placed = Some((id, at));
+                taken.push((product, price, name, sku));
+            }
+            (.., product, _, _, _) => return Ok(Written::Short(product)),
+        }
+    }
+    let (id, created_at) = placed.ok_or(sqlx::Error::RowNotFound)?;
+    Ok(Written::Placed {
+        id,
+        created_at,
+        lines: taken,
+    })
+}
+
+/// Units in an order, all lines together.
+pub async fn units(ex: impl PgExecutor<'_>, order_id: Uuid) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "select coalesce(sum(quantity), 0)::bigint from order_items where order_id = $1",
     )
     .bind(order_id)
-    .bind(products)
-    .bind(quantities)
-    .bind(prices)
-    .execute(ex)
-    .await?;
-    Ok(())
+    .fetch_one(ex)
+    .await
 }
 
 pub async fn by_checkout_key(

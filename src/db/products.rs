@@ -296,61 +296,24 @@ pub async fn delete(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<bool> {
     Ok(done.rows_affected() == 1)
 }
 
-/// Takes `quantity` units if that many are there. Returns the current price and name,
-/// or None when stock is short (or the product is archived). Call in ascending id order.
-pub async fn take_stock(
-    ex: impl PgExecutor<'_>,
-    id: Uuid,
-    quantity: i32,
-) -> sqlx::Result<Option<(Money, String, String)>> {
-    sqlx::query_as(
-        "update products set stock_quantity = stock_quantity - $2
-         where id = $1 and stock_quantity >= $2 and not is_archived
-         returning price, name, sku",
-    )
-    .bind(id)
-    .bind(quantity)
-    .fetch_optional(ex)
-    .await
-}
-
-/// Changes stock by `delta` unless that would go below zero. Returns the new count.
+/// An admin's count correction by `delta` as the person of `session`, recorded with them
+/// (migration 23). Returns the new count, or None when it would go below zero.
 pub async fn adjust_stock(
     ex: impl PgExecutor<'_>,
+    session: Uuid,
     id: Uuid,
     delta: i32,
+    reason: StockReason,
+    note: &str,
 ) -> sqlx::Result<Option<i32>> {
-    sqlx::query_scalar(
-        "update products set stock_quantity = stock_quantity + $2
-         where id = $1 and stock_quantity + $2 >= 0 returning stock_quantity",
-    )
-    .bind(id)
-    .bind(delta)
-    .fetch_optional(ex)
-    .await
-}
-
-/// Puts back the units of an order's items (cancellation), one product row at a time in
-/// ascending id order, the order every writer of stock takes them in: one statement joining
-/// the items would lock rows in whatever order its plan reads them, and deadlock with a
-/// sale holding the same rows. Returns the units put back.
-pub async fn restock_order(conn: &mut PgConnection, order_id: Uuid) -> sqlx::Result<i64> {
-    let items: Vec<(Uuid, i32)> = sqlx::query_as(
-        "select product_id, quantity from order_items where order_id = $1 order by product_id",
-    )
-    .bind(order_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut units = 0;
-    for (product_id, quantity) in items {
-        sqlx::query("update products set stock_quantity = stock_quantity + $2 where id = $1")
-            .bind(product_id)
-            .bind(quantity)
-            .execute(&mut *conn)
-            .await?;
-        units += i64::from(quantity);
-    }
-    Ok(units)
+    sqlx::query_scalar("select bytemtaani_adjust_stock($1, $2, $3, $4, $5)")
+        .bind(session)
+        .bind(id)
+        .bind(delta)
+        .bind(reason)
+        .bind(note)
+        .fetch_one(ex)
+        .await
 }
 
 /// Stock, name and whether it is archived.
@@ -390,27 +353,6 @@ pub async fn price_history(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Ve
     .bind(id)
     .fetch_all(ex)
     .await
-}
-
-pub async fn record_stock_adjustment(
-    ex: impl PgExecutor<'_>,
-    id: Uuid,
-    delta: i32,
-    reason: StockReason,
-    note: &str,
-    by: Uuid,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into stock_adjustments (product_id, delta, reason, note, adjusted_by) values ($1, $2, $3, $4, $5)",
-    )
-    .bind(id)
-    .bind(delta)
-    .bind(reason)
-    .bind(note)
-    .bind(by)
-    .execute(ex)
-    .await?;
-    Ok(())
 }
 
 pub async fn ever_ordered(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<bool> {

@@ -11,6 +11,8 @@ use crate::domain::{Error, Result};
 #[derive(Debug, Clone)]
 pub(crate) struct Principal {
     pub user_id: Uuid,
+    /// The open session: what the database's own checks take as proof of who acts.
+    pub session: Uuid,
     pub username: String,
     pub role: Role,
 }
@@ -49,6 +51,7 @@ pub(crate) async fn authorize(
     }
     Ok(Principal {
         user_id: session.user_id,
+        session: session.id,
         username: user.username,
         role,
     })

@@ -161,7 +161,9 @@ impl AdminCatalog {
         let note = parse_text("Note", note, limits::NOTE)?;
         let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
-        let Some(stock) = db::products::adjust_stock(&mut *tx, id, delta).await? else {
+        let adjusted =
+            db::products::adjust_stock(&mut *tx, me.session, id, delta, reason, &note).await?;
+        let Some(stock) = adjusted else {
             let (available, name, _) = db::products::stock_of(&mut *tx, id)
                 .await?
                 .ok_or_else(no_product)?;
@@ -179,8 +181,6 @@ impl AdminCatalog {
                 format!("that would make {stock} units; at most {MAX_STOCK} are held"),
             ));
         }
-        db::products::record_stock_adjustment(&mut *tx, id, delta, reason, &note, me.user_id)
-            .await?;
         let details = json!({ "delta": delta, "reason": reason, "note": note, "stock": stock });
         db::audit::record(
             &mut *tx,

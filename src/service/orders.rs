@@ -6,7 +6,7 @@ use serde_json::json;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::db::orders::NewOrder;
+use crate::db::orders::{NewOrder, Written};
 use crate::db::{self, Db};
 use crate::domain::clock::day_start;
 use crate::domain::order::{
@@ -78,6 +78,7 @@ impl Orders {
         }
         let order_id = place(
             &mut tx,
+            &me,
             me.user_id,
             None,
             checkout_key,
@@ -237,11 +238,13 @@ pub(crate) struct Placed {
     pub items: Vec<OrderItem>,
 }
 
-/// Writes an order inside the caller's transaction: stock is taken row by row in ascending
-/// product id order (so carts {A,B} and {B,A} cannot deadlock) with conditional updates that
-/// never go below zero; prices must still be the agreed ones. Any refusal rolls back all.
+/// Writes an order inside the caller's transaction as `me`: the buyer, or the staff member
+/// ringing it up for `buyer` (then `served_by`, at a till). The database takes stock row by row in ascending product id
+/// order (so carts {A,B} and {B,A} cannot deadlock) and never below zero; prices must still
+/// be the agreed ones. Any refusal rolls back all.
 pub(crate) async fn place(
     tx: &mut PgConnection,
+    me: &Principal,
     buyer: Uuid,
     served_by: Option<Uuid>,
     checkout_key: Uuid,
@@ -252,19 +255,30 @@ pub(crate) async fn place(
         return Err(Error::EmptyCart);
     }
     lines.sort_by_key(|line| line.product_id);
+    let order = NewOrder {
+        user_id: buyer,
+        served_by,
+        checkout_key,
+        status,
+    };
+    let units: Vec<(Uuid, i32)> = lines.iter().map(|l| (l.product_id, l.quantity)).collect();
+    let (id, created_at, taken) =
+        match db::orders::place(&mut *tx, me.session, &order, &units).await? {
+            Written::Placed {
+                id,
+                created_at,
+                lines,
+            } => (id, created_at, lines),
+            Written::Short(product_id) => return Err(short_stock(&mut *tx, product_id).await?),
+        };
     let mut items = Vec::with_capacity(lines.len());
     let mut changed = Vec::new();
-    for line in &lines {
-        let Some((price, name, sku)) =
-            db::products::take_stock(&mut *tx, line.product_id, line.quantity).await?
-        else {
-            return Err(short_stock(&mut *tx, line.product_id).await?);
-        };
+    for (line, (product_id, price, name, sku)) in lines.iter().zip(taken) {
         if price != line.agreed_price {
             changed.push(format!("{name} {} → {}", line.agreed_price, price));
         }
         items.push(OrderItem {
-            product_id: line.product_id,
+            product_id,
             product_name: name,
             sku,
             quantity: line.quantity,
@@ -274,23 +288,10 @@ pub(crate) async fn place(
     if !changed.is_empty() {
         return Err(Error::PriceChanged(changed.join(", ")));
     }
-    let total: Money = items.iter().map(OrderItem::line_total).sum();
-    let (id, created_at) = db::orders::insert(
-        &mut *tx,
-        &NewOrder {
-            user_id: buyer,
-            served_by,
-            checkout_key,
-            total,
-            status,
-        },
-    )
-    .await?;
-    db::orders::insert_items(&mut *tx, id, &items).await?;
     Ok(Placed {
         id,
         created_at,
-        total,
+        total: items.iter().map(OrderItem::line_total).sum(),
         items,
     })
 }
@@ -305,7 +306,8 @@ pub(crate) async fn cancel_locked(
     reason: &str,
 ) -> Result<(i64, Option<Money>)> {
     from.check_transition(OrderStatus::Cancelled)?;
-    let units = db::products::restock_order(&mut *tx, order_id).await?;
+    let units = db::orders::units(&mut *tx, order_id).await?;
+    // The database puts the units back on the shelf as the order becomes cancelled.
     db::orders::set_status(&mut *tx, order_id, OrderStatus::Cancelled).await?;
     let refund = match db::payments::by_order(&mut *tx, order_id).await? {
         Some(p) if p.status == PaymentStatus::Successful => {

@@ -143,6 +143,7 @@ impl Pos {
         };
         let placed = match place(
             &mut tx,
+            &me,
             buyer,
             Some(me.user_id),
             sale.key,
