@@ -7,6 +7,7 @@ use bytemtaani::db::{Db, TerminalRole};
 use bytemtaani::domain::catalog::ProductQuery;
 use bytemtaani::domain::order::{OrderLine, OrderStatus, OrderSummary};
 use bytemtaani::domain::payment::PaymentStatus;
+use bytemtaani::domain::returns::ReturnRequest;
 use bytemtaani::domain::user::{Actor, Role};
 use bytemtaani::domain::{Error, Money};
 use bytemtaani::service::Services;
@@ -512,6 +513,27 @@ async fn every_screen_works_under_its_terminal_role(pool: PgPool) {
         .await
         .unwrap();
     assert!(receipt.payment.verified);
+    // …and taken back again against its receipt, onto the shelf.
+    let sale = till
+        .returns
+        .find_sale(&cashier, &receipt.number())
+        .await
+        .unwrap();
+    let slip = till
+        .returns
+        .take(
+            &cashier,
+            ReturnRequest {
+                order_id: sale.order_id,
+                lines: vec![(bank.id, 1)],
+                restock: true,
+                reason: String::new(),
+                reference: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(slip.total, receipt.total);
     let found = till
         .pos
         .find_customer(&cashier, "0712 345 678")
@@ -572,7 +594,10 @@ async fn every_screen_works_under_its_terminal_role(pool: PgPool) {
         till.pos.find_customer(&cashier, "wanjiku").await,
         Err(Error::Inactive | Error::Unauthenticated)
     ));
-    assert_eq!(common::stock(&pool, &bank).await, 10 - 1 - 2 - 1 - 1 + 4);
+    assert_eq!(
+        common::stock(&pool, &bank).await,
+        10 - 1 - 2 - 1 - 1 + 1 + 4
+    );
 }
 
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]

@@ -13,6 +13,7 @@ pub mod orders;
 pub mod payments;
 pub mod products;
 pub mod reports;
+pub mod returns;
 pub mod roles;
 pub mod seed;
 pub mod sessions;

@@ -15,6 +15,7 @@ pub mod password;
 pub mod payment;
 pub mod receipt;
 pub mod report;
+pub mod returns;
 pub mod terminal;
 pub mod user;
 pub mod values;

@@ -47,6 +47,20 @@ pub struct Receipt {
     pub payment: Tendered,
     /// Printed while any payment provider is the sandbox: no money moved through it.
     pub sandbox: bool,
+    /// Set on a return's slip: the items came back, the total goes back to the customer.
+    pub refund: Option<Refund>,
+}
+
+/// What a return's slip says beside its items.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refund {
+    /// The receipt number of the sale the goods came from.
+    pub of_sale: String,
+    pub restocked: bool,
+    /// Why the goods were not put back on the shelf.
+    pub reason: String,
+    /// M-Pesa and PayPal refunds wait for an admin to send them.
+    pub awaiting_reversal: bool,
 }
 
 /// What a receipt and every screen say while pretend providers are on.
@@ -84,7 +98,13 @@ impl Receipt {
         out.push(centre(&format!("Tel {}", self.shop.phone)));
         out.push(centre(&format!("PIN {}", self.shop.kra_pin)));
         out.push(rule.clone());
-        out.push(pair("Receipt", &self.number()));
+        if let Some(refund) = &self.refund {
+            out.push(centre("RETURN"));
+            out.push(pair("Return", &self.number()));
+            out.push(pair("Of receipt", &refund.of_sale));
+        } else {
+            out.push(pair("Receipt", &self.number()));
+        }
         out.push(pair(
             "Date",
             &shop_time(self.at).format("%d/%m/%Y %H:%M").to_string(),
@@ -103,12 +123,16 @@ impl Receipt {
             ));
         }
         out.push(rule.clone());
-        out.push(pair("TOTAL", &self.total.to_string()));
+        let (total, by) = match self.refund {
+            Some(_) => ("REFUND", "Refund by"),
+            None => ("TOTAL", "Paid by"),
+        };
+        out.push(pair(total, &self.total.to_string()));
         out.push(pair(
             &format!("incl. VAT {}%", self.shop.vat_percent.normalize()),
             &plain(self.vat()),
         ));
-        out.push(pair("Paid by", self.payment.method.label()));
+        out.push(pair(by, self.payment.method.label()));
         if let (Some(cash), Some(change)) = (self.payment.cash, self.change()) {
             out.push(pair("Cash", &plain(cash)));
             out.push(pair("Change", &plain(change)));
@@ -116,6 +140,14 @@ impl Receipt {
         out.extend(pair_wrapped("Ref", &self.payment.transaction_id));
         if !self.payment.verified {
             out.push(centre("PAYMENT AWAITING VERIFICATION"));
+        }
+        if let Some(refund) = &self.refund {
+            if refund.awaiting_reversal {
+                out.push(centre("REFUND SENT BY THE SHOP SOON"));
+            }
+            if !refund.restocked {
+                out.extend(wrap(&format!("Not restocked: {}", refund.reason)));
+            }
         }
         out.push(rule);
         if self.sandbox {
@@ -233,6 +265,7 @@ mod tests {
                 verified: true,
             },
             sandbox: false,
+            refund: None,
         }
     }
 
@@ -261,6 +294,31 @@ mod tests {
             assert!(text.contains(&expected), "{expected:?} in\n{text}");
         }
         assert!(!text.contains("AWAITING"));
+    }
+
+    #[test]
+    fn a_return_slip_names_the_sale_and_the_refund() {
+        let mut receipt = sample();
+        receipt.payment.cash = None;
+        receipt.refund = Some(Refund {
+            of_sale: "0BADF00D".into(),
+            restocked: false,
+            reason: "screen cracked".into(),
+            awaiting_reversal: false,
+        });
+        let text = receipt.text();
+        let row = |l: &str, r: &str| format!("{l}{r:>w$}", w = WIDTH - l.len());
+        for expected in [
+            row("Return", "ABCDEF12"),
+            row("Of receipt", "0BADF00D"),
+            row("REFUND", "KSh 23,750.50"),
+            row("Refund by", "Cash"),
+            "Not restocked: screen cracked".to_owned(),
+        ] {
+            assert!(text.contains(&expected), "{expected:?} in\n{text}");
+        }
+        assert!(!text.contains("TOTAL") && !text.contains("Paid by"));
+        assert!(receipt.lines().iter().all(|l| l.chars().count() <= WIDTH));
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod payments;
 pub mod pos;
 pub mod receipts;
 pub mod reports;
+pub mod returns;
 pub mod terminals;
 
 use crate::db::{Db, TerminalRole};
@@ -30,6 +31,7 @@ pub use payments::Payments;
 pub use pos::Pos;
 pub use receipts::Receipts;
 pub use reports::Reports;
+pub use returns::Returns;
 pub use terminals::Terminals;
 
 /// Everything the screens (and the CLI) may call, cheap to clone into tasks.
@@ -45,6 +47,7 @@ pub struct Services {
     pub pos: Pos,
     pub receipts: Receipts,
     pub reports: Reports,
+    pub returns: Returns,
     pub terminals: Terminals,
     db: Db,
     setup: Setup,
@@ -105,6 +108,7 @@ impl Services {
             users: AdminUsers::new(db.clone()),
             pos: Pos::new(db.clone(), setup.shop.clone(), setup.gateways.clone()),
             receipts: setup.receipts.clone(),
+            returns: Returns::new(db.clone(), setup.shop.clone(), setup.gateways.clone()),
             terminals: Terminals::new(db.clone()),
             reports: Reports::new(db.clone(), setup.exports.clone()),
             db,

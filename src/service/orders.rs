@@ -306,6 +306,13 @@ pub(crate) async fn cancel_locked(
     reason: &str,
 ) -> Result<(i64, Option<Money>)> {
     from.check_transition(OrderStatus::Cancelled)?;
+    // Only a paid sale has returns (and a kiosk, cancelling a pending order, reads none).
+    if from != OrderStatus::Pending && db::returns::any_for(&mut *tx, order_id).await? {
+        return Err(Error::Conflict(
+            "Part of this sale was returned: return the rest at the till instead of cancelling."
+                .into(),
+        ));
+    }
     let units = db::orders::units(&mut *tx, order_id).await?;
     // The database puts the units back on the shelf as the order becomes cancelled.
     db::orders::set_status(&mut *tx, order_id, OrderStatus::Cancelled).await?;

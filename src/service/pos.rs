@@ -458,6 +458,7 @@ impl Pos {
                 verified: payment.is_some_and(|p| p.paid_at.is_some()),
             },
             sandbox: self.gateways.pretend(),
+            refund: None,
             items: sold.items,
         }
     }

@@ -103,7 +103,7 @@ const FEED_AND_CUT: &[u8] = b"\x1bd\x04\x1dVB\x00";
 pub fn escpos(receipt: &Receipt) -> Vec<u8> {
     let mut bytes = INIT.to_vec();
     for line in receipt.lines() {
-        let bold = line.starts_with("TOTAL");
+        let bold = line.starts_with("TOTAL") || line.starts_with("REFUND");
         if bold {
             bytes.extend_from_slice(BOLD_ON);
         }
@@ -153,6 +153,7 @@ mod tests {
                 verified: true,
             },
             sandbox: false,
+            refund: None,
         };
         assert_eq!(file_name(&receipt), "20261126-003000-ABCDEF12.txt");
         assert!(receipt.text().contains("26/11/2026 00:30"));

@@ -146,6 +146,7 @@ pub fn receipt() -> Receipt {
         },
         items: detail.items,
         sandbox: false,
+        refund: None,
     }
 }
 

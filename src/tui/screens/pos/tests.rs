@@ -35,6 +35,7 @@ fn receipt(order_id: Uuid, cents: i64, payment: crate::domain::receipt::Tendered
         total: Money::from_cents(cents),
         payment,
         sandbox: false,
+        refund: None,
     })
 }
 
