@@ -21,7 +21,8 @@ $$;
 -- of stock locks rows in), then writes the order at the sum of its lines and the lines at the
 -- shelf prices taken. One row per line, each with the order's id and time. When a product is
 -- short (or archived) the one row names it, with no order and no price: the caller explains
--- and rolls back. Buyer and server must be the session's person: a customer orders for
+-- and rolls back. When the buyer's checkout key was used already, the one row is that
+-- order's, with no product (a double submit, told in the same round trip). Buyer and server must be the session's person: a customer orders for
 -- themselves, staff ring up a sale for anyone.
 create function bytemtaani_place_order(
     p_session uuid,
@@ -65,6 +66,13 @@ begin
        or exists (select 1 from unnest(p_quantities) q where q is null or q <= 0) then
         raise exception 'an order has lines of at least one unit each'
             using errcode = 'check_violation';
+    end if;
+
+    select o.id, o.created_at into placed_order, placed_at
+    from orders o where o.user_id = p_buyer and o.checkout_key = p_checkout_key;
+    if found then
+        return next;
+        return;
     end if;
 
     for v_line in

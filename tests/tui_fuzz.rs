@@ -5,7 +5,9 @@ mod common;
 use bytemtaani::domain::Error;
 use bytemtaani::domain::catalog::Page;
 use bytemtaani::domain::live::Change;
-use bytemtaani::domain::payment::PaymentStatus;
+use bytemtaani::domain::order::OrderStatus;
+use bytemtaani::domain::payment::{PaymentMethod, PaymentStatus};
+use bytemtaani::domain::returns::{ReturnableLine, ReturnableSale};
 use bytemtaani::service::pos::Lookup;
 use bytemtaani::service::receipts::Issued;
 use bytemtaani::tui::app::{App, Kiosk, Msg, done};
@@ -61,6 +63,8 @@ const SPECIAL: [KeyCode; 23] = [
     KeyCode::F(3),
     KeyCode::F(4),
     KeyCode::F(5),
+    KeyCode::F(6),
+    KeyCode::F(7),
     KeyCode::F(8),
     KeyCode::F(9),
     KeyCode::F(12),
@@ -209,6 +213,39 @@ fn till_answer(request: &PosRequest, fail: bool, err: Error, rng: &mut Rng) -> P
         } else {
             Ok(Box::new(receipt()))
         }),
+        PosRequest::FindSale(_) => PosAnswer::SaleFound(if fail {
+            Err(err)
+        } else {
+            Ok(Box::new(returnable_sale()))
+        }),
+        PosRequest::TakeReturn(_) => PosAnswer::Returned(if fail {
+            Err(err)
+        } else {
+            Ok(Box::new(receipt()))
+        }),
+    }
+}
+
+/// A paid sale of each product, one of the first back already.
+fn returnable_sale() -> ReturnableSale {
+    let lines = products()
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| ReturnableLine {
+            product_id: p.id,
+            product_name: p.name,
+            sku: p.sku,
+            price: p.price,
+            sold: 2,
+            returned: i32::from(i == 0),
+        })
+        .collect();
+    ReturnableSale {
+        order_id: order_detail().order.id,
+        at: chrono::Utc::now(),
+        status: OrderStatus::Paid,
+        method: Some(PaymentMethod::Cash),
+        lines,
     }
 }
 

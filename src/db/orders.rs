@@ -30,6 +30,8 @@ pub enum Written {
     /// This product was short or archived: nothing was written, and the caller rolls back
     /// whatever the function took before it.
     Short(Uuid),
+    /// The buyer's checkout key was used already, by this order: nothing was written.
+    AlreadyPlaced(Uuid),
 }
 
 /// Takes the stock of `lines` (product and units) and writes the order in one round trip,
@@ -43,7 +45,7 @@ pub async fn place(
     type Row = (
         Option<Uuid>,
         Option<DateTime<Utc>>,
-        Uuid,
+        Option<Uuid>,
         Option<Money>,
         Option<String>,
         Option<String>,
@@ -64,11 +66,13 @@ pub async fn place(
     let mut taken = Vec::with_capacity(rows.len());
     for row in rows {
         match row {
-            (Some(id), Some(at), product, Some(price), Some(name), Some(sku)) => {
+            (Some(id), Some(at), Some(product), Some(price), Some(name), Some(sku)) => {
                 placed = Some((id, at));
                 taken.push((product, price, name, sku));
             }
-            (.., product, _, _, _) => return Ok(Written::Short(product)),
+            (Some(id), _, None, ..) => return Ok(Written::AlreadyPlaced(id)),
+            (None, _, Some(product), ..) => return Ok(Written::Short(product)),
+            _ => return Err(sqlx::Error::RowNotFound),
         }
     }
     let (id, created_at) = placed.ok_or(sqlx::Error::RowNotFound)?;

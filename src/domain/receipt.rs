@@ -223,10 +223,10 @@ fn wrap(text: &str) -> Vec<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn sample() -> Receipt {
+    pub(crate) fn sample() -> Receipt {
         Receipt {
             shop: Shop {
                 name: "ByteMtaani Electronics & General Store".into(),

@@ -270,6 +270,7 @@ pub(crate) async fn place(
                 lines,
             } => (id, created_at, lines),
             Written::Short(product_id) => return Err(short_stock(&mut *tx, product_id).await?),
+            Written::AlreadyPlaced(_) => return Err(Error::AlreadyPlaced),
         };
     let mut items = Vec::with_capacity(lines.len());
     let mut changed = Vec::new();

@@ -132,10 +132,6 @@ impl Pos {
         let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Staff).await?;
         let buyer = sale.customer.unwrap_or(WALK_IN);
-        if let Some(existing) = db::orders::by_checkout_key(&mut *tx, buyer, sale.key).await? {
-            tx.commit().await?;
-            return self.sold_before(existing, &me.username, cash).await;
-        }
         // Paid in hand, the order is written paid with its successful payment below.
         let status = match proof {
             Proof::Settled(_) => OrderStatus::Paid,
@@ -152,7 +148,8 @@ impl Pos {
         )
         .await
         {
-            // The same sale sent at the same moment was written first: that one is the sale.
+            // The same sale sent twice (a double press, a retry after a lost answer, or at the
+            // same moment): the first one written is the sale.
             Err(Error::AlreadyPlaced) => {
                 tx.rollback().await?;
                 let existing =

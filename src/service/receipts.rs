@@ -97,9 +97,14 @@ const INIT: &[u8] = b"\x1b@";
 const BOLD_ON: &[u8] = b"\x1bE\x01";
 const BOLD_OFF: &[u8] = b"\x1bE\x00";
 const FEED_AND_CUT: &[u8] = b"\x1bd\x04\x1dVB\x00";
+/// Centred; a barcode 64 dots high, modules 2 dots wide, its text printed below; then
+/// CODE128 (`GS k 73`), its length to follow.
+const BARCODE: &[u8] = b"\x1ba\x01\x1dh\x40\x1dw\x02\x1dH\x02\x1dk\x49";
+const LEFT: &[u8] = b"\x1ba\x00\n";
 
-/// The receipt in ESC/POS: initialise, the text (the total in bold), feed, cut. Printers
-/// start in a plain code page, so anything beyond ASCII is printed as `?`.
+/// The receipt in ESC/POS: initialise, the text (the total in bold), a sale's number as a
+/// barcode (scanned at the till to take goods back), feed, cut. Printers start in a plain
+/// code page, so anything beyond ASCII is printed as `?`.
 pub fn escpos(receipt: &Receipt) -> Vec<u8> {
     let mut bytes = INIT.to_vec();
     for line in receipt.lines() {
@@ -115,6 +120,14 @@ pub fn escpos(receipt: &Receipt) -> Vec<u8> {
         if bold {
             bytes.extend_from_slice(BOLD_OFF);
         }
+    }
+    if receipt.refund.is_none() {
+        // Code set B ("{B"): the receipt number as printed, 8 letters and digits.
+        let code = format!("{{B{}", receipt.number());
+        bytes.extend_from_slice(BARCODE);
+        bytes.push(code.len() as u8);
+        bytes.extend_from_slice(code.as_bytes());
+        bytes.extend_from_slice(LEFT);
     }
     bytes.extend_from_slice(FEED_AND_CUT);
     bytes
@@ -157,6 +170,28 @@ mod tests {
         };
         assert_eq!(file_name(&receipt), "20261126-003000-ABCDEF12.txt");
         assert!(receipt.text().contains("26/11/2026 00:30"));
+    }
+
+    #[test]
+    fn a_sales_receipt_prints_its_number_as_a_barcode_and_a_return_slip_none() {
+        let mut receipt = crate::domain::receipt::tests::sample();
+        let barcode = |bytes: &[u8]| {
+            bytes
+                .windows(BARCODE.len())
+                .position(|w| w == BARCODE)
+                .map(|at| bytes[at + BARCODE.len()..at + BARCODE.len() + 11].to_vec())
+        };
+        assert_eq!(
+            barcode(&escpos(&receipt)).as_deref(),
+            Some(&b"\x0a{BABCDEF12"[..])
+        );
+        receipt.refund = Some(crate::domain::receipt::Refund {
+            of_sale: "0BADF00D".into(),
+            restocked: true,
+            reason: String::new(),
+            awaiting_reversal: false,
+        });
+        assert_eq!(barcode(&escpos(&receipt)), None);
     }
 
     #[test]

@@ -41,6 +41,7 @@ pub enum Command {
     Recall,
     Unpaid,
     VoidSale,
+    Return,
     Pay,
     Ship,
     Deliver,
@@ -321,6 +322,12 @@ pub const POS: &[Binding] = &[
         Command::Unpaid,
         "F6",
         "unpaid sales (a rejected code, a failed push): pay again or void",
+    ),
+    bind(
+        &[KeyCode::F(7)],
+        Command::Return,
+        "F7",
+        "take goods back against a receipt (type or scan its number)",
     ),
     bind(&[KeyCode::F(8)], Command::Remove, "F8", "void the line"),
     bind(

@@ -6,6 +6,7 @@ use crate::domain::catalog::Product;
 use crate::domain::held::HeldSale;
 use crate::domain::order::{OrderDetail, OrderItem, UnpaidOrder};
 use crate::domain::receipt::Receipt;
+use crate::domain::returns::{ReturnRequest, ReturnableSale};
 use crate::domain::user::{Actor, UserAccount};
 use crate::domain::{Error, Result};
 use crate::service::Services;
@@ -52,6 +53,9 @@ pub enum PosRequest {
         hold: Option<Box<HeldSale>>,
         recall: Option<Uuid>,
     },
+    /// The sale a receipt number stands for, to take goods back from (F7).
+    FindSale(String),
+    TakeReturn(Box<ReturnRequest>),
     /// Lines voided before payment (`whole_sale`: F9), for the audit log.
     Void {
         sale_key: Uuid,
@@ -78,6 +82,9 @@ pub enum PosAnswer {
     Voided(Result<()>),
     Held(Result<Vec<HeldSale>>),
     Swapped(Result<()>),
+    SaleFound(Result<Box<ReturnableSale>>),
+    /// The return's slip.
+    Returned(Result<Box<Receipt>>),
 }
 
 impl PosAnswer {
@@ -94,7 +101,9 @@ impl PosAnswer {
             | PosAnswer::Cancelled(Err(e))
             | PosAnswer::Voided(Err(e))
             | PosAnswer::Held(Err(e))
-            | PosAnswer::Swapped(Err(e)) => Some(e),
+            | PosAnswer::Swapped(Err(e))
+            | PosAnswer::SaleFound(Err(e))
+            | PosAnswer::Returned(Err(e)) => Some(e),
             _ => None,
         }
     }
@@ -138,6 +147,12 @@ pub(super) async fn run(s: &Services, actor: &Actor, request: PosRequest) -> Pos
             whole_sale,
             items,
         } => PosAnswer::Voided(s.pos.record_void(actor, sale_key, whole_sale, &items).await),
+        PosRequest::FindSale(number) => {
+            PosAnswer::SaleFound(s.returns.find_sale(actor, &number).await.map(Box::new))
+        }
+        PosRequest::TakeReturn(request) => {
+            PosAnswer::Returned(s.returns.take(actor, *request).await.map(Box::new))
+        }
         PosRequest::CancelSale(order_id) => {
             PosAnswer::Cancelled(s.orders.cancel(actor, order_id).await.map(|_| ()))
         }

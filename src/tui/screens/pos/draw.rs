@@ -324,6 +324,17 @@ impl PosScreen {
                 }
                 ("M-Pesa push", lines, 66)
             }
+            PosPopup::ReturnFind { input, error } => (
+                "Return goods",
+                field_lines(
+                    theme,
+                    "Receipt number (type, or scan the receipt's code):".into(),
+                    input.value(),
+                    error,
+                ),
+                56,
+            ),
+            PosPopup::Return(draft) => ("Return goods", draft.lines(theme), 62),
             PosPopup::Receipt {
                 receipt,
                 issued,

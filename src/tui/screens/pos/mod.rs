@@ -4,12 +4,14 @@
 
 mod draw;
 mod popup;
+mod returns;
 mod sale;
 mod scan;
 #[cfg(test)]
 mod tests;
 
 pub use popup::PosPopup;
+pub use returns::{ReturnDraft, ReturnFocus};
 pub use sale::{SaleDraft, SaleLine, TenderKind};
 
 use crossterm::event::{KeyCode, KeyEvent};
@@ -80,6 +82,8 @@ impl PosScreen {
                 | PosPopup::NewCustomer { .. },
             ) => true,
             Some(PosPopup::Pay { kind, .. }) => kind.is_some(),
+            Some(PosPopup::ReturnFind { .. }) => true,
+            Some(PosPopup::Return(draft)) => draft.text_focused(),
             Some(PosPopup::Push { flow, .. }) => flow.text_focused(),
             Some(_) => false,
         }
@@ -109,6 +113,12 @@ impl PosScreen {
                 )
             }
             Some(Command::Unpaid) => return Reply::Run(Effect::Pos(PosRequest::Unpaid)),
+            Some(Command::Return) => {
+                self.popup = Some(PosPopup::ReturnFind {
+                    input: Input::default(),
+                    error: None,
+                })
+            }
             Some(Command::SetQuantity) if !self.sale.lines.is_empty() => {
                 let quantity = self.sale.lines[self.selected].quantity.to_string();
                 self.popup = Some(PosPopup::Quantity {
@@ -388,6 +398,43 @@ impl PosScreen {
                     return effects;
                 }
             },
+            PosAnswer::SaleFound(result) => {
+                if let Some(PosPopup::ReturnFind { error, .. }) = &mut self.popup {
+                    match result {
+                        Ok(sale) if sale.lines.iter().all(|l| l.left() == 0) => {
+                            *error = Some("Everything of that sale came back already.".into())
+                        }
+                        Ok(sale) => {
+                            self.popup = Some(PosPopup::Return(Box::new(ReturnDraft::new(*sale))))
+                        }
+                        Err(err) => *error = Some(err.to_string()),
+                    }
+                }
+            }
+            PosAnswer::Returned(Ok(slip)) => {
+                self.notice = Some(format!(
+                    "Taken back: refund {} by {}.",
+                    slip.total,
+                    slip.payment.method.label()
+                ));
+                let mut effects = self.scans_after_sale();
+                self.popup = effects.is_empty().then(|| PosPopup::Receipt {
+                    receipt: slip.clone(),
+                    issued: None,
+                    scroll: 0,
+                });
+                effects.push(Effect::Pos(PosRequest::Issue(slip)));
+                return effects;
+            }
+            PosAnswer::Returned(Err(err)) => {
+                if let Some(PosPopup::Return(draft)) = &mut self.popup {
+                    draft.sending = false;
+                    draft.error = Some(err.to_string());
+                } else {
+                    self.error = Some(err.to_string());
+                }
+                return self.scans_after_sale();
+            }
             PosAnswer::Issued(result) => {
                 let said = match result {
                     Ok(issued) => match issued.printed {

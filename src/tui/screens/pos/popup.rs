@@ -15,7 +15,8 @@ use crate::tui::form::{Field, Form, FormKey};
 use crate::tui::screens::payment::PayFlow;
 use crate::tui::screens::{Reply, edit, edit_within, step};
 
-use super::{PosScreen, SaleDraft, TenderKind};
+use super::returns::ReturnKey;
+use super::{PosScreen, ReturnDraft, SaleDraft, TenderKind};
 
 #[derive(Debug, Clone)]
 pub enum PosPopup {
@@ -58,6 +59,13 @@ pub enum PosPopup {
         flow: Box<PayFlow>,
         sale: SaleDraft,
     },
+    /// F7: the receipt number of the sale goods come back from (typed or scanned).
+    ReturnFind {
+        input: Input,
+        error: Option<String>,
+    },
+    /// The sale found: what comes back of it, and how it is refunded.
+    Return(Box<ReturnDraft>),
     Receipt {
         receipt: Box<Receipt>,
         /// Where it was saved and whether it printed, once known.
@@ -245,6 +253,27 @@ impl PosScreen {
                     return Reply::Run(effect);
                 }
             }
+            PosPopup::ReturnFind { input, error } => match key.code {
+                KeyCode::Esc => self.popup = None,
+                KeyCode::Enter if !input.value().trim().is_empty() => {
+                    *error = None;
+                    return Reply::Run(Effect::Pos(PosRequest::FindSale(
+                        input.value().trim().to_owned(),
+                    )));
+                }
+                _ => {
+                    if edit_within(input, key, 36) {
+                        *error = None;
+                    }
+                }
+            },
+            PosPopup::Return(draft) => match draft.on_key(key) {
+                ReturnKey::Nothing => {}
+                ReturnKey::Cancel => self.popup = None,
+                ReturnKey::Submit(request) => {
+                    return Reply::Run(Effect::Pos(PosRequest::TakeReturn(request)));
+                }
+            },
             PosPopup::Receipt { scroll, .. } => match key.code {
                 KeyCode::Esc | KeyCode::Enter => self.popup = None,
                 KeyCode::Up => *scroll = scroll.saturating_sub(1),

@@ -12,8 +12,10 @@ use super::{PosPopup, PosScreen};
 impl PosScreen {
     /// A barcode scan (see `tui::scanner`): it always reaches the sale. A field waiting for
     /// exactly such text (cash, M-Pesa code, card reference, customer search, the push's
-    /// phone) takes it as typed; a popup that takes no text closes; while the sale is being
-    /// paid, or a push is on the phone, the scan starts the next sale.
+    /// phone, a receipt number to return from) takes it as typed; goods being returned
+    /// count one more of the item scanned; a popup that takes no text closes; while the
+    /// sale (or a return) is being written, or a push is on the phone, the scan starts the
+    /// next sale.
     pub fn on_scan(&mut self, code: &str) -> Reply {
         match &self.popup {
             Some(PosPopup::Pay { sending: true, .. }) => {
@@ -21,8 +23,24 @@ impl PosScreen {
                 self.notice = Some(format!("{code} is kept for the next sale."));
                 return Reply::Nothing;
             }
-            Some(PosPopup::Pay { kind: Some(_), .. } | PosPopup::Customer { .. }) => {
+            Some(
+                PosPopup::Pay { kind: Some(_), .. }
+                | PosPopup::Customer { .. }
+                | PosPopup::ReturnFind { .. },
+            ) => {
                 return self.type_into_popup(code);
+            }
+            // Goods coming back are scanned one by one, unless the return is being written.
+            Some(PosPopup::Return(draft)) if draft.sending => {
+                self.after_sale.push(code.to_owned());
+                self.notice = Some(format!("{code} is kept for the next sale."));
+                return Reply::Nothing;
+            }
+            Some(PosPopup::Return(_)) => {
+                if let Some(PosPopup::Return(draft)) = &mut self.popup {
+                    draft.on_scan(code);
+                }
+                return Reply::Nothing;
             }
             Some(PosPopup::Push { flow, .. }) if flow.text_focused() => {
                 return self.type_into_popup(code);

@@ -682,3 +682,118 @@ fn a_paid_sale_clears_an_earlier_problem_from_the_scan_line() {
     );
     assert!(pos.notice.as_deref().unwrap().starts_with("Paid"));
 }
+
+/// A cash or card sale of 3 × Item 1 and 1 × Item 2, one of Item 1 back already.
+fn returnable(method: PaymentMethod) -> crate::domain::returns::ReturnableSale {
+    use crate::domain::returns::ReturnableLine;
+    let line = |n: u128, sold, returned| ReturnableLine {
+        product_id: Uuid::from_u128(n),
+        product_name: format!("Item {n}"),
+        sku: format!("SKU{n}"),
+        price: Money::from_cents(100 * n as i64),
+        sold,
+        returned,
+    };
+    crate::domain::returns::ReturnableSale {
+        order_id: Uuid::from_u128(0xabcdef12 << 96),
+        at: chrono::Utc::now(),
+        status: OrderStatus::Paid,
+        method: Some(method),
+        lines: vec![line(1, 3, 1), line(2, 1, 0)],
+    }
+}
+
+/// F7, the receipt's code scanned, the sale found: the return popup is open.
+fn returning(pos: &mut PosScreen, method: PaymentMethod) {
+    press(pos, KeyCode::F(7));
+    assert!(pos.text_focused(), "the receipt number is typed");
+    assert_eq!(
+        pos.on_scan("ABCDEF12"),
+        Reply::Run(Effect::Pos(PosRequest::FindSale("ABCDEF12".into())))
+    );
+    pos.on_answer(PosAnswer::SaleFound(Ok(Box::new(returnable(method)))));
+    assert!(matches!(pos.popup, Some(PosPopup::Return(_))));
+}
+
+fn taken_back(reply: Reply) -> crate::domain::returns::ReturnRequest {
+    match reply {
+        Reply::Run(Effect::Pos(PosRequest::TakeReturn(request))) => *request,
+        other => panic!("not a return: {other:?}"),
+    }
+}
+
+#[test]
+fn goods_scanned_back_are_counted_never_beyond_what_is_left() {
+    let mut pos = PosScreen::new();
+    scanned(&mut pos, product(7, 500, 9), 1);
+    returning(&mut pos, PaymentMethod::Cash);
+    // Nothing chosen yet: refused where the cashier looks.
+    assert_eq!(press(&mut pos, KeyCode::Enter), Reply::Nothing);
+    for _ in 0..3 {
+        pos.on_scan("SKU1"); // two of three are left to come back
+    }
+    pos.on_scan("SKU9");
+    let Some(PosPopup::Return(draft)) = &pos.popup else {
+        panic!("the return closed");
+    };
+    assert_eq!(draft.units, [2, 0]);
+    assert!(draft.error.as_deref().unwrap().contains("not in this sale"));
+    press(&mut pos, KeyCode::Down);
+    press(&mut pos, KeyCode::Char('+'));
+    press(&mut pos, KeyCode::Char('+'));
+    // Damaged: off the shelf, and the reason is asked for before anything is sent.
+    press(&mut pos, KeyCode::F(2));
+    assert_eq!(press(&mut pos, KeyCode::Enter), Reply::Nothing);
+    assert!(pos.text_focused());
+    type_text(&mut pos, "cracked");
+    let request = taken_back(press(&mut pos, KeyCode::Enter));
+    assert_eq!(
+        request.lines,
+        [(Uuid::from_u128(1), 2), (Uuid::from_u128(2), 1)]
+    );
+    assert!(!request.restock);
+    assert_eq!(request.reason, "cracked");
+    // A scan while the return is written waits for the next sale; the sale on screen stays.
+    assert_eq!(pos.on_scan("SKU3"), Reply::Nothing);
+    assert_eq!(pos.sale.lines.len(), 1);
+    let slip = receipt(
+        Uuid::from_u128(9),
+        400,
+        crate::domain::receipt::Tendered {
+            method: PaymentMethod::Cash,
+            transaction_id: String::new(),
+            cash: None,
+            verified: true,
+        },
+    );
+    let effects = pos.on_answer(PosAnswer::Returned(Ok(slip)));
+    assert!(matches!(
+        effects.as_slice(),
+        [
+            Effect::Pos(PosRequest::Lookup { text, .. }),
+            Effect::Pos(PosRequest::Issue(_))
+        ] if text == "SKU3"
+    ));
+    assert_eq!(pos.sale.lines.len(), 1, "the sale on screen is kept");
+}
+
+#[test]
+fn a_card_refund_asks_for_the_terminals_reference() {
+    let mut pos = PosScreen::new();
+    returning(&mut pos, PaymentMethod::Card);
+    press(&mut pos, KeyCode::Char('+'));
+    assert_eq!(press(&mut pos, KeyCode::Enter), Reply::Nothing);
+    type_text(&mut pos, "RF-99120");
+    let request = taken_back(press(&mut pos, KeyCode::Enter));
+    assert_eq!(request.reference, "RF-99120");
+    assert!(request.restock);
+    // Refused by the service: said in the popup, and it can be sent again.
+    pos.on_answer(PosAnswer::Returned(Err(crate::domain::Error::invalid(
+        "Reference",
+        "the card terminal's refund reference",
+    ))));
+    let Some(PosPopup::Return(draft)) = &pos.popup else {
+        panic!("the return closed");
+    };
+    assert!(!draft.sending && draft.error.is_some());
+}
