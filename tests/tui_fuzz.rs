@@ -43,7 +43,7 @@ impl Rng {
     }
 }
 
-const SPECIAL: [KeyCode; 23] = [
+const SPECIAL: [KeyCode; 25] = [
     KeyCode::Enter,
     KeyCode::Esc,
     KeyCode::Tab,
