@@ -116,6 +116,10 @@ async fn checkout(url: &str, terminals: usize, run: Duration, hot: i64) -> Resul
     for _ in 0..terminals {
         let (s, _) = terminal(url).await?;
         let cashier: Actor = s.auth.login("cashier", "duka-till-2026").await?.into();
+        // The terminals share the cashier's one shift: no till sale without it.
+        if s.shifts.current(&cashier).await?.is_none() {
+            s.shifts.open(&cashier, "0").await?;
+        }
         tills.push((s, cashier));
     }
     let started = Instant::now() + Duration::from_millis(500);

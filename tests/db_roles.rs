@@ -13,7 +13,8 @@ use bytemtaani::domain::{Error, Money};
 use bytemtaani::service::Services;
 use bytemtaani::service::auth::{NewAccount, TerminalCounters};
 use bytemtaani::service::pos::{Sale, Tender};
-use common::{PASSWORD, count, login_as, product, services, services_through, shop};
+use bytemtaani::service::shifts::CashMove;
+use common::{PASSWORD, at_till, count, login_as, product, services, services_through, shop};
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -493,6 +494,7 @@ async fn every_screen_works_under_its_terminal_role(pool: PgPool) {
     // Till: a cash sale, a customer found by phone, an order moved along.
     let till = served(&owner, TerminalRole::Till);
     let cashier: Actor = till.auth.login("cashier", PASSWORD).await.unwrap().into();
+    till.shifts.open(&cashier, "5000").await.unwrap();
     let receipt = till
         .pos
         .sell(
@@ -534,6 +536,15 @@ async fn every_screen_works_under_its_terminal_role(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(slip.total, receipt.total);
+    // Cash out of the drawer, and the shift closed with its count.
+    till.shifts
+        .move_cash(&cashier, CashMove::Out, "200", "airtime")
+        .await
+        .unwrap();
+    assert_eq!(
+        till.shifts.report(&cashier).await.unwrap().expected_cash,
+        Money::parse("", "4800").unwrap()
+    );
     let found = till
         .pos
         .find_customer(&cashier, "0712 345 678")
@@ -551,6 +562,8 @@ async fn every_screen_works_under_its_terminal_role(pool: PgPool) {
         .set_status(&cashier, order.id, OrderStatus::Shipped)
         .await
         .unwrap();
+    let z = till.shifts.close(&cashier, "4800").await.unwrap();
+    assert_eq!(z.shift.difference(), Some(Money::ZERO));
 
     // Admin: a price change, stock received, a user deactivated, the audit log read.
     let console = served(&owner, TerminalRole::Admin);
@@ -604,7 +617,7 @@ async fn every_screen_works_under_its_terminal_role(pool: PgPool) {
 async fn an_audit_row_names_the_logged_in_person_whoever_the_client_says(pool: PgPool) {
     let s = services(&pool);
     shop(&s).await;
-    let cashier = login_as(&s, "cashier", Role::Staff).await;
+    let cashier = at_till(&s, "cashier").await;
     let forged = "insert into audit_log (actor_id, action, entity)
                   select id, 'payment.confirm', 'payment' from users where username = 'admin'";
 
@@ -641,7 +654,7 @@ async fn no_terminal_role_writes_a_price_or_a_total_of_its_own(pool: PgPool) {
     let bank = product(&s, &admin, &phones, "Oraimo Power Bank", "2999", 10).await;
     let radio = product(&s, &admin, &phones, "Radio", "1500", 10).await;
     let amina = customer_with_an_order(&s, "amina", bank.id).await;
-    let cashier = login_as(&s, "cashier", Role::Staff).await;
+    let cashier = at_till(&s, "cashier").await;
     for (role, session) in [
         ("bytemtaani_kiosk", amina.session().unwrap().id),
         ("bytemtaani_till", cashier.session().unwrap().id),
@@ -679,7 +692,7 @@ async fn no_terminal_role_marks_an_order_paid_without_a_payment(pool: PgPool) {
     let bank = product(&s, &admin, &phones, "Oraimo Power Bank", "2999", 10).await;
     let amina = login_as(&s, "amina", Role::Customer).await;
     ordered(&s, &amina, bank.id, 1).await;
-    let cashier = login_as(&s, "cashier", Role::Staff).await;
+    let cashier = at_till(&s, "cashier").await;
     let mark_paid = "update orders set status = 'paid' where status = 'pending'";
     // A kiosk never moves an order but to cancelled (migration 23)…
     let mut kiosk = plain(&pool, "bytemtaani_kiosk", Some(amina.session().unwrap().id)).await;
@@ -717,7 +730,7 @@ async fn stock_moves_only_with_an_order_or_an_adjustment_of_the_session(pool: Pg
     let bank = product(&s, &admin, &phones, "Oraimo Power Bank", "2999", 10).await;
     let amina = login_as(&s, "amina", Role::Customer).await;
     let baraka = login_as(&s, "baraka", Role::Customer).await;
-    let cashier = login_as(&s, "cashier", Role::Staff).await;
+    let cashier = at_till(&s, "cashier").await;
     let paid = ordered(&s, &amina, bank.id, 1).await;
     s.payments.pay_by_card(&amina, paid.id).await.unwrap();
     let pending = ordered(&s, &amina, bank.id, 2).await;

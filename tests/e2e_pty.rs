@@ -110,8 +110,9 @@ async fn a_customer_registers_shops_and_finds_the_order(pool: PgPool) {
     );
 }
 
-/// The cashier logs in and opens the till.
-fn open_till(screen: &mut common::pty::Screen) {
+/// The cashier logs in and opens the till; with no shift open yet, the till asks for the
+/// float first and the cashier counts 5,000 into the drawer.
+fn open_till(screen: &mut common::pty::Screen, shift_open: bool) {
     screen.wait_for("Log in");
     for field in ["cashier", "\t", PASSWORD, "\r"] {
         screen.send(field);
@@ -119,6 +120,11 @@ fn open_till(screen: &mut common::pty::Screen) {
     screen.wait_for("Welcome, cashier (staff)");
     // A staff login lands on the till, scan line ready.
     screen.wait_for("Scan or type SKU");
+    if !shift_open {
+        screen.wait_for("No shift is open. Cash counted into the drawer");
+        screen.type_slowly("5000\r");
+        screen.wait_for("Shift open, float KSh 5,000.00.");
+    }
 }
 
 /// The cashier's session: log in, open the till, scan one SKU twice, take cash; then, with
@@ -130,7 +136,7 @@ fn sell_at_the_till(
     second: &str,
 ) -> portable_pty::ExitStatus {
     let (mut screen, mut child) = start_app(url, &home, &[]);
-    open_till(&mut screen);
+    open_till(&mut screen, false);
     // A barcode scanner types the code and Enter, fast.
     screen.send(&format!("{sku}\r"));
     screen.wait_for("1 × Ketepa");
@@ -246,7 +252,7 @@ async fn a_cashier_sells_for_cash_by_sku_and_the_receipt_is_saved(pool: PgPool) 
 /// A cashier holds a sale and quits; after a restart the held sale is still there.
 fn hold_quit_and_recall(url: String, home: std::path::PathBuf, sku: &str) {
     let (mut screen, mut child) = start_app(url.clone(), &home, &[]);
-    open_till(&mut screen);
+    open_till(&mut screen, false);
     screen.send(&format!("{sku}\r"));
     screen.wait_for("1 × Ketepa");
     screen.send("\x1b[14~"); // F4: hold
@@ -258,7 +264,7 @@ fn hold_quit_and_recall(url: String, home: std::path::PathBuf, sku: &str) {
     assert!(child.wait().unwrap().success());
 
     let (mut screen, mut child) = start_app(url, &home, &[]);
-    open_till(&mut screen);
+    open_till(&mut screen, true);
     screen.send("\x1b[15~"); // F5: held sales
     screen.wait_for("walk-in · Ketepa Pride Tea 250g");
     screen.send("\r");
@@ -303,7 +309,7 @@ const BOOK: &str = "3161108812345";
 /// (where digits switch tabs). Each reaches the sale.
 fn scan_over_every_popup(url: String, home: std::path::PathBuf, tea: &str, coffee: &str) {
     let (mut screen, mut child) = start_app(url, &home, &[]);
-    open_till(&mut screen);
+    open_till(&mut screen, false);
     screen.send("ketepa\r");
     screen.wait_for("Pick with");
     screen.send(&format!("{coffee}\r")); // not the highlighted Ketepa match

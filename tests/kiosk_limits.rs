@@ -68,7 +68,7 @@ async fn a_customers_unpaid_order_is_released_sooner_than_a_tills(pool: PgPool) 
     let (admin, phones) = shop(&s).await;
     let bank = product(&s, &admin, &phones, "Oraimo Power Bank", "2999", 50).await;
     let amina = login_as(&s, "amina", Role::Customer).await;
-    let cashier = login_as(&s, "cashier", Role::Staff).await;
+    let cashier = at_till(&s, "cashier").await;
     order(&s, &amina, bank.id, 5).await.unwrap();
     let sale = Sale {
         key: Uuid::new_v4(),

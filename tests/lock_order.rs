@@ -74,7 +74,7 @@ async fn kiosk_order(s: &Services, buyer: &Actor, lines: Vec<OrderLine>) -> Resu
 async fn sales_cancels_reconciliation_and_adjustments_never_deadlock(pool: PgPool) {
     let s = services(&pool);
     let (admin, phones) = shop(&s).await;
-    let cashier = login_as(&s, "cashier", Role::Staff).await;
+    let cashier = at_till(&s, "cashier").await;
     let mut products = Vec::new();
     for n in 0..PRODUCTS {
         products.push(product(&s, &admin, &phones, &format!("Item {n}"), "10", STOCK).await);

@@ -12,7 +12,6 @@ use bytemtaani::domain::Error;
 use bytemtaani::domain::alert::AlertKind;
 use bytemtaani::domain::order::OrderStatus;
 use bytemtaani::domain::payment::{PaymentMethod, PaymentStatus, RequestState};
-use bytemtaani::domain::user::Role;
 use bytemtaani::gateway::daraja::{Daraja, DarajaConfig};
 use bytemtaani::service::Services;
 use bytemtaani::service::gateways::Gateways;
@@ -298,7 +297,7 @@ async fn a_push_daraja_calls_paid_is_settled_though_its_callback_is_lost(pool: P
 async fn no_order_with_a_push_on_the_phone_is_cancelled_without_asking_daraja(pool: PgPool) {
     let server = MockServer::start().await;
     let (s, buyer, order, _) = pushed(&pool, &server, None).await;
-    let cashier = login_as(&s, "cashier", Role::Staff).await;
+    let cashier = at_till(&s, "cashier").await;
 
     // Still on the phone: neither the customer nor the till may cancel.
     for who in [&buyer, &cashier] {

@@ -8,7 +8,6 @@ use bytemtaani::config::Settings;
 use bytemtaani::domain::Error;
 use bytemtaani::domain::order::OrderStatus;
 use bytemtaani::domain::payment::{PaymentMethod, PaymentStatus};
-use bytemtaani::domain::user::Role;
 use bytemtaani::service::payments::CallbackOutcome;
 use bytemtaani::service::pos::{Sale, Tender};
 use common::providers::*;
@@ -58,7 +57,7 @@ async fn nothing_is_pretend_unless_the_settings_ask_and_then_receipts_say_so(poo
         .unwrap_err();
     assert!(matches!(&refused, Error::Conflict(m) if m.contains("PayPal is not offered")));
 
-    let cashier = login_as(&s, "cashier", Role::Staff).await;
+    let cashier = at_till(&s, "cashier").await;
     let bank = s.catalog.search(&Default::default()).await.unwrap().items[0].clone();
     let sale = |tender| Sale {
         key: Uuid::new_v4(),

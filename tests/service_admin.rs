@@ -299,7 +299,7 @@ async fn the_last_admin_stays_and_nobody_locks_themselves_out(pool: PgPool) {
 async fn deactivating_ends_open_sessions_at_their_next_action(pool: PgPool) {
     let s = services(&pool);
     let admin = login_as(&s, "admin", Role::Admin).await;
-    let cashier = login_as(&s, "cashier", Role::Staff).await;
+    let cashier = at_till(&s, "cashier").await;
     let cashier_id = cashier.session().unwrap().user_id;
     assert!(s.pos.find_customer(&cashier, "").await.is_ok());
     let off = s.users.set_active(&admin, cashier_id, false).await.unwrap();
@@ -318,7 +318,7 @@ async fn deactivating_ends_open_sessions_at_their_next_action(pool: PgPool) {
 async fn role_changes_apply_to_open_sessions_at_once(pool: PgPool) {
     let s = services(&pool);
     let admin = login_as(&s, "admin", Role::Admin).await;
-    let cashier = login_as(&s, "cashier", Role::Staff).await;
+    let cashier = at_till(&s, "cashier").await;
     let id = cashier.session().unwrap().user_id;
     s.users.set_role(&admin, id, Role::Customer).await.unwrap();
     assert_eq!(
@@ -388,7 +388,7 @@ async fn updated_at_moves_on_every_update_whoever_writes(pool: PgPool) {
 async fn the_console_warns_while_demo_accounts_can_log_in(pool: PgPool) {
     let s = services(&pool);
     let (admin, _) = shop(&s).await;
-    let cashier = login_as(&s, "cashier", Role::Staff).await;
+    let cashier = at_till(&s, "cashier").await;
     assert!(s.users.warnings(&admin).await.unwrap().is_empty());
     assert!(matches!(
         s.users.warnings(&cashier).await,

@@ -283,7 +283,7 @@ async fn guessing_the_current_password_is_throttled_like_a_login(pool: PgPool) {
 async fn only_an_admin_password_closes_a_kiosk(pool: PgPool) {
     let s = services(&pool);
     login_as(&s, "admin", Role::Admin).await;
-    login_as(&s, "cashier", Role::Staff).await;
+    at_till(&s, "cashier").await;
     assert_eq!(
         s.auth.authorize_exit("admin", "not it at all").await,
         Err(Error::InvalidCredentials)
@@ -306,7 +306,7 @@ async fn only_an_admin_password_closes_a_kiosk(pool: PgPool) {
 async fn a_kiosk_login_is_for_customers_and_opens_nothing_for_staff(pool: PgPool) {
     let s = services(&pool);
     login_as(&s, "admin", Role::Admin).await;
-    login_as(&s, "cashier", Role::Staff).await;
+    at_till(&s, "cashier").await;
     login_as(&s, "amina", Role::Customer).await;
     let open = "select count(*) from user_sessions where ended_at is null";
     let before = count(&pool, open).await;

@@ -286,7 +286,7 @@ async fn cancelling_restores_stock_and_follows_the_state_machine(pool: PgPool) {
 async fn a_paid_order_is_shipped_delivered_or_cancelled_with_a_refund_due(pool: PgPool) {
     let s = services(&pool);
     let (admin, phones) = shop(&s).await;
-    let cashier = login_as(&s, "cashier", Role::Staff).await;
+    let cashier = at_till(&s, "cashier").await;
     let spark = product(&s, &admin, &phones, "Tecno Spark 20", "15999", 5).await;
     let buyer = login_as(&s, "amina", Role::Customer).await;
     let mut paid_orders = Vec::new();

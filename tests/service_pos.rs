@@ -15,7 +15,7 @@ use uuid::Uuid;
 /// A cashier and two products: a power bank (KSh 2,999, 10 in stock) and tea (KSh 250.50, 50).
 async fn till(s: &Services) -> (Actor, Actor, Product, Product) {
     let (admin, phones) = shop(s).await;
-    let cashier = login_as(s, "cashier", Role::Staff).await;
+    let cashier = at_till(s, "cashier").await;
     let bank = product(s, &admin, &phones, "Oraimo Power Bank", "2999", 10).await;
     let tea = product(s, &admin, &phones, "Ketepa Tea", "250.50", 50).await;
     (admin, cashier, bank, tea)
@@ -158,6 +158,7 @@ async fn an_mpesa_code_waits_for_an_admin_and_is_never_used_twice(pool: PgPool) 
     assert_eq!(stock(&pool, &bank).await, 9);
 
     // An admin who took a code at the till never verifies it himself.
+    on_shift(&s, &admin).await;
     let own = s
         .pos
         .sell(
@@ -617,6 +618,7 @@ async fn a_rejected_code_is_paid_again_by_any_method_at_the_till(pool: PgPool) {
 
     // Another code for the other sale: it waits for an admin who did not take it.
     let second = login_as(&s, "second", Role::Admin).await;
+    on_shift(&s, &second).await;
     let claimed = s
         .pos
         .pay_order(&second, other, Tender::MpesaCode("QKH94M1Z22".into()))

@@ -63,7 +63,7 @@ fn money(text: &str) -> Money {
 async fn a_cashier_takes_back_part_of_a_sale_and_refunds_exactly_that(pool: PgPool) {
     let s = services(&pool);
     let (admin, phones) = shop(&s).await;
-    let cashier = login_as(&s, "cashier", Role::Staff).await;
+    let cashier = at_till(&s, "cashier").await;
     let radio = product(&s, &admin, &phones, "Radio", "1500", 10).await;
     let bank = product(&s, &admin, &phones, "Oraimo Power Bank", "2999", 10).await;
     let order = sold(&s, &cashier, vec![line(&radio, 3), line(&bank, 2)], cash()).await;
@@ -164,9 +164,10 @@ async fn a_cashier_takes_back_part_of_a_sale_and_refunds_exactly_that(pool: PgPo
 async fn two_tills_returning_one_receipt_never_take_back_more_than_was_sold(pool: PgPool) {
     let s = services(&pool);
     let (admin, phones) = shop(&s).await;
-    let cashier = login_as(&s, "cashier", Role::Staff).await;
+    let cashier = at_till(&s, "cashier").await;
     let radio = product(&s, &admin, &phones, "Radio", "1500", 10).await;
     let order = sold(&s, &cashier, vec![line(&radio, 5)], cash()).await;
+    on_shift(&s, &admin).await;
 
     let attempts = (0..12).map(|i| {
         let s = s.clone();
@@ -201,7 +202,7 @@ async fn two_tills_returning_one_receipt_never_take_back_more_than_was_sold(pool
 async fn a_refund_goes_back_by_the_sales_own_method(pool: PgPool) {
     let s = services(&pool);
     let (admin, phones) = shop(&s).await;
-    let cashier = login_as(&s, "cashier", Role::Staff).await;
+    let cashier = at_till(&s, "cashier").await;
     let radio = product(&s, &admin, &phones, "Radio", "1500", 10).await;
 
     // Card: the terminal's refund reference, never a card number.
@@ -270,7 +271,7 @@ async fn only_staff_take_returns_and_a_number_finds_one_sale(pool: PgPool) {
     let s = services(&pool);
     let (admin, phones) = shop(&s).await;
     let radio = product(&s, &admin, &phones, "Radio", "1500", 10).await;
-    let cashier = login_as(&s, "cashier", Role::Staff).await;
+    let cashier = at_till(&s, "cashier").await;
     let order = sold(&s, &cashier, vec![line(&radio, 2)], cash()).await;
     s.returns
         .take(&cashier, back(order, &[(&radio, 1)], true, ""))

@@ -5,7 +5,6 @@ mod common;
 
 use bytemtaani::domain::Error;
 use bytemtaani::domain::terminal::TerminalKind;
-use bytemtaani::domain::user::Role;
 use common::*;
 use russh::keys::{Algorithm, PrivateKey, PublicKey};
 use sqlx::PgPool;
@@ -25,7 +24,7 @@ fn text(key: &PublicKey, comment: &str) -> String {
 async fn terminals_are_added_found_by_key_and_revoked(pool: PgPool) {
     let s = services(&pool);
     let (admin, _) = shop(&s).await;
-    let cashier = login_as(&s, "cashier", Role::Staff).await;
+    let cashier = at_till(&s, "cashier").await;
     let key = new_key();
     let t = &s.terminals;
 

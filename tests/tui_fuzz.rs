@@ -2,17 +2,18 @@
 
 mod common;
 
-use bytemtaani::domain::Error;
 use bytemtaani::domain::catalog::Page;
 use bytemtaani::domain::live::Change;
 use bytemtaani::domain::order::OrderStatus;
 use bytemtaani::domain::payment::{PaymentMethod, PaymentStatus};
 use bytemtaani::domain::returns::{ReturnableLine, ReturnableSale};
+use bytemtaani::domain::shift::{Shift, ShiftReport};
+use bytemtaani::domain::{Error, Money};
 use bytemtaani::service::pos::Lookup;
 use bytemtaani::service::receipts::Issued;
 use bytemtaani::tui::app::{App, Kiosk, Msg, done};
 use bytemtaani::tui::effect::{
-    AdminAnswer, AdminRequest, Effect, Outcome, PayAnswer, PosAnswer, PosRequest,
+    AdminAnswer, AdminRequest, Effect, Outcome, PayAnswer, PosAnswer, PosRequest, ShiftRequest,
 };
 use bytemtaani::tui::event::{AppEvent, TICK};
 use bytemtaani::tui::theme::Theme;
@@ -24,6 +25,7 @@ use common::screens::{
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use uuid::Uuid;
 
 const KEYS_PER_SCREEN: usize = 100_000;
 
@@ -43,7 +45,7 @@ impl Rng {
     }
 }
 
-const SPECIAL: [KeyCode; 25] = [
+const SPECIAL: [KeyCode; 26] = [
     KeyCode::Enter,
     KeyCode::Esc,
     KeyCode::Tab,
@@ -67,6 +69,7 @@ const SPECIAL: [KeyCode; 25] = [
     KeyCode::F(7),
     KeyCode::F(8),
     KeyCode::F(9),
+    KeyCode::F(10),
     KeyCode::F(12),
     KeyCode::Insert,
 ];
@@ -213,6 +216,30 @@ fn till_answer(request: &PosRequest, fail: bool, err: Error, rng: &mut Rng) -> P
         } else {
             Ok(Box::new(receipt()))
         }),
+        PosRequest::Shift(ShiftRequest::Load | ShiftRequest::Open(_)) => {
+            PosAnswer::Shift(match rng.next() % 3 {
+                _ if fail => Err(err),
+                0 => Ok(None),
+                _ => Ok(Some(shift_report(false).shift)),
+            })
+        }
+        PosRequest::Shift(ShiftRequest::Cash { way, .. }) => PosAnswer::CashMoved(if fail {
+            Err(err)
+        } else {
+            Ok((*way, Money::from_cents(100)))
+        }),
+        PosRequest::Shift(ShiftRequest::Report) => {
+            PosAnswer::ShiftReport(Ok(Box::new(shift_report(false))))
+        }
+        PosRequest::Shift(ShiftRequest::Close(_)) => PosAnswer::ShiftReport(if fail {
+            Err(err)
+        } else {
+            Ok(Box::new(shift_report(true)))
+        }),
+        PosRequest::IssueReport(_) => PosAnswer::Issued(Ok(Issued {
+            path: "/tmp/shift.txt".into(),
+            printed: None,
+        })),
         PosRequest::FindSale(_) => PosAnswer::SaleFound(if fail {
             Err(err)
         } else {
@@ -223,6 +250,33 @@ fn till_answer(request: &PosRequest, fail: bool, err: Error, rng: &mut Rng) -> P
         } else {
             Ok(Box::new(receipt()))
         }),
+    }
+}
+
+/// A shift's report, open or closed.
+fn shift_report(closed: bool) -> ShiftReport {
+    let now = chrono::Utc::now();
+    ShiftReport {
+        shop: bytemtaani::config::Settings::built_in().shop,
+        shift: Shift {
+            id: Uuid::from_u128(5),
+            cashier: "cashier".into(),
+            opening_float: Money::from_cents(500_000),
+            opened_at: now,
+            closed_at: closed.then_some(now),
+            expected_cash: closed.then(|| Money::from_cents(500_000)),
+            counted_cash: closed.then(|| Money::from_cents(490_000)),
+        },
+        taken: vec![(PaymentMethod::Cash, Money::from_cents(100))],
+        awaiting: Money::ZERO,
+        sales: 1,
+        refunds: Vec::new(),
+        returns: 0,
+        cash_in: Money::ZERO,
+        cash_out: Money::ZERO,
+        voids: 0,
+        expected_cash: Money::from_cents(500_000),
+        at: now,
     }
 }
 

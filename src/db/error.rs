@@ -42,6 +42,10 @@ fn from_database(db: &dyn DatabaseError) -> Option<Error> {
             "contains a character that cannot be stored",
         ));
     }
+    // BM001, migration 25's own: a till sale or return without an open shift.
+    if code == "BM001" {
+        return Some(Error::NoShift);
+    }
     if matches!(code.as_ref(), "40001" | "40P01") {
         return Some(Error::Conflict(
             "The shop is busy; please try again.".into(),
@@ -57,6 +61,7 @@ fn from_database(db: &dyn DatabaseError) -> Option<Error> {
         "products_sku_key" => conflict("A product with that SKU already exists."),
         "payments_order_id_key" => conflict("This order already has a payment."),
         "orders_checkout_key" => Some(Error::AlreadyPlaced),
+        "shifts_open_per_cashier" => conflict("Your shift is already open."),
         "payments_transaction_id_key" => {
             conflict("That transaction id has already been used for a payment.")
         }

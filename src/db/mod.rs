@@ -17,6 +17,7 @@ pub mod returns;
 pub mod roles;
 pub mod seed;
 pub mod sessions;
+pub mod shifts;
 pub mod terminals;
 pub mod users;
 

@@ -35,6 +35,11 @@ pub enum Error {
     /// The same checkout (or till sale) key was written by a call that raced this one.
     #[error("This order was already placed.")]
     AlreadyPlaced,
+    /// A till sale, payment or return by staff with no shift open.
+    #[error(
+        "No shift is open for you at the till: F10 opens one, with the float counted into the drawer."
+    )]
+    NoShift,
     #[error("An order that is {from} cannot become {to}.")]
     InvalidTransition { from: String, to: String },
     #[error("Transaction id {0} has already been used for a payment.")]

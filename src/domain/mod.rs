@@ -16,6 +16,7 @@ pub mod payment;
 pub mod receipt;
 pub mod report;
 pub mod returns;
+pub mod shift;
 pub mod terminal;
 pub mod user;
 pub mod values;

@@ -169,7 +169,7 @@ fn plain(money: Money) -> String {
     money.to_string().trim_start_matches("KSh ").to_owned()
 }
 
-fn centre(text: &str) -> String {
+pub(crate) fn centre(text: &str) -> String {
     let len = text.chars().count().min(WIDTH);
     let pad = (WIDTH - len) / 2;
     let cut: String = text.chars().take(WIDTH).collect();
@@ -177,7 +177,7 @@ fn centre(text: &str) -> String {
 }
 
 /// Left text and right text on one line; the left is shortened if both do not fit.
-fn pair(left: &str, right: &str) -> String {
+pub(crate) fn pair(left: &str, right: &str) -> String {
     let right_len = right.chars().count().min(WIDTH);
     let room = WIDTH.saturating_sub(right_len + 1);
     let left: String = left.chars().take(room).collect();

@@ -16,6 +16,7 @@ pub mod pos;
 pub mod receipts;
 pub mod reports;
 pub mod returns;
+pub mod shifts;
 pub mod terminals;
 
 use crate::db::{Db, TerminalRole};
@@ -32,6 +33,7 @@ pub use pos::Pos;
 pub use receipts::Receipts;
 pub use reports::Reports;
 pub use returns::Returns;
+pub use shifts::Shifts;
 pub use terminals::Terminals;
 
 /// Everything the screens (and the CLI) may call, cheap to clone into tasks.
@@ -48,6 +50,7 @@ pub struct Services {
     pub receipts: Receipts,
     pub reports: Reports,
     pub returns: Returns,
+    pub shifts: Shifts,
     pub terminals: Terminals,
     db: Db,
     setup: Setup,
@@ -109,6 +112,7 @@ impl Services {
             pos: Pos::new(db.clone(), setup.shop.clone(), setup.gateways.clone()),
             receipts: setup.receipts.clone(),
             returns: Returns::new(db.clone(), setup.shop.clone(), setup.gateways.clone()),
+            shifts: Shifts::new(db.clone(), setup.shop.clone()),
             terminals: Terminals::new(db.clone()),
             reports: Reports::new(db.clone(), setup.exports.clone()),
             db,

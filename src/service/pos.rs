@@ -227,6 +227,10 @@ impl Pos {
     ) -> Result<Receipt> {
         let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Staff).await?;
+        // Money taken at the till goes into a shift's drawer.
+        if db::shifts::open_of(&mut *tx, me.user_id).await?.is_none() {
+            return Err(Error::NoShift);
+        }
         let (owner, status, total) = db::orders::lock(&mut tx, order_id)
             .await?
             .ok_or_else(|| Error::NotFound("The order".into()))?;

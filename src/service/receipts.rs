@@ -7,7 +7,9 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
 use crate::domain::clock::shop_time;
+use crate::domain::order::short_id;
 use crate::domain::receipt::Receipt;
+use crate::domain::shift::ShiftReport;
 use crate::domain::{Error, Result};
 
 const PRINTER_TIMEOUT: Duration = Duration::from_secs(3);
@@ -74,17 +76,38 @@ impl Receipts {
     /// Saves the receipt, then prints it. A printer that is off or out of paper is reported,
     /// never an error: the sale is done and the file is there to print again.
     pub async fn issue(&self, receipt: &Receipt) -> Result<Issued> {
-        let path = self.dir.join(file_name(receipt));
+        self.keep(&file_name(receipt), &receipt.text(), &escpos(receipt))
+            .await
+    }
+
+    /// A shift's X or Z report, saved and printed like a receipt.
+    pub async fn issue_report(&self, report: &ShiftReport) -> Result<Issued> {
+        let name = format!(
+            "{}-shift-{}-{}.txt",
+            shop_time(report.at).format("%Y%m%d-%H%M%S"),
+            short_id(report.shift.id),
+            if report.shift.closed_at.is_some() {
+                "Z"
+            } else {
+                "X"
+            }
+        );
+        let bytes = escpos_lines(&report.lines(), None);
+        self.keep(&name, &report.text(), &bytes).await
+    }
+
+    async fn keep(&self, name: &str, text: &str, bytes: &[u8]) -> Result<Issued> {
+        let path = self.dir.join(name);
         let saved = async {
             tokio::fs::create_dir_all(&self.dir).await?;
-            tokio::fs::write(&path, receipt.text()).await
+            tokio::fs::write(&path, text).await
         };
         saved
             .await
             .map_err(|err| Error::internal("saving a receipt", &err))?;
         let printed = match &self.printer {
             None => None,
-            Some(printer) => Some(printer.send(&escpos(receipt)).await.map_err(|err| {
+            Some(printer) => Some(printer.send(bytes).await.map_err(|err| {
                 tracing::warn!(%err, ?printer, "receipt printer");
                 format!("The printer did not print ({err}); the receipt is saved.")
             })),
@@ -103,12 +126,21 @@ const BARCODE: &[u8] = b"\x1ba\x01\x1dh\x40\x1dw\x02\x1dH\x02\x1dk\x49";
 const LEFT: &[u8] = b"\x1ba\x00\n";
 
 /// The receipt in ESC/POS: initialise, the text (the total in bold), a sale's number as a
-/// barcode (scanned at the till to take goods back), feed, cut. Printers start in a plain
-/// code page, so anything beyond ASCII is printed as `?`.
+/// barcode (scanned at the till to take goods back), feed, cut.
 pub fn escpos(receipt: &Receipt) -> Vec<u8> {
+    let number = receipt.number();
+    let barcode = receipt.refund.is_none().then_some(number.as_str());
+    escpos_lines(&receipt.lines(), barcode)
+}
+
+/// Lines in ESC/POS (totals and a shift's shortfall in bold), an optional barcode, feed, cut.
+/// Printers start in a plain code page, so anything beyond ASCII is printed as `?`.
+fn escpos_lines(lines: &[String], barcode: Option<&str>) -> Vec<u8> {
     let mut bytes = INIT.to_vec();
-    for line in receipt.lines() {
-        let bold = line.starts_with("TOTAL") || line.starts_with("REFUND");
+    for line in lines {
+        let bold = ["TOTAL", "REFUND", "SHORT", "OVER"]
+            .iter()
+            .any(|word| line.starts_with(word));
         if bold {
             bytes.extend_from_slice(BOLD_ON);
         }
@@ -121,9 +153,9 @@ pub fn escpos(receipt: &Receipt) -> Vec<u8> {
             bytes.extend_from_slice(BOLD_OFF);
         }
     }
-    if receipt.refund.is_none() {
-        // Code set B ("{B"): the receipt number as printed, 8 letters and digits.
-        let code = format!("{{B{}", receipt.number());
+    if let Some(text) = barcode {
+        // Code set B ("{B"): the text as printed, a few letters and digits.
+        let code = format!("{{B{text}");
         bytes.extend_from_slice(BARCODE);
         bytes.push(code.len() as u8);
         bytes.extend_from_slice(code.as_bytes());

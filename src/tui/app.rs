@@ -461,10 +461,7 @@ impl App {
             Tab::Catalog => Vec::new(),
             Tab::Cart => vec![Effect::LoadCart],
             Tab::Orders => vec![Effect::LoadOrders],
-            Tab::Pos => {
-                self.pos.scan_focused = true;
-                vec![Effect::Pos(PosRequest::LoadHeld)]
-            }
+            Tab::Pos => self.pos.opened(),
             Tab::Admin => self.admin.open(),
         }
     }
@@ -694,10 +691,7 @@ impl App {
                     self.tab = Tab::Catalog;
                 }
                 match self.tab {
-                    Tab::Pos => {
-                        self.pos.scan_focused = true;
-                        effects.push(Effect::Pos(PosRequest::LoadHeld));
-                    }
+                    Tab::Pos => effects.extend(self.pos.opened()),
                     Tab::Admin => effects.extend(self.admin.open()),
                     _ => {}
                 }

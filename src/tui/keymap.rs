@@ -42,6 +42,7 @@ pub enum Command {
     Unpaid,
     VoidSale,
     Return,
+    Shift,
     Pay,
     Ship,
     Deliver,
@@ -335,6 +336,12 @@ pub const POS: &[Binding] = &[
         Command::VoidSale,
         "F9",
         "void the whole sale (asks)",
+    ),
+    bind(
+        &[KeyCode::F(10)],
+        Command::Shift,
+        "F10",
+        "shift: open with the float, cash in/out, X report, close with the count (Z)",
     ),
     bind(
         &[KeyCode::F(12)],

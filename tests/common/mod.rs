@@ -83,6 +83,19 @@ pub async fn login_as(s: &Services, username: &str, role: Role) -> Actor {
         .into()
 }
 
+/// A staff member logged in at a till with a shift open (no float): no till sale or
+/// return is taken without one.
+pub async fn at_till(s: &Services, username: &str) -> Actor {
+    let cashier = login_as(s, username, Role::Staff).await;
+    on_shift(s, &cashier).await;
+    cashier
+}
+
+/// Opens a shift for someone already logged in (an admin selling at the till).
+pub async fn on_shift(s: &Services, staff: &Actor) {
+    s.shifts.open(staff, "0").await.expect("open a shift");
+}
+
 pub async fn category(s: &Services, admin: &Actor, name: &str) -> Category {
     s.admin
         .create_category(admin, name)

@@ -75,6 +75,13 @@ impl Screen {
         // Give each burst its own read, so Esc and a following key are not taken for Alt+key.
         std::thread::sleep(Duration::from_millis(150));
     }
+
+    /// As a person types: a key at a time (a fast burst ending in Enter is a scan).
+    pub fn type_slowly(&mut self, keys: &str) {
+        for key in keys.chars() {
+            self.send(&key.to_string());
+        }
+    }
 }
 
 pub fn database_url(pool: &PgPool) -> String {

@@ -23,7 +23,7 @@ mod pos;
 
 pub use admin::{AdminAnswer, AdminRequest, Change};
 pub use pay::{PayAnswer, PayRequest};
-pub use pos::{PosAnswer, PosRequest};
+pub use pos::{PosAnswer, PosRequest, ShiftRequest};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {

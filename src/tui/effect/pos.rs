@@ -7,11 +7,13 @@ use crate::domain::held::HeldSale;
 use crate::domain::order::{OrderDetail, OrderItem, UnpaidOrder};
 use crate::domain::receipt::Receipt;
 use crate::domain::returns::{ReturnRequest, ReturnableSale};
+use crate::domain::shift::{Shift, ShiftReport};
 use crate::domain::user::{Actor, UserAccount};
-use crate::domain::{Error, Result};
+use crate::domain::{Error, Money, Result};
 use crate::service::Services;
 use crate::service::pos::{Lookup, Sale, Tender};
 use crate::service::receipts::Issued;
+use crate::service::shifts::CashMove;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum PosRequest {
@@ -53,6 +55,10 @@ pub enum PosRequest {
         hold: Option<Box<HeldSale>>,
         recall: Option<Uuid>,
     },
+    /// The cashier's shift: looked up, opened, cash moved, reported on, closed (F10).
+    Shift(ShiftRequest),
+    /// Save (and print) a shift's X or Z report.
+    IssueReport(Box<ShiftReport>),
     /// The sale a receipt number stands for, to take goods back from (F7).
     FindSale(String),
     TakeReturn(Box<ReturnRequest>),
@@ -62,6 +68,22 @@ pub enum PosRequest {
         whole_sale: bool,
         items: Vec<OrderItem>,
     },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShiftRequest {
+    Load,
+    /// The float counted into the drawer, as typed.
+    Open(String),
+    Cash {
+        way: CashMove,
+        amount: String,
+        reason: String,
+    },
+    /// The X report.
+    Report,
+    /// The cash counted, as typed: the Z report.
+    Close(String),
 }
 
 #[derive(Debug, Clone)]
@@ -82,6 +104,11 @@ pub enum PosAnswer {
     Voided(Result<()>),
     Held(Result<Vec<HeldSale>>),
     Swapped(Result<()>),
+    /// The cashier's open shift (None: no shift), after a look-up or an open.
+    Shift(Result<Option<Shift>>),
+    CashMoved(Result<(CashMove, Money)>),
+    /// An X report, or the Z report of a shift just closed.
+    ShiftReport(Result<Box<ShiftReport>>),
     SaleFound(Result<Box<ReturnableSale>>),
     /// The return's slip.
     Returned(Result<Box<Receipt>>),
@@ -102,6 +129,9 @@ impl PosAnswer {
             | PosAnswer::Voided(Err(e))
             | PosAnswer::Held(Err(e))
             | PosAnswer::Swapped(Err(e))
+            | PosAnswer::Shift(Err(e))
+            | PosAnswer::CashMoved(Err(e))
+            | PosAnswer::ShiftReport(Err(e))
             | PosAnswer::SaleFound(Err(e))
             | PosAnswer::Returned(Err(e)) => Some(e),
             _ => None,
@@ -147,6 +177,10 @@ pub(super) async fn run(s: &Services, actor: &Actor, request: PosRequest) -> Pos
             whole_sale,
             items,
         } => PosAnswer::Voided(s.pos.record_void(actor, sale_key, whole_sale, &items).await),
+        PosRequest::Shift(request) => shift(s, actor, request).await,
+        PosRequest::IssueReport(report) => {
+            PosAnswer::Issued(s.receipts.issue_report(&report).await)
+        }
         PosRequest::FindSale(number) => {
             PosAnswer::SaleFound(s.returns.find_sale(actor, &number).await.map(Box::new))
         }
@@ -165,6 +199,27 @@ pub(super) async fn run(s: &Services, actor: &Actor, request: PosRequest) -> Pos
                 }
             }
             PosAnswer::Refreshed(Ok(products))
+        }
+    }
+}
+
+async fn shift(s: &Services, actor: &Actor, request: ShiftRequest) -> PosAnswer {
+    match request {
+        ShiftRequest::Load => PosAnswer::Shift(s.shifts.current(actor).await),
+        ShiftRequest::Open(float) => PosAnswer::Shift(s.shifts.open(actor, &float).await.map(Some)),
+        ShiftRequest::Cash {
+            way,
+            amount,
+            reason,
+        } => PosAnswer::CashMoved(
+            s.shifts
+                .move_cash(actor, way, &amount, &reason)
+                .await
+                .map(|moved| (way, moved)),
+        ),
+        ShiftRequest::Report => PosAnswer::ShiftReport(s.shifts.report(actor).await.map(Box::new)),
+        ShiftRequest::Close(counted) => {
+            PosAnswer::ShiftReport(s.shifts.close(actor, &counted).await.map(Box::new))
         }
     }
 }

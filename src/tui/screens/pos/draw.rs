@@ -149,14 +149,17 @@ impl PosScreen {
                 Span::styled(" Items    ", theme.dim()),
                 Span::raw(format!("{}{held}", self.sale.units())),
             ]),
-            Line::styled(
-                if self.sale.recorded.is_some() {
-                    " F12 pay  F9 void  F4 aside  F1 keys"
-                } else {
-                    " F12 pay  F3 customer  F4 hold  F1 keys"
-                },
-                theme.dim(),
-            ),
+            match (&self.shift, self.shift_known) {
+                (None, true) => Line::styled(" No shift open: F10 opens one", theme.warn()),
+                _ => Line::styled(
+                    if self.sale.recorded.is_some() {
+                        " F12 pay  F9 void  F4 aside  F1 keys"
+                    } else {
+                        " F12 pay  F3 customer  F4 hold  F1 keys"
+                    },
+                    theme.dim(),
+                ),
+            },
         ];
         frame.render_widget(Paragraph::new(lines), info);
     }
@@ -323,6 +326,69 @@ impl PosScreen {
                     ));
                 }
                 ("M-Pesa push", lines, 66)
+            }
+            PosPopup::ShiftOpen { input, error } => (
+                "Open your shift",
+                field_lines(
+                    theme,
+                    "No shift is open. Cash counted into the drawer (the float):".into(),
+                    input.value(),
+                    error,
+                ),
+                62,
+            ),
+            PosPopup::ShiftMenu => {
+                let since = self.shift.as_ref().map_or(String::new(), |s| {
+                    shop_time(s.opened_at).format(" since %H:%M").to_string()
+                });
+                (
+                    "Shift",
+                    vec![
+                        Line::raw(format!("Your shift is open{since}.")),
+                        Line::raw(""),
+                        Line::raw("i  cash into the drawer"),
+                        Line::raw("o  cash out of the drawer"),
+                        Line::raw("x  X report (the shift so far)"),
+                        Line::raw("z  close the shift: count the cash (Z report)"),
+                        Line::styled("Esc: back to the sale", theme.dim()),
+                    ],
+                    52,
+                )
+            }
+            PosPopup::CashMove { form, .. } => return form.draw(frame, area, theme),
+            PosPopup::ShiftClose { input, error } => (
+                "Close the shift",
+                field_lines(
+                    theme,
+                    "Cash counted in the drawer (notes and coins):".into(),
+                    input.value(),
+                    error,
+                ),
+                56,
+            ),
+            PosPopup::ShiftReport {
+                report,
+                issued,
+                scroll,
+            } => {
+                let mut lines = vec![
+                    Line::styled("Enter: close   ↑ ↓ scroll", theme.dim()),
+                    Line::styled(
+                        issued
+                            .clone()
+                            .unwrap_or_else(|| "Saving the report…".into()),
+                        theme.dim(),
+                    ),
+                    Line::raw(""),
+                ];
+                lines.extend(
+                    report
+                        .lines()
+                        .into_iter()
+                        .skip(usize::from(*scroll))
+                        .map(Line::raw),
+                );
+                ("Shift report", lines, 38)
             }
             PosPopup::ReturnFind { input, error } => (
                 "Return goods",

@@ -7,6 +7,7 @@ mod popup;
 mod returns;
 mod sale;
 mod scan;
+mod shift;
 #[cfg(test)]
 mod tests;
 
@@ -26,8 +27,9 @@ use crate::domain::held::HeldSale;
 use crate::domain::order::OrderLine;
 use crate::domain::order::{OrderDetail, OrderStatus};
 use crate::domain::payment::PaymentMethod;
+use crate::domain::shift::Shift;
 use crate::service::pos::{Lookup, Sale, Tender};
-use crate::tui::effect::{Effect, PayAnswer, PosAnswer, PosRequest};
+use crate::tui::effect::{Effect, PayAnswer, PosAnswer, PosRequest, ShiftRequest};
 use crate::tui::keymap::{self, Command};
 use crate::tui::screens::payment::PayFlow;
 use crate::tui::screens::{Reply, edit, step};
@@ -62,6 +64,9 @@ pub struct PosScreen {
     next_lookup: u64,
     /// Scans that came while a sale was being paid: they start the next sale.
     after_sale: Vec<String>,
+    /// The cashier's open shift, once looked up (`shift_known`): no sale without one.
+    pub shift: Option<Shift>,
+    pub shift_known: bool,
 }
 
 impl PosScreen {
@@ -70,6 +75,16 @@ impl PosScreen {
             scan_focused: true,
             ..Default::default()
         }
+    }
+
+    /// The till comes on screen: the scan line takes keys; held sales and the shift are
+    /// looked up (no shift open: its popup asks for the float).
+    pub fn opened(&mut self) -> Vec<Effect> {
+        self.scan_focused = true;
+        vec![
+            Effect::Pos(PosRequest::LoadHeld),
+            Effect::Pos(PosRequest::Shift(ShiftRequest::Load)),
+        ]
     }
 
     /// True while keys are text for the scan line or a popup's field.
@@ -82,7 +97,12 @@ impl PosScreen {
                 | PosPopup::NewCustomer { .. },
             ) => true,
             Some(PosPopup::Pay { kind, .. }) => kind.is_some(),
-            Some(PosPopup::ReturnFind { .. }) => true,
+            Some(
+                PosPopup::ReturnFind { .. }
+                | PosPopup::ShiftOpen { .. }
+                | PosPopup::ShiftClose { .. }
+                | PosPopup::CashMove { .. },
+            ) => true,
             Some(PosPopup::Return(draft)) => draft.text_focused(),
             Some(PosPopup::Push { flow, .. }) => flow.text_focused(),
             Some(_) => false,
@@ -113,6 +133,7 @@ impl PosScreen {
                 )
             }
             Some(Command::Unpaid) => return Reply::Run(Effect::Pos(PosRequest::Unpaid)),
+            Some(Command::Shift) => self.open_shift_popup(),
             Some(Command::Return) => {
                 self.popup = Some(PosPopup::ReturnFind {
                     input: Input::default(),
@@ -398,6 +419,9 @@ impl PosScreen {
                     return effects;
                 }
             },
+            PosAnswer::Shift(result) => return self.on_shift(result),
+            PosAnswer::CashMoved(result) => self.on_cash_moved(result),
+            PosAnswer::ShiftReport(result) => return self.on_shift_report(result),
             PosAnswer::SaleFound(result) => {
                 if let Some(PosPopup::ReturnFind { error, .. }) = &mut self.popup {
                     match result {
@@ -444,7 +468,10 @@ impl PosScreen {
                     },
                     Err(err) => err.to_string(),
                 };
-                if let Some(PosPopup::Receipt { issued, .. }) = &mut self.popup {
+                if let Some(
+                    PosPopup::Receipt { issued, .. } | PosPopup::ShiftReport { issued, .. },
+                ) = &mut self.popup
+                {
                     *issued = Some(said);
                 } else {
                     self.notice = Some(said);

@@ -6,10 +6,12 @@ use tui_input::Input;
 
 use crate::domain::order::UnpaidOrder;
 use crate::domain::receipt::Receipt;
+use crate::domain::shift::ShiftReport;
 use crate::domain::user::UserAccount;
 use crate::domain::values::{Phone, limits};
 use crate::service::cart::MAX_QUANTITY;
 use crate::service::pos::Tender;
+use crate::service::shifts::CashMove;
 use crate::tui::effect::{Effect, PosRequest};
 use crate::tui::form::{Field, Form, FormKey};
 use crate::tui::screens::payment::PayFlow;
@@ -58,6 +60,27 @@ pub enum PosPopup {
     Push {
         flow: Box<PayFlow>,
         sale: SaleDraft,
+    },
+    /// No shift open: the float counted into the drawer opens one.
+    ShiftOpen {
+        input: Input,
+        error: Option<String>,
+    },
+    /// F10 with a shift open: cash in or out, the X report, the close.
+    ShiftMenu,
+    CashMove {
+        way: CashMove,
+        form: Form,
+    },
+    /// The cash counted in the drawer: closes the shift (the Z report).
+    ShiftClose {
+        input: Input,
+        error: Option<String>,
+    },
+    ShiftReport {
+        report: Box<ShiftReport>,
+        issued: Option<String>,
+        scroll: u16,
     },
     /// F7: the receipt number of the sale goods come back from (typed or scanned).
     ReturnFind {
@@ -253,6 +276,11 @@ impl PosScreen {
                     return Reply::Run(effect);
                 }
             }
+            PosPopup::ShiftOpen { .. }
+            | PosPopup::ShiftMenu
+            | PosPopup::CashMove { .. }
+            | PosPopup::ShiftClose { .. }
+            | PosPopup::ShiftReport { .. } => return self.on_shift_key(key),
             PosPopup::ReturnFind { input, error } => match key.code {
                 KeyCode::Esc => self.popup = None,
                 KeyCode::Enter if !input.value().trim().is_empty() => {

@@ -45,8 +45,12 @@ impl PosScreen {
             Some(PosPopup::Push { flow, .. }) if flow.text_focused() => {
                 return self.type_into_popup(code);
             }
-            // A half-typed new customer stays; the scan joins the sale behind it.
-            Some(PosPopup::Push { .. } | PosPopup::NewCustomer { .. }) | None => {}
+            // A half-typed new customer or cash movement stays; the scan joins the sale
+            // behind it.
+            Some(
+                PosPopup::Push { .. } | PosPopup::NewCustomer { .. } | PosPopup::CashMove { .. },
+            )
+            | None => {}
             Some(_) => self.popup = None,
         }
         self.matches.clear();

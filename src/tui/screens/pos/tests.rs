@@ -1,6 +1,7 @@
 use super::*;
 use crate::domain::Money;
 use crate::domain::receipt::Receipt;
+use crate::service::shifts::CashMove;
 use crossterm::event::KeyModifiers;
 
 fn product(n: u128, cents: i64, stock: i32) -> Product {
@@ -796,4 +797,115 @@ fn a_card_refund_asks_for_the_terminals_reference() {
         panic!("the return closed");
     };
     assert!(!draft.sending && draft.error.is_some());
+}
+
+fn a_shift(closed: bool) -> Box<crate::domain::shift::ShiftReport> {
+    let shift = crate::domain::shift::Shift {
+        id: Uuid::from_u128(5),
+        cashier: "cashier".into(),
+        opening_float: Money::from_cents(500_000),
+        opened_at: chrono::Utc::now(),
+        closed_at: closed.then(chrono::Utc::now),
+        expected_cash: closed.then(|| Money::from_cents(500_000)),
+        counted_cash: closed.then(|| Money::from_cents(500_000)),
+    };
+    Box::new(crate::domain::shift::ShiftReport {
+        shop: crate::config::Settings::built_in().shop,
+        shift,
+        taken: Vec::new(),
+        awaiting: Money::ZERO,
+        sales: 0,
+        refunds: Vec::new(),
+        returns: 0,
+        cash_in: Money::ZERO,
+        cash_out: Money::ZERO,
+        voids: 0,
+        expected_cash: Money::from_cents(500_000),
+        at: chrono::Utc::now(),
+    })
+}
+
+fn shift_request(reply: Reply) -> ShiftRequest {
+    match reply {
+        Reply::Run(Effect::Pos(PosRequest::Shift(request))) => request,
+        other => panic!("not a shift request: {other:?}"),
+    }
+}
+
+#[test]
+fn the_till_asks_for_the_float_when_no_shift_is_open_and_a_scan_still_reaches_the_sale() {
+    let mut pos = PosScreen::new();
+    assert!(
+        pos.opened()
+            .contains(&Effect::Pos(PosRequest::Shift(ShiftRequest::Load)))
+    );
+    pos.on_answer(PosAnswer::Shift(Ok(None)));
+    assert!(matches!(pos.popup, Some(PosPopup::ShiftOpen { .. })));
+    assert!(pos.text_focused());
+    // A scan (a customer's item at opening time) is not a float: the popup closes and the
+    // item joins the sale, to be paid once the shift is open.
+    assert!(looked_up(&pos.on_scan("SKU1")).is_some());
+    assert!(pos.popup.is_none());
+
+    press(&mut pos, KeyCode::F(10));
+    type_text(&mut pos, "five");
+    assert_eq!(press(&mut pos, KeyCode::Enter), Reply::Nothing);
+    let Some(PosPopup::ShiftOpen { error, input }) = &mut pos.popup else {
+        panic!("the float popup closed");
+    };
+    assert!(error.is_some(), "not an amount");
+    *input = Input::default();
+    type_text(&mut pos, "5,000");
+    assert_eq!(
+        shift_request(press(&mut pos, KeyCode::Enter)),
+        ShiftRequest::Open("5,000".into())
+    );
+    pos.on_answer(PosAnswer::Shift(Ok(Some(a_shift(false).shift))));
+    assert!(pos.popup.is_none() && pos.shift.is_some());
+}
+
+#[test]
+fn f10_moves_cash_reports_and_closes_the_shift() {
+    let mut pos = PosScreen::new();
+    pos.on_answer(PosAnswer::Shift(Ok(Some(a_shift(false).shift))));
+    assert!(pos.popup.is_none(), "a shift is open: nothing asked");
+
+    press(&mut pos, KeyCode::F(10));
+    press(&mut pos, KeyCode::Char('o'));
+    type_text(&mut pos, "300");
+    press(&mut pos, KeyCode::Tab);
+    type_text(&mut pos, "tea");
+    assert_eq!(
+        shift_request(press(&mut pos, KeyCode::Enter)),
+        ShiftRequest::Cash {
+            way: CashMove::Out,
+            amount: "300".into(),
+            reason: "tea".into(),
+        }
+    );
+    pos.on_answer(PosAnswer::CashMoved(Ok((
+        CashMove::Out,
+        Money::from_cents(30_000),
+    ))));
+    assert!(pos.popup.is_none());
+
+    press(&mut pos, KeyCode::F(10));
+    assert_eq!(
+        shift_request(press(&mut pos, KeyCode::Char('x'))),
+        ShiftRequest::Report
+    );
+    press(&mut pos, KeyCode::F(10));
+    press(&mut pos, KeyCode::Char('z'));
+    type_text(&mut pos, "5000");
+    assert_eq!(
+        shift_request(press(&mut pos, KeyCode::Enter)),
+        ShiftRequest::Close("5000".into())
+    );
+    let effects = pos.on_answer(PosAnswer::ShiftReport(Ok(a_shift(true))));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Pos(PosRequest::IssueReport(_))]
+    ));
+    assert!(pos.shift.is_none(), "closed");
+    assert!(matches!(pos.popup, Some(PosPopup::ShiftReport { .. })));
 }

@@ -1,0 +1,203 @@
+//! Shifts and cash-up at the till (issue 16): no till sale, payment or return without an
+//! open shift; cash in and out; the X report mid-shift and the Z report at the close, whose
+//! expected cash is the float, the cash taken and moved, less cash refunded; a closed shift
+//! takes nothing more, also for a sale under way as it closes.
+
+mod common;
+
+use bytemtaani::domain::catalog::Product;
+use bytemtaani::domain::order::OrderLine;
+use bytemtaani::domain::payment::PaymentMethod;
+use bytemtaani::domain::returns::ReturnRequest;
+use bytemtaani::domain::user::{Actor, Role};
+use bytemtaani::domain::{Error, Money};
+use bytemtaani::service::Services;
+use bytemtaani::service::pos::{Sale, Tender};
+use bytemtaani::service::shifts::CashMove;
+use common::*;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+fn money(text: &str) -> Money {
+    Money::parse("", text).unwrap()
+}
+
+fn sale(product: &Product, quantity: i32, tender: Tender) -> Sale {
+    Sale {
+        key: Uuid::new_v4(),
+        customer: None,
+        lines: vec![OrderLine {
+            product_id: product.id,
+            quantity,
+            agreed_price: product.price,
+        }],
+        tender,
+    }
+}
+
+fn cash(amount: &str) -> Tender {
+    Tender::Cash {
+        handed: money(amount),
+    }
+}
+
+async fn sell(s: &Services, cashier: &Actor, product: &Product, tender: Tender) -> Uuid {
+    s.pos
+        .sell(cashier, sale(product, 1, tender))
+        .await
+        .unwrap()
+        .order_id
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_shift_counts_its_cash_from_float_to_close(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, phones) = shop(&s).await;
+    let radio = product(&s, &admin, &phones, "Radio", "1500", 20).await;
+    let cashier = login_as(&s, "cashier", Role::Staff).await;
+
+    // No shift, no sale: said in plain words, nothing written.
+    let refused = s.pos.sell(&cashier, sale(&radio, 1, cash("1500"))).await;
+    assert_eq!(refused.unwrap_err(), Error::NoShift);
+    assert_eq!(count(&pool, "select count(*) from orders").await, 0);
+    assert_eq!(stock(&pool, &radio).await, 20);
+
+    let shift = s.shifts.open(&cashier, "5,000").await.unwrap();
+    assert_eq!(shift.opening_float, money("5000"));
+    assert!(matches!(
+        s.shifts.open(&cashier, "100").await,
+        Err(Error::Conflict(_))
+    ));
+    let first = sell(&s, &cashier, &radio, cash("2000")).await;
+    sell(&s, &cashier, &radio, cash("1500")).await;
+    sell(&s, &cashier, &radio, Tender::Card("AUTH-778812".into())).await;
+    sell(&s, &cashier, &radio, Tender::MpesaCode("QKH94M1Z11".into())).await;
+    s.shifts
+        .move_cash(&cashier, CashMove::In, "1000", "change from the bank")
+        .await
+        .unwrap();
+    s.shifts
+        .move_cash(&cashier, CashMove::Out, "300", "tea for the shop")
+        .await
+        .unwrap();
+    for (amount, reason) in [("0", "nothing"), ("100", " "), ("-5", "negative")] {
+        let refused = s
+            .shifts
+            .move_cash(&cashier, CashMove::Out, amount, reason)
+            .await;
+        assert!(
+            matches!(refused, Err(Error::Invalid { .. })),
+            "{amount:?} {reason:?}"
+        );
+    }
+    s.returns
+        .take(
+            &cashier,
+            ReturnRequest {
+                order_id: first,
+                lines: vec![(radio.id, 1)],
+                restock: true,
+                reason: String::new(),
+                reference: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+
+    // X: 5,000 float + 3,000 cash taken + 1,000 in − 300 out − 1,500 refunded = 7,200.
+    let x = s.shifts.report(&cashier).await.unwrap();
+    assert_eq!(x.expected_cash, money("7200"));
+    assert_eq!(
+        x.taken,
+        [
+            (PaymentMethod::Card, money("1500")),
+            (PaymentMethod::Cash, money("3000"))
+        ]
+    );
+    assert_eq!(
+        x.awaiting,
+        money("1500"),
+        "the M-Pesa code waits for an admin"
+    );
+    assert_eq!((x.sales, x.returns), (4, 1));
+    assert_eq!((x.cash_in, x.cash_out), (money("1000"), money("300")));
+    assert!(x.text().contains("X REPORT"));
+
+    // Z: 7,100 counted, 100 short, recorded and audited; the shift takes nothing more.
+    let z = s.shifts.close(&cashier, "7,100").await.unwrap();
+    assert_eq!(z.shift.expected_cash, Some(money("7200")));
+    assert_eq!(z.shift.difference(), Some(money("0") - money("100")));
+    let text = z.text();
+    assert!(
+        text.contains("Z REPORT") && text.contains("SHORT"),
+        "{text}"
+    );
+    assert!(text.lines().all(|l| l.chars().count() <= 32), "{text}");
+    let audited: String = sqlx::query_scalar(
+        "select details->>'difference' from audit_log where action = 'shift.close'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, "-100.00");
+    let refused = s.pos.sell(&cashier, sale(&radio, 1, cash("1500"))).await;
+    assert_eq!(refused.unwrap_err(), Error::NoShift);
+    assert!(matches!(
+        s.shifts.report(&cashier).await,
+        Err(Error::NoShift)
+    ));
+    // The admin reads it back in the console, closed, with the same figures.
+    let listed = s.shifts.list(&admin, None, None, "cash").await.unwrap();
+    assert_eq!(listed.len(), 1);
+    let again = s.shifts.report_of(&admin, listed[0].id).await.unwrap();
+    assert_eq!(again.expected_cash, money("7200"));
+    assert_eq!(again.taken, z.taken);
+    // Only admins list shifts; a customer opens none.
+    assert!(matches!(
+        s.shifts.list(&cashier, None, None, "").await,
+        Err(Error::Forbidden(_))
+    ));
+    let amina = login_as(&s, "amina", Role::Customer).await;
+    assert!(matches!(
+        s.shifts.open(&amina, "0").await,
+        Err(Error::Forbidden(_))
+    ));
+}
+
+/// A sale under way when its shift closes is in that shift's count, and a sale after the
+/// close is refused: the close waits for the sales holding the shift.
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn sales_racing_the_close_are_counted_or_refused_never_lost(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, phones) = shop(&s).await;
+    let radio = product(&s, &admin, &phones, "Radio", "1500", 100).await;
+    let cashier = at_till(&s, "cashier").await;
+    let sales = (0..20).map(|_| {
+        let (s, cashier, radio) = (s.clone(), cashier.clone(), radio.clone());
+        tokio::spawn(async move { s.pos.sell(&cashier, sale(&radio, 1, cash("1500"))).await })
+    });
+    let close = {
+        let (s, cashier) = (s.clone(), cashier.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            s.shifts.close(&cashier, "0").await
+        })
+    };
+    let mut sold = 0;
+    for sale in futures::future::join_all(sales).await {
+        match sale.unwrap() {
+            Ok(_) => sold += 1,
+            Err(Error::NoShift) => {}
+            Err(other) => panic!("{other}"),
+        }
+    }
+    let z = close.await.unwrap().unwrap();
+    println!("close during 20 sales: {sold} sold in the shift");
+    assert_eq!(z.sales, sold);
+    assert_eq!(z.expected_cash, radio.price.times(sold as i32));
+    assert_eq!(
+        count(&pool, "select count(*) from orders where shift_id is null").await,
+        0
+    );
+    assert_eq!(stock(&pool, &radio).await, 100 - sold as i32);
+}
