@@ -44,15 +44,25 @@ language sql volatile security definer set search_path = public, pg_temp as $$
     select id from shifts where cashier_id = p_person and closed_at is null for key share
 $$;
 
+-- The shift open for a person, who must have one (a till sale, a return, cash moved).
+create function bytemtaani_shift_of(p_person uuid) returns uuid
+language plpgsql volatile security definer set search_path = public, pg_temp as $$
+declare
+    v_shift uuid := bytemtaani_open_shift(p_person);
+begin
+    if v_shift is null then
+        raise exception 'no shift is open: open one first' using errcode = 'BM001';
+    end if;
+    return v_shift;
+end
+$$;
+
 -- A till sale, and a return, belong to the open shift of the one who takes it; none without.
 create function orders_in_a_shift() returns trigger
 language plpgsql security definer set search_path = public, pg_temp as $$
 begin
     if new.served_by is not null then
-        new.shift_id := bytemtaani_open_shift(new.served_by);
-        if new.shift_id is null then
-            raise exception 'no shift is open: open one before selling' using errcode = 'BM001';
-        end if;
+        new.shift_id := bytemtaani_shift_of(new.served_by);
     end if;
     return new;
 end
@@ -63,11 +73,7 @@ create trigger orders_in_a_shift before insert on orders
 create function returns_in_a_shift() returns trigger
 language plpgsql security definer set search_path = public, pg_temp as $$
 begin
-    new.shift_id := bytemtaani_open_shift(new.taken_by);
-    if new.shift_id is null then
-        raise exception 'no shift is open: open one before taking goods back'
-            using errcode = 'BM001';
-    end if;
+    new.shift_id := bytemtaani_shift_of(new.taken_by);
     return new;
 end
 $$;
@@ -89,35 +95,32 @@ create trigger payments_in_a_shift before insert or update of taken_by, confirme
     for each row execute function payments_in_a_shift();
 
 -- Opening, moving cash and closing, as the staff member of the session (their own shift).
-create function bytemtaani_shift_open(p_session uuid, p_float numeric) returns uuid
-language plpgsql volatile security definer set search_path = public, pg_temp as $$
+create function bytemtaani_staff_of(p_session uuid) returns uuid
+language plpgsql stable security definer set search_path = public, pg_temp as $$
 declare
     v_person record;
-    v_shift uuid;
 begin
     select * into v_person from bytemtaani_session_account(p_session);
     if not coalesce(v_person.is_staff, false) then
-        raise exception 'only logged-in staff open a shift' using errcode = 'insufficient_privilege';
+        raise exception 'only logged-in staff work a shift' using errcode = 'insufficient_privilege';
     end if;
-    insert into shifts (cashier_id, opening_float) values (v_person.user_id, p_float)
-    returning id into v_shift;
-    return v_shift;
+    return v_person.user_id;
 end
+$$;
+
+create function bytemtaani_shift_open(p_session uuid, p_float numeric) returns uuid
+language sql volatile security definer set search_path = public, pg_temp as $$
+    insert into shifts (cashier_id, opening_float)
+    values (bytemtaani_staff_of(p_session), p_float)
+    returning id
 $$;
 
 create function bytemtaani_shift_cash(p_session uuid, p_amount numeric, p_reason text)
 returns void
 language plpgsql volatile security definer set search_path = public, pg_temp as $$
-declare
-    v_person record;
-    v_shift uuid;
 begin
-    select * into v_person from bytemtaani_session_account(p_session);
-    v_shift := bytemtaani_open_shift(v_person.user_id);
-    if v_shift is null or not v_person.is_staff then
-        raise exception 'no shift is open' using errcode = 'BM001';
-    end if;
-    insert into cash_movements (shift_id, amount, reason) values (v_shift, p_amount, p_reason);
+    insert into cash_movements (shift_id, amount, reason)
+    values (bytemtaani_shift_of(bytemtaani_staff_of(p_session)), p_amount, p_reason);
 end
 $$;
 
@@ -137,14 +140,8 @@ $$;
 create function bytemtaani_shift_close(p_session uuid, p_counted numeric) returns uuid
 language plpgsql volatile security definer set search_path = public, pg_temp as $$
 declare
-    v_person record;
-    v_shift uuid;
+    v_shift uuid := bytemtaani_shift_of(bytemtaani_staff_of(p_session));
 begin
-    select * into v_person from bytemtaani_session_account(p_session);
-    v_shift := bytemtaani_open_shift(v_person.user_id);
-    if v_shift is null or not v_person.is_staff then
-        raise exception 'no shift is open' using errcode = 'BM001';
-    end if;
     -- Sales under way hold the shift (key share): the close waits for them, so they are in
     -- its count, and any sale after it finds the shift closed.
     perform 1 from shifts where id = v_shift for update;
@@ -166,7 +163,8 @@ $$;
 
 revoke all on function bytemtaani_shift_voids(uuid) from public;
 grant execute on function bytemtaani_shift_voids(uuid) to bytemtaani_till, bytemtaani_admin;
-revoke all on function bytemtaani_open_shift(uuid), bytemtaani_shift_open(uuid, numeric),
+revoke all on function bytemtaani_open_shift(uuid), bytemtaani_shift_of(uuid),
+    bytemtaani_staff_of(uuid), bytemtaani_shift_open(uuid, numeric),
     bytemtaani_shift_cash(uuid, numeric, text), bytemtaani_expected_cash(uuid),
     bytemtaani_shift_close(uuid, numeric) from public;
 grant execute on function bytemtaani_shift_open(uuid, numeric),

@@ -542,7 +542,12 @@ async fn every_screen_works_under_its_terminal_role(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(
-        till.shifts.report(&cashier).await.unwrap().expected_cash,
+        till.shifts
+            .report(&cashier)
+            .await
+            .unwrap()
+            .figures
+            .expected_cash,
         Money::parse("", "4800").unwrap()
     );
     let found = till

@@ -106,21 +106,24 @@ async fn a_shift_counts_its_cash_from_float_to_close(pool: PgPool) {
 
     // X: 5,000 float + 3,000 cash taken + 1,000 in − 300 out − 1,500 refunded = 7,200.
     let x = s.shifts.report(&cashier).await.unwrap();
-    assert_eq!(x.expected_cash, money("7200"));
+    assert_eq!(x.figures.expected_cash, money("7200"));
     assert_eq!(
-        x.taken,
+        x.figures.taken,
         [
             (PaymentMethod::Card, money("1500")),
             (PaymentMethod::Cash, money("3000"))
         ]
     );
     assert_eq!(
-        x.awaiting,
+        x.figures.awaiting,
         money("1500"),
         "the M-Pesa code waits for an admin"
     );
-    assert_eq!((x.sales, x.returns), (4, 1));
-    assert_eq!((x.cash_in, x.cash_out), (money("1000"), money("300")));
+    assert_eq!((x.figures.sales, x.figures.returns), (4, 1));
+    assert_eq!(
+        (x.figures.cash_in, x.figures.cash_out),
+        (money("1000"), money("300"))
+    );
     assert!(x.text().contains("X REPORT"));
 
     // Z: 7,100 counted, 100 short, recorded and audited; the shift takes nothing more.
@@ -150,8 +153,8 @@ async fn a_shift_counts_its_cash_from_float_to_close(pool: PgPool) {
     let listed = s.shifts.list(&admin, None, None, "cash").await.unwrap();
     assert_eq!(listed.len(), 1);
     let again = s.shifts.report_of(&admin, listed[0].id).await.unwrap();
-    assert_eq!(again.expected_cash, money("7200"));
-    assert_eq!(again.taken, z.taken);
+    assert_eq!(again.figures.expected_cash, money("7200"));
+    assert_eq!(again.figures.taken, z.figures.taken);
     // Only admins list shifts; a customer opens none.
     assert!(matches!(
         s.shifts.list(&cashier, None, None, "").await,
@@ -193,8 +196,8 @@ async fn sales_racing_the_close_are_counted_or_refused_never_lost(pool: PgPool) 
     }
     let z = close.await.unwrap().unwrap();
     println!("close during 20 sales: {sold} sold in the shift");
-    assert_eq!(z.sales, sold);
-    assert_eq!(z.expected_cash, radio.price.times(sold as i32));
+    assert_eq!(z.figures.sales, sold);
+    assert_eq!(z.figures.expected_cash, radio.price.times(sold as i32));
     assert_eq!(
         count(&pool, "select count(*) from orders where shift_id is null").await,
         0

@@ -7,7 +7,7 @@ use bytemtaani::domain::live::Change;
 use bytemtaani::domain::order::OrderStatus;
 use bytemtaani::domain::payment::{PaymentMethod, PaymentStatus};
 use bytemtaani::domain::returns::{ReturnableLine, ReturnableSale};
-use bytemtaani::domain::shift::{Shift, ShiftReport};
+use bytemtaani::domain::shift::{Shift, ShiftFigures, ShiftReport};
 use bytemtaani::domain::{Error, Money};
 use bytemtaani::service::pos::Lookup;
 use bytemtaani::service::receipts::Issued;
@@ -267,15 +267,17 @@ fn shift_report(closed: bool) -> ShiftReport {
             expected_cash: closed.then(|| Money::from_cents(500_000)),
             counted_cash: closed.then(|| Money::from_cents(490_000)),
         },
-        taken: vec![(PaymentMethod::Cash, Money::from_cents(100))],
-        awaiting: Money::ZERO,
-        sales: 1,
-        refunds: Vec::new(),
-        returns: 0,
-        cash_in: Money::ZERO,
-        cash_out: Money::ZERO,
-        voids: 0,
-        expected_cash: Money::from_cents(500_000),
+        figures: ShiftFigures {
+            taken: vec![(PaymentMethod::Cash, Money::from_cents(100))],
+            awaiting: Money::ZERO,
+            sales: 1,
+            refunds: Vec::new(),
+            returns: 0,
+            cash_in: Money::ZERO,
+            cash_out: Money::ZERO,
+            voids: 0,
+            expected_cash: Money::from_cents(500_000),
+        },
         at: now,
     }
 }

@@ -7,8 +7,7 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use crate::domain::Money;
-use crate::domain::payment::PaymentMethod;
-use crate::domain::shift::Shift;
+use crate::domain::shift::{Shift, ShiftFigures};
 
 const SHIFT_SELECT: &str = "select s.id, u.username as cashier, s.opening_float, s.opened_at,
         s.closed_at, s.expected_cash, s.counted_cash
@@ -88,19 +87,7 @@ pub async fn list(
 }
 
 /// A shift's figures as its report shows them.
-pub struct Figures {
-    pub taken: Vec<(PaymentMethod, Money)>,
-    pub awaiting: Money,
-    pub sales: i64,
-    pub refunds: Vec<(PaymentMethod, Money)>,
-    pub returns: i64,
-    pub cash_in: Money,
-    pub cash_out: Money,
-    pub voids: i64,
-    pub expected_cash: Money,
-}
-
-pub async fn figures(conn: &mut PgConnection, shift: &Shift) -> sqlx::Result<Figures> {
+pub async fn figures(conn: &mut PgConnection, shift: &Shift) -> sqlx::Result<ShiftFigures> {
     let taken = sqlx::query_as(
         "select method, sum(amount) from payments
          where shift_id = $1 and status = 'successful' group by method order by method",
@@ -129,7 +116,7 @@ pub async fn figures(conn: &mut PgConnection, shift: &Shift) -> sqlx::Result<Fig
     .bind(shift.expected_cash)
     .fetch_one(&mut *conn)
     .await?;
-    Ok(Figures {
+    Ok(ShiftFigures {
         taken,
         awaiting,
         sales,

@@ -29,11 +29,9 @@ impl Shift {
     }
 }
 
-/// Everything a shift's report shows, read from the database in one go.
+/// A shift's figures, as its report shows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ShiftReport {
-    pub shop: Shop,
-    pub shift: Shift,
+pub struct ShiftFigures {
     /// Successful payments taken in the shift, per method.
     pub taken: Vec<(PaymentMethod, Money)>,
     /// M-Pesa codes taken and still waiting for an admin.
@@ -48,6 +46,14 @@ pub struct ShiftReport {
     pub voids: i64,
     /// What the drawer should hold now (or held at the close).
     pub expected_cash: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShiftReport {
+    pub shop: Shop,
+    pub shift: Shift,
+    pub figures: ShiftFigures,
+    /// When it was drawn up (the close, for a Z report).
     pub at: DateTime<Utc>,
 }
 
@@ -61,6 +67,7 @@ impl ShiftReport {
     }
 
     pub fn lines(&self) -> Vec<String> {
+        let figures = &self.figures;
         let rule = "-".repeat(crate::domain::receipt::WIDTH);
         let time = |at: DateTime<Utc>| shop_time(at).format("%d/%m/%Y %H:%M").to_string();
         let mut out = vec![centre(&self.shop.name), centre(self.title()), rule.clone()];
@@ -72,26 +79,26 @@ impl ShiftReport {
             None => out.push(pair("Printed", &time(self.at))),
         }
         out.push(rule.clone());
-        out.push(pair("Sales", &self.sales.to_string()));
-        for (method, amount) in &self.taken {
+        out.push(pair("Sales", &figures.sales.to_string()));
+        for (method, amount) in &figures.taken {
             out.push(pair(&format!("  {}", method.label()), &amount.to_string()));
         }
-        if self.awaiting != Money::ZERO {
-            out.push(pair("  M-Pesa unverified", &self.awaiting.to_string()));
+        if figures.awaiting != Money::ZERO {
+            out.push(pair("  M-Pesa unverified", &figures.awaiting.to_string()));
         }
-        out.push(pair("Returns", &self.returns.to_string()));
-        for (method, amount) in &self.refunds {
+        out.push(pair("Returns", &figures.returns.to_string()));
+        for (method, amount) in &figures.refunds {
             out.push(pair(
                 &format!("  {} refunded", method.label()),
                 &amount.to_string(),
             ));
         }
-        out.push(pair("Voids", &self.voids.to_string()));
+        out.push(pair("Voids", &figures.voids.to_string()));
         out.push(rule.clone());
         out.push(pair("Float", &self.shift.opening_float.to_string()));
-        out.push(pair("Cash in", &self.cash_in.to_string()));
-        out.push(pair("Cash out", &self.cash_out.to_string()));
-        out.push(pair("Cash expected", &self.expected_cash.to_string()));
+        out.push(pair("Cash in", &figures.cash_in.to_string()));
+        out.push(pair("Cash out", &figures.cash_out.to_string()));
+        out.push(pair("Cash expected", &figures.expected_cash.to_string()));
         if let (Some(counted), Some(difference)) =
             (self.shift.counted_cash, self.shift.difference())
         {

@@ -165,15 +165,7 @@ impl Shifts {
             shop: self.shop.clone(),
             at: shift.closed_at.unwrap_or_else(Utc::now),
             shift,
-            taken: figures.taken,
-            awaiting: figures.awaiting,
-            sales: figures.sales,
-            refunds: figures.refunds,
-            returns: figures.returns,
-            cash_in: figures.cash_in,
-            cash_out: figures.cash_out,
-            voids: figures.voids,
-            expected_cash: figures.expected_cash,
+            figures,
         })
     }
 }

@@ -812,15 +812,17 @@ fn a_shift(closed: bool) -> Box<crate::domain::shift::ShiftReport> {
     Box::new(crate::domain::shift::ShiftReport {
         shop: crate::config::Settings::built_in().shop,
         shift,
-        taken: Vec::new(),
-        awaiting: Money::ZERO,
-        sales: 0,
-        refunds: Vec::new(),
-        returns: 0,
-        cash_in: Money::ZERO,
-        cash_out: Money::ZERO,
-        voids: 0,
-        expected_cash: Money::from_cents(500_000),
+        figures: crate::domain::shift::ShiftFigures {
+            taken: Vec::new(),
+            awaiting: Money::ZERO,
+            sales: 0,
+            refunds: Vec::new(),
+            returns: 0,
+            cash_in: Money::ZERO,
+            cash_out: Money::ZERO,
+            voids: 0,
+            expected_cash: Money::from_cents(500_000),
+        },
         at: chrono::Utc::now(),
     })
 }
