@@ -17,6 +17,16 @@ language sql stable security definer set search_path = public, pg_temp as $$
     where s.id = p_session and s.ended_at is null and u.is_active
 $$;
 
+-- Lines (product, units) in ascending product id order: the order every writer of stock
+-- locks product rows in, so two writers never wait for each other in a circle.
+create function bytemtaani_lines_by_product(p_products uuid[], p_quantities integer[])
+returns table (product uuid, quantity integer)
+language sql immutable as $$
+    select l.product, l.quantity
+    from unnest(p_products, p_quantities) as l(product, quantity)
+    order by l.product
+$$;
+
 -- Takes an order's stock, product by product in ascending id order (the order every writer
 -- of stock locks rows in), then writes the order at the sum of its lines and the lines at the
 -- shelf prices taken. One row per line, each with the order's id and time. When a product is
@@ -75,11 +85,7 @@ begin
         return;
     end if;
 
-    for v_line in
-        select l.product, l.quantity
-        from unnest(p_products, p_quantities) as l(product, quantity)
-        order by l.product
-    loop
+    for v_line in select * from bytemtaani_lines_by_product(p_products, p_quantities) loop
         update products p set stock_quantity = p.stock_quantity - v_line.quantity
         where p.id = v_line.product and p.stock_quantity >= v_line.quantity and not p.is_archived
         returning p.price, p.name, p.sku into v_taken;

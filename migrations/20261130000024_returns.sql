@@ -81,11 +81,7 @@ begin
             using errcode = 'check_violation';
     end if;
 
-    for v_line in
-        select l.product, l.quantity
-        from unnest(p_products, p_quantities) as l(product, quantity)
-        order by l.product
-    loop
+    for v_line in select * from bytemtaani_lines_by_product(p_products, p_quantities) loop
         select i.quantity, i.price into v_sold
         from order_items i where i.order_id = p_order and i.product_id = v_line.product;
         if not found then
@@ -114,11 +110,7 @@ begin
     select return_id, l.product, l.quantity, l.price
     from unnest(p_products, p_quantities, v_prices) as l(product, quantity, price);
     if p_restock then
-        for v_line in
-            select l.product, l.quantity
-            from unnest(p_products, p_quantities) as l(product, quantity)
-            order by l.product
-        loop
+        for v_line in select * from bytemtaani_lines_by_product(p_products, p_quantities) loop
             update products set stock_quantity = stock_quantity + v_line.quantity
             where id = v_line.product;
         end loop;
