@@ -9,6 +9,7 @@ use std::pin::Pin;
 use bytemtaani::domain::catalog::StockReason;
 use bytemtaani::domain::order::OrderStatus;
 use bytemtaani::domain::returns::ReturnRequest;
+use bytemtaani::domain::shift::ShiftFilter;
 use bytemtaani::domain::user::{Actor, Role, Session};
 use bytemtaani::domain::{Error, Money};
 use bytemtaani::service::Services;
@@ -125,7 +126,7 @@ fn operations(s: &Services, actor: &Actor, target: Uuid) -> Vec<(&'static str, R
         op!("close a shift", Role::Staff, |s, a| s.shifts.close(&a, "0")),
         op!("list shifts", Role::Admin, |s, a| s
             .shifts
-            .list(&a, None, None, "")),
+            .list(&a, &ShiftFilter::default())),
         op!("find a sale to return", Role::Staff, |s, a| s
             .returns
             .find_sale(&a, "ABCDEF12")),

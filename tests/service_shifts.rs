@@ -9,6 +9,7 @@ use bytemtaani::domain::catalog::Product;
 use bytemtaani::domain::order::OrderLine;
 use bytemtaani::domain::payment::PaymentMethod;
 use bytemtaani::domain::returns::ReturnRequest;
+use bytemtaani::domain::shift::ShiftFilter;
 use bytemtaani::domain::user::{Actor, Role};
 use bytemtaani::domain::{Error, Money};
 use bytemtaani::service::Services;
@@ -150,14 +151,40 @@ async fn a_shift_counts_its_cash_from_float_to_close(pool: PgPool) {
         Err(Error::NoShift)
     ));
     // The admin reads it back in the console, closed, with the same figures.
-    let listed = s.shifts.list(&admin, None, None, "cash").await.unwrap();
+    let listed = s
+        .shifts
+        .list(
+            &admin,
+            &ShiftFilter {
+                cashier: "cash".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(listed.len(), 1);
+    let today = bytemtaani::domain::clock::shop_date(chrono::Utc::now());
+    let tomorrow = today.succ_opt().unwrap();
+    let later = ShiftFilter {
+        from: Some(tomorrow),
+        ..Default::default()
+    };
+    assert!(s.shifts.list(&admin, &later).await.unwrap().is_empty());
+    let backwards = ShiftFilter {
+        from: Some(tomorrow),
+        to: Some(today),
+        ..Default::default()
+    };
+    assert!(matches!(
+        s.shifts.list(&admin, &backwards).await,
+        Err(Error::Invalid { .. })
+    ));
     let again = s.shifts.report_of(&admin, listed[0].id).await.unwrap();
     assert_eq!(again.figures.expected_cash, money("7200"));
     assert_eq!(again.figures.taken, z.figures.taken);
     // Only admins list shifts; a customer opens none.
     assert!(matches!(
-        s.shifts.list(&cashier, None, None, "").await,
+        s.shifts.list(&cashier, &ShiftFilter::default()).await,
         Err(Error::Forbidden(_))
     ));
     let amina = login_as(&s, "amina", Role::Customer).await;

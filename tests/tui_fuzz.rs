@@ -7,7 +7,6 @@ use bytemtaani::domain::live::Change;
 use bytemtaani::domain::order::OrderStatus;
 use bytemtaani::domain::payment::{PaymentMethod, PaymentStatus};
 use bytemtaani::domain::returns::{ReturnableLine, ReturnableSale};
-use bytemtaani::domain::shift::{Shift, ShiftFigures, ShiftReport};
 use bytemtaani::domain::{Error, Money};
 use bytemtaani::service::pos::Lookup;
 use bytemtaani::service::receipts::Issued;
@@ -19,13 +18,12 @@ use bytemtaani::tui::event::{AppEvent, TICK};
 use bytemtaani::tui::theme::Theme;
 use bytemtaani::tui::view;
 use common::screens::{
-    admin, admin_answers, amina, cart, logged_in, order_detail, products, receipt, session, till,
-    unpaid_orders,
+    admin, admin_answers, amina, cart, logged_in, order_detail, products, receipt, session,
+    shift_report, till, unpaid_orders,
 };
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use uuid::Uuid;
 
 const KEYS_PER_SCREEN: usize = 100_000;
 
@@ -250,35 +248,6 @@ fn till_answer(request: &PosRequest, fail: bool, err: Error, rng: &mut Rng) -> P
         } else {
             Ok(Box::new(receipt()))
         }),
-    }
-}
-
-/// A shift's report, open or closed.
-fn shift_report(closed: bool) -> ShiftReport {
-    let now = chrono::Utc::now();
-    ShiftReport {
-        shop: bytemtaani::config::Settings::built_in().shop,
-        shift: Shift {
-            id: Uuid::from_u128(5),
-            cashier: "cashier".into(),
-            opening_float: Money::from_cents(500_000),
-            opened_at: now,
-            closed_at: closed.then_some(now),
-            expected_cash: closed.then(|| Money::from_cents(500_000)),
-            counted_cash: closed.then(|| Money::from_cents(490_000)),
-        },
-        figures: ShiftFigures {
-            taken: vec![(PaymentMethod::Cash, Money::from_cents(100))],
-            awaiting: Money::ZERO,
-            sales: 1,
-            refunds: Vec::new(),
-            returns: 0,
-            cash_in: Money::ZERO,
-            cash_out: Money::ZERO,
-            voids: 0,
-            expected_cash: Money::from_cents(500_000),
-        },
-        at: now,
     }
 }
 

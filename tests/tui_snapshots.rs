@@ -455,6 +455,7 @@ fn admin_sections() {
         "users",
         "terminals",
         "audit",
+        "shifts",
         "reports",
     ] {
         check(&format!("admin_{section}"), &app);
@@ -464,6 +465,21 @@ fn admin_sections() {
             app.update(done(Outcome::Admin(answer)));
         }
     }
+}
+
+#[test]
+fn a_shifts_z_report_opens_from_the_console() {
+    let mut app = admin();
+    // Shifts is the tenth section.
+    press(&mut app, &[KeyCode::Tab; 9]);
+    for answer in admin_answers() {
+        app.update(done(Outcome::Admin(answer)));
+    }
+    press(&mut app, &[KeyCode::Down, KeyCode::Enter]);
+    app.update(done(Outcome::Admin(AdminAnswer::ShiftReport(Ok(
+        Box::new(shift_report(true)),
+    )))));
+    check("admin_shift_report", &app);
 }
 
 #[test]

@@ -29,6 +29,15 @@ impl Shift {
     }
 }
 
+/// Which shifts the console lists: opened between two of the shop's days (inclusive), by a
+/// cashier whose name contains some text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShiftFilter {
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+    pub cashier: String,
+}
+
 /// A shift's figures, as its report shows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShiftFigures {

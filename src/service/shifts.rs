@@ -4,7 +4,7 @@
 //! The database ties every till sale, payment and return to the open shift and refuses them
 //! without one. Admins list shifts and read any shift's report.
 
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use serde_json::json;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -12,11 +12,14 @@ use uuid::Uuid;
 use crate::db::{self, Db};
 use crate::domain::clock::day_start;
 use crate::domain::receipt::Shop;
-use crate::domain::shift::{Shift, ShiftReport};
+use crate::domain::shift::{Shift, ShiftFilter, ShiftReport};
 use crate::domain::user::{Actor, Role};
 use crate::domain::values::{limits, parse_search, parse_text};
 use crate::domain::{Error, Money, Result};
 use crate::service::access::authorize;
+
+/// Shifts listed at most.
+const LISTED: i64 = 200;
 
 /// Which way cash moves through the drawer outside sales.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,21 +135,21 @@ impl Shifts {
     }
 
     /// Shifts opened between two of the shop's days (inclusive), by cashier, newest first.
-    pub async fn list(
-        &self,
-        actor: &Actor,
-        from: Option<NaiveDate>,
-        to: Option<NaiveDate>,
-        cashier: &str,
-    ) -> Result<Vec<Shift>> {
-        let cashier = match cashier.trim() {
+    pub async fn list(&self, actor: &Actor, filter: &ShiftFilter) -> Result<Vec<Shift>> {
+        if let (Some(from), Some(to)) = (filter.from, filter.to)
+            && from > to
+        {
+            return Err(Error::invalid("To", "must not be before From"));
+        }
+        let cashier = match filter.cashier.trim() {
             "" => String::new(),
             text => parse_search("Cashier", text)?,
         };
         let mut conn = self.db.read().await?;
         authorize(&mut *conn, actor, Role::Admin).await?;
-        let to = to.and_then(|d| d.succ_opt()).map(day_start);
-        Ok(db::shifts::list(&mut *conn, from.map(day_start), to, &cashier, 200).await?)
+        let from = filter.from.map(day_start);
+        let to = filter.to.and_then(|d| d.succ_opt()).map(day_start);
+        Ok(db::shifts::list(&mut *conn, from, to, &cashier, LISTED).await?)
     }
 
     /// Any shift's report (X while open, Z once closed), for admins.

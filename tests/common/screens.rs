@@ -10,6 +10,7 @@ use bytemtaani::domain::payment::PaymentRow;
 use bytemtaani::domain::payment::{PaymentMethod, PaymentStatus, PaymentSummary};
 use bytemtaani::domain::receipt::{Receipt, Tendered};
 use bytemtaani::domain::report::{DayTotal, MethodTotal, SalesReport, TopProduct};
+use bytemtaani::domain::shift::{Shift, ShiftFigures, ShiftReport};
 use bytemtaani::domain::terminal::{Terminal, TerminalKind};
 use bytemtaani::domain::user::UserAccount;
 use bytemtaani::domain::user::{Role, Session};
@@ -249,8 +250,38 @@ pub fn admin_answers() -> Vec<AdminAnswer> {
             details: serde_json::json!({"delta": 12, "reason": "received", "note": "delivery from the Nairobi warehouse, invoice 2231"}),
             occurred_at: at(5),
         }])),
+        AdminAnswer::Shifts(Ok(vec![shift_report(false).shift, shift_report(true).shift])),
         AdminAnswer::Report(Ok(Box::new(report()))),
     ]
+}
+
+/// A shift's report, open or closed.
+pub fn shift_report(closed: bool) -> ShiftReport {
+    let now = at(6);
+    ShiftReport {
+        shop: bytemtaani::config::Settings::built_in().shop,
+        shift: Shift {
+            id: id(if closed { 30 } else { 31 }),
+            cashier: if closed { "cashier" } else { "otieno" }.into(),
+            opening_float: Money::from_cents(500_000),
+            opened_at: now,
+            closed_at: closed.then_some(now),
+            expected_cash: closed.then(|| Money::from_cents(500_000)),
+            counted_cash: closed.then(|| Money::from_cents(490_000)),
+        },
+        figures: ShiftFigures {
+            taken: vec![(PaymentMethod::Cash, Money::from_cents(100))],
+            awaiting: Money::ZERO,
+            sales: 1,
+            refunds: Vec::new(),
+            returns: 0,
+            cash_in: Money::ZERO,
+            cash_out: Money::ZERO,
+            voids: 0,
+            expected_cash: Money::from_cents(500_000),
+        },
+        at: now,
+    }
 }
 
 /// Thirty days of sales ending 2026-11-25, a growing week at the end.

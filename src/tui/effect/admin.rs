@@ -10,6 +10,7 @@ use crate::domain::catalog::{
 use crate::domain::order::{OrderDetail, OrderFilter, OrderStatus, OrderSummary, short_id};
 use crate::domain::payment::{PaymentMethod, PaymentRow, PaymentStatus};
 use crate::domain::report::SalesReport;
+use crate::domain::shift::{Shift, ShiftFilter, ShiftReport};
 use crate::domain::terminal::Terminal;
 use crate::domain::user::{Actor, Role, UserAccount};
 use crate::domain::{Error, Money, Result};
@@ -40,6 +41,9 @@ pub enum AdminRequest {
     Users(String),
     Terminals,
     Audit(String),
+    Shifts(ShiftFilter),
+    /// One shift's X (open) or Z (closed) report.
+    ShiftReport(Uuid),
     Report,
     /// What the console warns of (demo accounts that can log in).
     Warnings,
@@ -121,6 +125,8 @@ pub enum AdminAnswer {
     Categories(Result<Vec<Category>>),
     Users(Result<Vec<UserAccount>>),
     Terminals(Result<Vec<Terminal>>),
+    Shifts(Result<Vec<Shift>>),
+    ShiftReport(Result<Box<ShiftReport>>),
     Audit(Result<Vec<AuditEntry>>),
     Report(Result<Box<SalesReport>>),
     Warnings(Result<Vec<String>>),
@@ -141,6 +147,8 @@ impl AdminAnswer {
             | AdminAnswer::Categories(Err(e))
             | AdminAnswer::Users(Err(e))
             | AdminAnswer::Terminals(Err(e))
+            | AdminAnswer::Shifts(Err(e))
+            | AdminAnswer::ShiftReport(Err(e))
             | AdminAnswer::Audit(Err(e))
             | AdminAnswer::Report(Err(e))
             | AdminAnswer::Warnings(Err(e))
@@ -175,6 +183,8 @@ pub(super) async fn run(s: &Services, a: &Actor, request: AdminRequest) -> Admin
         Ask::Users(text) => Answer::Users(s.users.search(a, &text).await),
         Ask::Terminals => Answer::Terminals(s.terminals.list(a).await),
         Ask::Audit(text) => Answer::Audit(s.users.audit_log(a, &text, LIST).await),
+        Ask::Shifts(filter) => Answer::Shifts(s.shifts.list(a, &filter).await),
+        Ask::ShiftReport(id) => Answer::ShiftReport(s.shifts.report_of(a, id).await.map(Box::new)),
         Ask::Report => Answer::Report(s.reports.sales(a).await.map(Box::new)),
         Ask::Warnings => Answer::Warnings(s.users.warnings(a).await),
         Ask::Change(change) => Answer::Done(apply(s, a, change).await),

@@ -349,6 +349,58 @@ impl AdminScreen {
                 self.audit.selected,
                 self.audit.loaded,
             ),
+            Section::Shifts => (
+                match self.shift_filter.cashier.is_empty() {
+                    true => " Shifts, newest first ".to_owned(),
+                    false => format!(" Shifts of \"{}\" ", self.shift_filter.cashier),
+                },
+                &[
+                    "Opened",
+                    "Cashier",
+                    "Float",
+                    "Expected",
+                    "Counted",
+                    "Difference",
+                ],
+                vec![
+                    Constraint::Length(16),
+                    Constraint::Fill(1),
+                    Constraint::Length(14),
+                    Constraint::Length(14),
+                    Constraint::Length(14),
+                    Constraint::Length(14),
+                ],
+                self.shifts
+                    .rows
+                    .iter()
+                    .map(|s| {
+                        let (counted, difference) = match (s.counted_cash, s.difference()) {
+                            (Some(counted), Some(d)) => (money(counted), {
+                                let style = match d.cmp(&crate::domain::Money::ZERO) {
+                                    std::cmp::Ordering::Less => theme.error(),
+                                    std::cmp::Ordering::Equal => theme.dim(),
+                                    std::cmp::Ordering::Greater => theme.warn(),
+                                };
+                                Line::styled(d.to_string(), style).right_aligned()
+                            }),
+                            _ => (
+                                Line::raw(""),
+                                Line::styled("open", theme.ok()).right_aligned(),
+                            ),
+                        };
+                        Row::new(vec![
+                            Line::raw(local(s.opened_at)),
+                            Line::raw(s.cashier.clone()),
+                            money(s.opening_float),
+                            s.expected_cash.map_or(Line::raw(""), money),
+                            counted,
+                            difference,
+                        ])
+                    })
+                    .collect(),
+                self.shifts.selected,
+                self.shifts.loaded,
+            ),
             Section::Reports => return,
         };
         Listing {
@@ -385,6 +437,14 @@ impl AdminScreen {
                 76,
             ),
             Popup::Audit(entry) => ("Audit entry", audit_lines(entry, theme), 76),
+            Popup::ShiftReport(report) => (
+                "Shift report",
+                match report {
+                    None => vec![Line::styled("Loading…", theme.dim())],
+                    Some(report) => report.lines().into_iter().map(Line::raw).collect(),
+                },
+                38,
+            ),
             Popup::Product(found) => (
                 "Product",
                 match found {
@@ -478,6 +538,7 @@ fn hints(section: Section) -> &'static str {
         Section::Audit => {
             " Enter in full · / filter by action or user · r reload · Tab next section"
         }
+        Section::Shifts => " Enter X/Z report · / filter by days and cashier · r reload · Tab",
         Section::Reports => " E export CSV · r reload · Tab next section",
     }
 }

@@ -23,6 +23,7 @@ pub enum Purpose {
     ProductSearch,
     UserSearch,
     AuditFilter,
+    ShiftFilter,
     NewProduct,
     EditProduct { id: Uuid, version: i32 },
     AdjustStock { id: Uuid },
@@ -167,6 +168,19 @@ pub fn filter(screen: &AdminScreen) -> Option<Popup> {
             vec![Field::new("Search", screen.user_search.clone()).max(limits::SEARCH)],
             Purpose::UserSearch,
         ),
+        Section::Shifts => {
+            let f = &screen.shift_filter;
+            let day = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+            popup(
+                "Shifts opened between (days, inclusive), by cashier",
+                vec![
+                    Field::new("From", day(f.from)).rule(date),
+                    Field::new("To", day(f.to)).rule(date),
+                    Field::new("Cashier", f.cashier.clone()).max(limits::SEARCH),
+                ],
+                Purpose::ShiftFilter,
+            )
+        }
         Section::Audit => popup(
             "Filter the audit log (an action like \"stock\", or a username)",
             vec![Field::new("Action or user", screen.audit_filter.clone()).max(limits::SEARCH)],
@@ -392,6 +406,22 @@ pub fn submit(screen: &mut AdminScreen, purpose: &Purpose) -> Result<Option<Chan
         }
         Purpose::AuditFilter => {
             screen.audit_filter = value("Action or user");
+            return Ok(None);
+        }
+        Purpose::ShiftFilter => {
+            let filter = crate::domain::shift::ShiftFilter {
+                from: optional_date(&value("From"))
+                    .map_err(|_| Error::invalid("From", "like 2026-11-25"))?,
+                to: optional_date(&value("To"))
+                    .map_err(|_| Error::invalid("To", "like 2026-11-25"))?,
+                cashier: value("Cashier"),
+            };
+            if let (Some(from), Some(to)) = (filter.from, filter.to)
+                && from > to
+            {
+                return Err(Error::invalid("To", "must not be before From"));
+            }
+            screen.shift_filter = filter;
             return Ok(None);
         }
         Purpose::NewProduct | Purpose::EditProduct { .. } => {

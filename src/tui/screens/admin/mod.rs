@@ -16,6 +16,7 @@ use crate::domain::catalog::{Category, PriceChange, Product};
 use crate::domain::order::{OrderDetail, OrderFilter, OrderStatus, OrderSummary, short_id};
 use crate::domain::payment::{PaymentMethod, PaymentRow, PaymentStatus};
 use crate::domain::report::SalesReport;
+use crate::domain::shift::{Shift, ShiftFilter, ShiftReport};
 use crate::domain::terminal::Terminal;
 use crate::domain::user::UserAccount;
 use crate::tui::effect::{AdminAnswer, AdminRequest, Change, Effect, PosRequest};
@@ -36,11 +37,12 @@ pub enum Section {
     Users,
     Terminals,
     Audit,
+    Shifts,
     Reports,
 }
 
 impl Section {
-    pub const ALL: [Section; 10] = [
+    pub const ALL: [Section; 11] = [
         Section::Orders,
         Section::Payments,
         Section::Alerts,
@@ -50,6 +52,7 @@ impl Section {
         Section::Users,
         Section::Terminals,
         Section::Audit,
+        Section::Shifts,
         Section::Reports,
     ];
 
@@ -64,6 +67,7 @@ impl Section {
             Section::Users => "Users",
             Section::Terminals => "Terminals",
             Section::Audit => "Audit",
+            Section::Shifts => "Shifts",
             Section::Reports => "Reports",
         }
     }
@@ -115,11 +119,19 @@ impl<T> List<T> {
 
 #[derive(Debug, Clone)]
 pub enum Popup {
-    Form { form: Box<Form>, purpose: Purpose },
-    Confirm { question: String, change: Change },
+    Form {
+        form: Box<Form>,
+        purpose: Purpose,
+    },
+    Confirm {
+        question: String,
+        change: Change,
+    },
     Order(Option<Box<OrderDetail>>),
     Product(Option<(Box<Product>, Vec<PriceChange>)>),
     Audit(Box<AuditEntry>),
+    /// A shift's report, once loaded.
+    ShiftReport(Option<Box<ShiftReport>>),
 }
 
 /// What the status line should say: Ok for news, Err for a problem.
@@ -148,6 +160,9 @@ pub struct AdminScreen {
     pub terminals: List<Terminal>,
     pub audit: List<AuditEntry>,
     pub audit_filter: String,
+    /// Cashiers' shifts with their cash differences.
+    pub shifts: List<Shift>,
+    pub shift_filter: ShiftFilter,
     pub report: Option<Box<SalesReport>>,
     pub popup: Option<Popup>,
     /// Shown above every section while they hold.
@@ -178,6 +193,8 @@ impl AdminScreen {
             user_search: String::new(),
             audit: List::default(),
             audit_filter: String::new(),
+            shifts: List::default(),
+            shift_filter: ShiftFilter::default(),
             report: None,
             popup: None,
             warnings: Vec::new(),
@@ -215,6 +232,7 @@ impl AdminScreen {
             Section::Users => AdminRequest::Users(self.user_search.clone()),
             Section::Terminals => AdminRequest::Terminals,
             Section::Audit => AdminRequest::Audit(self.audit_filter.clone()),
+            Section::Shifts => AdminRequest::Shifts(self.shift_filter.clone()),
             Section::Reports => AdminRequest::Report,
         })
     }
@@ -262,6 +280,7 @@ impl AdminScreen {
             Section::Users => self.users.step(delta),
             Section::Terminals => self.terminals.step(delta),
             Section::Audit => self.audit.step(delta),
+            Section::Shifts => self.shifts.step(delta),
             Section::Reports => {}
         }
         (Vec::new(), None)
@@ -273,6 +292,14 @@ impl AdminScreen {
         use Section as S;
         let confirm = |question: String, change: Change| Popup::Confirm { question, change };
         let popup = match (self.section, command) {
+            (S::Shifts, C::Open) => {
+                let Some(shift) = self.shifts.current() else {
+                    return (Vec::new(), None);
+                };
+                let id = shift.id;
+                self.popup = Some(Popup::ShiftReport(None));
+                return (vec![admin(AdminRequest::ShiftReport(id))], None);
+            }
             (S::Orders, C::Open) => {
                 let Some(order) = self.orders.current() else {
                     return (Vec::new(), None);
@@ -467,7 +494,7 @@ impl AdminScreen {
                     return vec![admin(AdminRequest::Change(change))];
                 }
             }
-            Popup::Order(_) | Popup::Product(_) | Popup::Audit(_) => {
+            Popup::Order(_) | Popup::Product(_) | Popup::Audit(_) | Popup::ShiftReport(_) => {
                 if matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) {
                     self.popup = None;
                 }
@@ -489,6 +516,10 @@ impl AdminScreen {
             AdminAnswer::Users(result) => self.users.set(result),
             AdminAnswer::Terminals(result) => self.terminals.set(result),
             AdminAnswer::Audit(result) => self.audit.set(result),
+            AdminAnswer::Shifts(result) => self.shifts.set(result),
+            AdminAnswer::ShiftReport(result) => {
+                self.fill_popup(result, |r| Popup::ShiftReport(Some(r)))
+            }
             AdminAnswer::Warnings(result) => match result {
                 Ok(warnings) => {
                     self.warnings = warnings;
