@@ -1,4 +1,4 @@
-//! Every staff and admin operation (35, 24 of them admin-only), called as a customer and as
+//! Every staff and admin operation (37, 24 of them admin-only), called as a customer and as
 //! nobody, is refused by the service layer itself, whatever screen (or none) the call came from.
 
 mod common;
@@ -115,6 +115,10 @@ fn operations(s: &Services, actor: &Actor, target: Uuid) -> Vec<(&'static str, R
                 },
             }
         )),
+        op!("own last sales", Role::Staff, |s, a| s.pos.recent_sales(&a)),
+        op!("reprint a receipt", Role::Staff, |s, a| s
+            .pos
+            .reprint(&a, target)),
         op!("open a shift", Role::Staff, |s, a| s.shifts.open(&a, "0")),
         op!("move cash", Role::Staff, |s, a| s.shifts.move_cash(
             &a,
@@ -206,7 +210,7 @@ async fn customers_and_nobody_are_refused_every_staff_and_admin_operation(pool: 
         }
     }
     println!("permission table: {checked} refusals checked");
-    assert_eq!(checked, 35 * 3 + 24);
+    assert_eq!(checked, 37 * 3 + 24);
     // Nothing was changed by any of those calls.
     let audit = count(
         &pool,

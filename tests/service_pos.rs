@@ -736,3 +736,57 @@ async fn a_cashier_adds_a_customer_on_the_spot_who_cannot_log_in_until_given_a_p
     let refused = s.pos.add_customer(&amina, "mary", "0722 000 333").await;
     assert!(matches!(refused, Err(Error::Forbidden(_))), "{refused:?}");
 }
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_receipt_is_printed_again_marked_copy_and_the_reprint_is_audited(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, cashier, bank, _) = till(&s).await;
+    let sold = s
+        .pos
+        .sell(&cashier, sale(vec![line(&bank, 1)], cash("3000")))
+        .await
+        .unwrap();
+    let other = at_till(&s, "otieno").await;
+    assert!(
+        s.pos.recent_sales(&other).await.unwrap().is_empty(),
+        "only one's own"
+    );
+    let recent = s.pos.recent_sales(&cashier).await.unwrap();
+    assert_eq!(recent.len(), 1);
+    assert_eq!(recent[0].order_id, sold.order_id);
+
+    let copy = s.pos.reprint(&other, sold.order_id).await.unwrap();
+    assert!(copy.copy);
+    assert_eq!(copy.cashier, "cashier", "the one who rang it up");
+    assert_eq!((copy.total, copy.number()), (sold.total, sold.number()));
+    assert_eq!(copy.text().matches("*** COPY ***").count(), 2);
+    let dir = std::env::temp_dir().join(format!("copies-{}", Uuid::new_v4()));
+    let issued = Receipts::new(dir.clone(), None).issue(&copy).await.unwrap();
+    assert!(
+        issued.path.to_string_lossy().ends_with("-COPY.txt"),
+        "{issued:?}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+    let by: String = sqlx::query_scalar(
+        "select u.username from audit_log a join users u on u.id = a.actor_id
+         where a.action = 'pos.reprint'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(by, "otieno");
+    // A customer's own order is printed too, from the console.
+    let amina = login_as(&s, "amina", Role::Customer).await;
+    s.cart.add(&amina, bank.id, 1).await.unwrap();
+    let online = s
+        .orders
+        .place_from_cart(&amina, Uuid::new_v4())
+        .await
+        .unwrap();
+    let copy = s.pos.reprint(&admin, online.order.id).await.unwrap();
+    assert_eq!(copy.cashier, "online");
+    assert!(matches!(
+        s.pos.reprint(&amina, online.order.id).await,
+        Err(Error::Forbidden(_))
+    ));
+}

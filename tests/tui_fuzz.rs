@@ -4,7 +4,7 @@ mod common;
 
 use bytemtaani::domain::catalog::Page;
 use bytemtaani::domain::live::Change;
-use bytemtaani::domain::order::OrderStatus;
+use bytemtaani::domain::order::{OrderStatus, RecentSale};
 use bytemtaani::domain::payment::{PaymentMethod, PaymentStatus};
 use bytemtaani::domain::returns::{ReturnableLine, ReturnableSale};
 use bytemtaani::domain::{Error, Money};
@@ -43,7 +43,7 @@ impl Rng {
     }
 }
 
-const SPECIAL: [KeyCode; 26] = [
+const SPECIAL: [KeyCode; 27] = [
     KeyCode::Enter,
     KeyCode::Esc,
     KeyCode::Tab,
@@ -68,6 +68,7 @@ const SPECIAL: [KeyCode; 26] = [
     KeyCode::F(8),
     KeyCode::F(9),
     KeyCode::F(10),
+    KeyCode::F(11),
     KeyCode::F(12),
     KeyCode::Insert,
 ];
@@ -238,6 +239,22 @@ fn till_answer(request: &PosRequest, fail: bool, err: Error, rng: &mut Rng) -> P
             path: "/tmp/shift.txt".into(),
             printed: None,
         })),
+        PosRequest::Recent => PosAnswer::Recent(if fail {
+            Err(err)
+        } else {
+            Ok(vec![RecentSale {
+                order_id: order_detail().order.id,
+                customer: "walk-in".into(),
+                total: Money::from_cents(100),
+                status: OrderStatus::Paid,
+                created_at: chrono::Utc::now(),
+            }])
+        }),
+        PosRequest::Reprint(_) => PosAnswer::Reprinted(if fail {
+            Err(err)
+        } else {
+            Ok(Box::new(receipt()))
+        }),
         PosRequest::FindSale(_) => PosAnswer::SaleFound(if fail {
             Err(err)
         } else {

@@ -3,7 +3,7 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use crate::domain::Money;
-use crate::domain::order::{OrderItem, OrderStatus, OrderSummary, UnpaidOrder};
+use crate::domain::order::{OrderItem, OrderStatus, OrderSummary, RecentSale, UnpaidOrder};
 
 const SUMMARY_SELECT: &str = "select o.id, o.user_id, u.username, u.phone, o.status, o.total_amount, o.served_by,
         (select coalesce(sum(i.quantity), 0) from order_items i where i.order_id = o.id)::bigint as item_count,
@@ -248,6 +248,25 @@ pub async fn unpaid(ex: impl PgExecutor<'_>, limit: i64) -> sqlx::Result<Vec<Unp
 }
 
 /// How many of a buyer's own orders wait for payment (none successful yet).
+/// The sales `cashier` rang up, newest first.
+pub async fn recent_by(
+    ex: impl PgExecutor<'_>,
+    cashier: Uuid,
+    limit: i64,
+) -> sqlx::Result<Vec<RecentSale>> {
+    sqlx::query_as(
+        "select o.id as order_id, u.username as customer, o.total_amount as total, o.status,
+                o.created_at
+         from orders o join users u on u.id = o.user_id
+         where o.served_by = $1
+         order by o.created_at desc, o.id limit $2",
+    )
+    .bind(cashier)
+    .bind(limit)
+    .fetch_all(ex)
+    .await
+}
+
 pub async fn unpaid_of(ex: impl PgExecutor<'_>, user_id: Uuid) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "select count(*) from orders o

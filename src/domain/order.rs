@@ -106,6 +106,16 @@ pub struct UnpaidOrder {
     pub why: String,
 }
 
+/// A sale a cashier rang up lately, to reprint its receipt.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RecentSale {
+    pub order_id: Uuid,
+    pub customer: String,
+    pub total: Money,
+    pub status: OrderStatus,
+    pub created_at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct OrderItem {
     pub product_id: Uuid,

@@ -49,6 +49,8 @@ pub struct Receipt {
     pub sandbox: bool,
     /// Set on a return's slip: the items came back, the total goes back to the customer.
     pub refund: Option<Refund>,
+    /// A reprint: marked COPY at its top and bottom, so it is never taken for a second sale.
+    pub copy: bool,
 }
 
 /// What a return's slip says beside its items.
@@ -91,6 +93,9 @@ impl Receipt {
         let mut out = Vec::new();
         if self.sandbox {
             out.push(centre(SANDBOX_WARNING));
+        }
+        if self.copy {
+            out.push(centre("*** COPY ***"));
         }
         for text in [&self.shop.name, &self.shop.address] {
             out.extend(wrap(text).into_iter().map(|l| centre(&l)));
@@ -152,6 +157,9 @@ impl Receipt {
         out.push(rule);
         if self.sandbox {
             out.push(centre(SANDBOX_WARNING));
+        }
+        if self.copy {
+            out.push(centre("*** COPY ***"));
         }
         out.push(centre("Asante! Karibu tena."));
         out
@@ -266,6 +274,7 @@ pub(crate) mod tests {
             },
             sandbox: false,
             refund: None,
+            copy: false,
         }
     }
 

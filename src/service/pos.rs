@@ -10,7 +10,9 @@ use crate::db::users::NewUser;
 use crate::db::{self, Db};
 use crate::domain::catalog::{Product, ProductQuery};
 use crate::domain::held::HeldSale;
-use crate::domain::order::{OrderDetail, OrderItem, OrderLine, OrderStatus, UnpaidOrder};
+use crate::domain::order::{
+    OrderDetail, OrderItem, OrderLine, OrderStatus, RecentSale, UnpaidOrder,
+};
 use crate::domain::payment::{PaymentMethod, PaymentStatus, PaymentSummary, TransactionId};
 use crate::domain::receipt::{Receipt, Shop, Tendered};
 use crate::domain::user::{Actor, Role, UserAccount, WALK_IN};
@@ -84,6 +86,8 @@ pub enum Lookup {
 
 const LOOKUP_MATCHES: i64 = 20;
 const UNPAID_LISTED: i64 = 50;
+/// Own sales listed to reprint from.
+const RECENT_LISTED: i64 = 20;
 /// Not a password hash: an account added at the till cannot log in until given a password.
 const NO_PASSWORD: &str = "!";
 
@@ -351,6 +355,42 @@ impl Pos {
         Ok(())
     }
 
+    /// The cashier's own last sales, newest first, to reprint a receipt from.
+    pub async fn recent_sales(&self, actor: &Actor) -> Result<Vec<RecentSale>> {
+        let mut conn = self.db.read().await?;
+        let me = authorize(&mut *conn, actor, Role::Staff).await?;
+        Ok(db::orders::recent_by(&mut *conn, me.user_id, RECENT_LISTED).await?)
+    }
+
+    /// Any order's receipt printed again, marked COPY, naming the cashier who rang it up
+    /// (or "online" for a customer's own order). Audited: a copy could be shown to claim a
+    /// refund.
+    pub async fn reprint(&self, actor: &Actor, order_id: Uuid) -> Result<Receipt> {
+        let mut tx = self.db.begin().await?;
+        let me = authorize(&mut *tx, actor, Role::Staff).await?;
+        let detail = orders::load(&mut tx, order_id).await?;
+        let cashier = match detail.order.served_by {
+            Some(id) => db::users::by_id(&mut *tx, id)
+                .await?
+                .map_or_else(|| "—".to_owned(), |u| u.username),
+            None => "online".to_owned(),
+        };
+        let details = json!({ "total": detail.order.total_amount });
+        db::audit::record(
+            &mut *tx,
+            me.user_id,
+            "pos.reprint",
+            "order",
+            Some(order_id),
+            details,
+        )
+        .await?;
+        tx.commit().await?;
+        let mut receipt = self.receipt(Sold::from(detail), &cashier, None);
+        receipt.copy = true;
+        Ok(receipt)
+    }
+
     /// A till sale's receipt as it stands now (after an M-Pesa push was paid).
     pub async fn receipt_for(&self, actor: &Actor, order_id: Uuid) -> Result<Receipt> {
         let me = authorize(&mut *self.db.read().await?, actor, Role::Staff).await?;
@@ -460,6 +500,7 @@ impl Pos {
             },
             sandbox: self.gateways.pretend(),
             refund: None,
+            copy: false,
             items: sold.items,
         }
     }

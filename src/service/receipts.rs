@@ -168,9 +168,10 @@ fn escpos_lines(lines: &[String], barcode: Option<&str>) -> Vec<u8> {
 /// A receipt's file name: the shop's date and time (as printed on it), then its number.
 fn file_name(receipt: &Receipt) -> String {
     format!(
-        "{}-{}.txt",
+        "{}-{}{}.txt",
         shop_time(receipt.at).format("%Y%m%d-%H%M%S"),
-        receipt.number()
+        receipt.number(),
+        if receipt.copy { "-COPY" } else { "" }
     )
 }
 
@@ -199,6 +200,7 @@ mod tests {
             },
             sandbox: false,
             refund: None,
+            copy: false,
         };
         assert_eq!(file_name(&receipt), "20261126-003000-ABCDEF12.txt");
         assert!(receipt.text().contains("26/11/2026 00:30"));

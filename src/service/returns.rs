@@ -149,6 +149,7 @@ impl Returns {
                 reason: request.reason,
                 awaiting_reversal: taken.status == RefundStatus::AwaitingReversal,
             }),
+            copy: false,
         })
     }
 }

@@ -43,6 +43,7 @@ pub enum Command {
     VoidSale,
     Return,
     Shift,
+    Reprint,
     Pay,
     Ship,
     Deliver,
@@ -344,6 +345,12 @@ pub const POS: &[Binding] = &[
         "shift: open with the float, cash in/out, X report, close with the count (Z)",
     ),
     bind(
+        &[KeyCode::F(11)],
+        Command::Reprint,
+        "F11",
+        "reprint a receipt (COPY) of one of your last sales",
+    ),
+    bind(
         &[KeyCode::F(12)],
         Command::Pay,
         "F12",
@@ -413,6 +420,12 @@ pub const ADMIN: &[Binding] = &[
         Command::CancelOrder,
         "c",
         "orders: cancel (restocks; says the refund due)",
+    ),
+    bind(
+        &[KeyCode::Char('P')],
+        Command::Reprint,
+        "P",
+        "orders: print the receipt again, marked COPY",
     ),
     bind(
         &[KeyCode::Char('T')],

@@ -148,6 +148,7 @@ pub fn receipt() -> Receipt {
         items: detail.items,
         sandbox: false,
         refund: None,
+        copy: false,
     }
 }
 

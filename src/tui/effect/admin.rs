@@ -58,6 +58,8 @@ pub enum Change {
         status: OrderStatus,
     },
     CancelOrder(Uuid),
+    /// The order's receipt again, marked COPY: saved and printed.
+    Reprint(Uuid),
     VerifyPayment {
         payment_id: Uuid,
         transaction_id: String,
@@ -207,6 +209,18 @@ async fn apply(s: &Services, a: &Actor, change: Change) -> Result<String> {
         Ask::SetOrderStatus { order_id, status } => {
             let order = s.orders.set_status(a, order_id, status).await?;
             format!("Order {} is now {}.", short_id(order.id), order.status)
+        }
+        Ask::Reprint(id) => {
+            let receipt = s.pos.reprint(a, id).await?;
+            let issued = s.receipts.issue(&receipt).await?;
+            match issued.printed {
+                Some(Err(why)) => why,
+                _ => format!(
+                    "Receipt {} printed again as a COPY; saved as {}.",
+                    short_id(id),
+                    issued.path.display()
+                ),
+            }
         }
         Ask::CancelOrder(id) => {
             let done = s.orders.cancel(a, id).await?;

@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use crate::domain::catalog::Product;
 use crate::domain::held::HeldSale;
-use crate::domain::order::{OrderDetail, OrderItem, UnpaidOrder};
+use crate::domain::order::{OrderDetail, OrderItem, RecentSale, UnpaidOrder};
 use crate::domain::receipt::Receipt;
 use crate::domain::returns::{ReturnRequest, ReturnableSale};
 use crate::domain::shift::{Shift, ShiftReport};
@@ -59,6 +59,9 @@ pub enum PosRequest {
     Shift(ShiftRequest),
     /// Save (and print) a shift's X or Z report.
     IssueReport(Box<ShiftReport>),
+    /// The cashier's last sales (F11), and one's receipt again, marked COPY.
+    Recent,
+    Reprint(Uuid),
     /// The sale a receipt number stands for, to take goods back from (F7).
     FindSale(String),
     TakeReturn(Box<ReturnRequest>),
@@ -109,6 +112,8 @@ pub enum PosAnswer {
     CashMoved(Result<(CashMove, Money)>),
     /// An X report, or the Z report of a shift just closed.
     ShiftReport(Result<Box<ShiftReport>>),
+    Recent(Result<Vec<RecentSale>>),
+    Reprinted(Result<Box<Receipt>>),
     SaleFound(Result<Box<ReturnableSale>>),
     /// The return's slip.
     Returned(Result<Box<Receipt>>),
@@ -132,6 +137,8 @@ impl PosAnswer {
             | PosAnswer::Shift(Err(e))
             | PosAnswer::CashMoved(Err(e))
             | PosAnswer::ShiftReport(Err(e))
+            | PosAnswer::Recent(Err(e))
+            | PosAnswer::Reprinted(Err(e))
             | PosAnswer::SaleFound(Err(e))
             | PosAnswer::Returned(Err(e)) => Some(e),
             _ => None,
@@ -180,6 +187,10 @@ pub(super) async fn run(s: &Services, actor: &Actor, request: PosRequest) -> Pos
         PosRequest::Shift(request) => shift(s, actor, request).await,
         PosRequest::IssueReport(report) => {
             PosAnswer::Issued(s.receipts.issue_report(&report).await)
+        }
+        PosRequest::Recent => PosAnswer::Recent(s.pos.recent_sales(actor).await),
+        PosRequest::Reprint(order_id) => {
+            PosAnswer::Reprinted(s.pos.reprint(actor, order_id).await.map(Box::new))
         }
         PosRequest::FindSale(number) => {
             PosAnswer::SaleFound(s.returns.find_sale(actor, &number).await.map(Box::new))

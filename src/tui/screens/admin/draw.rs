@@ -524,7 +524,7 @@ fn describe_filter(screen: &AdminScreen) -> String {
 fn hints(section: Section) -> &'static str {
     match section {
         Section::Orders => {
-            " Enter view · s ship · d deliver · c cancel · / filter · Tab next section"
+            " Enter view · s ship · d deliver · c cancel · P reprint · / filter · Tab"
         }
         Section::Payments => " v verify · f reject · / filter · Tab next section",
         Section::Alerts => " Enter resolve (say how: returned, matched, checked) · r reload · Tab",

@@ -326,6 +326,15 @@ impl AdminScreen {
                     },
                 )
             }),
+            (S::Orders, C::Reprint) => {
+                let Some(order) = self.orders.current() else {
+                    return (Vec::new(), None);
+                };
+                return (
+                    vec![admin(AdminRequest::Change(Change::Reprint(order.id)))],
+                    Some(Ok(format!("Printing a copy of {}…", short_id(order.id)))),
+                );
+            }
             (S::Orders, C::CancelOrder) => self.orders.current().map(|o| {
                 let money = if o.status == OrderStatus::Pending {
                     "Its pending payment will be marked failed."

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row};
 
 use crate::domain::clock::shop_time;
+use crate::domain::order::short_id;
 use crate::service::pos::Tender;
 use crate::tui::big_digits;
 use crate::tui::screens::{Listing, fit};
@@ -326,6 +327,24 @@ impl PosScreen {
                     ));
                 }
                 ("M-Pesa push", lines, 66)
+            }
+            PosPopup::Recent { sales, selected } => {
+                let rows = sales.iter().map(|sale| {
+                    let at = shop_time(sale.created_at).format("%d/%m %H:%M");
+                    let who: String = sale.customer.chars().take(14).collect();
+                    format!(
+                        " {at} {} {who:<14} {:>14} {}",
+                        short_id(sale.order_id),
+                        sale.total.to_string(),
+                        sale.status
+                    )
+                });
+                let hint = "Enter: print its receipt again, marked COPY   Esc closes";
+                (
+                    "Your last sales",
+                    pick_list(rows, *selected, hint, theme),
+                    72,
+                )
             }
             PosPopup::ShiftOpen { input, error } => (
                 "Open your shift",

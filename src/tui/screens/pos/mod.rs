@@ -134,6 +134,7 @@ impl PosScreen {
             }
             Some(Command::Unpaid) => return Reply::Run(Effect::Pos(PosRequest::Unpaid)),
             Some(Command::Shift) => self.open_shift_popup(),
+            Some(Command::Reprint) => return Reply::Run(Effect::Pos(PosRequest::Recent)),
             Some(Command::Return) => {
                 self.popup = Some(PosPopup::ReturnFind {
                     input: Input::default(),
@@ -422,6 +423,23 @@ impl PosScreen {
             PosAnswer::Shift(result) => return self.on_shift(result),
             PosAnswer::CashMoved(result) => self.on_cash_moved(result),
             PosAnswer::ShiftReport(result) => return self.on_shift_report(result),
+            PosAnswer::Recent(Ok(sales)) if sales.is_empty() => {
+                self.notice = Some("No sales of yours to reprint yet.".into())
+            }
+            PosAnswer::Recent(Ok(sales)) => {
+                self.popup = Some(PosPopup::Recent { sales, selected: 0 })
+            }
+            PosAnswer::Recent(Err(err)) | PosAnswer::Reprinted(Err(err)) => {
+                self.error = Some(err.to_string())
+            }
+            PosAnswer::Reprinted(Ok(copy)) => {
+                self.popup = Some(PosPopup::Receipt {
+                    receipt: copy.clone(),
+                    issued: None,
+                    scroll: 0,
+                });
+                return vec![Effect::Pos(PosRequest::Issue(copy))];
+            }
             PosAnswer::SaleFound(result) => {
                 if let Some(PosPopup::ReturnFind { error, .. }) = &mut self.popup {
                     match result {

@@ -4,7 +4,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use tui_input::Input;
 
-use crate::domain::order::UnpaidOrder;
+use crate::domain::order::{RecentSale, UnpaidOrder};
 use crate::domain::receipt::Receipt;
 use crate::domain::shift::ShiftReport;
 use crate::domain::user::UserAccount;
@@ -81,6 +81,11 @@ pub enum PosPopup {
         report: Box<ShiftReport>,
         issued: Option<String>,
         scroll: u16,
+    },
+    /// F11: the cashier's last sales, one to reprint.
+    Recent {
+        sales: Vec<RecentSale>,
+        selected: usize,
     },
     /// F7: the receipt number of the sale goods come back from (typed or scanned).
     ReturnFind {
@@ -281,6 +286,18 @@ impl PosScreen {
             | PosPopup::CashMove { .. }
             | PosPopup::ShiftClose { .. }
             | PosPopup::ShiftReport { .. } => return self.on_shift_key(key),
+            PosPopup::Recent { sales, selected } => match key.code {
+                KeyCode::Up => *selected = step(*selected, -1, sales.len()),
+                KeyCode::Down => *selected = step(*selected, 1, sales.len()),
+                KeyCode::Enter => {
+                    let Some(order_id) = sales.get(*selected).map(|s| s.order_id) else {
+                        return Reply::Nothing;
+                    };
+                    self.popup = None;
+                    return Reply::Run(Effect::Pos(PosRequest::Reprint(order_id)));
+                }
+                _ => self.popup = None,
+            },
             PosPopup::ReturnFind { input, error } => match key.code {
                 KeyCode::Esc => self.popup = None,
                 KeyCode::Enter if !input.value().trim().is_empty() => {

@@ -37,6 +37,7 @@ fn receipt(order_id: Uuid, cents: i64, payment: crate::domain::receipt::Tendered
         payment,
         sandbox: false,
         refund: None,
+        copy: false,
     })
 }
 
@@ -910,4 +911,34 @@ fn f10_moves_cash_reports_and_closes_the_shift() {
     ));
     assert!(pos.shift.is_none(), "closed");
     assert!(matches!(pos.popup, Some(PosPopup::ShiftReport { .. })));
+}
+
+#[test]
+fn f11_reprints_one_of_the_last_sales_as_a_copy() {
+    let mut pos = PosScreen::new();
+    assert_eq!(
+        press(&mut pos, KeyCode::F(11)),
+        Reply::Run(Effect::Pos(PosRequest::Recent))
+    );
+    let sale = |n: u128| crate::domain::order::RecentSale {
+        order_id: Uuid::from_u128(n),
+        customer: "walk-in".into(),
+        total: Money::from_cents(500),
+        status: OrderStatus::Paid,
+        created_at: chrono::Utc::now(),
+    };
+    pos.on_answer(PosAnswer::Recent(Ok(vec![sale(1), sale(2)])));
+    press(&mut pos, KeyCode::Down);
+    assert_eq!(
+        press(&mut pos, KeyCode::Enter),
+        Reply::Run(Effect::Pos(PosRequest::Reprint(Uuid::from_u128(2))))
+    );
+    let mut copy = cash_receipt(500);
+    copy.copy = true;
+    let effects = pos.on_answer(PosAnswer::Reprinted(Ok(copy)));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Pos(PosRequest::Issue(_))]
+    ));
+    assert!(matches!(pos.popup, Some(PosPopup::Receipt { .. })));
 }
