@@ -142,7 +142,10 @@ impl Receipt {
             out.push(pair("Cash", &plain(cash)));
             out.push(pair("Change", &plain(change)));
         }
-        out.extend(pair_wrapped("Ref", &self.payment.transaction_id));
+        // A cash refund has no reference to show.
+        if !self.payment.transaction_id.is_empty() {
+            out.extend(pair_wrapped("Ref", &self.payment.transaction_id));
+        }
         if !self.payment.verified {
             out.push(centre("PAYMENT AWAITING VERIFICATION"));
         }
@@ -309,6 +312,7 @@ pub(crate) mod tests {
     fn a_return_slip_names_the_sale_and_the_refund() {
         let mut receipt = sample();
         receipt.payment.cash = None;
+        receipt.payment.transaction_id = String::new();
         receipt.refund = Some(Refund {
             of_sale: "0BADF00D".into(),
             restocked: false,
@@ -327,6 +331,10 @@ pub(crate) mod tests {
             assert!(text.contains(&expected), "{expected:?} in\n{text}");
         }
         assert!(!text.contains("TOTAL") && !text.contains("Paid by"));
+        assert!(
+            !receipt.lines().iter().any(|l| l.starts_with("Ref ")),
+            "no empty reference line:\n{text}"
+        );
         assert!(receipt.lines().iter().all(|l| l.chars().count() <= WIDTH));
     }
 
