@@ -16,6 +16,9 @@ create table returns (
     refund_status    refund_status  not null,
     -- The card terminal's refund reference (card), or the reversal's once completed.
     refund_reference varchar(64),
+    -- Who sent an M-Pesa or PayPal refund back with the provider, and when.
+    reversed_by      uuid           references users (id) on delete restrict,
+    reversed_at      timestamptz,
     restocked        boolean        not null,
     reason           text           not null default ''
                      constraint returns_reason_check check (restocked or reason <> ''),
@@ -119,6 +122,27 @@ begin
 end
 $$;
 
+-- An admin records an M-Pesa or PayPal refund sent back with the provider, by its reference.
+-- False when the return is not waiting for one (already recorded, or refunded at the till).
+create function bytemtaani_complete_reversal(p_session uuid, p_return uuid, p_reference text)
+returns boolean
+language plpgsql volatile security definer set search_path = public, pg_temp as $$
+declare
+    v_person record;
+begin
+    select * into v_person from bytemtaani_session_account(p_session);
+    if not coalesce(v_person.is_admin, false) then
+        raise exception 'only a logged-in admin records a reversal'
+            using errcode = 'insufficient_privilege';
+    end if;
+    update returns
+    set refund_status = 'refunded', refund_reference = p_reference,
+        reversed_by = v_person.user_id, reversed_at = now()
+    where id = p_return and refund_status = 'awaiting_reversal';
+    return found;
+end
+$$;
+
 -- A sale with returns is not cancelled as a whole (its returned units would come back twice,
 -- its refund be paid twice): what is left of it is returned instead. (As the owner, so a
 -- kiosk cancelling its pending order need not read returns.)
@@ -142,3 +166,5 @@ grant execute on function
     bytemtaani_return_items(uuid, uuid, uuid[], integer[], boolean, text, text)
     to bytemtaani_till, bytemtaani_admin;
 grant select on returns, return_items to bytemtaani_till, bytemtaani_admin;
+revoke all on function bytemtaani_complete_reversal(uuid, uuid, text) from public;
+grant execute on function bytemtaani_complete_reversal(uuid, uuid, text) to bytemtaani_admin;

@@ -1,4 +1,4 @@
-//! Every staff and admin operation (37, 24 of them admin-only), called as a customer and as
+//! Every staff and admin operation (39, 26 of them admin-only), called as a customer and as
 //! nobody, is refused by the service layer itself, whatever screen (or none) the call came from.
 
 mod common;
@@ -128,6 +128,12 @@ fn operations(s: &Services, actor: &Actor, target: Uuid) -> Vec<(&'static str, R
         )),
         op!("X report", Role::Staff, |s, a| s.shifts.report(&a)),
         op!("close a shift", Role::Staff, |s, a| s.shifts.close(&a, "0")),
+        op!("refunds to send", Role::Admin, |s, a| s
+            .returns
+            .awaiting_reversal(&a)),
+        op!("record a refund sent", Role::Admin, |s, a| s
+            .returns
+            .complete_reversal(&a, target, "QKH94M1Z11")),
         op!("list shifts", Role::Admin, |s, a| s
             .shifts
             .list(&a, &ShiftFilter::default())),
@@ -210,7 +216,7 @@ async fn customers_and_nobody_are_refused_every_staff_and_admin_operation(pool: 
         }
     }
     println!("permission table: {checked} refusals checked");
-    assert_eq!(checked, 37 * 3 + 24);
+    assert_eq!(checked, 39 * 3 + 26);
     // Nothing was changed by any of those calls.
     let audit = count(
         &pool,

@@ -264,6 +264,48 @@ async fn a_refund_goes_back_by_the_sales_own_method(pool: PgPool) {
             .await
             .unwrap();
     assert_eq!(states, ["refunded", "awaiting_reversal"]);
+
+    // The admin sends it back with M-Pesa and records the reversal's receipt code.
+    let waiting = s.returns.awaiting_reversal(&admin).await.unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].amount, radio.price);
+    assert!(matches!(
+        s.returns.awaiting_reversal(&cashier).await,
+        Err(Error::Forbidden(_))
+    ));
+    let refund = waiting[0].return_id;
+    let refused = s
+        .returns
+        .complete_reversal(&admin, refund, "not a code")
+        .await;
+    assert!(matches!(refused, Err(Error::Invalid { .. })), "{refused:?}");
+    s.returns
+        .complete_reversal(&admin, refund, "qkh94m1z99")
+        .await
+        .unwrap();
+    assert!(
+        s.returns
+            .awaiting_reversal(&admin)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        s.returns
+            .complete_reversal(&admin, refund, "QKH94M1Z98")
+            .await,
+        Err(Error::NotFound(_))
+    ));
+    let (reference, audited): (String, i64) = sqlx::query_as(
+        "select r.refund_reference,
+                (select count(*) from audit_log where action = 'return.reversed')
+         from returns r where r.id = $1 and r.reversed_by is not null",
+    )
+    .bind(refund)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((reference.as_str(), audited), ("QKH94M1Z99", 1));
 }
 
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]

@@ -456,6 +456,7 @@ fn admin_sections() {
         "terminals",
         "audit",
         "shifts",
+        "refunds",
         "reports",
     ] {
         check(&format!("admin_{section}"), &app);

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::domain::Money;
 use crate::domain::order::OrderStatus;
 use crate::domain::payment::PaymentMethod;
-use crate::domain::returns::{RefundStatus, ReturnRequest, ReturnableLine};
+use crate::domain::returns::{PendingRefund, RefundStatus, ReturnRequest, ReturnableLine};
 
 /// Orders whose id lies in `low..=high` (a receipt number's range): at most two, enough to
 /// tell one from several.
@@ -44,6 +44,35 @@ pub async fn returnable(
     .bind(order_id)
     .fetch_all(ex)
     .await
+}
+
+/// Refunds waiting for an admin to send them back with the provider, oldest first.
+pub async fn awaiting_reversal(ex: impl PgExecutor<'_>) -> sqlx::Result<Vec<PendingRefund>> {
+    sqlx::query_as(
+        "select r.id as return_id, r.order_id, u.username as customer, u.phone, r.amount,
+                r.method, r.created_at as returned_at
+         from returns r join orders o on o.id = r.order_id join users u on u.id = o.user_id
+         where r.refund_status = 'awaiting_reversal'
+         order by r.created_at, r.id",
+    )
+    .fetch_all(ex)
+    .await
+}
+
+/// Records the refund of `return_id` as sent back by the admin of `session`, with the
+/// provider's reference. False when it was not waiting for that.
+pub async fn complete_reversal(
+    ex: impl PgExecutor<'_>,
+    session: Uuid,
+    return_id: Uuid,
+    reference: &str,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar("select bytemtaani_complete_reversal($1, $2, $3)")
+        .bind(session)
+        .bind(return_id)
+        .bind(reference)
+        .fetch_one(ex)
+        .await
 }
 
 /// Whether any goods of the order came back (it is then not cancelled as a whole).

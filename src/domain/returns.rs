@@ -36,6 +36,19 @@ pub struct ReturnableSale {
     pub lines: Vec<ReturnableLine>,
 }
 
+/// A refund of returned goods that an admin still has to send back with the provider
+/// (M-Pesa or PayPal).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PendingRefund {
+    pub return_id: Uuid,
+    pub order_id: Uuid,
+    pub customer: String,
+    pub phone: Option<String>,
+    pub amount: Money,
+    pub method: PaymentMethod,
+    pub returned_at: DateTime<Utc>,
+}
+
 /// What the cashier asks to take back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReturnRequest {

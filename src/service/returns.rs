@@ -10,7 +10,8 @@ use crate::domain::order::{OrderItem, OrderStatus, short_id};
 use crate::domain::payment::{PaymentMethod, PaymentStatus, TransactionId};
 use crate::domain::receipt::{Receipt, Refund, Shop, Tendered};
 use crate::domain::returns::{
-    RefundStatus, ReturnRequest, ReturnableLine, ReturnableSale, parse_receipt_number,
+    PendingRefund, RefundStatus, ReturnRequest, ReturnableLine, ReturnableSale,
+    parse_receipt_number,
 };
 use crate::domain::user::{Actor, Role, WALK_IN};
 use crate::domain::values::{limits, parse_text};
@@ -151,6 +152,51 @@ impl Returns {
             }),
             copy: false,
         })
+    }
+}
+
+impl Returns {
+    /// Refunds of returned goods an admin still has to send back with M-Pesa or PayPal.
+    pub async fn awaiting_reversal(&self, actor: &Actor) -> Result<Vec<PendingRefund>> {
+        let mut conn = self.db.read().await?;
+        authorize(&mut *conn, actor, Role::Admin).await?;
+        Ok(db::returns::awaiting_reversal(&mut *conn).await?)
+    }
+
+    /// An admin sent a refund back with the provider: recorded with its reference (an
+    /// M-Pesa reversal's receipt code, a PayPal refund id) and audited.
+    pub async fn complete_reversal(
+        &self,
+        actor: &Actor,
+        return_id: Uuid,
+        reference: &str,
+    ) -> Result<PendingRefund> {
+        let mut tx = self.db.begin().await?;
+        let me = authorize(&mut *tx, actor, Role::Admin).await?;
+        let refund = db::returns::awaiting_reversal(&mut *tx)
+            .await?
+            .into_iter()
+            .find(|r| r.return_id == return_id)
+            .ok_or_else(|| Error::NotFound("A refund waiting to be sent".into()))?;
+        let reference = TransactionId::parse(refund.method, reference)?;
+        if !db::returns::complete_reversal(&mut *tx, me.session, return_id, reference.as_str())
+            .await?
+        {
+            return Err(Error::Conflict("That refund was recorded already.".into()));
+        }
+        let details =
+            json!({ "amount": refund.amount, "method": refund.method, "reference": reference });
+        db::audit::record(
+            &mut *tx,
+            me.user_id,
+            "return.reversed",
+            "order",
+            Some(refund.order_id),
+            details,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(refund)
     }
 }
 

@@ -10,6 +10,7 @@ use bytemtaani::domain::payment::PaymentRow;
 use bytemtaani::domain::payment::{PaymentMethod, PaymentStatus, PaymentSummary};
 use bytemtaani::domain::receipt::{Receipt, Tendered};
 use bytemtaani::domain::report::{DayTotal, MethodTotal, SalesReport, TopProduct};
+use bytemtaani::domain::returns::PendingRefund;
 use bytemtaani::domain::shift::{Shift, ShiftFigures, ShiftReport};
 use bytemtaani::domain::terminal::{Terminal, TerminalKind};
 use bytemtaani::domain::user::UserAccount;
@@ -252,6 +253,15 @@ pub fn admin_answers() -> Vec<AdminAnswer> {
             occurred_at: at(5),
         }])),
         AdminAnswer::Shifts(Ok(vec![shift_report(false).shift, shift_report(true).shift])),
+        AdminAnswer::Refunds(Ok(vec![PendingRefund {
+            return_id: id(40),
+            order_id: detail.order.id,
+            customer: "amina".into(),
+            phone: Some("254712345678".into()),
+            amount: Money::from_cents(229_900),
+            method: PaymentMethod::Mpesa,
+            returned_at: at(7),
+        }])),
         AdminAnswer::Report(Ok(Box::new(report()))),
     ]
 }

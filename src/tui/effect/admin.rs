@@ -10,6 +10,7 @@ use crate::domain::catalog::{
 use crate::domain::order::{OrderDetail, OrderFilter, OrderStatus, OrderSummary, short_id};
 use crate::domain::payment::{PaymentMethod, PaymentRow, PaymentStatus};
 use crate::domain::report::SalesReport;
+use crate::domain::returns::PendingRefund;
 use crate::domain::shift::{Shift, ShiftFilter, ShiftReport};
 use crate::domain::terminal::Terminal;
 use crate::domain::user::{Actor, Role, UserAccount};
@@ -42,6 +43,7 @@ pub enum AdminRequest {
     Terminals,
     Audit(String),
     Shifts(ShiftFilter),
+    Refunds,
     /// One shift's X (open) or Z (closed) report.
     ShiftReport(Uuid),
     Report,
@@ -68,6 +70,11 @@ pub enum Change {
     RejectPayment {
         payment_id: Uuid,
         reason: String,
+    },
+    /// A refund sent back with the provider, by its reference.
+    CompleteReversal {
+        return_id: Uuid,
+        reference: String,
     },
     ResolveAlert {
         alert_id: i64,
@@ -128,6 +135,7 @@ pub enum AdminAnswer {
     Users(Result<Vec<UserAccount>>),
     Terminals(Result<Vec<Terminal>>),
     Shifts(Result<Vec<Shift>>),
+    Refunds(Result<Vec<PendingRefund>>),
     ShiftReport(Result<Box<ShiftReport>>),
     Audit(Result<Vec<AuditEntry>>),
     Report(Result<Box<SalesReport>>),
@@ -150,6 +158,7 @@ impl AdminAnswer {
             | AdminAnswer::Users(Err(e))
             | AdminAnswer::Terminals(Err(e))
             | AdminAnswer::Shifts(Err(e))
+            | AdminAnswer::Refunds(Err(e))
             | AdminAnswer::ShiftReport(Err(e))
             | AdminAnswer::Audit(Err(e))
             | AdminAnswer::Report(Err(e))
@@ -186,6 +195,7 @@ pub(super) async fn run(s: &Services, a: &Actor, request: AdminRequest) -> Admin
         Ask::Terminals => Answer::Terminals(s.terminals.list(a).await),
         Ask::Audit(text) => Answer::Audit(s.users.audit_log(a, &text, LIST).await),
         Ask::Shifts(filter) => Answer::Shifts(s.shifts.list(a, &filter).await),
+        Ask::Refunds => Answer::Refunds(s.returns.awaiting_reversal(a).await),
         Ask::ShiftReport(id) => Answer::ShiftReport(s.shifts.report_of(a, id).await.map(Box::new)),
         Ask::Report => Answer::Report(s.reports.sales(a).await.map(Box::new)),
         Ask::Warnings => Answer::Warnings(s.users.warnings(a).await),
@@ -254,6 +264,21 @@ async fn apply(s: &Services, a: &Actor, change: Change) -> Result<String> {
             format!(
                 "Payment for order {} rejected: the customer must pay again.",
                 short_id(failed.order_id)
+            )
+        }
+        Ask::CompleteReversal {
+            return_id,
+            reference,
+        } => {
+            let refund = s
+                .returns
+                .complete_reversal(a, return_id, &reference)
+                .await?;
+            format!(
+                "Refund of {} to {} recorded as sent by {}.",
+                refund.amount,
+                refund.customer,
+                refund.method.label()
             )
         }
         Ask::ResolveAlert { alert_id, how } => {

@@ -401,6 +401,34 @@ impl AdminScreen {
                 self.shifts.selected,
                 self.shifts.loaded,
             ),
+            Section::Refunds => (
+                " Refunds to send back with M-Pesa or PayPal, oldest first ".to_owned(),
+                &["Returned", "Receipt", "Customer", "Phone", "By", "Amount"],
+                vec![
+                    Constraint::Length(16),
+                    Constraint::Length(9),
+                    Constraint::Fill(1),
+                    Constraint::Length(13),
+                    Constraint::Length(7),
+                    Constraint::Length(14),
+                ],
+                self.refunds
+                    .rows
+                    .iter()
+                    .map(|r| {
+                        Row::new(vec![
+                            Line::raw(local(r.returned_at)),
+                            Line::raw(short_id(r.order_id)),
+                            Line::raw(r.customer.clone()),
+                            Line::raw(r.phone.clone().unwrap_or_default()),
+                            Line::raw(r.method.label()),
+                            money(r.amount),
+                        ])
+                    })
+                    .collect(),
+                self.refunds.selected,
+                self.refunds.loaded,
+            ),
             Section::Reports => return,
         };
         Listing {
@@ -539,6 +567,7 @@ fn hints(section: Section) -> &'static str {
             " Enter in full · / filter by action or user · r reload · Tab next section"
         }
         Section::Shifts => " Enter X/Z report · / filter by days and cashier · r reload · Tab",
+        Section::Refunds => " Enter record one sent back (its reference) · r reload · Tab",
         Section::Reports => " E export CSV · r reload · Tab next section",
     }
 }

@@ -9,6 +9,7 @@ use crate::domain::catalog::{Category, Product, ProductForm, StockReason};
 use crate::domain::clock::parse_date;
 use crate::domain::order::{OrderStatus, short_id};
 use crate::domain::payment::{PaymentMethod, PaymentRow, PaymentStatus};
+use crate::domain::returns::PendingRefund;
 use crate::domain::user::{Role, UserAccount};
 use crate::domain::values::limits;
 use crate::domain::{Error, Money};
@@ -24,6 +25,7 @@ pub enum Purpose {
     UserSearch,
     AuditFilter,
     ShiftFilter,
+    CompleteReversal { return_id: Uuid },
     NewProduct,
     EditProduct { id: Uuid, version: i32 },
     AdjustStock { id: Uuid },
@@ -190,6 +192,7 @@ pub fn filter(screen: &AdminScreen) -> Option<Popup> {
         | Section::LowStock
         | Section::Categories
         | Section::Terminals
+        | Section::Refunds
         | Section::Reports => {
             return None;
         }
@@ -344,6 +347,21 @@ pub fn reject(row: &PaymentRow) -> Popup {
     )
 }
 
+pub fn complete_reversal(refund: &PendingRefund) -> Popup {
+    let to = refund.phone.as_deref().unwrap_or(&refund.customer);
+    popup(
+        format!(
+            "Sent {} back to {to} by {}? Its reference:",
+            refund.amount,
+            refund.method.label()
+        ),
+        vec![Field::new("Reference", "").rule(required).max(64)],
+        Purpose::CompleteReversal {
+            return_id: refund.return_id,
+        },
+    )
+}
+
 pub fn resolve_alert(alert: &Alert) -> Popup {
     popup(
         format!("Resolve: {}", alert.kind.label()),
@@ -494,6 +512,10 @@ pub fn submit(screen: &mut AdminScreen, purpose: &Purpose) -> Result<Option<Chan
         Purpose::RejectPayment { payment_id } => Change::RejectPayment {
             payment_id: *payment_id,
             reason: value("Reason"),
+        },
+        Purpose::CompleteReversal { return_id } => Change::CompleteReversal {
+            return_id: *return_id,
+            reference: value("Reference"),
         },
         Purpose::ResolveAlert { alert_id } => Change::ResolveAlert {
             alert_id: *alert_id,

@@ -16,6 +16,7 @@ use crate::domain::catalog::{Category, PriceChange, Product};
 use crate::domain::order::{OrderDetail, OrderFilter, OrderStatus, OrderSummary, short_id};
 use crate::domain::payment::{PaymentMethod, PaymentRow, PaymentStatus};
 use crate::domain::report::SalesReport;
+use crate::domain::returns::PendingRefund;
 use crate::domain::shift::{Shift, ShiftFilter, ShiftReport};
 use crate::domain::terminal::Terminal;
 use crate::domain::user::UserAccount;
@@ -38,11 +39,12 @@ pub enum Section {
     Terminals,
     Audit,
     Shifts,
+    Refunds,
     Reports,
 }
 
 impl Section {
-    pub const ALL: [Section; 11] = [
+    pub const ALL: [Section; 12] = [
         Section::Orders,
         Section::Payments,
         Section::Alerts,
@@ -53,6 +55,7 @@ impl Section {
         Section::Terminals,
         Section::Audit,
         Section::Shifts,
+        Section::Refunds,
         Section::Reports,
     ];
 
@@ -68,6 +71,7 @@ impl Section {
             Section::Terminals => "Terminals",
             Section::Audit => "Audit",
             Section::Shifts => "Shifts",
+            Section::Refunds => "Refunds",
             Section::Reports => "Reports",
         }
     }
@@ -163,6 +167,8 @@ pub struct AdminScreen {
     /// Cashiers' shifts with their cash differences.
     pub shifts: List<Shift>,
     pub shift_filter: ShiftFilter,
+    /// Refunds of returned goods to send back with M-Pesa or PayPal.
+    pub refunds: List<PendingRefund>,
     pub report: Option<Box<SalesReport>>,
     pub popup: Option<Popup>,
     /// Shown above every section while they hold.
@@ -195,6 +201,7 @@ impl AdminScreen {
             audit_filter: String::new(),
             shifts: List::default(),
             shift_filter: ShiftFilter::default(),
+            refunds: List::default(),
             report: None,
             popup: None,
             warnings: Vec::new(),
@@ -233,6 +240,7 @@ impl AdminScreen {
             Section::Terminals => AdminRequest::Terminals,
             Section::Audit => AdminRequest::Audit(self.audit_filter.clone()),
             Section::Shifts => AdminRequest::Shifts(self.shift_filter.clone()),
+            Section::Refunds => AdminRequest::Refunds,
             Section::Reports => AdminRequest::Report,
         })
     }
@@ -281,6 +289,7 @@ impl AdminScreen {
             Section::Terminals => self.terminals.step(delta),
             Section::Audit => self.audit.step(delta),
             Section::Shifts => self.shifts.step(delta),
+            Section::Refunds => self.refunds.step(delta),
             Section::Reports => {}
         }
         (Vec::new(), None)
@@ -377,6 +386,7 @@ impl AdminScreen {
                 .filter(|p| p.payment.status == PaymentStatus::Pending)
                 .map(forms::reject),
             (S::Alerts, C::Open) => self.alerts.current().map(forms::resolve_alert),
+            (S::Refunds, C::Open) => self.refunds.current().map(forms::complete_reversal),
             (S::Audit, C::Open) => self
                 .audit
                 .current()
@@ -526,6 +536,7 @@ impl AdminScreen {
             AdminAnswer::Terminals(result) => self.terminals.set(result),
             AdminAnswer::Audit(result) => self.audit.set(result),
             AdminAnswer::Shifts(result) => self.shifts.set(result),
+            AdminAnswer::Refunds(result) => self.refunds.set(result),
             AdminAnswer::ShiftReport(result) => {
                 self.fill_popup(result, |r| Popup::ShiftReport(Some(r)))
             }
