@@ -275,3 +275,96 @@ async fn unsafe_set_ups_are_refused_at_start(pool: PgPool) {
         "{said}"
     );
 }
+
+/// `bytemtaani backup` keeps the last N dumps, and a dump restored into an empty database
+/// (the README's recipe: `createdb`, then `pg_restore`) holds the same rows, takes a login
+/// and a sale.
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_backup_restores_into_an_empty_database_that_logs_in_and_sells(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, phones) = shop(&s).await;
+    let radio = product(&s, &admin, &phones, "Radio", "1500", 10).await;
+    let cashier = at_till(&s, "cashier").await;
+    let sale = |key| bytemtaani::service::pos::Sale {
+        key,
+        customer: None,
+        lines: vec![bytemtaani::domain::order::OrderLine {
+            product_id: radio.id,
+            quantity: 1,
+            agreed_price: radio.price,
+        }],
+        tender: bytemtaani::service::pos::Tender::Cash {
+            handed: radio.price,
+        },
+    };
+    s.pos
+        .sell(&cashier, sale(uuid::Uuid::new_v4()))
+        .await
+        .unwrap();
+
+    let dir = std::env::temp_dir().join(format!("backups-{}", uuid::Uuid::new_v4()));
+    let to = dir.to_str().unwrap();
+    for _ in 0..3 {
+        let done = bytemtaani(&pool, &["backup", "--to", to, "--keep", "2"], None);
+        assert!(
+            done.status.success(),
+            "{}",
+            String::from_utf8_lossy(&done.stderr)
+        );
+        // Names go by the second.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+    let mut dumps: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    dumps.sort();
+    assert_eq!(dumps.len(), 2, "{dumps:?}");
+
+    // Restored into an empty database of the same server.
+    let restored = format!("restored_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(&format!("create database {restored}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    let options = (*pool.connect_options()).clone().database(&restored);
+    let url = format!(
+        "postgres://{}@{}:{}/{restored}",
+        options.get_username(),
+        options.get_host(),
+        options.get_port()
+    );
+    let status = Command::new("pg_restore")
+        .args(["--exit-on-error", "--dbname", &url])
+        .arg(&dumps[1])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let copy = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(options)
+        .await
+        .unwrap();
+    for table in ["products", "orders", "payments", "audit_log", "shifts"] {
+        let sql = format!("select count(*) from {table}");
+        assert_eq!(
+            count(&copy, &sql).await,
+            count(&pool, &sql).await,
+            "{table}"
+        );
+    }
+    let t = services(&copy);
+    let again: bytemtaani::domain::user::Actor =
+        t.auth.login("cashier", PASSWORD).await.unwrap().into();
+    t.pos
+        .sell(&again, sale(uuid::Uuid::new_v4()))
+        .await
+        .unwrap();
+    assert_eq!(count(&copy, "select count(*) from orders").await, 2);
+    copy.close().await;
+    sqlx::query(&format!("drop database {restored} with (force)"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+}

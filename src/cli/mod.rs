@@ -1,5 +1,6 @@
 //! The command line: open the app, or run one of the operator's commands.
 
+pub mod backup;
 pub mod callbacks;
 pub mod seed;
 
@@ -75,6 +76,15 @@ pub enum Command {
     /// The terminals `serve` lets in, each by its SSH key.
     #[command(subcommand)]
     Terminal(TerminalCommand),
+    /// Save the database with pg_dump (custom format, for pg_restore), keeping the last few.
+    Backup {
+        /// The folder for backups (default: `backups` in the data directory).
+        #[arg(long, value_name = "DIR")]
+        to: Option<PathBuf>,
+        /// How many backups to keep there; older ones are removed.
+        #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u16).range(1..))]
+        keep: u16,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -206,6 +216,17 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
         }) => {
             let receiver = callbacks.map(|address| (address, allow_sandbox));
             serve(&settings, listen, receiver).await
+        }
+        Some(Command::Backup { to, keep }) => {
+            let dir = to.unwrap_or_else(|| crate::config::data_dir("backups"));
+            let path = backup::backup(&settings.database.url, &dir, usize::from(keep)).await?;
+            let size = std::fs::metadata(&path)?.len();
+            println!(
+                "Backed up to {} ({} KB); the last {keep} are kept.",
+                path.display(),
+                size.div_ceil(1024)
+            );
+            Ok(())
         }
         Some(Command::Terminal(command)) => {
             let services = Services::new(connect(&settings).await?, settings.setup()?);

@@ -249,9 +249,14 @@ impl fmt::Debug for Settings {
 /// A directory setting: as written, or `name` in the app's data directory when empty.
 fn dir_or_data(setting: &str, name: &str) -> PathBuf {
     match setting.trim() {
-        "" => project_dirs().map_or_else(|| PathBuf::from(name), |dirs| dirs.data_dir().join(name)),
+        "" => data_dir(name),
         dir => PathBuf::from(dir),
     }
+}
+
+/// `name` in the app's data directory (here, when there is none).
+pub fn data_dir(name: &str) -> PathBuf {
+    project_dirs().map_or_else(|| PathBuf::from(name), |dirs| dirs.data_dir().join(name))
 }
 
 impl Settings {
