@@ -603,6 +603,23 @@ async fn every_screen_works_under_its_terminal_role(pool: PgPool) {
         .set_active(&manager, cashier_id, false)
         .await
         .unwrap();
+    // A new member of staff made from the console, who can log in.
+    let made = console
+        .users
+        .create(
+            &manager,
+            NewAccount {
+                username: "otieno".into(),
+                email: "otieno@example.co.ke".into(),
+                phone: "0722 123 456".into(),
+                password: PASSWORD.into(),
+            },
+            Role::Staff,
+        )
+        .await
+        .unwrap();
+    assert!(made.is_staff && !made.is_admin);
+    assert!(till.auth.login("otieno", PASSWORD).await.is_ok());
     let log = console.users.audit_log(&manager, "", 50).await.unwrap();
     assert!(log.len() >= 3, "price, stock and user changes audited");
     assert!(console.reports.sales(&manager).await.is_ok());

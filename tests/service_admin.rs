@@ -409,3 +409,44 @@ async fn the_console_warns_while_demo_accounts_can_log_in(pool: PgPool) {
     s.users.set_active(&admin, cashier_id, false).await.unwrap();
     assert!(s.users.warnings(&admin).await.unwrap().is_empty());
 }
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn an_admin_adds_staff_from_the_console_checked_like_any_account(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, _) = shop(&s).await;
+    let account = |username: &str, password: &str| bytemtaani::service::auth::NewAccount {
+        username: username.into(),
+        email: format!("{username}@example.co.ke"),
+        phone: "0722 123 456".into(),
+        password: password.into(),
+    };
+    let made = s
+        .users
+        .create(&admin, account("otieno", PASSWORD), Role::Staff)
+        .await
+        .unwrap();
+    assert_eq!(made.phone.as_deref(), Some("254722123456"));
+    assert!(s.auth.login("otieno", PASSWORD).await.is_ok());
+    assert_eq!(audit_count(&pool, "user.create").await, 1);
+    // The same checks as everywhere: a taken name, a weak password.
+    let taken = s
+        .users
+        .create(&admin, account("OTIENO", PASSWORD), Role::Staff)
+        .await;
+    assert!(
+        matches!(
+            taken,
+            Err(Error::Invalid {
+                field: "Username",
+                ..
+            })
+        ),
+        "{taken:?}"
+    );
+    let weak = s
+        .users
+        .create(&admin, account("wairimu", "123"), Role::Customer)
+        .await;
+    assert!(matches!(weak, Err(Error::Invalid { .. })), "{weak:?}");
+    assert_eq!(audit_count(&pool, "user.create").await, 1);
+}

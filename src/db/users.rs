@@ -71,6 +71,14 @@ pub async fn set_password_hash(ex: impl PgExecutor<'_>, id: Uuid, hash: &str) ->
     Ok(())
 }
 
+/// The id of the account named `username` (any case).
+pub async fn id_of(ex: impl PgExecutor<'_>, username: &str) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar("select id from users where lower(username) = lower($1)")
+        .bind(username)
+        .fetch_optional(ex)
+        .await
+}
+
 pub async fn by_id(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<UserAccount>> {
     sqlx::query_as(&format!(
         "select {ACCOUNT_COLUMNS} from users where id = $1"

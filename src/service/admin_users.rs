@@ -12,6 +12,7 @@ use crate::domain::password::check_new_password;
 use crate::domain::user::{Actor, Role, UserAccount, WALK_IN};
 use crate::domain::{Error, Result};
 use crate::service::access::{Principal, authorize};
+use crate::service::auth::{CheckedAccount, NewAccount};
 use crate::service::password;
 
 #[derive(Clone)]
@@ -64,6 +65,30 @@ impl AdminUsers {
         authorize(&mut *self.db.read().await?, actor, Role::Admin).await?;
         let text = parse_search("Search", text)?;
         Ok(db::users::search(&mut *self.db.read().await?, &text, 200).await?)
+    }
+
+    /// A new account of any role, made from the console; audited.
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        account: NewAccount,
+        role: Role,
+    ) -> Result<UserAccount> {
+        // Refused before the slow password hash for anyone but an admin.
+        authorize(&mut *self.db.read().await?, actor, Role::Admin).await?;
+        let checked = CheckedAccount::new(account, role).await?;
+        let mut tx = self.db.begin().await?;
+        let me = authorize(&mut *tx, actor, Role::Admin).await?;
+        checked.insert(&mut tx).await?;
+        let made = match db::users::id_of(&mut *tx, checked.username.as_str()).await? {
+            Some(id) => db::users::by_id(&mut *tx, id).await?,
+            None => None,
+        }
+        .ok_or_else(no_user)?;
+        let details = json!({ "username": made.username, "role": role });
+        audit(&mut tx, &me, "user.create", made.id, details).await?;
+        tx.commit().await?;
+        Ok(made)
     }
 
     pub async fn set_role(&self, actor: &Actor, user_id: Uuid, role: Role) -> Result<UserAccount> {

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use sqlx::PgConnection;
 
 use crate::db::login::Attempt;
 use crate::db::users::NewUser;
@@ -148,32 +149,9 @@ impl Auth {
 
     /// The new account's username and password hash.
     async fn create(&self, account: NewAccount, role: Role) -> Result<(String, String)> {
-        let username = Username::parse(&account.username)?;
-        let email = Email::parse(&account.email)?;
-        let phone = match account.phone.trim() {
-            "" => None,
-            raw => Some(Phone::parse(raw)?),
-        };
-        check_new_password(&account.password, username.as_str())?;
-        let hash = password::hash(account.password).await?;
-        let (is_staff, is_admin) = role.flags();
-        self.db
-            .write(async |c| {
-                db::users::insert(
-                    c,
-                    &NewUser {
-                        username: username.as_str(),
-                        email: email.as_str(),
-                        phone: phone.as_ref().map(Phone::as_str),
-                        password_hash: &hash,
-                        is_staff,
-                        is_admin,
-                    },
-                )
-                .await
-            })
-            .await?;
-        Ok((username.as_str().to_owned(), hash))
+        let checked = CheckedAccount::new(account, role).await?;
+        self.db.write(async |c| checked.insert(c).await).await?;
+        Ok((checked.username.as_str().to_owned(), checked.hash))
     }
 
     /// Checks the password and opens a session. The database charges the attempt to the
@@ -348,5 +326,51 @@ fn session_of(id: uuid::Uuid, account: db::login::Account) -> Session {
         user_id: account.user_id,
         username: account.username,
         role: Role::from_flags(account.is_staff, account.is_admin),
+    }
+}
+
+/// A new account whose fields are checked and whose password is hashed (slow: done before
+/// any transaction opens), ready to insert.
+pub(crate) struct CheckedAccount {
+    pub username: Username,
+    email: Email,
+    phone: Option<Phone>,
+    hash: String,
+    role: Role,
+}
+
+impl CheckedAccount {
+    pub(crate) async fn new(account: NewAccount, role: Role) -> Result<CheckedAccount> {
+        let username = Username::parse(&account.username)?;
+        let email = Email::parse(&account.email)?;
+        let phone = match account.phone.trim() {
+            "" => None,
+            raw => Some(Phone::parse(raw)?),
+        };
+        check_new_password(&account.password, username.as_str())?;
+        let hash = password::hash(account.password).await?;
+        Ok(CheckedAccount {
+            username,
+            email,
+            phone,
+            hash,
+            role,
+        })
+    }
+
+    pub(crate) async fn insert(&self, conn: &mut PgConnection) -> sqlx::Result<()> {
+        let (is_staff, is_admin) = self.role.flags();
+        db::users::insert(
+            conn,
+            &NewUser {
+                username: self.username.as_str(),
+                email: self.email.as_str(),
+                phone: self.phone.as_ref().map(Phone::as_str),
+                password_hash: &self.hash,
+                is_staff,
+                is_admin,
+            },
+        )
+        .await
     }
 }

@@ -449,7 +449,7 @@ pub const ADMIN: &[Binding] = &[
         &[KeyCode::Char('n')],
         Command::New,
         "n",
-        "products, categories: new",
+        "products, categories, users: new",
     ),
     bind(
         &[KeyCode::Char('e')],

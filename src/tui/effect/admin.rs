@@ -16,6 +16,7 @@ use crate::domain::terminal::Terminal;
 use crate::domain::user::{Actor, Role, UserAccount};
 use crate::domain::{Error, Money, Result};
 use crate::service::Services;
+use crate::service::auth::NewAccount;
 use crate::tui::effect::Secret;
 
 /// How many rows a list loads.
@@ -50,6 +51,15 @@ pub enum AdminRequest {
     /// What the console warns of (demo accounts that can log in).
     Warnings,
     Change(Change),
+}
+
+/// A new account as typed in the console (its password kept out of logs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAccountForm {
+    pub username: String,
+    pub email: String,
+    pub phone: String,
+    pub password: Secret,
 }
 
 /// Something the admin changes; answered with [`AdminAnswer::Done`].
@@ -118,6 +128,10 @@ pub enum Change {
     ResetPassword {
         user_id: Uuid,
         password: Secret,
+    },
+    CreateUser {
+        account: NewAccountForm,
+        role: Role,
     },
     ExportReport,
 }
@@ -335,6 +349,16 @@ async fn apply(s: &Services, a: &Actor, change: Change) -> Result<String> {
                 "deactivated and logged out everywhere"
             };
             format!("{} is {state}.", user.username)
+        }
+        Ask::CreateUser { account, role } => {
+            let account = NewAccount {
+                username: account.username,
+                email: account.email,
+                phone: account.phone,
+                password: account.password.0,
+            };
+            let user = s.users.create(a, account, role).await?;
+            format!("Created {} ({role}).", user.username)
         }
         Ask::ResetPassword { user_id, password } => {
             s.users.reset_password(a, user_id, &password.0).await?;

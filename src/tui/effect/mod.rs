@@ -21,7 +21,7 @@ mod admin;
 mod pay;
 mod pos;
 
-pub use admin::{AdminAnswer, AdminRequest, Change};
+pub use admin::{AdminAnswer, AdminRequest, Change, NewAccountForm};
 pub use pay::{PayAnswer, PayRequest};
 pub use pos::{PosAnswer, PosRequest, ShiftRequest};
 

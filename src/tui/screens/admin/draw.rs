@@ -561,7 +561,7 @@ fn hints(section: Section) -> &'static str {
         }
         Section::LowStock => " + stock · e edit · Enter history · r reload · Tab next section",
         Section::Categories => " n new · e rename · D delete (only empty) · Tab next section",
-        Section::Users => " m role · t (de)activate · p reset password · / find · Tab",
+        Section::Users => " n new · m role · t (de)activate · p reset password · / find · Tab",
         Section::Terminals => " r reload · add and revoke: bytemtaani terminal … · Tab",
         Section::Audit => {
             " Enter in full · / filter by action or user · r reload · Tab next section"

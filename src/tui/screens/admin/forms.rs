@@ -13,7 +13,7 @@ use crate::domain::returns::PendingRefund;
 use crate::domain::user::{Role, UserAccount};
 use crate::domain::values::limits;
 use crate::domain::{Error, Money};
-use crate::tui::effect::{Change, Secret};
+use crate::tui::effect::{Change, NewAccountForm, Secret};
 use crate::tui::form::{Field, Form};
 
 /// What a form is for; carries the ids its change needs.
@@ -25,6 +25,7 @@ pub enum Purpose {
     UserSearch,
     AuditFilter,
     ShiftFilter,
+    NewUser,
     CompleteReversal { return_id: Uuid },
     NewProduct,
     EditProduct { id: Uuid, version: i32 },
@@ -295,6 +296,27 @@ pub fn set_role(user: &UserAccount) -> Popup {
     )
 }
 
+pub fn new_user() -> Popup {
+    popup(
+        "New account (staff, an admin, or a customer signed up at the counter)",
+        vec![
+            Field::new("Username", "")
+                .rule(required)
+                .max(limits::USERNAME),
+            Field::new("Email", "").rule(required).max(limits::EMAIL),
+            Field::new("Phone", "").max(limits::PHONE),
+            Field::new("Role", Role::Staff.to_string())
+                .one_of(ROLES.map(|r| r.to_string()).to_vec()),
+            Field::new("Password", "")
+                .secret()
+                .rule(required)
+                .max(limits::PASSWORD),
+            Field::new("Again", "").secret().max(limits::PASSWORD),
+        ],
+        Purpose::NewUser,
+    )
+}
+
 pub fn reset_password(user: &UserAccount) -> Popup {
     popup(
         format!("New password for {} (ends their sessions)", user.username),
@@ -494,6 +516,24 @@ pub fn submit(screen: &mut AdminScreen, purpose: &Purpose) -> Result<Option<Chan
                 .find(|r| r.to_string().eq_ignore_ascii_case(&value("Role")))
                 .ok_or_else(|| Error::invalid("Role", "customer, staff or admin"))?,
         },
+        Purpose::NewUser => {
+            let password = form.value("Password").to_owned();
+            if password != form.value("Again") {
+                return Err(Error::invalid("Again", "the two passwords differ"));
+            }
+            Change::CreateUser {
+                account: NewAccountForm {
+                    username: value("Username"),
+                    email: value("Email"),
+                    phone: value("Phone"),
+                    password: Secret(password),
+                },
+                role: ROLES
+                    .into_iter()
+                    .find(|r| r.to_string().eq_ignore_ascii_case(&value("Role")))
+                    .ok_or_else(|| Error::invalid("Role", "customer, staff or admin"))?,
+            }
+        }
         Purpose::ResetPassword { user_id } => {
             let password = form.value("Password").to_owned();
             if password != form.value("Again") {

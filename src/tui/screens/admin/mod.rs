@@ -438,6 +438,7 @@ impl AdminScreen {
                     Change::DeleteCategory(c.id),
                 )
             }),
+            (S::Users, C::New) => Some(forms::new_user()),
             (S::Users, C::Role) => self.users.current().map(forms::set_role),
             (S::Users, C::ToggleActive) => self.users.current().map(|u| {
                 let (question, active) = if u.is_active {
