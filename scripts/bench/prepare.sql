@@ -10,3 +10,8 @@ order by id;
 -- The hot products never run out during a run: the runs measure contention, not refusals.
 update products set stock_quantity = 10000000
 where id in (select id from bench_ids where n <= 20) and stock_quantity < 1000000;
+-- Both sides sell as the demo cashier, in the cashier's open shift (no till sale without one).
+insert into shifts (cashier_id, opening_float)
+select u.id, 0 from users u
+where u.username = 'cashier'
+  and not exists (select 1 from shifts s where s.cashier_id = u.id and s.closed_at is null);
