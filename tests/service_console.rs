@@ -207,6 +207,36 @@ async fn sales_reports_count_paid_orders_and_export_csv(pool: PgPool) {
         [(PaymentMethod::Cash, 2), (PaymentMethod::Card, 1)],
         "payments paid today, biggest first (the moved order was paid today)"
     );
+    assert!(report.refunds_today.is_empty());
+    // The torch sold for cash comes back: today's refunds say so; the sales stand.
+    let torch_sale: Uuid = sqlx::query_scalar(
+        "select o.id from orders o join payments p on p.order_id = o.id
+         where p.method = 'cash' order by o.created_at desc limit 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    s.returns
+        .take(
+            &cashier,
+            bytemtaani::domain::returns::ReturnRequest {
+                order_id: torch_sale,
+                lines: vec![(torch.id, 1)],
+                restock: true,
+                reason: String::new(),
+                reference: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    let after = s.reports.sales(&admin).await.unwrap();
+    let refunds: Vec<_> = after
+        .refunds_today
+        .iter()
+        .map(|m| (m.method, m.payments, m.amount))
+        .collect();
+    assert_eq!(refunds, [(PaymentMethod::Cash, 1, torch.price)]);
+    assert_eq!(after.today_total(), today);
     assert_eq!(report.top[0].name, "Radio");
     assert_eq!(
         (report.top[0].units, report.top[1].units),

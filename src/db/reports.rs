@@ -40,6 +40,21 @@ pub async fn methods(
     .await
 }
 
+/// Refunds of returned goods since `since` by method: how many returns, how much.
+pub async fn refunds(
+    ex: impl PgExecutor<'_>,
+    since: DateTime<Utc>,
+) -> sqlx::Result<Vec<(PaymentMethod, i64, Money)>> {
+    sqlx::query_as(
+        "select method, count(*), coalesce(sum(amount), 0) from returns
+         where created_at >= $1
+         group by method order by 3 desc",
+    )
+    .bind(since)
+    .fetch_all(ex)
+    .await
+}
+
 /// The best sellers by amount since `since`.
 pub async fn top_products(
     ex: impl PgExecutor<'_>,

@@ -36,6 +36,8 @@ pub struct SalesReport {
     pub days: Vec<DayTotal>,
     /// Today's successful payments by method.
     pub methods_today: Vec<MethodTotal>,
+    /// Today's refunds of returned goods by method (`payments` counts the returns).
+    pub refunds_today: Vec<MethodTotal>,
     /// The best sellers of the 30 days by amount.
     pub top: Vec<TopProduct>,
 }
@@ -127,6 +129,7 @@ mod tests {
                 payments: 2,
                 amount: Money::from_cents(150_050),
             }],
+            refunds_today: Vec::new(),
             top: vec![TopProduct {
                 name: "Unga, 2kg".into(),
                 sku: "UNGA-2".into(),

@@ -6,6 +6,7 @@ use chrono::Days;
 
 use crate::db::{self, Db};
 use crate::domain::clock::{day_start, shop_date, shop_time};
+use crate::domain::payment::PaymentMethod;
 use crate::domain::report::{DAYS, DayTotal, MethodTotal, SalesReport};
 use crate::domain::user::{Actor, Role};
 use crate::domain::{Error, Money, Result};
@@ -48,20 +49,25 @@ impl Reports {
                 }
             })
             .collect();
-        let methods_today = db::reports::methods(&mut *self.db.read().await?, day_start(today))
-            .await?
-            .into_iter()
-            .map(|(method, payments, amount)| MethodTotal {
-                method,
-                payments,
-                amount,
-            })
-            .collect();
+        let by_method = |rows: Vec<(PaymentMethod, i64, Money)>| {
+            rows.into_iter()
+                .map(|(method, payments, amount)| MethodTotal {
+                    method,
+                    payments,
+                    amount,
+                })
+                .collect()
+        };
+        let methods_today =
+            by_method(db::reports::methods(&mut *self.db.read().await?, day_start(today)).await?);
+        let refunds_today =
+            by_method(db::reports::refunds(&mut *self.db.read().await?, day_start(today)).await?);
         let top = db::reports::top_products(&mut *self.db.read().await?, since, TOP).await?;
         Ok(SalesReport {
             today,
             days,
             methods_today,
+            refunds_today,
             top,
         })
     }

@@ -324,6 +324,11 @@ pub fn report() -> SalesReport {
                 amount: Money::from_cents(250_000),
             },
         ],
+        refunds_today: vec![MethodTotal {
+            method: PaymentMethod::Cash,
+            payments: 1,
+            amount: Money::from_cents(69_900),
+        }],
         top: vec![TopProduct {
             name: "Infinix Hot 40i 256GB".into(),
             sku: "SKU0001".into(),

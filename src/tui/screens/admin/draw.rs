@@ -580,8 +580,13 @@ fn draw_report(report: Option<&SalesReport>, frame: &mut Frame, area: Rect, them
         );
         return;
     };
+    let refunds: Vec<String> = report
+        .refunds_today
+        .iter()
+        .map(|m| format!("{} {} ({})", m.method, m.amount, m.payments))
+        .collect();
     let [summary, chart, top] = Layout::vertical([
-        Constraint::Length(4),
+        Constraint::Length(if refunds.is_empty() { 4 } else { 5 }),
         Constraint::Fill(1),
         Constraint::Length(7),
     ])
@@ -604,6 +609,13 @@ fn draw_report(report: Option<&SalesReport>, frame: &mut Frame, area: Rect, them
             } else {
                 format!("Paid by: {}", methods.join(" · "))
             }),
+            Line::styled(
+                match refunds.is_empty() {
+                    true => String::new(),
+                    false => format!("Refunded for returns: {}", refunds.join(" · ")),
+                },
+                theme.warn(),
+            ),
         ])
         .wrap(Wrap { trim: true })
         .block(Block::bordered().title(Line::styled(format!(" {} ", report.today), theme.title()))),
