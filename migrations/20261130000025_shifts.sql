@@ -80,14 +80,16 @@ $$;
 create trigger returns_in_a_shift before insert on returns
     for each row execute function returns_in_a_shift();
 
--- A payment taken at a till (a cashier confirmed it, or took its code) belongs to that
--- cashier's open shift, fixed when first taken.
+-- A payment belongs to the open shift of whoever takes it at a till (confirms the cash or
+-- card, or takes the code), as they take it: money paid later into another drawer counts
+-- there. One the provider confirms (an M-Pesa push for a till sale) keeps its sale's shift.
 create function payments_in_a_shift() returns trigger
 language plpgsql security definer set search_path = public, pg_temp as $$
 begin
-    if new.shift_id is null then
-        new.shift_id := bytemtaani_open_shift(coalesce(new.taken_by, new.confirmed_by));
-    end if;
+    new.shift_id := coalesce(
+        bytemtaani_open_shift(coalesce(new.taken_by, new.confirmed_by)),
+        new.shift_id,
+        (select o.shift_id from orders o where o.id = new.order_id));
     return new;
 end
 $$;

@@ -410,6 +410,9 @@ async fn a_till_sale_paid_by_mpesa_push_gets_its_receipt_once_paid(pool: PgPool)
     }
     assert!(receipt.payment.verified, "paid through the sandbox");
     assert_eq!(receipt.payment.transaction_id.len(), 10);
+    // Paid by M-Pesa's word, not the cashier's: still the shift's sale by M-Pesa.
+    let x = s.shifts.report(&cashier).await.unwrap();
+    assert_eq!(x.figures.taken, [(PaymentMethod::Mpesa, bank.price)]);
 
     // A push the customer cancels: the cashier cancels the sale and the stock returns.
     let second = s
