@@ -46,15 +46,20 @@ pub async fn returnable(
     .await
 }
 
-/// Refunds waiting for an admin to send them back with the provider, oldest first.
-pub async fn awaiting_reversal(ex: impl PgExecutor<'_>) -> sqlx::Result<Vec<PendingRefund>> {
+/// Refunds waiting for an admin to send them back with the provider, oldest first: all of
+/// them, or only the one of `return_id`.
+pub async fn awaiting_reversal(
+    ex: impl PgExecutor<'_>,
+    return_id: Option<Uuid>,
+) -> sqlx::Result<Vec<PendingRefund>> {
     sqlx::query_as(
         "select r.id as return_id, r.order_id, u.username as customer, u.phone, r.amount,
                 r.method, r.created_at as returned_at
          from returns r join orders o on o.id = r.order_id join users u on u.id = o.user_id
-         where r.refund_status = 'awaiting_reversal'
+         where r.refund_status = 'awaiting_reversal' and ($1::uuid is null or r.id = $1)
          order by r.created_at, r.id",
     )
+    .bind(return_id)
     .fetch_all(ex)
     .await
 }

@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 
+use crate::domain::Error;
+
 pub fn eat() -> FixedOffset {
     FixedOffset::east_opt(3 * 3600).expect("UTC+3 is a valid offset")
 }
@@ -35,6 +37,17 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, crate::domain::Error> {
         .iter()
         .find_map(|format| NaiveDate::parse_from_str(text, format).ok())
         .ok_or_else(|| crate::domain::Error::invalid("Date", "like 25/11/2026 or 2026-11-25"))
+}
+
+/// A range of the shop's days (either end open) whose first day is not after its last.
+pub fn check_days(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<(), Error> {
+    match (from, to) {
+        (Some(from), Some(to)) if from > to => Err(Error::invalid(
+            "Dates",
+            "the first date is after the second",
+        )),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -172,14 +172,7 @@ pub struct OrderFilter {
 
 impl OrderFilter {
     pub fn validate(&self) -> Result<(), crate::domain::Error> {
-        if let (Some(from), Some(to)) = (self.from, self.to)
-            && from > to
-        {
-            return Err(crate::domain::Error::invalid(
-                "Dates",
-                "the first date is after the second",
-            ));
-        }
+        crate::domain::clock::check_days(self.from, self.to)?;
         if self.customer.chars().count() > 100 {
             return Err(crate::domain::Error::invalid(
                 "Customer",

@@ -38,6 +38,12 @@ pub struct ShiftFilter {
     pub cashier: String,
 }
 
+impl ShiftFilter {
+    pub fn validate(&self) -> Result<(), crate::domain::Error> {
+        crate::domain::clock::check_days(self.from, self.to)
+    }
+}
+
 /// A shift's figures, as its report shows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShiftFigures {

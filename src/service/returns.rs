@@ -160,7 +160,7 @@ impl Returns {
     pub async fn awaiting_reversal(&self, actor: &Actor) -> Result<Vec<PendingRefund>> {
         let mut conn = self.db.read().await?;
         authorize(&mut *conn, actor, Role::Admin).await?;
-        Ok(db::returns::awaiting_reversal(&mut *conn).await?)
+        Ok(db::returns::awaiting_reversal(&mut *conn, None).await?)
     }
 
     /// An admin sent a refund back with the provider: recorded with its reference (an
@@ -173,10 +173,9 @@ impl Returns {
     ) -> Result<PendingRefund> {
         let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
-        let refund = db::returns::awaiting_reversal(&mut *tx)
+        let refund = db::returns::awaiting_reversal(&mut *tx, Some(return_id))
             .await?
-            .into_iter()
-            .find(|r| r.return_id == return_id)
+            .pop()
             .ok_or_else(|| Error::NotFound("A refund waiting to be sent".into()))?;
         let reference = TransactionId::parse(refund.method, reference)?;
         if !db::returns::complete_reversal(&mut *tx, me.session, return_id, reference.as_str())

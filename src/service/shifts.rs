@@ -136,11 +136,7 @@ impl Shifts {
 
     /// Shifts opened between two of the shop's days (inclusive), by cashier, newest first.
     pub async fn list(&self, actor: &Actor, filter: &ShiftFilter) -> Result<Vec<Shift>> {
-        if let (Some(from), Some(to)) = (filter.from, filter.to)
-            && from > to
-        {
-            return Err(Error::invalid("To", "must not be before From"));
-        }
+        filter.validate()?;
         let cashier = match filter.cashier.trim() {
             "" => String::new(),
             text => parse_search("Cashier", text)?,

@@ -298,7 +298,7 @@ pub fn set_role(user: &UserAccount) -> Popup {
 
 pub fn new_user() -> Popup {
     popup(
-        "New account (staff, an admin, or a customer signed up at the counter)",
+        "New account: staff, an admin, or a customer at the counter",
         vec![
             Field::new("Username", "")
                 .rule(required)
@@ -456,11 +456,9 @@ pub fn submit(screen: &mut AdminScreen, purpose: &Purpose) -> Result<Option<Chan
                     .map_err(|_| Error::invalid("To", "like 2026-11-25"))?,
                 cashier: value("Cashier"),
             };
-            if let (Some(from), Some(to)) = (filter.from, filter.to)
-                && from > to
-            {
-                return Err(Error::invalid("To", "must not be before From"));
-            }
+            filter
+                .validate()
+                .map_err(|_| Error::invalid("To", "must not be before From"))?;
             screen.shift_filter = filter;
             return Ok(None);
         }
