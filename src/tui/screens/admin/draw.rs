@@ -362,14 +362,18 @@ impl AdminScreen {
                     "Counted",
                     "Difference",
                 ],
-                vec![
-                    Constraint::Length(16),
-                    Constraint::Fill(1),
-                    Constraint::Length(14),
-                    Constraint::Length(14),
-                    Constraint::Length(14),
-                    Constraint::Length(14),
-                ],
+                {
+                    let shown = |m: Option<crate::domain::Money>| m.map(|m| m.to_string());
+                    let rows = &self.shifts.rows;
+                    vec![
+                        Constraint::Length(16),
+                        Constraint::Fill(1),
+                        fit(5, rows.iter().map(|s| s.opening_float.to_string())),
+                        fit(8, rows.iter().filter_map(|s| shown(s.expected_cash))),
+                        fit(7, rows.iter().filter_map(|s| shown(s.counted_cash))),
+                        fit(10, rows.iter().filter_map(|s| shown(s.difference()))),
+                    ]
+                },
                 self.shifts
                     .rows
                     .iter()
@@ -410,7 +414,7 @@ impl AdminScreen {
                     Constraint::Fill(1),
                     Constraint::Length(13),
                     Constraint::Length(7),
-                    Constraint::Length(14),
+                    fit(6, self.refunds.rows.iter().map(|r| r.amount.to_string())),
                 ],
                 self.refunds
                     .rows
