@@ -9,6 +9,7 @@ export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/pos
 # Dates on screen are the shop's (Nairobi) time whatever TZ is; UTC keeps the rest alike.
 export TZ=UTC
 # tests/panic_restore.rs runs an example as a program; `cargo test` builds examples only
-# as test harnesses, so build it as a program first.
-cargo build --examples --locked
-cargo test --all-targets --locked "$@"
+# as test harnesses, so build it as a program first. The feature fault-injection lets a test
+# make one shop-server session panic (serve::PANIC_BYTES); shipped builds leave it out.
+cargo build --examples --locked --features fault-injection
+cargo test --all-targets --locked --features fault-injection "$@"

@@ -20,6 +20,7 @@ use sqlx::PgPool;
 const SESSIONS: usize = 50;
 /// The server's pool (database.max_connections, its default).
 const POOL: i64 = 6;
+/// Each test's server names its connections apart (tests run side by side).
 const APP_NAME: &str = "bytemtaani-serve-test";
 
 struct Trusting;
@@ -105,7 +106,10 @@ fn start_server(url: &str, dir: &std::path::Path, port: u16) -> Background {
         .arg("--config")
         .arg(&config)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .env("DATABASE_URL", format!("{url}?application_name={APP_NAME}"))
+        .env(
+            "DATABASE_URL",
+            format!("{url}?application_name={APP_NAME}-{port}"),
+        )
         .env("HOME", dir.join("home"))
         .env_remove("XDG_DATA_HOME")
         .stdout(Stdio::null())
@@ -114,52 +118,82 @@ fn start_server(url: &str, dir: &std::path::Path, port: u16) -> Background {
     Background(child)
 }
 
-async fn server_connections(pool: &PgPool) -> i64 {
+async fn server_connections(pool: &PgPool, port: u16) -> i64 {
     sqlx::query_scalar("select count(*) from pg_stat_activity where application_name = $1")
-        .bind(APP_NAME)
+        .bind(format!("{APP_NAME}-{port}"))
         .fetch_one(pool)
         .await
         .unwrap()
 }
 
-#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
-async fn fifty_kiosks_logged_in_and_searching_share_the_pool_and_one_listener(pool: PgPool) {
-    let s = services(&pool);
-    let (admin, phones) = shop(&s).await;
-    product(&s, &admin, &phones, "Radio", "1500", 5).await;
-    login_as(&s, "wanjiku", Role::Customer).await;
-    let key = Arc::new(PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).unwrap());
-    let public = key.public_key().to_openssh().unwrap();
-    s.terminals
-        .add("admin", "kiosk-1", TerminalKind::Kiosk, &public)
-        .await
-        .unwrap();
+/// A shop server on a free port with one registered kiosk key, its customer and a product.
+struct ShopServer {
+    port: u16,
+    key: Arc<PrivateKey>,
+    dir: std::path::PathBuf,
+    _server: Background,
+}
 
-    let dir = std::env::temp_dir().join(format!("bytemtaani-serve-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(dir.join("home")).unwrap();
-    let port = free_port();
-    let _server = start_server(&database_url(&pool), &dir, port);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(Instant::now() < deadline, "serve did not listen");
-        tokio::time::sleep(Duration::from_millis(50)).await;
+impl ShopServer {
+    async fn start(pool: &PgPool) -> ShopServer {
+        let s = services(pool);
+        let (admin, phones) = shop(&s).await;
+        product(&s, &admin, &phones, "Radio", "1500", 5).await;
+        login_as(&s, "wanjiku", Role::Customer).await;
+        let key = Arc::new(PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).unwrap());
+        let public = key.public_key().to_openssh().unwrap();
+        s.terminals
+            .add("admin", "kiosk-1", TerminalKind::Kiosk, &public)
+            .await
+            .unwrap();
+        let dir = std::env::temp_dir().join(format!("bytemtaani-serve-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(dir.join("home")).unwrap();
+        let port = free_port();
+        let server = start_server(&database_url(pool), &dir, port);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            assert!(Instant::now() < deadline, "serve did not listen");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        ShopServer {
+            port,
+            key,
+            dir,
+            _server: server,
+        }
     }
 
+    /// A kiosk's session, logged in as the shop's customer.
+    async fn logged_in_kiosk(&self) -> Kiosk {
+        let mut kiosk = Kiosk::open(self.port, self.key.clone()).await;
+        kiosk.wait_for("Log in").await;
+        kiosk
+            .channel
+            .data_bytes(format!("wanjiku\t{PASSWORD}\r").into_bytes())
+            .await
+            .unwrap();
+        kiosk.wait_for("Welcome, wanjiku").await;
+        kiosk
+    }
+}
+
+impl Drop for ShopServer {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn fifty_kiosks_logged_in_and_searching_share_the_pool_and_one_listener(pool: PgPool) {
+    let server = Arc::new(ShopServer::start(&pool).await);
     let mut kiosks = Vec::new();
     for _ in 0..SESSIONS {
-        let key = key.clone();
+        let server = server.clone();
         kiosks.push(tokio::spawn(async move {
-            let mut kiosk = Kiosk::open(port, key).await;
-            kiosk.wait_for("Log in").await;
-            kiosk
-                .channel
-                .data_bytes(format!("wanjiku\t{PASSWORD}\r").into_bytes())
-                .await
-                .unwrap();
-            kiosk.wait_for("Welcome, wanjiku").await;
+            let mut kiosk = server.logged_in_kiosk().await;
             kiosk.type_slowly("/radio").await;
             kiosk.wait_for("1 found").await;
             kiosk
@@ -169,15 +203,55 @@ async fn fifty_kiosks_logged_in_and_searching_share_the_pool_and_one_listener(po
     let mut most = 0;
     for kiosk in kiosks {
         open.push(kiosk.await.unwrap());
-        most = most.max(server_connections(&pool).await);
+        most = most.max(server_connections(&pool, server.port).await);
     }
-    let now = server_connections(&pool).await;
+    let now = server_connections(&pool, server.port).await;
     assert!(
         most.max(now) <= POOL + 1,
         "{SESSIONS} sessions held {} connections (pool {POOL} + 1 listener)",
         most.max(now)
     );
     assert_eq!(open.len(), SESSIONS);
-    drop(open);
-    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A session that panics ends alone: its client gets its terminal back (main screen,
+/// cursor) and an exit status, while the sessions beside it keep searching and new ones
+/// still log in.
+#[cfg(feature = "fault-injection")]
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_panic_in_one_session_ends_that_session_alone(pool: PgPool) {
+    let server = ShopServer::start(&pool).await;
+    let mut first = server.logged_in_kiosk().await;
+    let mut doomed = server.logged_in_kiosk().await;
+    let mut third = server.logged_in_kiosk().await;
+
+    doomed
+        .channel
+        .data_bytes(bytemtaani::serve::PANIC_BYTES.to_vec())
+        .await
+        .unwrap();
+    let (mut last_bytes, mut status) = (Vec::new(), None);
+    loop {
+        match tokio::time::timeout(Duration::from_secs(20), doomed.channel.wait()).await {
+            Ok(Some(ChannelMsg::Data { data })) => last_bytes.extend_from_slice(&data),
+            Ok(Some(ChannelMsg::ExitStatus { exit_status })) => status = Some(exit_status),
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(_) => panic!("the panicked session's channel stayed open"),
+        }
+    }
+    assert_eq!(status, Some(2), "a panicked session exits with status 2");
+    let restored = String::from_utf8_lossy(&last_bytes);
+    assert!(
+        restored.ends_with("\x1b[0m\x1b[?25h\x1b[?1049l"),
+        "the client's terminal is not given back: {restored:?}"
+    );
+
+    for kiosk in [&mut first, &mut third] {
+        kiosk.type_slowly("/radio").await;
+        kiosk.wait_for("1 found").await;
+    }
+    let mut later = server.logged_in_kiosk().await;
+    later.type_slowly("/radio").await;
+    later.wait_for("1 found").await;
 }

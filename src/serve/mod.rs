@@ -27,6 +27,11 @@ use crate::service::Services;
 use crate::service::auth::TerminalCounters;
 use crate::tui::app::AppSetup;
 
+/// Test builds only (feature `fault-injection`): a client that sends exactly these bytes
+/// makes its own session panic, which shows that a panic ends that session alone.
+#[cfg(feature = "fault-injection")]
+pub const PANIC_BYTES: &[u8] = b"\x1b[bytemtaani-panic]";
+
 /// What every session shares.
 pub(crate) struct Shared {
     services: Services,

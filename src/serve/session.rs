@@ -171,6 +171,8 @@ fn key_events(
             };
             match next {
                 Ok(Some(Input::Bytes(bytes))) => {
+                    #[cfg(feature = "fault-injection")]
+                    assert!(bytes != super::PANIC_BYTES, "a panic injected by a test");
                     s.ready
                         .extend(s.parser.feed(&bytes).into_iter().map(AppEvent::Key));
                 }
