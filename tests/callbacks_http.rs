@@ -134,3 +134,74 @@ async fn slow_clients_are_cut_off_and_a_genuine_callback_is_still_answered(pool:
         "a client that never finished its headers is still held"
     );
 }
+
+/// Payments to the till number (C2B) count only at the shop's secret address: anything
+/// posted elsewhere is a 404 and leaves no trace.
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn till_payments_are_taken_only_at_the_shops_secret_address(pool: PgPool) {
+    use bytemtaani::service::gateways::{Gateways, TillConfirmations};
+    const TOKEN: &str = "c2b0secret0of0the0shop0000001";
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/mpesa/c2b", listener.local_addr().unwrap());
+    let gateways =
+        Gateways::none(SANDBOX_DELAY).with_till_confirmations(TillConfirmations::Daraja {
+            short_code: "600900".into(),
+            token: TOKEN.into(),
+        });
+    tokio::spawn(serve(
+        listener,
+        services_with(&pool, gateways),
+        Limits::default(),
+    ));
+    let client = bytemtaani::gateway::http(Duration::from_secs(5));
+    let paid = json!({
+        "TransactionType": "Buy Goods", "TransID": "QKT4R5Y6U7", "TransTime": "20261130101500",
+        "TransAmount": "1250.00", "BusinessShortCode": "600900", "BillRefNumber": "",
+        "MSISDN": "2547 ***** 149", "FirstName": "Achieng"
+    });
+    let post = |path: String| {
+        client
+            .post(format!("{base}/{path}"))
+            .header("Content-Type", "application/json")
+            .body(paid.to_string())
+            .send()
+    };
+
+    for wrong in [
+        "guessed/confirmation",
+        "guessed/validation",
+        "/confirmation",
+    ] {
+        assert_eq!(post(wrong.into()).await.unwrap().status(), 404, "{wrong}");
+    }
+    assert_eq!(
+        count(&pool, "select count(*) from mpesa_callbacks").await,
+        0
+    );
+
+    let validated = post(format!("{TOKEN}/validation")).await.unwrap();
+    assert_eq!(validated.status(), 200);
+    let answer: serde_json::Value = validated.json().await.unwrap();
+    assert_eq!(answer["ResultCode"], json!("0"));
+    let confirmed = post(format!("{TOKEN}/confirmation")).await.unwrap();
+    assert_eq!(confirmed.status(), 200);
+    let answer: serde_json::Value = confirmed.json().await.unwrap();
+    assert_eq!(answer["ResultCode"], json!(0));
+    let kept: (String, rust_decimal::Decimal) =
+        sqlx::query_as("select trans_id, amount from till_payments")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        kept,
+        ("QKT4R5Y6U7".into(), rust_decimal::Decimal::new(125000, 2))
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from mpesa_callbacks where receipt = 'QKT4R5Y6U7'"
+        )
+        .await,
+        1
+    );
+}

@@ -11,10 +11,12 @@ use bytemtaani::domain::returns::ReturnRequest;
 use bytemtaani::domain::user::{Actor, Role};
 use bytemtaani::domain::{Error, Money};
 use bytemtaani::service::Services;
-use bytemtaani::service::auth::{NewAccount, TerminalCounters};
+use bytemtaani::service::auth::NewAccount;
 use bytemtaani::service::pos::{Sale, Tender};
 use bytemtaani::service::shifts::CashMove;
-use common::{PASSWORD, at_till, count, login_as, product, services, services_through, shop};
+use common::{
+    PASSWORD, at_till, count, login_as, product, served, services, services_through, shop,
+};
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -173,8 +175,27 @@ async fn each_terminal_role_is_refused_what_it_must_not_do(pool: PgPool) {
             "update products set stock_quantity = stock_quantity - 1",
             REFUSED,
         ),
+        // Payments to the till number are the shop's business, not a kiosk's.
+        ("select trans_id from till_payments", REFUSED),
+        (
+            "select bytemtaani_claim_till_payment(gen_random_uuid(), gen_random_uuid(), 120)",
+            REFUSED,
+        ),
     ];
     let till: &[(&str, Result<u64, &str>)] = &[
+        // Only Safaricom's word (the receiver, with its own login) writes a till payment, and
+        // only a sale's own cashier claims one, through bytemtaani_claim_till_payment.
+        (
+            "insert into till_payments (trans_id, amount, short_code, paid_at) values ('QFORGED001', 5000, '600900', now())",
+            REFUSED,
+        ),
+        ("update till_payments set payment_id = null", REFUSED),
+        ("delete from till_payments", REFUSED),
+        ("select trans_id from till_payments", Ok(0)),
+        (
+            "select bytemtaani_claim_till_payment(gen_random_uuid(), gen_random_uuid(), 120)",
+            REFUSED,
+        ),
         ("update products set price = 1", REFUSED),
         (
             "insert into categories (name, slug) values ('X', 'x')",
@@ -361,17 +382,6 @@ async fn a_kiosk_learns_nothing_about_names_and_cannot_lock_staff_out(pool: PgPo
         .await
             >= 4
     );
-}
-
-/// The services of a terminal the shop's server runs as `role`: each transaction becomes
-/// the role and names the terminal's logged-in session; what providers confirm is settled
-/// with the server's own rights.
-fn served(owner: &Services, role: TerminalRole) -> Services {
-    let limits = bytemtaani::config::Settings::built_in()
-        .setup()
-        .unwrap()
-        .customers;
-    owner.at_terminal(role, TerminalCounters::new(&limits))
 }
 
 async fn create(s: &Services, name: &str, role: Role) {

@@ -228,3 +228,57 @@ async fn refusals_timeouts_and_malformed_answers_are_errors_not_panics() {
     let slow = daraja.stk_push(&with_amount(3)).await.unwrap_err();
     assert_eq!(slow, GatewayError::Unreachable("timed out".into()));
 }
+
+#[tokio::test]
+async fn registering_the_till_number_sends_both_addresses_and_reads_the_answer() {
+    let server = MockServer::start().await;
+    token(&server, "3599", 1).await;
+    Mock::given(method("POST"))
+        .and(path("/mpesa/c2b/v2/registerurl"))
+        .and(header("authorization", "Bearer tok"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "OriginatorCoversationID": "7619-37765134-1",
+            "ResponseCode": "0",
+            "ResponseDescription": "success"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let answer = client(&server)
+        .register_c2b(
+            "600900",
+            "https://shop.example/mpesa/c2b/TOKEN/confirmation",
+            "https://shop.example/mpesa/c2b/TOKEN/validation",
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer, "success");
+    let sent: Value = server.received_requests().await.unwrap()[1]
+        .body_json()
+        .unwrap();
+    assert_eq!(
+        sent,
+        json!({
+            "ShortCode": "600900",
+            "ResponseType": "Completed",
+            "ConfirmationURL": "https://shop.example/mpesa/c2b/TOKEN/confirmation",
+            "ValidationURL": "https://shop.example/mpesa/c2b/TOKEN/validation",
+        })
+    );
+
+    let refused = MockServer::start().await;
+    token(&refused, "3599", 1).await;
+    Mock::given(method("POST"))
+        .and(path("/mpesa/c2b/v2/registerurl"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "requestId": "1", "errorCode": "500.003.1001",
+            "errorMessage": "URLs are already registered"
+        })))
+        .mount(&refused)
+        .await;
+    let err = client(&refused)
+        .register_c2b("600900", "https://a/c", "https://a/v")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("already registered"), "{err}");
+}

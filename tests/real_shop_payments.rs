@@ -86,6 +86,9 @@ async fn nothing_is_pretend_unless_the_settings_ask_and_then_receipts_say_so(poo
             "mpesa" => settings.payments.mpesa = value.as_str().unwrap().into(),
             "paypal" => settings.payments.paypal = value.as_str().unwrap().into(),
             "card" => settings.payments.card = value.as_str().unwrap().into(),
+            "till_confirmations" => {
+                settings.payments.till_confirmations = value.as_str().unwrap().into()
+            }
             other => panic!("demo.toml sets payments.{other}"),
         }
     }

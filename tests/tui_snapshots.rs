@@ -458,6 +458,7 @@ fn admin_sections() {
         "shifts",
         "refunds",
         "reports",
+        "till_payments",
     ] {
         check(&format!("admin_{section}"), &app);
         // Tab moves on (and asks for the next list, answered here from the fixtures).

@@ -1,5 +1,6 @@
 //! `bytemtaani callbacks --listen ADDR`: the small HTTP receiver Safaricom posts STK Push
-//! results to (`POST /mpesa/callback`). Each body is handed to the payments service, which
+//! results to (`POST /mpesa/callback`), and payments made to the shop's till number (C2B,
+//! `POST /mpesa/c2b/<token>/confirmation`). Each body is handed to the payments service, which
 //! records it and decides what it is worth; Safaricom always gets a 200 so it stops
 //! resending. Reconciliation runs alongside, on the configured timer.
 //!
@@ -16,7 +17,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -28,8 +29,13 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use crate::service::Services;
+use crate::service::payments::TillOutcome;
 
 pub const PATH: &str = "/mpesa/callback";
+/// Where Safaricom posts payments made to the till number (C2B): the token is the secret
+/// BYTEMTAANI_C2B_TOKEN, given to Safaricom only, by C2B Register URL.
+pub const TILL_CONFIRMATION: &str = "/mpesa/c2b/{token}/confirmation";
+pub const TILL_VALIDATION: &str = "/mpesa/c2b/{token}/validation";
 
 /// What the receiver holds at most, and for how long.
 #[derive(Debug, Clone, Copy)]
@@ -76,6 +82,8 @@ pub async fn serve(listener: TcpListener, services: Services, limits: Limits) ->
     let in_flight = Arc::new(Semaphore::new(limits.in_flight));
     let app = Router::new()
         .route(PATH, post(receive))
+        .route(TILL_CONFIRMATION, post(receive_till_payment))
+        .route(TILL_VALIDATION, post(validate_till_payment))
         .layer(DefaultBodyLimit::max(limits.body))
         .layer(middleware::from_fn_with_state(in_flight, one_of_few))
         .with_state(services);
@@ -126,6 +134,39 @@ async fn receive(State(services): State<Services>, headers: HeaderMap, body: Byt
         Err(err) => tracing::error!(%err, "M-Pesa callback not recorded"),
     }
     axum::Json(json!({ "ResultCode": 0, "ResultDesc": "Accepted" })).into_response()
+}
+
+async fn receive_till_payment(
+    State(services): State<Services>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !is_json(&headers) {
+        return (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type must be application/json",
+        )
+            .into_response();
+    }
+    match services.payments.receive_till_payment(&token, &body).await {
+        Ok(TillOutcome::WrongAddress) => return StatusCode::NOT_FOUND.into_response(),
+        Ok(outcome) => tracing::info!(?outcome, "M-Pesa till payment"),
+        Err(err) => tracing::error!(%err, "M-Pesa till payment not recorded"),
+    }
+    axum::Json(json!({ "ResultCode": 0, "ResultDesc": "Accepted" })).into_response()
+}
+
+/// Safaricom asks before completing a payment when the short code has external validation
+/// on: every payment to the shop is welcome, at the shop's address only.
+async fn validate_till_payment(
+    State(services): State<Services>,
+    Path(token): Path<String>,
+) -> Response {
+    if !services.payments.till_address_is(&token) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    axum::Json(json!({ "ResultCode": "0", "ResultDesc": "Accepted" })).into_response()
 }
 
 /// `application/json`, with or without parameters (`; charset=utf-8`), in any case.

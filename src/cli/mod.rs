@@ -12,10 +12,12 @@ use clap::{Args, Parser, Subcommand};
 use sqlx::PgPool;
 
 use crate::config::Settings;
+use crate::domain::order::short_id;
 use crate::domain::terminal::TerminalKind;
 use crate::domain::user::Role;
 use crate::service::Services;
 use crate::service::auth::NewAccount;
+use crate::service::payments::TillOutcome;
 use crate::tui::app::{AppSetup, PaymentOptions};
 use crate::tui::theme::Theme;
 use crate::{MIGRATOR, db};
@@ -76,6 +78,12 @@ pub enum Command {
     /// The terminals `serve` lets in, each by its SSH key.
     #[command(subcommand)]
     Terminal(TerminalCommand),
+    /// Safaricom's side of M-Pesa.
+    #[command(subcommand)]
+    Mpesa(MpesaCommand),
+    /// The pretend providers' customer (payments.* = "sandbox" only: no money moves).
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
     /// Save the database with pg_dump (custom format, for pg_restore), keeping the last few.
     Backup {
         /// The folder for backups (default: `backups` in the data directory).
@@ -112,6 +120,36 @@ pub enum TerminalCommand {
         name: String,
         #[arg(long, value_name = "ADMIN")]
         by: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MpesaCommand {
+    /// Tell Safaricom (C2B Register URL) to post every payment made to the till number
+    /// (payments.daraja.c2b_shortcode) to this receiver; done once per short code.
+    RegisterC2b {
+        /// The receiver's public https address for till payments, ending in /mpesa/c2b
+        /// (the secret BYTEMTAANI_C2B_TOKEN is added after it).
+        #[arg(long)]
+        url: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Pay the shop's till number from a pretend phone, as a customer does with Lipa na
+    /// M-Pesa: Safaricom's confirmation reaches the shop and the SMS's code is printed, to
+    /// type at the till (payments.till_confirmations = "sandbox").
+    TillPayment {
+        /// Shillings, e.g. 1250 or 99.50.
+        #[arg(long)]
+        amount: String,
+        /// The paying phone, as Safaricom shows it.
+        #[arg(long, default_value = "2547 ***** 149")]
+        phone: String,
+        /// The SMS's code, when it was typed at the till before this confirmation came.
+        #[arg(long)]
+        code: Option<String>,
     },
 }
 
@@ -216,6 +254,41 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
         }) => {
             let receiver = callbacks.map(|address| (address, allow_sandbox));
             serve(&settings, listen, receiver).await
+        }
+        Some(Command::Mpesa(MpesaCommand::RegisterC2b { url })) => {
+            let answer = settings
+                .payments
+                .gateways()?
+                .register_till_number(&url)
+                .await?;
+            println!(
+                "Safaricom answered \"{answer}\": payments to till {} are posted to {}/<BYTEMTAANI_C2B_TOKEN>/confirmation.",
+                settings.payments.daraja.c2b_shortcode,
+                url.trim_end_matches('/')
+            );
+            Ok(())
+        }
+        Some(Command::Sandbox(SandboxCommand::TillPayment {
+            amount,
+            phone,
+            code,
+        })) => {
+            let amount = crate::domain::Money::parse("Amount", &amount)?;
+            let services = Services::new(connect(&settings).await?, settings.setup()?);
+            let (code, outcome) = services
+                .payments
+                .sandbox_till_payment(amount, &phone, code.as_deref())
+                .await?;
+            println!(
+                "M-Pesa SMS: {code} Confirmed. {amount} paid to the shop's till (SANDBOX: no money)."
+            );
+            if let TillOutcome::Settled(order) = outcome {
+                println!(
+                    "It settled sale {} at the till, which was waiting for it.",
+                    short_id(order)
+                );
+            }
+            Ok(())
         }
         Some(Command::Backup { to, keep }) => {
             let dir = to.unwrap_or_else(|| crate::config::data_dir("backups"));

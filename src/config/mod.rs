@@ -15,7 +15,7 @@ use crate::domain::receipt::Shop;
 use crate::gateway::daraja::{Daraja, DarajaConfig};
 use crate::gateway::paypal::{Paypal, PaypalConfig};
 use crate::service::Setup;
-use crate::service::gateways::Gateways;
+use crate::service::gateways::{Gateways, TillConfirmations};
 use crate::service::limits::Limits;
 use crate::service::receipts::{Printer, Receipts};
 
@@ -104,6 +104,8 @@ pub struct PaymentSettings {
     pub sandbox_delay_secs: u64,
     pub unpaid_cancel_minutes: u64,
     pub reconcile_every_secs: u64,
+    /// "off", "daraja" or "sandbox": who confirms payments to the shop's till number.
+    pub till_confirmations: String,
     pub daraja: DarajaSettings,
     pub paypal_api: PaypalSettings,
 }
@@ -115,6 +117,8 @@ pub struct DarajaSettings {
     pub shortcode: String,
     pub transaction_type: String,
     pub callback_url: String,
+    /// The till number (Buy Goods) or paybill customers pay to themselves.
+    pub c2b_shortcode: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -130,6 +134,19 @@ fn secret(var: &impl Fn(&str) -> Option<String>, name: &str) -> Result<String> {
     var(name)
         .filter(|v| !v.is_empty())
         .with_context(|| format!("{name} must be set in the environment"))
+}
+
+/// The secret last part of the address Safaricom posts till payments to: only Safaricom
+/// (given it by C2B Register URL) knows where to post, since C2B confirmations carry no
+/// signature.
+fn till_token(var: &impl Fn(&str) -> Option<String>) -> Result<String> {
+    let token = secret(var, "BYTEMTAANI_C2B_TOKEN")?;
+    if token.len() < 24 || !token.chars().all(|c| c.is_ascii_alphanumeric()) {
+        bail!(
+            "BYTEMTAANI_C2B_TOKEN must be at least 24 letters and digits (e.g. `openssl rand -hex 16`)"
+        );
+    }
+    Ok(token)
 }
 
 impl PaymentSettings {
@@ -177,6 +194,18 @@ impl PaymentSettings {
                 bail!("payments.paypal must be \"off\", \"paypal\" or \"sandbox\", not {other:?}")
             }
         }
+        let till = match self.till_confirmations.as_str() {
+            "off" => TillConfirmations::Off,
+            "sandbox" => TillConfirmations::Sandbox,
+            "daraja" => TillConfirmations::Daraja {
+                short_code: self.daraja.c2b_shortcode.clone(),
+                token: till_token(&var)?,
+            },
+            other => bail!(
+                "payments.till_confirmations must be \"off\", \"daraja\" or \"sandbox\", not {other:?}"
+            ),
+        };
+        gateways = gateways.with_till_confirmations(till);
         match self.card.as_str() {
             "off" => {}
             "sandbox" => gateways = gateways.with_sandbox_card(),

@@ -19,6 +19,7 @@ pub mod seed;
 pub mod sessions;
 pub mod shifts;
 pub mod terminals;
+pub mod till_payments;
 pub mod users;
 
 use std::sync::{Arc, PoisonError, RwLock};

@@ -81,6 +81,27 @@ pub async fn transaction_id_used(
     .await
 }
 
+pub async fn method_of(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<PaymentMethod>> {
+    sqlx::query_scalar("select method from payments where id = $1")
+        .bind(id)
+        .fetch_optional(ex)
+        .await
+}
+
+/// The pending payment a code typed at the till waits on, if any.
+pub async fn pending_with_code(
+    ex: impl PgExecutor<'_>,
+    code: &TransactionId,
+) -> sqlx::Result<Option<PaymentSummary>> {
+    sqlx::query_as(&format!(
+        "select {PAYMENT_COLUMNS} from payments
+         where transaction_id = $1 and status = 'pending' and method = 'mpesa'"
+    ))
+    .bind(code.as_str())
+    .fetch_optional(ex)
+    .await
+}
+
 /// Notes the transaction id a pending payment claims (an M-Pesa code typed at the till) and
 /// who took it, to be verified later by someone else. The unique index keeps it from being
 /// claimed twice.

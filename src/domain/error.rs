@@ -44,6 +44,11 @@ pub enum Error {
     InvalidTransition { from: String, to: String },
     #[error("Transaction id {0} has already been used for a payment.")]
     DuplicateTransaction(String),
+    /// A code typed at the till that no confirmation from Safaricom matches (yet).
+    #[error(
+        "No M-Pesa payment {0} has reached the shop's till number. Check the code on the customer's SMS; if it is right, Enter again records the sale to settle when Safaricom confirms it."
+    )]
+    CodeNotConfirmed(String),
     #[error("Amount {got} does not match the order total {expected}.")]
     AmountMismatch { expected: Money, got: Money },
     #[error("The database cannot be reached. Nothing was changed; please try again.")]

@@ -151,6 +151,21 @@ impl fmt::Display for TransactionId {
     }
 }
 
+/// A payment to the shop's till number that Safaricom confirmed (C2B).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct TillPayment {
+    pub trans_id: String,
+    pub amount: Money,
+    /// As Safaricom gives it (masked).
+    pub msisdn: String,
+    pub payer: String,
+    pub bill_ref: String,
+    pub paid_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    /// The sale's payment that claimed it.
+    pub payment_id: Option<Uuid>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct PaymentSummary {
     pub id: Uuid,

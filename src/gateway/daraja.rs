@@ -1,5 +1,5 @@
 //! Safaricom's Daraja API: an OAuth token (kept until shortly before it expires), STK Push,
-//! and STK Push Query.
+//! STK Push Query, and C2B Register URL (where payments to the till number are posted).
 
 use base64::Engine;
 use serde::Deserialize;
@@ -63,10 +63,32 @@ struct QueryReply {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RegisterReply {
+    response_code: String,
+    #[serde(default)]
+    response_description: String,
+}
+
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ErrorReply {
     error_code: String,
     error_message: String,
+}
+
+impl ErrorReply {
+    fn refused(self) -> GatewayError {
+        GatewayError::Refused(format!("{} ({})", self.error_message, self.error_code))
+    }
+}
+
+/// Daraja's error answer (`errorMessage (errorCode)`), or why it could not be read.
+async fn refusal(response: reqwest::Response) -> GatewayError {
+    match json::<ErrorReply>(response).await {
+        Ok(error) => error.refused(),
+        Err(err) => err,
+    }
 }
 
 impl Daraja {
@@ -158,11 +180,7 @@ impl Daraja {
         });
         let response = self.post("/mpesa/stkpush/v1/processrequest", &body).await?;
         if !response.status().is_success() {
-            let error: ErrorReply = json(response).await?;
-            return Err(GatewayError::Refused(format!(
-                "{} ({})",
-                error.error_message, error.error_code
-            )));
+            return Err(refusal(response).await);
         }
         let reply: PushReply = json(response).await?;
         if reply.response_code != "0" {
@@ -175,6 +193,35 @@ impl Daraja {
             merchant_request_id: reply.merchant_request_id,
             checkout_request_id: reply.checkout_request_id,
         })
+    }
+
+    /// Tells Safaricom where to post the payments made to `short_code` (C2B Register URL,
+    /// v2: phone numbers come masked). "Completed": a payment goes through when the
+    /// validation address cannot be reached; the confirmation is what the shop counts.
+    pub async fn register_c2b(
+        &self,
+        short_code: &str,
+        confirmation_url: &str,
+        validation_url: &str,
+    ) -> Result<String, GatewayError> {
+        let body = json!({
+            "ShortCode": short_code,
+            "ResponseType": "Completed",
+            "ConfirmationURL": confirmation_url,
+            "ValidationURL": validation_url,
+        });
+        let response = self.post("/mpesa/c2b/v2/registerurl", &body).await?;
+        if !response.status().is_success() {
+            return Err(refusal(response).await);
+        }
+        let reply: RegisterReply = json(response).await?;
+        if reply.response_code != "0" {
+            return Err(GatewayError::Refused(format!(
+                "response code {}: {}",
+                reply.response_code, reply.response_description
+            )));
+        }
+        Ok(reply.response_description)
     }
 
     pub async fn stk_query(&self, checkout_request_id: &str) -> Result<StkStatus, GatewayError> {
@@ -191,10 +238,7 @@ impl Daraja {
             if error.error_code == STILL_PROCESSING {
                 return Ok(StkStatus::Pending);
             }
-            return Err(GatewayError::Refused(format!(
-                "{} ({})",
-                error.error_message, error.error_code
-            )));
+            return Err(error.refused());
         }
         let reply: QueryReply = json(response).await?;
         let code = match &reply.result_code {

@@ -140,6 +140,42 @@ impl StkCallback {
     }
 }
 
+/// A payment to the shop's till number or paybill, as Daraja's C2B API posts it to the
+/// confirmation (and validation) URL: flat, every value a string.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TillConfirmation {
+    #[serde(rename = "TransID")]
+    pub trans_id: String,
+    /// `YYYYMMDDHHMMSS`, Nairobi time.
+    pub trans_time: String,
+    pub trans_amount: String,
+    pub business_short_code: String,
+    #[serde(default)]
+    pub bill_ref_number: String,
+    #[serde(rename = "MSISDN", default)]
+    pub msisdn: String,
+    #[serde(default)]
+    pub first_name: String,
+}
+
+impl TillConfirmation {
+    /// When the customer paid, or None when `TransTime` is not a time.
+    pub fn paid_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        chrono::NaiveDateTime::parse_from_str(self.trans_time.trim(), "%Y%m%d%H%M%S")
+            .ok()?
+            .and_local_timezone(crate::domain::clock::eat())
+            .single()
+            .map(|at| at.with_timezone(&chrono::Utc))
+    }
+
+    /// The amount paid: shillings, at most two decimals, more than zero.
+    pub fn amount(&self) -> Option<rust_decimal::Decimal> {
+        let amount: rust_decimal::Decimal = self.trans_amount.trim().parse().ok()?;
+        (amount > rust_decimal::Decimal::ZERO && amount.scale() <= 2).then_some(amount)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,6 +215,27 @@ mod tests {
                 reason: "The customer cancelled the request on their phone.".into()
             }
         );
+    }
+
+    #[test]
+    fn a_documented_till_confirmation_is_read_in_nairobi_time() {
+        let body = r#"{"TransactionType":"Buy Goods","TransID":"LGR219G3EY",
+            "TransTime":"20170727104247","TransAmount":"10.00","BusinessShortCode":"600134",
+            "BillRefNumber":"","InvoiceNumber":"","OrgAccountBalance":"49197.00",
+            "ThirdPartyTransID":"","MSISDN":"2547 ***** 149","FirstName":"John"}"#;
+        let paid = serde_json::from_str::<TillConfirmation>(body).unwrap();
+        assert_eq!(paid.trans_id, "LGR219G3EY");
+        assert_eq!(paid.amount(), Some(rust_decimal::Decimal::TEN));
+        assert_eq!(
+            paid.paid_at().unwrap().to_rfc3339(),
+            "2017-07-27T07:42:47+00:00"
+        );
+        let odd = TillConfirmation {
+            trans_amount: "10.005".into(),
+            trans_time: "yesterday".into(),
+            ..paid
+        };
+        assert_eq!((odd.amount(), odd.paid_at()), (None, None));
     }
 
     #[test]

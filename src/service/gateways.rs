@@ -41,12 +41,24 @@ impl<T> Provider<T> {
 #[derive(Debug)]
 pub enum NoCardTerminal {}
 
+/// Who confirms payments customers make to the shop's till number or paybill (C2B).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TillConfirmations {
+    /// Nobody: a code typed at the till waits for an admin to check it.
+    Off,
+    /// `bytemtaani sandbox till-payment` makes one, as a customer's phone would (no money).
+    Sandbox,
+    /// Safaricom posts them to the receiver's address that ends in `token`, for `short_code`.
+    Daraja { short_code: String, token: String },
+}
+
 #[derive(Debug, Clone)]
 pub struct Gateways {
     sandbox: Arc<Sandbox>,
     mpesa: Provider<Daraja>,
     paypal: Provider<Paypal>,
     card: Provider<NoCardTerminal>,
+    till: TillConfirmations,
 }
 
 /// The sandbox charges PayPal in shillings, as the order totals are.
@@ -64,6 +76,7 @@ impl Gateways {
             mpesa: Provider::Off,
             paypal: Provider::Off,
             card: Provider::Off,
+            till: TillConfirmations::Off,
         }
     }
 
@@ -100,6 +113,35 @@ impl Gateways {
         self
     }
 
+    pub fn with_till_confirmations(mut self, till: TillConfirmations) -> Gateways {
+        self.till = till;
+        self
+    }
+
+    pub fn till_confirmations(&self) -> &TillConfirmations {
+        &self.till
+    }
+
+    /// Registers the receiver's till-payment addresses under `base` (its public https
+    /// address ending in /mpesa/c2b) with Safaricom; Safaricom's answer.
+    pub async fn register_till_number(&self, base: &str) -> Result<String, GatewayError> {
+        let (Provider::Live(daraja), TillConfirmations::Daraja { short_code, token }) =
+            (&self.mpesa, &self.till)
+        else {
+            return Err(GatewayError::NotConfigured(
+                "registering needs payments.mpesa = \"daraja\" and payments.till_confirmations = \"daraja\"".into(),
+            ));
+        };
+        let base = base.trim_end_matches('/');
+        daraja
+            .register_c2b(
+                short_code,
+                &format!("{base}/{token}/confirmation"),
+                &format!("{base}/{token}/validation"),
+            )
+            .await
+    }
+
     /// True when a customer can pay by `method` through a provider here (at a kiosk or
     /// their own screen). Cash and references typed at the till do not need one.
     pub fn offers(&self, method: PaymentMethod) -> bool {
@@ -117,6 +159,7 @@ impl Gateways {
         matches!(self.mpesa, Provider::Sandbox)
             || matches!(self.paypal, Provider::Sandbox)
             || matches!(self.card, Provider::Sandbox)
+            || self.till == TillConfirmations::Sandbox
     }
 
     pub async fn stk_push(&self, push: &StkPush) -> Result<PushAccepted, GatewayError> {

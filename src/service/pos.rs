@@ -19,17 +19,22 @@ use crate::domain::user::{Actor, Role, UserAccount, WALK_IN};
 use crate::domain::values::{Phone, Sku, Username, parse_search, person_needle};
 use crate::domain::{Error, Money, Result};
 use crate::service::access::{Principal, authorize};
-use crate::service::gateways::Gateways;
+use crate::service::gateways::{Gateways, TillConfirmations};
 use crate::service::orders::{self, place};
-use crate::service::payments::{duplicate_or, settle};
+use crate::service::payments::{TILL_PAYMENT_MINUTES, duplicate_or, settle};
 
 /// How the customer pays at the till.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Tender {
     /// Notes and coins handed over; the change is given back.
     Cash { handed: Money },
-    /// An M-Pesa receipt code the customer shows: recorded now, verified by an admin.
+    /// An M-Pesa receipt code the customer shows. With till confirmations on, it settles the
+    /// sale at once when Safaricom's confirmation of it is in, and is refused when it is
+    /// not; otherwise it is recorded for an admin to verify.
     MpesaCode(String),
+    /// A code whose confirmation has not come yet, recorded on the cashier's word to settle
+    /// the sale by itself when it arrives (or by an admin).
+    MpesaCodeAwaited(String),
     /// The card terminal's approval reference (never a card number).
     Card(String),
     /// An STK Push to the customer's phone, sent once the sale is recorded; the sale is
@@ -51,7 +56,9 @@ impl Tender {
     pub fn method(&self) -> PaymentMethod {
         match self {
             Tender::Cash { .. } => PaymentMethod::Cash,
-            Tender::MpesaCode(_) | Tender::MpesaPush => PaymentMethod::Mpesa,
+            Tender::MpesaCode(_) | Tender::MpesaCodeAwaited(_) | Tender::MpesaPush => {
+                PaymentMethod::Mpesa
+            }
             Tender::Card(_) => PaymentMethod::Card,
         }
     }
@@ -69,7 +76,7 @@ impl Tender {
             Tender::Card(reference) => {
                 Proof::Settled(TransactionId::parse(PaymentMethod::Card, reference)?)
             }
-            Tender::MpesaCode(code) => {
+            Tender::MpesaCode(code) | Tender::MpesaCodeAwaited(code) => {
                 Proof::Claimed(TransactionId::parse(PaymentMethod::Mpesa, code)?)
             }
             Tender::MpesaPush => Proof::Later,
@@ -135,6 +142,7 @@ impl Pos {
         };
         let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Staff).await?;
+        self.lock_typed_code(&mut tx, &sale.tender).await?;
         let buyer = sale.customer.unwrap_or(WALK_IN);
         // Paid in hand, the order is written paid with its successful payment below.
         let status = match proof {
@@ -181,7 +189,9 @@ impl Pos {
             Proof::Claimed(id) => {
                 let payment =
                     db::payments::open(&mut tx, placed.id, buyer, placed.total, method).await?;
-                claim_code(&mut tx, &me, &payment, id).await?
+                let claimed = claim_code(&mut tx, &me, &payment, id).await?;
+                self.confirmed_by_safaricom(&mut tx, &me, claimed, &sale.tender)
+                    .await?
             }
             Proof::Later => {
                 db::payments::open(&mut tx, placed.id, buyer, placed.total, method).await?
@@ -235,6 +245,7 @@ impl Pos {
         if db::shifts::open_of(&mut *tx, me.user_id).await?.is_none() {
             return Err(Error::NoShift);
         }
+        self.lock_typed_code(&mut tx, &tender).await?;
         let (owner, status, total) = db::orders::lock(&mut tx, order_id)
             .await?
             .ok_or_else(|| Error::NotFound("The order".into()))?;
@@ -259,7 +270,11 @@ impl Pos {
         }
         let payment = match &proof {
             Proof::Settled(id) => settle(&mut tx, Some(&me), &payment, id, total).await?,
-            Proof::Claimed(id) => claim_code(&mut tx, &me, &payment, id).await?,
+            Proof::Claimed(id) => {
+                let claimed = claim_code(&mut tx, &me, &payment, id).await?;
+                self.confirmed_by_safaricom(&mut tx, &me, claimed, &tender)
+                    .await?
+            }
             Proof::Later => {
                 return Err(Error::Conflict(
                     "A push for a recorded order is sent from its pay screen.".into(),
@@ -281,6 +296,60 @@ impl Pos {
             _ => None,
         };
         self.sold_before(order_id, &me.username, cash).await
+    }
+
+    /// Takes the lock on a typed M-Pesa code's confirmation before any order or payment
+    /// lock, as the receiver does, so a confirmation arriving meanwhile is never missed.
+    async fn lock_typed_code(&self, tx: &mut PgConnection, tender: &Tender) -> Result<()> {
+        if let Tender::MpesaCode(code) | Tender::MpesaCodeAwaited(code) = tender
+            && self.gateways.till_confirmations() != &TillConfirmations::Off
+        {
+            let code = TransactionId::parse(PaymentMethod::Mpesa, code)?;
+            db::till_payments::lock_code(tx, &code).await?;
+        }
+        Ok(())
+    }
+
+    /// With till confirmations on, settles a claimed code's payment on Safaricom's word
+    /// (its confirmation: recent, at least the total, unclaimed), or refuses the code in
+    /// plain words, or leaves it waiting when the cashier asked for that. Off, it waits
+    /// for an admin as before.
+    async fn confirmed_by_safaricom(
+        &self,
+        tx: &mut PgConnection,
+        me: &Principal,
+        claimed: PaymentSummary,
+        tender: &Tender,
+    ) -> Result<PaymentSummary> {
+        if self.gateways.till_confirmations() == &TillConfirmations::Off {
+            return Ok(claimed);
+        }
+        let code = TransactionId::parse(
+            PaymentMethod::Mpesa,
+            claimed.transaction_id.as_deref().unwrap_or_default(),
+        )?;
+        let paid = db::till_payments::claim(&mut *tx, me.session, claimed.id, TILL_PAYMENT_MINUTES)
+            .await?;
+        if paid.is_some() {
+            return settle(tx, None, &claimed, &code, claimed.amount).await;
+        }
+        if matches!(tender, Tender::MpesaCodeAwaited(_)) {
+            return Ok(claimed);
+        }
+        Err(match db::till_payments::find(&mut *tx, &code).await? {
+            None => Error::CodeNotConfirmed(code.to_string()),
+            Some(seen) if seen.payment_id.is_some() => {
+                Error::DuplicateTransaction(code.to_string())
+            }
+            Some(seen) if seen.amount < claimed.amount => Error::Conflict(format!(
+                "M-Pesa payment {code} is {}, less than the total {}.",
+                seen.amount, claimed.amount
+            )),
+            Some(_) => Error::Conflict(format!(
+                "M-Pesa payment {code} was made more than {} hours ago: an admin can match it in the console (Till M-Pesa).",
+                TILL_PAYMENT_MINUTES / 60
+            )),
+        })
     }
 
     /// The receipt of a sale already written under the same key.

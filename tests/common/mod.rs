@@ -62,6 +62,20 @@ pub fn services_limited(db: Db, gateways: Gateways, customers: Limits) -> Servic
     )
 }
 
+/// The services of a terminal the shop's server runs as `role`: each transaction becomes
+/// the role and names the terminal's logged-in session; what providers confirm is settled
+/// with the server's own rights.
+pub fn served(owner: &Services, role: bytemtaani::db::TerminalRole) -> Services {
+    let limits = bytemtaani::config::Settings::built_in()
+        .setup()
+        .unwrap()
+        .customers;
+    owner.at_terminal(
+        role,
+        bytemtaani::service::auth::TerminalCounters::new(&limits),
+    )
+}
+
 /// Creates a user of `role` and logs them in.
 pub async fn login_as(s: &Services, username: &str, role: Role) -> Actor {
     s.auth

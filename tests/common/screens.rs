@@ -7,7 +7,7 @@ use bytemtaani::domain::cart::{CartLine, CartView};
 use bytemtaani::domain::catalog::{Category, Page, Product};
 use bytemtaani::domain::order::{OrderDetail, OrderItem, OrderStatus, OrderSummary, UnpaidOrder};
 use bytemtaani::domain::payment::PaymentRow;
-use bytemtaani::domain::payment::{PaymentMethod, PaymentStatus, PaymentSummary};
+use bytemtaani::domain::payment::{PaymentMethod, PaymentStatus, PaymentSummary, TillPayment};
 use bytemtaani::domain::receipt::{Receipt, Tendered};
 use bytemtaani::domain::report::{DayTotal, MethodTotal, SalesReport, TopProduct};
 use bytemtaani::domain::returns::PendingRefund;
@@ -263,6 +263,16 @@ pub fn admin_answers() -> Vec<AdminAnswer> {
             returned_at: at(7),
         }])),
         AdminAnswer::Report(Ok(Box::new(report()))),
+        AdminAnswer::TillPayments(Ok(vec![TillPayment {
+            trans_id: "QKT4R5Y6U7".into(),
+            amount: Money::from_cents(125_000),
+            msisdn: "2547 ***** 149".into(),
+            payer: "Achieng".into(),
+            bill_ref: String::new(),
+            paid_at: at(8),
+            received_at: at(8),
+            payment_id: None,
+        }])),
     ]
 }
 

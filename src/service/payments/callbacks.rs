@@ -234,6 +234,6 @@ fn callback_record<'a>(
 }
 
 /// Text PostgreSQL can store: a NUL becomes U+FFFD (the raw bytes keep the original).
-fn storable(text: &str) -> String {
+pub(super) fn storable(text: &str) -> String {
     text.replace('\0', "\u{FFFD}")
 }

@@ -5,6 +5,7 @@
 
 mod callbacks;
 mod reconcile;
+mod till;
 
 use serde_json::json;
 use std::time::Duration;
@@ -29,6 +30,7 @@ use crate::service::gateways::Gateways;
 
 pub use callbacks::CallbackOutcome;
 pub use reconcile::Reconciled;
+pub use till::{RECENT_MINUTES as TILL_PAYMENT_MINUTES, TillOutcome};
 
 #[derive(Clone)]
 pub struct Payments {
@@ -196,13 +198,18 @@ impl Payments {
     ) -> Result<PaymentSummary> {
         let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
+        let method = db::payments::method_of(&mut *tx, payment_id)
+            .await?
+            .ok_or_else(not_found)?;
+        let transaction_id = TransactionId::parse(method, transaction_id)?;
+        // A till payment Safaricom confirmed under this code is the one matched here.
+        db::till_payments::lock_code(&mut tx, &transaction_id).await?;
         let (order_status, total, payment) = lock_with_order(&mut tx, payment_id).await?;
         if payment.taken_by == Some(me.user_id) {
             return Err(Error::Conflict(
                 "You took this payment at the till: another admin verifies it.".into(),
             ));
         }
-        let transaction_id = TransactionId::parse(payment.method, transaction_id)?;
         if payment.status == PaymentStatus::Successful {
             return Err(Error::Conflict(
                 "This payment is already successful.".into(),
@@ -216,6 +223,7 @@ impl Payments {
             });
         }
         let confirmed = settle(&mut tx, Some(&me), &payment, &transaction_id, amount).await?;
+        db::till_payments::claim_for(&mut *tx, &transaction_id, payment.id).await?;
         tx.commit().await?;
         Ok(confirmed)
     }

@@ -8,7 +8,7 @@ use crate::domain::catalog::{
     Category, PriceChange, Product, ProductForm, ProductQuery, StockReason,
 };
 use crate::domain::order::{OrderDetail, OrderFilter, OrderStatus, OrderSummary, short_id};
-use crate::domain::payment::{PaymentMethod, PaymentRow, PaymentStatus};
+use crate::domain::payment::{PaymentMethod, PaymentRow, PaymentStatus, TillPayment};
 use crate::domain::report::SalesReport;
 use crate::domain::returns::PendingRefund;
 use crate::domain::shift::{Shift, ShiftFilter, ShiftReport};
@@ -45,6 +45,7 @@ pub enum AdminRequest {
     Audit(String),
     Shifts(ShiftFilter),
     Refunds,
+    TillPayments,
     /// One shift's X (open) or Z (closed) report.
     ShiftReport(Uuid),
     Report,
@@ -150,6 +151,7 @@ pub enum AdminAnswer {
     Terminals(Result<Vec<Terminal>>),
     Shifts(Result<Vec<Shift>>),
     Refunds(Result<Vec<PendingRefund>>),
+    TillPayments(Result<Vec<TillPayment>>),
     ShiftReport(Result<Box<ShiftReport>>),
     Audit(Result<Vec<AuditEntry>>),
     Report(Result<Box<SalesReport>>),
@@ -173,6 +175,7 @@ impl AdminAnswer {
             | AdminAnswer::Terminals(Err(e))
             | AdminAnswer::Shifts(Err(e))
             | AdminAnswer::Refunds(Err(e))
+            | AdminAnswer::TillPayments(Err(e))
             | AdminAnswer::ShiftReport(Err(e))
             | AdminAnswer::Audit(Err(e))
             | AdminAnswer::Report(Err(e))
@@ -210,6 +213,7 @@ pub(super) async fn run(s: &Services, a: &Actor, request: AdminRequest) -> Admin
         Ask::Audit(text) => Answer::Audit(s.users.audit_log(a, &text, LIST).await),
         Ask::Shifts(filter) => Answer::Shifts(s.shifts.list(a, &filter).await),
         Ask::Refunds => Answer::Refunds(s.returns.awaiting_reversal(a).await),
+        Ask::TillPayments => Answer::TillPayments(s.payments.unclaimed_till_payments(a).await),
         Ask::ShiftReport(id) => Answer::ShiftReport(s.shifts.report_of(a, id).await.map(Box::new)),
         Ask::Report => Answer::Report(s.reports.sales(a).await.map(Box::new)),
         Ask::Warnings => Answer::Warnings(s.users.warnings(a).await),

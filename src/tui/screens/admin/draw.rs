@@ -433,6 +433,37 @@ impl AdminScreen {
                 self.refunds.selected,
                 self.refunds.loaded,
             ),
+            Section::TillPayments => (
+                " Paid to the till number and claimed by no sale, newest first ".to_owned(),
+                &["Paid", "Code", "Phone", "Name", "Account", "Amount"],
+                vec![
+                    Constraint::Length(16),
+                    Constraint::Length(11),
+                    Constraint::Length(15),
+                    Constraint::Fill(1),
+                    Constraint::Length(9),
+                    fit(
+                        6,
+                        self.till_payments.rows.iter().map(|r| r.amount.to_string()),
+                    ),
+                ],
+                self.till_payments
+                    .rows
+                    .iter()
+                    .map(|r| {
+                        Row::new(vec![
+                            Line::raw(local(r.paid_at)),
+                            Line::raw(r.trans_id.clone()),
+                            Line::raw(r.msisdn.clone()),
+                            Line::raw(r.payer.clone()),
+                            Line::raw(r.bill_ref.clone()),
+                            money(r.amount),
+                        ])
+                    })
+                    .collect(),
+                self.till_payments.selected,
+                self.till_payments.loaded,
+            ),
             Section::Reports => return,
         };
         Listing {
@@ -572,6 +603,9 @@ fn hints(section: Section) -> &'static str {
         }
         Section::Shifts => " Enter X/Z report · / filter by days and cashier · r reload · Tab",
         Section::Refunds => " Enter record one sent back (its reference) · r reload · Tab",
+        Section::TillPayments => {
+            " r reload · a code typed at a till claims its payment here · Tab next section"
+        }
         Section::Reports => " E export CSV · r reload · Tab next section",
     }
 }

@@ -194,6 +194,7 @@ pub fn filter(screen: &AdminScreen) -> Option<Popup> {
         | Section::Categories
         | Section::Terminals
         | Section::Refunds
+        | Section::TillPayments
         | Section::Reports => {
             return None;
         }

@@ -14,7 +14,7 @@ use crate::domain::alert::Alert;
 use crate::domain::audit::AuditEntry;
 use crate::domain::catalog::{Category, PriceChange, Product};
 use crate::domain::order::{OrderDetail, OrderFilter, OrderStatus, OrderSummary, short_id};
-use crate::domain::payment::{PaymentMethod, PaymentRow, PaymentStatus};
+use crate::domain::payment::{PaymentMethod, PaymentRow, PaymentStatus, TillPayment};
 use crate::domain::report::SalesReport;
 use crate::domain::returns::PendingRefund;
 use crate::domain::shift::{Shift, ShiftFilter, ShiftReport};
@@ -41,10 +41,11 @@ pub enum Section {
     Shifts,
     Refunds,
     Reports,
+    TillPayments,
 }
 
 impl Section {
-    pub const ALL: [Section; 12] = [
+    pub const ALL: [Section; 13] = [
         Section::Orders,
         Section::Payments,
         Section::Alerts,
@@ -57,12 +58,14 @@ impl Section {
         Section::Shifts,
         Section::Refunds,
         Section::Reports,
+        Section::TillPayments,
     ];
 
     pub fn title(self) -> &'static str {
         match self {
             Section::Orders => "Orders",
             Section::Payments => "Payments",
+            Section::TillPayments => "Till M-Pesa",
             Section::Alerts => "Alerts",
             Section::Products => "Products",
             Section::LowStock => "Low stock",
@@ -169,6 +172,8 @@ pub struct AdminScreen {
     pub shift_filter: ShiftFilter,
     /// Refunds of returned goods to send back with M-Pesa or PayPal.
     pub refunds: List<PendingRefund>,
+    /// Payments to the till number that no sale claimed.
+    pub till_payments: List<TillPayment>,
     pub report: Option<Box<SalesReport>>,
     pub popup: Option<Popup>,
     /// Shown above every section while they hold.
@@ -202,6 +207,7 @@ impl AdminScreen {
             shifts: List::default(),
             shift_filter: ShiftFilter::default(),
             refunds: List::default(),
+            till_payments: List::default(),
             report: None,
             popup: None,
             warnings: Vec::new(),
@@ -241,6 +247,7 @@ impl AdminScreen {
             Section::Audit => AdminRequest::Audit(self.audit_filter.clone()),
             Section::Shifts => AdminRequest::Shifts(self.shift_filter.clone()),
             Section::Refunds => AdminRequest::Refunds,
+            Section::TillPayments => AdminRequest::TillPayments,
             Section::Reports => AdminRequest::Report,
         })
     }
@@ -290,6 +297,7 @@ impl AdminScreen {
             Section::Audit => self.audit.step(delta),
             Section::Shifts => self.shifts.step(delta),
             Section::Refunds => self.refunds.step(delta),
+            Section::TillPayments => self.till_payments.step(delta),
             Section::Reports => {}
         }
         (Vec::new(), None)
@@ -538,6 +546,7 @@ impl AdminScreen {
             AdminAnswer::Audit(result) => self.audit.set(result),
             AdminAnswer::Shifts(result) => self.shifts.set(result),
             AdminAnswer::Refunds(result) => self.refunds.set(result),
+            AdminAnswer::TillPayments(result) => self.till_payments.set(result),
             AdminAnswer::ShiftReport(result) => {
                 self.fill_popup(result, |r| Popup::ShiftReport(Some(r)))
             }
@@ -646,7 +655,7 @@ mod tests {
         press(&mut screen, KeyCode::BackTab);
         assert_eq!(
             press(&mut screen, KeyCode::BackTab),
-            vec![Effect::Admin(AdminRequest::Report)],
+            vec![Effect::Admin(AdminRequest::TillPayments)],
             "it wraps round"
         );
     }

@@ -272,6 +272,7 @@ impl PosScreen {
                 input,
                 error,
                 sending,
+                ..
             } => {
                 let mut lines = vec![Line::from(vec![
                     Span::raw("Total "),

@@ -205,6 +205,7 @@ impl PosScreen {
             input: Input::default(),
             error: None,
             sending: false,
+            unconfirmed: None,
         });
     }
 
@@ -389,7 +390,7 @@ impl PosScreen {
                     self.notice = Some(match receipt.change() {
                         Some(change) => format!("Paid. Change {change}."),
                         None if receipt.payment.verified => "Paid.".into(),
-                        None => "Recorded; an admin verifies the M-Pesa code.".into(),
+                        None => "Recorded, unpaid until the M-Pesa code is confirmed.".into(),
                     });
                     let mut effects = self.scans_after_sale();
                     // Scans already started the next sale: the receipt is saved and printed
@@ -408,9 +409,18 @@ impl PosScreen {
                             self.sale.lines.iter().map(|l| l.product_id).collect(),
                         ))
                     });
-                    if let Some(PosPopup::Pay { error, sending, .. }) = &mut self.popup {
+                    if let Some(PosPopup::Pay {
+                        error,
+                        sending,
+                        unconfirmed,
+                        ..
+                    }) = &mut self.popup
+                    {
                         *sending = false;
                         *error = Some(err.to_string());
+                        if let crate::domain::Error::CodeNotConfirmed(code) = &err {
+                            *unconfirmed = Some(code.clone());
+                        }
                     } else {
                         self.error = Some(err.to_string());
                     }

@@ -54,6 +54,9 @@ pub enum PosPopup {
         input: Input,
         error: Option<String>,
         sending: bool,
+        /// An M-Pesa code Safaricom has not confirmed (yet): Enter on it again records the
+        /// sale to settle when the confirmation comes.
+        unconfirmed: Option<String>,
     },
     /// An M-Pesa push for a recorded sale, followed until paid. `sale` is kept to put back
     /// on screen if the push fails and the sale is cancelled.
@@ -230,6 +233,7 @@ impl PosScreen {
                 input,
                 error,
                 sending,
+                unconfirmed,
             } => {
                 if *sending {
                     return Reply::Nothing; // one payment at a time; the answer closes this
@@ -262,6 +266,12 @@ impl PosScreen {
                     }
                     (KeyCode::Enter, Some(chosen)) => match chosen.parse(input.value(), total) {
                         Ok(tender) => {
+                            let tender = match tender {
+                                Tender::MpesaCode(code) if unconfirmed.as_ref() == Some(&code) => {
+                                    Tender::MpesaCodeAwaited(code)
+                                }
+                                other => other,
+                            };
                             *sending = true;
                             return Reply::Run(self.pay_request(tender));
                         }
