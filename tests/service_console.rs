@@ -180,10 +180,14 @@ async fn sales_reports_count_paid_orders_and_export_csv(pool: PgPool) {
     ] {
         s.pos.sell(&cashier, sale).await.unwrap();
     }
-    // Yesterday's sale of one radio.
+    // Yesterday's sale of two radios, paid yesterday.
     sqlx::query(
-        "update orders set created_at = now() - interval '1 day'
-         where id = (select order_id from payments where method = 'cash' order by created_at limit 1)",
+        "with moved as (
+             update payments set paid_at = paid_at - interval '1 day'
+             where id = (select id from payments where method = 'cash' order by created_at limit 1)
+             returning order_id)
+         update orders set created_at = created_at - interval '1 day'
+         where id = (select order_id from moved)",
     )
     .execute(&pool)
     .await
@@ -204,9 +208,11 @@ async fn sales_reports_count_paid_orders_and_export_csv(pool: PgPool) {
         .collect();
     assert_eq!(
         methods,
-        [(PaymentMethod::Cash, 2), (PaymentMethod::Card, 1)],
-        "payments paid today, biggest first (the moved order was paid today)"
+        [(PaymentMethod::Card, 1), (PaymentMethod::Cash, 1)],
+        "sales settled today by method, biggest first"
     );
+    let by_method: Money = report.methods_today.iter().map(|m| m.amount).sum();
+    assert_eq!(by_method, today.amount);
     assert!(report.refunds_today.is_empty());
     // The torch sold for cash comes back: today's refunds say so; the sales stand.
     let torch_sale: Uuid = sqlx::query_scalar(
@@ -253,4 +259,77 @@ async fn sales_reports_count_paid_orders_and_export_csv(pool: PgPool) {
         s.reports.sales(&cashier).await.is_err(),
         "reports are for admins"
     );
+}
+
+/// One basis for every figure: a sale counts on the day its payment settled, as it does in
+/// its shift. A till sale taken on an M-Pesa code yesterday and verified today is today's, in
+/// the day's total, the method split and the best sellers alike, so the day's total is the
+/// sum of its methods.
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn every_report_figure_counts_a_sale_when_its_payment_settled(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, phones) = shop(&s).await;
+    let cashier = at_till(&s, "cashier").await;
+    let radio = product(&s, &admin, &phones, "Radio", "1000", 50).await;
+    let sale = |tender| Sale {
+        key: Uuid::new_v4(),
+        customer: None,
+        lines: vec![bytemtaani::domain::order::OrderLine {
+            product_id: radio.id,
+            quantity: 1,
+            agreed_price: radio.price,
+        }],
+        tender,
+    };
+    let on_code = s
+        .pos
+        .sell(&cashier, sale(Tender::MpesaCode("QKH94M1Z11".into())))
+        .await
+        .unwrap();
+    s.pos
+        .sell(
+            &cashier,
+            sale(Tender::Cash {
+                handed: radio.price,
+            }),
+        )
+        .await
+        .unwrap();
+    // The code was taken yesterday...
+    for table in ["orders", "payments"] {
+        sqlx::query(&format!(
+            "update {table} set created_at = now() - interval '1 day' where {} = $1",
+            if table == "orders" { "id" } else { "order_id" }
+        ))
+        .bind(on_code.order_id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    // ... and an admin checks the statement and verifies it today.
+    let payment: Uuid = sqlx::query_scalar("select id from payments where order_id = $1")
+        .bind(on_code.order_id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    s.payments
+        .confirm(&admin, payment, "QKH94M1Z11", radio.price)
+        .await
+        .unwrap();
+
+    let report = s.reports.sales(&admin).await.unwrap();
+    let today = report.today_total();
+    let by_method: Money = report.methods_today.iter().map(|m| m.amount).sum();
+    assert_eq!(
+        (today.orders, today.amount),
+        (2, Money::from_cents(200_000)),
+        "both sales settled today"
+    );
+    assert_eq!(today.amount, by_method, "the day is the sum of its methods");
+    assert_eq!(
+        report.days[28].amount,
+        Money::ZERO,
+        "nothing settled yesterday"
+    );
+    assert_eq!(report.top[0].units, 2);
 }

@@ -5,19 +5,22 @@ use crate::domain::Money;
 use crate::domain::payment::PaymentMethod;
 use crate::domain::report::TopProduct;
 
+/// Sales, each with the payment that settled it: every figure counts a sale when its payment
+/// settled (`p.paid_at`), as a shift does, so a day's total is the sum of its methods.
+const SETTLED: &str = "orders o join payments p on p.order_id = o.id and p.status = 'successful'";
 /// Orders that count as sales.
 const SOLD: &str = "o.status in ('paid', 'shipped', 'delivered')";
-/// An order's day on the shop's clock (UTC+3, as `domain::clock`).
-const SHOP_DAY: &str = "((o.created_at at time zone 'UTC') + interval '3 hours')::date";
+/// The day a sale settled on the shop's clock (UTC+3, as `domain::clock`).
+const SHOP_DAY: &str = "((p.paid_at at time zone 'UTC') + interval '3 hours')::date";
 
-/// Orders and sales per shop day since `since`, only days that had any.
+/// Sales and their amount per shop day since `since`, only days that had any.
 pub async fn days(
     ex: impl PgExecutor<'_>,
     since: DateTime<Utc>,
 ) -> sqlx::Result<Vec<(NaiveDate, i64, Money)>> {
     sqlx::query_as(&format!(
-        "select {SHOP_DAY} as day, count(*), coalesce(sum(o.total_amount), 0)
-         from orders o where {SOLD} and o.created_at >= $1
+        "select {SHOP_DAY} as day, count(*), coalesce(sum(p.amount), 0)
+         from {SETTLED} where {SOLD} and p.paid_at >= $1
          group by 1 order by 1"
     ))
     .bind(since)
@@ -25,16 +28,16 @@ pub async fn days(
     .await
 }
 
-/// Successful payments since `since` by method.
+/// Sales settled since `since` by payment method.
 pub async fn methods(
     ex: impl PgExecutor<'_>,
     since: DateTime<Utc>,
 ) -> sqlx::Result<Vec<(PaymentMethod, i64, Money)>> {
-    sqlx::query_as(
-        "select method, count(*), coalesce(sum(amount), 0) from payments
-         where status = 'successful' and paid_at >= $1
-         group by method order by 3 desc",
-    )
+    sqlx::query_as(&format!(
+        "select p.method, count(*), coalesce(sum(p.amount), 0)
+         from {SETTLED} where {SOLD} and p.paid_at >= $1
+         group by p.method order by 3 desc"
+    ))
     .bind(since)
     .fetch_all(ex)
     .await
@@ -62,10 +65,11 @@ pub async fn top_products(
     limit: i64,
 ) -> sqlx::Result<Vec<TopProduct>> {
     let rows: Vec<(String, String, i64, Money)> = sqlx::query_as(&format!(
-        "select p.name, p.sku, sum(i.quantity)::bigint, sum(i.quantity * i.price)
-         from order_items i join orders o on o.id = i.order_id join products p on p.id = i.product_id
-         where {SOLD} and o.created_at >= $1
-         group by p.id, p.name, p.sku order by 4 desc, 3 desc, p.name limit $2"
+        "select pr.name, pr.sku, sum(i.quantity)::bigint, sum(i.quantity * i.price)
+         from {SETTLED} join order_items i on i.order_id = o.id
+              join products pr on pr.id = i.product_id
+         where {SOLD} and p.paid_at >= $1
+         group by pr.id, pr.name, pr.sku order by 4 desc, 3 desc, pr.name limit $2"
     ))
     .bind(since)
     .bind(limit)

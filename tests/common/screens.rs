@@ -325,8 +325,8 @@ pub fn report() -> SalesReport {
         methods_today: vec![
             MethodTotal {
                 method: PaymentMethod::Cash,
-                payments: 3,
-                amount: Money::from_cents(750_000),
+                payments: 2,
+                amount: Money::from_cents(500_000),
             },
             MethodTotal {
                 method: PaymentMethod::Mpesa,

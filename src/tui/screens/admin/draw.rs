@@ -640,7 +640,7 @@ fn draw_report(report: Option<&SalesReport>, frame: &mut Frame, area: Rect, them
             Line::from(vec![
                 Span::styled("Today ", theme.title()),
                 Span::styled(today.amount.to_string(), theme.money()),
-                Span::raw(format!(" from {} order(s)", today.orders)),
+                Span::raw(format!(" from {} sale(s)", today.orders)),
             ]),
             Line::raw(if methods.is_empty() {
                 "No payments yet today.".to_owned()
@@ -656,7 +656,13 @@ fn draw_report(report: Option<&SalesReport>, frame: &mut Frame, area: Rect, them
             ),
         ])
         .wrap(Wrap { trim: true })
-        .block(Block::bordered().title(Line::styled(format!(" {} ", report.today), theme.title()))),
+        .block(Block::bordered().title(Line::styled(
+            format!(
+                " {} · a sale counts when its payment settles ",
+                report.today
+            ),
+            theme.title(),
+        ))),
         summary,
     );
     // Bars in whole shillings; one column each, so 30 days fit on an 80-column screen. The
