@@ -190,6 +190,11 @@ async fn each_terminal_role_is_refused_what_it_must_not_do(pool: PgPool) {
             REFUSED,
         ),
         ("update till_payments set payment_id = null", REFUSED),
+        // Writing a sale off (no restock) is an admin's decision, never a till's.
+        (
+            "update orders set status = 'cancelled', written_off_at = now(), write_off_reason = 'x'",
+            REFUSED,
+        ),
         ("delete from till_payments", REFUSED),
         ("select trans_id from till_payments", Ok(0)),
         (

@@ -58,6 +58,19 @@ pub async fn refunds(
     .await
 }
 
+/// Till sales written off since `since`: how many, and what they were worth.
+pub async fn written_off(
+    ex: impl PgExecutor<'_>,
+    since: DateTime<Utc>,
+) -> sqlx::Result<(i64, Money)> {
+    sqlx::query_as(
+        "select count(*), coalesce(sum(total_amount), 0) from orders where written_off_at >= $1",
+    )
+    .bind(since)
+    .fetch_one(ex)
+    .await
+}
+
 /// The best sellers by amount since `since`.
 pub async fn top_products(
     ex: impl PgExecutor<'_>,

@@ -40,6 +40,14 @@ pub struct SalesReport {
     pub refunds_today: Vec<MethodTotal>,
     /// The best sellers of the 30 days by amount.
     pub top: Vec<TopProduct>,
+    /// Till sales written off today: goods handed over, money never received.
+    pub written_off_today: WrittenOff,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct WrittenOff {
+    pub sales: i64,
+    pub amount: Money,
 }
 
 pub const DAYS: i64 = 30;
@@ -64,15 +72,25 @@ impl SalesReport {
                 day.amount.amount()
             ));
         }
-        out.push_str("\nmethod_today,payments,amount_kes\n");
-        for m in &self.methods_today {
-            out.push_str(&format!(
-                "{},{},{}\n",
-                m.method,
-                m.payments,
-                m.amount.amount()
-            ));
+        for (header, totals) in [
+            ("method_today,payments", &self.methods_today),
+            ("refunds_today,returns", &self.refunds_today),
+        ] {
+            out.push_str(&format!("\n{header},amount_kes\n"));
+            for m in totals {
+                out.push_str(&format!(
+                    "{},{},{}\n",
+                    m.method,
+                    m.payments,
+                    m.amount.amount()
+                ));
+            }
         }
+        out.push_str(&format!(
+            "\nwritten_off_today,sales,amount_kes\n,{},{}\n",
+            self.written_off_today.sales,
+            self.written_off_today.amount.amount()
+        ));
         out.push_str("\nproduct,sku,units,amount_kes\n");
         for p in &self.top {
             out.push_str(&format!(
@@ -129,18 +147,28 @@ mod tests {
                 payments: 2,
                 amount: Money::from_cents(150_050),
             }],
-            refunds_today: Vec::new(),
+            refunds_today: vec![MethodTotal {
+                method: PaymentMethod::Mpesa,
+                payments: 1,
+                amount: Money::from_cents(50_000),
+            }],
             top: vec![TopProduct {
                 name: "Unga, 2kg".into(),
                 sku: "UNGA-2".into(),
                 units: 3,
                 amount: Money::from_cents(150_050),
             }],
+            written_off_today: WrittenOff {
+                sales: 1,
+                amount: Money::from_cents(69_900),
+            },
         };
         assert_eq!(
             report.csv(),
             "date,orders,sales_kes\n2026-11-25,2,1500.50\n\n\
              method_today,payments,amount_kes\nCash,2,1500.50\n\n\
+             refunds_today,returns,amount_kes\nM-Pesa,1,500.00\n\n\
+             written_off_today,sales,amount_kes\n,1,699.00\n\n\
              product,sku,units,amount_kes\n\"Unga, 2kg\",UNGA-2,3,1500.50\n"
         );
     }

@@ -14,7 +14,7 @@ use crate::domain::order::{
 };
 use crate::domain::payment::PaymentStatus;
 use crate::domain::user::{Actor, Role};
-use crate::domain::values::person_needle;
+use crate::domain::values::{limits, parse_name, person_needle};
 use crate::domain::{Error, Money, Result};
 use crate::service::access::{Principal, authorize};
 use crate::service::limits::Limits;
@@ -179,6 +179,58 @@ impl Orders {
             units_restocked,
             refund_due,
         })
+    }
+
+    /// Closes an unpaid till sale whose goods were handed over and whose money never came
+    /// (an M-Pesa code that turned out false): cancelled without putting stock back, since
+    /// the goods left the shop, with the reason; audited and reported as written off.
+    /// Admins only; a paid order, a customer's own order or a closed one is refused.
+    pub async fn write_off(
+        &self,
+        actor: &Actor,
+        order_id: Uuid,
+        reason: &str,
+    ) -> Result<OrderSummary> {
+        let reason = parse_name("Reason", reason, limits::REASON)?;
+        authorize(&mut *self.db.read().await?, actor, Role::Admin).await?;
+        // A request a provider may still take is asked about first, as for a cancel.
+        self.payments.clear_for_cancel(order_id).await?;
+        let mut tx = self.db.begin().await?;
+        let me = authorize(&mut *tx, actor, Role::Admin).await?;
+        let (_, status, total) = db::orders::lock(&mut tx, order_id)
+            .await?
+            .ok_or_else(not_found)?;
+        let order = db::orders::summary(&mut *tx, order_id)
+            .await?
+            .ok_or_else(not_found)?;
+        if status != OrderStatus::Pending {
+            return Err(Error::Conflict(format!(
+                "Only an unpaid sale is written off; this order is {status}."
+            )));
+        }
+        if order.served_by.is_none() {
+            return Err(Error::Conflict(
+                "A customer's own order never left the shop: cancel it instead (its stock goes back)."
+                    .into(),
+            ));
+        }
+        if let Some(p) = db::payments::by_order(&mut *tx, order_id).await?
+            && p.status == PaymentStatus::Pending
+        {
+            db::payments::mark_failed(&mut *tx, p.id, "written off").await?;
+        }
+        db::orders::write_off(&mut *tx, order_id, me.user_id, &reason).await?;
+        db::audit::record(
+            &mut *tx,
+            me.user_id,
+            "order.write_off",
+            "order",
+            Some(order_id),
+            json!({ "total": total, "reason": reason }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(self.load(order_id).await?.order)
     }
 
     /// Staff move a paid order along: shipped, then delivered. `paid` comes only from a

@@ -48,6 +48,7 @@ pub enum Command {
     Ship,
     Deliver,
     CancelOrder,
+    WriteOff,
     Verify,
     Reject,
     New,
@@ -420,6 +421,12 @@ pub const ADMIN: &[Binding] = &[
         Command::CancelOrder,
         "c",
         "orders: cancel (restocks; says the refund due)",
+    ),
+    bind(
+        &[KeyCode::Char('W')],
+        Command::WriteOff,
+        "W",
+        "orders: write off an unpaid till sale (no restock)",
     ),
     bind(
         &[KeyCode::Char('P')],

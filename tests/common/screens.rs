@@ -9,7 +9,7 @@ use bytemtaani::domain::order::{OrderDetail, OrderItem, OrderStatus, OrderSummar
 use bytemtaani::domain::payment::PaymentRow;
 use bytemtaani::domain::payment::{PaymentMethod, PaymentStatus, PaymentSummary, TillPayment};
 use bytemtaani::domain::receipt::{Receipt, Tendered};
-use bytemtaani::domain::report::{DayTotal, MethodTotal, SalesReport, TopProduct};
+use bytemtaani::domain::report::{DayTotal, MethodTotal, SalesReport, TopProduct, WrittenOff};
 use bytemtaani::domain::returns::PendingRefund;
 use bytemtaani::domain::shift::{Shift, ShiftFigures, ShiftReport};
 use bytemtaani::domain::terminal::{Terminal, TerminalKind};
@@ -322,6 +322,10 @@ pub fn report() -> SalesReport {
     SalesReport {
         today,
         days,
+        written_off_today: WrittenOff {
+            sales: 1,
+            amount: Money::from_cents(69_900),
+        },
         methods_today: vec![
             MethodTotal {
                 method: PaymentMethod::Cash,

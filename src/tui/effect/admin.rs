@@ -82,6 +82,11 @@ pub enum Change {
         payment_id: Uuid,
         reason: String,
     },
+    /// An unpaid till sale closed as a loss (no restock).
+    WriteOff {
+        order_id: Uuid,
+        reason: String,
+    },
     /// A refund sent back with the provider, by its reference.
     CompleteReversal {
         return_id: Uuid,
@@ -275,6 +280,14 @@ async fn apply(s: &Services, a: &Actor, change: Change) -> Result<String> {
                 "Payment {} verified; order {} is paid.",
                 paid.transaction_id.unwrap_or_default(),
                 short_id(paid.order_id)
+            )
+        }
+        Ask::WriteOff { order_id, reason } => {
+            let order = s.orders.write_off(a, order_id, &reason).await?;
+            format!(
+                "Sale {} written off: {} not received; its stock stays as it is.",
+                short_id(order.id),
+                order.total_amount
             )
         }
         Ask::RejectPayment { payment_id, reason } => {

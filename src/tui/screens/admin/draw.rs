@@ -11,7 +11,7 @@ use crate::domain::audit::AuditEntry;
 use crate::domain::clock::shop_time;
 use crate::domain::order::short_id;
 use crate::domain::payment::PaymentStatus;
-use crate::domain::report::SalesReport;
+use crate::domain::report::{MethodTotal, SalesReport};
 use crate::tui::screens::orders::{detail_lines, local};
 use crate::tui::screens::{Listing, fit};
 use crate::tui::theme::Theme;
@@ -587,7 +587,7 @@ fn describe_filter(screen: &AdminScreen) -> String {
 fn hints(section: Section) -> &'static str {
     match section {
         Section::Orders => {
-            " Enter view · s ship · d deliver · c cancel · P reprint · / filter · Tab"
+            " Enter view · s ship · d deliver · c cancel · W write off · P reprint · / · Tab"
         }
         Section::Payments => " v verify · f reject · / filter · Tab next section",
         Section::Alerts => " Enter resolve (say how: returned, matched, checked) · r reload · Tab",
@@ -618,51 +618,59 @@ fn draw_report(report: Option<&SalesReport>, frame: &mut Frame, area: Rect, them
         );
         return;
     };
-    let refunds: Vec<String> = report
-        .refunds_today
-        .iter()
-        .map(|m| format!("{} {} ({})", m.method, m.amount, m.payments))
-        .collect();
+    let listed = |totals: &[MethodTotal]| -> Vec<String> {
+        totals
+            .iter()
+            .map(|m| format!("{} {} ({})", m.method, m.amount, m.payments))
+            .collect()
+    };
+    let today = report.today_total();
+    let methods = listed(&report.methods_today);
+    let refunds = listed(&report.refunds_today);
+    let lost = report.written_off_today;
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled("Today ", theme.title()),
+            Span::styled(today.amount.to_string(), theme.money()),
+            Span::raw(format!(" from {} sale(s)", today.orders)),
+        ]),
+        Line::raw(if methods.is_empty() {
+            "No payments yet today.".to_owned()
+        } else {
+            format!("Paid by: {}", methods.join(" · "))
+        }),
+    ];
+    if !refunds.is_empty() {
+        lines.push(Line::styled(
+            format!("Refunded for returns: {}", refunds.join(" · ")),
+            theme.warn(),
+        ));
+    }
+    if lost.sales > 0 {
+        lines.push(Line::styled(
+            format!(
+                "Written off (goods gone, not paid): {} ({})",
+                lost.amount, lost.sales
+            ),
+            theme.warn(),
+        ));
+    }
     let [summary, chart, top] = Layout::vertical([
-        Constraint::Length(if refunds.is_empty() { 4 } else { 5 }),
+        Constraint::Length(lines.len() as u16 + 2),
         Constraint::Fill(1),
         Constraint::Length(7),
     ])
     .areas(area);
-    let today = report.today_total();
-    let methods: Vec<String> = report
-        .methods_today
-        .iter()
-        .map(|m| format!("{} {} ({})", m.method, m.amount, m.payments))
-        .collect();
     frame.render_widget(
-        Paragraph::new(vec![
-            Line::from(vec![
-                Span::styled("Today ", theme.title()),
-                Span::styled(today.amount.to_string(), theme.money()),
-                Span::raw(format!(" from {} sale(s)", today.orders)),
-            ]),
-            Line::raw(if methods.is_empty() {
-                "No payments yet today.".to_owned()
-            } else {
-                format!("Paid by: {}", methods.join(" · "))
-            }),
-            Line::styled(
-                match refunds.is_empty() {
-                    true => String::new(),
-                    false => format!("Refunded for returns: {}", refunds.join(" · ")),
-                },
-                theme.warn(),
-            ),
-        ])
-        .wrap(Wrap { trim: true })
-        .block(Block::bordered().title(Line::styled(
-            format!(
-                " {} · a sale counts when its payment settles ",
-                report.today
-            ),
-            theme.title(),
-        ))),
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .block(Block::bordered().title(Line::styled(
+                format!(
+                    " {} · a sale counts when its payment settles ",
+                    report.today
+                ),
+                theme.title(),
+            ))),
         summary,
     );
     // Bars in whole shillings; one column each, so 30 days fit on an 80-column screen. The

@@ -7,7 +7,7 @@ use super::{AdminScreen, Popup, Section};
 use crate::domain::alert::Alert;
 use crate::domain::catalog::{Category, Product, ProductForm, StockReason};
 use crate::domain::clock::parse_date;
-use crate::domain::order::{OrderStatus, short_id};
+use crate::domain::order::{OrderStatus, OrderSummary, short_id};
 use crate::domain::payment::{PaymentMethod, PaymentRow, PaymentStatus};
 use crate::domain::returns::PendingRefund;
 use crate::domain::user::{Role, UserAccount};
@@ -36,6 +36,7 @@ pub enum Purpose {
     ResetPassword { user_id: Uuid },
     VerifyPayment { payment_id: Uuid },
     RejectPayment { payment_id: Uuid },
+    WriteOff { order_id: Uuid },
     ResolveAlert { alert_id: i64 },
 }
 
@@ -370,6 +371,22 @@ pub fn reject(row: &PaymentRow) -> Popup {
     )
 }
 
+pub fn write_off(order: &OrderSummary) -> Popup {
+    popup(
+        format!(
+            "Write off sale {} ({}): goods gone, stock stays",
+            short_id(order.id),
+            order.total_amount
+        ),
+        vec![
+            Field::new("Reason", "M-Pesa code not in the statement")
+                .rule(required)
+                .max(limits::REASON),
+        ],
+        Purpose::WriteOff { order_id: order.id },
+    )
+}
+
 pub fn complete_reversal(refund: &PendingRefund) -> Popup {
     let to = refund.phone.as_deref().unwrap_or(&refund.customer);
     popup(
@@ -550,6 +567,10 @@ pub fn submit(screen: &mut AdminScreen, purpose: &Purpose) -> Result<Option<Chan
         },
         Purpose::RejectPayment { payment_id } => Change::RejectPayment {
             payment_id: *payment_id,
+            reason: value("Reason"),
+        },
+        Purpose::WriteOff { order_id } => Change::WriteOff {
+            order_id: *order_id,
             reason: value("Reason"),
         },
         Purpose::CompleteReversal { return_id } => Change::CompleteReversal {

@@ -368,6 +368,28 @@ impl AdminScreen {
                     Change::CancelOrder(o.id),
                 )
             }),
+            (S::Orders, C::WriteOff) => {
+                return match self.orders.current() {
+                    Some(o) if o.status == OrderStatus::Pending && o.served_by.is_some() => {
+                        self.popup = Some(forms::write_off(o));
+                        (Vec::new(), None)
+                    }
+                    Some(o) => (
+                        Vec::new(),
+                        Some(Err(format!(
+                            "Only an unpaid till sale is written off; order {} is {}{}.",
+                            short_id(o.id),
+                            o.status,
+                            if o.served_by.is_none() {
+                                ", a customer's own"
+                            } else {
+                                ""
+                            }
+                        ))),
+                    ),
+                    None => (Vec::new(), None),
+                };
+            }
             (S::Orders, C::Pay) => {
                 return match self.orders.current() {
                     Some(o) if o.status == OrderStatus::Pending => (
