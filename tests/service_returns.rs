@@ -356,3 +356,31 @@ async fn only_staff_take_returns_and_a_number_finds_one_sale(pool: PgPool) {
         .unwrap();
     assert_eq!(found.lines[0].returned, 1);
 }
+
+/// Each returned line keeps its own product's price, whatever order the lines come in (the
+/// till lists them by name; the database takes them in product id order).
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn each_returned_line_keeps_its_own_price(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, phones) = shop(&s).await;
+    let cashier = at_till(&s, "cashier").await;
+    let one = product(&s, &admin, &phones, "One", "1500", 10).await;
+    let two = product(&s, &admin, &phones, "Two", "20", 10).await;
+    // The lines listed first are those whose ids sort last.
+    let (first, last) = if one.id > two.id {
+        (&one, &two)
+    } else {
+        (&two, &one)
+    };
+    let order = sold(&s, &cashier, vec![line(&one, 1), line(&two, 1)], cash()).await;
+    s.returns
+        .take(&cashier, back(order, &[(first, 1), (last, 1)], true, ""))
+        .await
+        .unwrap();
+    let kept: Vec<(Uuid, Money)> =
+        sqlx::query_as("select product_id, price from return_items order by price")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(kept, [(two.id, two.price), (one.id, one.price)]);
+}
