@@ -6,7 +6,7 @@ mod common;
 
 use bytemtaani::domain::Error;
 use bytemtaani::domain::catalog::Product;
-use bytemtaani::domain::order::{OrderLine, OrderStatus};
+use bytemtaani::domain::order::{AfterSale, OrderLine, OrderStatus};
 use bytemtaani::domain::payment::PaymentStatus;
 use bytemtaani::domain::user::{Actor, Role};
 use bytemtaani::service::Services;
@@ -88,6 +88,13 @@ async fn a_false_code_sale_is_written_off_with_its_stock_gone_audited_and_report
         report
             .csv()
             .contains("written_off_today,sales,amount_kes\n,1,3000.00\n")
+    );
+    // The order's history says so, for staff.
+    let history = s.orders.detail(&admin, order).await.unwrap().after_sale;
+    assert!(
+        matches!(&history[..], [AfterSale::WrittenOff { by, reason, .. }]
+            if by == "admin" && reason == "customer showed a fake SMS"),
+        "{history:?}"
     );
 
     // Closed for good: neither written off again nor cancelled into a restock.

@@ -3,7 +3,10 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use crate::domain::Money;
-use crate::domain::order::{OrderItem, OrderStatus, OrderSummary, RecentSale, UnpaidOrder};
+use crate::domain::order::{
+    AfterSale, OrderItem, OrderStatus, OrderSummary, RecentSale, UnpaidOrder,
+};
+use crate::domain::payment::PaymentMethod;
 
 const SUMMARY_SELECT: &str = "select o.id, o.user_id, u.username, u.phone, o.status, o.total_amount, o.served_by,
         (select coalesce(sum(i.quantity), 0) from order_items i where i.order_id = o.id)::bigint as item_count,
@@ -121,6 +124,51 @@ pub async fn lock(
         .bind(id)
         .fetch_optional(conn)
         .await
+}
+
+/// An order's returns and its write-off, oldest first.
+pub async fn after_sale(ex: impl PgExecutor<'_>, order_id: Uuid) -> sqlx::Result<Vec<AfterSale>> {
+    type Row = (
+        DateTime<Utc>,
+        Option<i64>,
+        Option<Money>,
+        Option<PaymentMethod>,
+        Option<bool>,
+        String,
+        Option<String>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "select r.created_at, (select sum(quantity) from return_items where return_id = r.id)::bigint,
+                r.amount, r.method, r.restocked, u.username, null::text
+         from returns r join users u on u.id = r.taken_by where r.order_id = $1
+         union all
+         select o.written_off_at, null, null, null, null, u.username, o.write_off_reason
+         from orders o join users u on u.id = o.written_off_by where o.id = $1
+         order by 1",
+    )
+    .bind(order_id)
+    .fetch_all(ex)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(at, units, refund, method, restocked, by, reason)| {
+            match (units, refund, method, restocked) {
+                (Some(units), Some(refund), Some(method), Some(restocked)) => AfterSale::Returned {
+                    at,
+                    units,
+                    refund,
+                    method,
+                    restocked,
+                    by,
+                },
+                _ => AfterSale::WrittenOff {
+                    at,
+                    by,
+                    reason: reason.unwrap_or_default(),
+                },
+            }
+        })
+        .collect())
 }
 
 /// Closes an unpaid till sale as written off: cancelled, its stock left as it is

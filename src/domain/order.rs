@@ -136,6 +136,26 @@ pub struct OrderDetail {
     pub order: OrderSummary,
     pub items: Vec<OrderItem>,
     pub payment: Option<PaymentSummary>,
+    /// What happened after the sale, oldest first (shown to staff; empty for customers).
+    pub after_sale: Vec<AfterSale>,
+}
+
+/// A return taken against an order, or its write-off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum AfterSale {
+    Returned {
+        at: DateTime<Utc>,
+        units: i64,
+        refund: Money,
+        method: crate::domain::payment::PaymentMethod,
+        restocked: bool,
+        by: String,
+    },
+    WrittenOff {
+        at: DateTime<Utc>,
+        by: String,
+        reason: String,
+    },
 }
 
 impl OrderDetail {

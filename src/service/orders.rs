@@ -112,9 +112,14 @@ impl Orders {
     /// One order with its items and payment: its owner's, or anyone's for staff.
     pub async fn detail(&self, actor: &Actor, order_id: Uuid) -> Result<OrderDetail> {
         let me = authorize(&mut *self.db.read().await?, actor, Role::Customer).await?;
-        let detail = self.load(order_id).await?;
+        let mut detail = self.load(order_id).await?;
         if !me.may_act_for(detail.order.user_id) {
             return Err(not_found());
+        }
+        // Returns and write-offs are the shop's records (a kiosk's role cannot read them).
+        if me.is_staff() {
+            detail.after_sale =
+                db::orders::after_sale(&mut *self.db.read().await?, order_id).await?;
         }
         Ok(detail)
     }
@@ -275,6 +280,7 @@ pub(crate) async fn load(conn: &mut PgConnection, order_id: Uuid) -> Result<Orde
         order,
         items,
         payment,
+        after_sale: Vec::new(),
     })
 }
 

@@ -1252,6 +1252,7 @@ mod tests {
             },
             items: Vec::new(),
             payment: None,
+            after_sale: Vec::new(),
         };
         app.overlay = Some(Overlay::Order(Some(Box::new(detail))));
         assert!(app.update(key(KeyCode::Char('c'))).is_empty(), "asks first");

@@ -446,6 +446,7 @@ pub fn order_detail() -> OrderDetail {
             taken_by: None,
         }),
         order: summary,
+        after_sale: Vec::new(),
     }
 }
 

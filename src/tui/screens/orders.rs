@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Row};
 
-use crate::domain::order::{OrderDetail, OrderStatus, OrderSummary};
+use crate::domain::order::{AfterSale, OrderDetail, OrderStatus, OrderSummary};
 use crate::domain::payment::PaymentStatus;
 use crate::service::orders::HISTORY_PAGE;
 use crate::tui::effect::Effect;
@@ -166,6 +166,32 @@ pub fn detail_lines(detail: &OrderDetail, theme: Theme) -> Vec<Line<'static>> {
                 .unwrap_or_default()
         )),
     });
+    for event in &detail.after_sale {
+        lines.push(Line::styled(
+            match event {
+                AfterSale::Returned {
+                    at,
+                    units,
+                    refund,
+                    method,
+                    restocked,
+                    by,
+                } => format!(
+                    "Returned {}: {units} unit(s), {refund} back by {method}{} · {by}",
+                    local(*at),
+                    if *restocked {
+                        ", restocked"
+                    } else {
+                        ", not restocked"
+                    }
+                ),
+                AfterSale::WrittenOff { at, by, reason } => {
+                    format!("Written off {} by {by}: {reason}", local(*at))
+                }
+            },
+            theme.warn(),
+        ));
+    }
     lines
 }
 

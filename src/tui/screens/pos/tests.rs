@@ -499,6 +499,7 @@ fn unpaid_order(product: &Product, customer: Option<&str>) -> crate::domain::ord
             price: product.price,
         }],
         payment: None,
+        after_sale: Vec::new(),
     }
 }
 
