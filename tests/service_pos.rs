@@ -793,3 +793,24 @@ async fn a_receipt_is_printed_again_marked_copy_and_the_reprint_is_audited(pool:
         Err(Error::Forbidden(_))
     ));
 }
+
+/// A scan nothing matches is told apart from words nothing matches: the first is a product
+/// the shop has not entered yet (an admin adds it at the till), the second just nothing.
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn an_unknown_sku_is_named_as_such(pool: PgPool) {
+    use bytemtaani::service::pos::Lookup;
+    let s = services(&pool);
+    let (_, cashier, bank, _) = till(&s).await;
+    assert!(matches!(
+        s.pos.lookup(&cashier, &bank.sku).await.unwrap(),
+        Lookup::Sku(found) if found.id == bank.id
+    ));
+    assert_eq!(
+        s.pos.lookup(&cashier, " 4006381333931 ").await.unwrap(),
+        Lookup::Unknown("4006381333931".into())
+    );
+    assert_eq!(
+        s.pos.lookup(&cashier, "blue kettle").await.unwrap(),
+        Lookup::Matches(Vec::new())
+    );
+}

@@ -588,3 +588,69 @@ fn small_terminals_keep_the_tabs_and_say_the_size_needed() {
         insta::assert_snapshot!(format!("small_admin_{width}x{height}"), terminal.backend());
     }
 }
+
+/// An admin at the till scans something the shop has not entered: Ctrl+N opens the new
+/// product's form with the SKU filled in, and once saved the till comes back with the
+/// product looked up for the sale. A cashier is told to ask an admin.
+#[test]
+fn an_unknown_sku_at_the_till_is_added_by_an_admin_there() {
+    use bytemtaani::tui::app::{Msg, Tab};
+    use bytemtaani::tui::effect::{Effect, PosRequest};
+    use bytemtaani::tui::event::AppEvent;
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    let ctrl_n = || {
+        Msg::Event(AppEvent::Key(KeyEvent::new(
+            KeyCode::Char('n'),
+            KeyModifiers::CONTROL,
+        )))
+    };
+    let unknown = |app: &mut App| {
+        app.tab = Tab::Pos;
+        app.pos.popup = None;
+        let bytemtaani::tui::screens::Reply::Run(Effect::Pos(PosRequest::Lookup { seq, .. })) =
+            app.pos.look_up("4006381333931")
+        else {
+            panic!("the till looks a scan up");
+        };
+        app.pos.on_answer(PosAnswer::Lookup {
+            seq,
+            quantity: 1,
+            result: Ok(Lookup::Unknown("4006381333931".into())),
+        });
+    };
+
+    let mut app = admin();
+    unknown(&mut app);
+    app.update(ctrl_n());
+    assert_eq!(app.tab, Tab::Admin);
+    check("admin_new_product_from_till", &app);
+    let effects = app.update(done(Outcome::Admin(AdminAnswer::Done(Ok(
+        "Product created.".into(),
+    )))));
+    assert_eq!(app.tab, Tab::Pos, "back on the till");
+    assert!(
+        effects.iter().any(|e| matches!(e,
+            Effect::Pos(PosRequest::Lookup { text, quantity: 1, .. }) if text == "4006381333931")),
+        "{effects:?}"
+    );
+
+    // Closed unsaved: the console stays, and a later save elsewhere sends nobody to the till.
+    unknown(&mut app);
+    app.update(ctrl_n());
+    press(&mut app, &[KeyCode::Esc]);
+    app.update(done(Outcome::Admin(AdminAnswer::Done(Ok("Saved.".into())))));
+    assert_eq!(app.tab, Tab::Admin);
+
+    let mut cashier = cashier();
+    unknown(&mut cashier);
+    cashier.update(ctrl_n());
+    assert_eq!(cashier.tab, Tab::Pos);
+    assert!(
+        cashier
+            .status
+            .as_ref()
+            .is_some_and(|(said, _)| said.contains("Only an admin adds products")),
+        "{:?}",
+        cashier.status
+    );
+}

@@ -89,6 +89,8 @@ impl Tender {
 pub enum Lookup {
     Sku(Box<Product>),
     Matches(Vec<Product>),
+    /// Nothing has this SKU nor matches it: a product the shop has not entered yet.
+    Unknown(String),
 }
 
 const LOOKUP_MATCHES: i64 = 20;
@@ -485,9 +487,11 @@ impl Pos {
             ..Default::default()
         };
         query.validate()?;
-        Ok(Lookup::Matches(
-            db::products::search(&mut *self.db.read().await?, &query).await?,
-        ))
+        let found = db::products::search(&mut *self.db.read().await?, &query).await?;
+        Ok(match Sku::parse(text) {
+            Ok(sku) if found.is_empty() => Lookup::Unknown(sku.as_str().to_owned()),
+            _ => Lookup::Matches(found),
+        })
     }
 
     /// Finds customers at the till by username, email or phone (typed any usual way).

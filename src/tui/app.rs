@@ -136,6 +136,8 @@ pub struct App {
     /// over SSH never opens the console).
     pub ceiling: Role,
     pub payments: PaymentOptions,
+    /// The SKU an admin at the till is adding as a new product in the console.
+    pub adding_for_till: Option<String>,
 }
 
 /// How customers can pay through providers here, and whether those are pretend (the
@@ -208,6 +210,7 @@ impl App {
             kiosk: None,
             ceiling: Role::Admin,
             payments: PaymentOptions::default(),
+            adding_for_till: None,
         }
     }
 
@@ -404,10 +407,20 @@ impl App {
                 self.overlay = Some(Overlay::Help { scroll: 0 });
                 return Vec::new();
             }
+            Tab::Pos
+                if self.pos.popup.is_none()
+                    && keymap::lookup(keymap::POS, key) == Some(Command::NewProduct) =>
+            {
+                return self.add_unknown_product();
+            }
             Tab::Pos => self.pos.on_key(key),
             Tab::Admin => {
                 let (effects, said) = self.admin.on_key(key);
                 self.tell(said);
+                if self.admin.popup.is_none() {
+                    // The new product's form was closed unsaved: the till gets nothing.
+                    self.adding_for_till = None;
+                }
                 if effects
                     .iter()
                     .any(|e| matches!(e, Effect::Pos(PosRequest::LoadOrder(_))))
@@ -419,6 +432,32 @@ impl App {
                 return effects;
             }
         };
+        self.on_reply(reply)
+    }
+
+    /// An admin at the till adds the product a scan found nothing for, its SKU filled in;
+    /// once saved, the till is shown again with the product in the sale.
+    fn add_unknown_product(&mut self) -> Vec<Effect> {
+        let Some(sku) = self.pos.unknown_sku.clone() else {
+            self.tell(Some(Err(
+                "Scan or type the SKU nothing matched first, then Ctrl+N adds it.".into(),
+            )));
+            return Vec::new();
+        };
+        if !self.tabs().contains(&Tab::Admin) {
+            self.tell(Some(Err(format!(
+                "Only an admin adds products: ask one to add {sku} here, then scan it again."
+            ))));
+            return Vec::new();
+        }
+        self.tab = Tab::Admin;
+        self.adding_for_till = Some(sku.clone());
+        self.admin.new_product_with_sku(&sku)
+    }
+
+    /// Looks `sku` up on the till, as if it were scanned.
+    fn on_reply_of_pos(&mut self, sku: &str) -> Vec<Effect> {
+        let reply = self.pos.look_up(sku);
         self.on_reply(reply)
     }
 
@@ -826,8 +865,15 @@ impl App {
             Outcome::Admin(answer) => match answer.error() {
                 Some(err @ (Error::Unauthenticated | Error::Inactive)) => self.fail(err.clone()),
                 _ => {
-                    let (effects, said) = self.admin.on_answer(answer);
+                    let saved = matches!(answer, crate::tui::effect::AdminAnswer::Done(Ok(_)));
+                    let (mut effects, said) = self.admin.on_answer(answer);
                     self.tell(said);
+                    if let Some(sku) = self.adding_for_till.take_if(|_| saved) {
+                        // Back to the till, the new product rung up as if scanned again.
+                        self.tab = Tab::Pos;
+                        self.pos.scan_focused = true;
+                        effects.extend(self.on_reply_of_pos(&sku));
+                    }
                     effects
                 }
             },

@@ -49,6 +49,7 @@ pub enum Command {
     Deliver,
     CancelOrder,
     WriteOff,
+    NewProduct,
     Verify,
     Reject,
     New,
@@ -370,6 +371,13 @@ pub const POS: &[Binding] = &[
         "/",
         "back to the scan line",
     ),
+    Binding {
+        keys: &[KeyCode::Char('n')],
+        ctrl: true,
+        command: Command::NewProduct,
+        label: "Ctrl+N",
+        help: "admins: add the SKU nothing matched as a new product",
+    },
 ];
 
 /// The admin console. Section keys act on the selected row; each section's keys are also

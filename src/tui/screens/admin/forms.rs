@@ -220,7 +220,15 @@ fn product_fields(form: &ProductForm, categories: &[Category], category: &str) -
 }
 
 pub fn new_product(categories: &[Category]) -> Popup {
-    let mut fields = product_fields(&ProductForm::default(), categories, "");
+    new_product_with_sku(categories, "")
+}
+
+pub fn new_product_with_sku(categories: &[Category], sku: &str) -> Popup {
+    let form = ProductForm {
+        sku: sku.to_owned(),
+        ..ProductForm::default()
+    };
+    let mut fields = product_fields(&form, categories, "");
     fields.insert(4, Field::new("Stock", "0").rule(whole));
     popup(
         "New product (an empty slug is made from the name)",

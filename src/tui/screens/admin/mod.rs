@@ -214,6 +214,14 @@ impl AdminScreen {
         }
     }
 
+    /// The Products section with the new-product form open, its SKU filled in (an admin
+    /// at the till scanned something the shop has not entered yet).
+    pub fn new_product_with_sku(&mut self, sku: &str) -> Vec<Effect> {
+        self.section = Section::Products;
+        self.popup = Some(forms::new_product_with_sku(&self.categories.rows, sku));
+        self.open()
+    }
+
     pub fn text_focused(&self) -> bool {
         matches!(self.popup, Some(Popup::Form { .. }))
     }

@@ -52,6 +52,8 @@ pub struct PosScreen {
     pub match_selected: usize,
     /// A multiplier typed as `3*` before a search, used for the product picked.
     pub pending_quantity: i32,
+    /// The last SKU that matched no product: an admin adds it with Ctrl+N.
+    pub unknown_sku: Option<String>,
     pub popup: Option<PosPopup>,
     /// The last problem, shown under the scan line.
     pub error: Option<String>,

@@ -70,7 +70,7 @@ impl PosScreen {
     }
 
     /// Asks for what was typed or scanned: `3*SKU` for three, else one.
-    pub(super) fn look_up(&mut self, typed: &str) -> Reply {
+    pub fn look_up(&mut self, typed: &str) -> Reply {
         let (quantity, text) = match typed.split_once('*') {
             Some((n, rest)) => match n.trim().parse::<i32>() {
                 Ok(n) if (1..=MAX_QUANTITY).contains(&n) => (n, rest.trim().to_owned()),
@@ -114,6 +114,12 @@ impl PosScreen {
             Ok(Lookup::Sku(product)) => self.add(&product, quantity),
             Ok(Lookup::Matches(found)) if found.is_empty() => {
                 self.error = Some("Nothing matches that SKU or name.".into())
+            }
+            Ok(Lookup::Unknown(sku)) => {
+                self.error = Some(format!(
+                    "No product has SKU {sku}. An admin adds it here with Ctrl+N."
+                ));
+                self.unknown_sku = Some(sku);
             }
             Ok(Lookup::Matches(found)) => {
                 self.matches = found;
