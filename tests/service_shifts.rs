@@ -231,3 +231,89 @@ async fn sales_racing_the_close_are_counted_or_refused_never_lost(pool: PgPool) 
     );
     assert_eq!(stock(&pool, &radio).await, 100 - sold as i32);
 }
+
+/// Shifts summed over days and cashiers: every figure of their reports added up, the
+/// closes' counts and differences too; a cashier's name narrows it to their shifts.
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn shifts_are_summed_over_days_and_cashiers(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, phones) = shop(&s).await;
+    let radio = product(&s, &admin, &phones, "Radio", "1500", 20).await;
+    let otieno = login_as(&s, "otieno", Role::Staff).await;
+    let achieng = login_as(&s, "achieng", Role::Staff).await;
+    s.shifts.open(&otieno, "1000").await.unwrap();
+    s.shifts.open(&achieng, "500").await.unwrap();
+    sell(&s, &otieno, &radio, cash("1500")).await;
+    sell(&s, &otieno, &radio, Tender::Card("TRM-000777".into())).await;
+    sell(&s, &achieng, &radio, cash("2000")).await;
+    s.shifts
+        .move_cash(&achieng, CashMove::Out, "200", "airtime for the shop")
+        .await
+        .unwrap();
+    // Otieno counts 100 short at his close; Achieng's shift is still open.
+    s.shifts.close(&otieno, "2400").await.unwrap();
+
+    let all = s
+        .shifts
+        .summary(&admin, &ShiftFilter::default())
+        .await
+        .unwrap();
+    assert_eq!((all.shifts, all.open), (2, 1));
+    assert_eq!(all.figures.sales, 3);
+    assert_eq!(
+        all.figures.taken,
+        [
+            (PaymentMethod::Cash, money("3000")),
+            (PaymentMethod::Card, money("1500"))
+        ]
+    );
+    assert_eq!(all.floats, money("1500"));
+    assert_eq!(all.figures.cash_out, money("200"));
+    assert_eq!(
+        all.figures.expected_cash,
+        money("2500") + money("1800"),
+        "each drawer's expected cash"
+    );
+    assert_eq!(
+        (all.counted, all.difference),
+        (money("2400"), money("0") - money("100"))
+    );
+    let text = all.lines().join("\n");
+    assert!(
+        text.contains("2 (1 open)") && text.contains("-KSh 100.00"),
+        "{text}"
+    );
+
+    let his = s
+        .shifts
+        .summary(
+            &admin,
+            &ShiftFilter {
+                cashier: "OTIE".into(),
+                ..ShiftFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((his.shifts, his.figures.sales), (1, 2));
+    let tomorrow = bytemtaani::domain::clock::shop_date(chrono::Utc::now()).succ_opt();
+    let none = s
+        .shifts
+        .summary(
+            &admin,
+            &ShiftFilter {
+                from: tomorrow,
+                ..ShiftFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((none.shifts, none.figures.sales), (0, 0));
+    assert!(
+        s.shifts
+            .summary(&otieno, &ShiftFilter::default())
+            .await
+            .is_err(),
+        "for admins"
+    );
+}

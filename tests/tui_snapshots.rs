@@ -482,6 +482,29 @@ fn a_shifts_z_report_opens_from_the_console() {
         Box::new(shift_report(true)),
     )))));
     check("admin_shift_report", &app);
+
+    // S sums the shifts listed: here a closed and an open one.
+    press(&mut app, &[KeyCode::Esc, KeyCode::Char('S')]);
+    let (closed, open) = (shift_report(true), shift_report(false));
+    let mut figures = closed.figures.clone();
+    figures.add(&open.figures);
+    app.update(done(Outcome::Admin(AdminAnswer::ShiftSummary(Ok(
+        Box::new(bytemtaani::domain::shift::ShiftSummary {
+            shop: closed.shop.clone(),
+            filter: bytemtaani::domain::shift::ShiftFilter {
+                cashier: "cashier".into(),
+                ..Default::default()
+            },
+            shifts: 2,
+            open: 1,
+            floats: closed.shift.opening_float + open.shift.opening_float,
+            figures,
+            counted: closed.shift.counted_cash.unwrap(),
+            difference: closed.shift.difference().unwrap(),
+            at: closed.at,
+        }),
+    )))));
+    check("admin_shift_summary", &app);
 }
 
 #[test]

@@ -45,7 +45,7 @@ impl ShiftFilter {
 }
 
 /// A shift's figures, as its report shows them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ShiftFigures {
     /// Successful payments taken in the shift, per method.
     pub taken: Vec<(PaymentMethod, Money)>,
@@ -61,6 +61,109 @@ pub struct ShiftFigures {
     pub voids: i64,
     /// What the drawer should hold now (or held at the close).
     pub expected_cash: Money,
+}
+
+impl ShiftFigures {
+    /// Another shift's figures added to these (a summary of several shifts).
+    pub fn add(&mut self, other: &ShiftFigures) {
+        add_by_method(&mut self.taken, &other.taken);
+        add_by_method(&mut self.refunds, &other.refunds);
+        self.awaiting = self.awaiting + other.awaiting;
+        self.sales += other.sales;
+        self.returns += other.returns;
+        self.cash_in = self.cash_in + other.cash_in;
+        self.cash_out = self.cash_out + other.cash_out;
+        self.voids += other.voids;
+        self.expected_cash = self.expected_cash + other.expected_cash;
+    }
+
+    /// Sales, returns and voids, as both reports show them.
+    fn trade_lines(&self) -> Vec<String> {
+        let mut out = vec![pair("Sales", &self.sales.to_string())];
+        for (method, amount) in &self.taken {
+            out.push(pair(&format!("  {}", method.label()), &amount.to_string()));
+        }
+        if self.awaiting != Money::ZERO {
+            out.push(pair("  M-Pesa unverified", &self.awaiting.to_string()));
+        }
+        out.push(pair("Returns", &self.returns.to_string()));
+        for (method, amount) in &self.refunds {
+            out.push(pair(
+                &format!("  {} refunded", method.label()),
+                &amount.to_string(),
+            ));
+        }
+        out.push(pair("Voids", &self.voids.to_string()));
+        out
+    }
+}
+
+/// Adds amounts per method; a method new to `into` comes last.
+fn add_by_method(into: &mut Vec<(PaymentMethod, Money)>, from: &[(PaymentMethod, Money)]) {
+    for (method, amount) in from {
+        match into.iter_mut().find(|(m, _)| m == method) {
+            Some((_, total)) => *total = *total + *amount,
+            None => into.push((*method, *amount)),
+        }
+    }
+}
+
+/// Several shifts summed: a date range, a cashier, or both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShiftSummary {
+    pub shop: Shop,
+    pub filter: ShiftFilter,
+    pub shifts: i64,
+    /// Of them, still open (their cash is not counted yet).
+    pub open: i64,
+    pub floats: Money,
+    pub figures: ShiftFigures,
+    /// Counted at the closes, and counted less expected (short below zero).
+    pub counted: Money,
+    pub difference: Money,
+    pub at: DateTime<Utc>,
+}
+
+impl ShiftSummary {
+    pub fn lines(&self) -> Vec<String> {
+        let rule = "-".repeat(crate::domain::receipt::WIDTH);
+        let day = |d: Option<chrono::NaiveDate>| {
+            d.map_or("any".to_owned(), |d| d.format("%d/%m/%Y").to_string())
+        };
+        let mut out = vec![
+            centre(&self.shop.name),
+            centre("SHIFTS SUMMED"),
+            rule.clone(),
+            pair("From", &day(self.filter.from)),
+            pair("To", &day(self.filter.to)),
+            pair(
+                "Cashier",
+                match self.filter.cashier.trim() {
+                    "" => "any",
+                    name => name,
+                },
+            ),
+            pair("Shifts", &format!("{} ({} open)", self.shifts, self.open)),
+            pair(
+                "Printed",
+                &shop_time(self.at).format("%d/%m/%Y %H:%M").to_string(),
+            ),
+            rule.clone(),
+        ];
+        out.extend(self.figures.trade_lines());
+        out.push(rule.clone());
+        out.push(pair("Floats", &self.floats.to_string()));
+        out.push(pair("Cash in", &self.figures.cash_in.to_string()));
+        out.push(pair("Cash out", &self.figures.cash_out.to_string()));
+        out.push(pair(
+            "Cash expected",
+            &self.figures.expected_cash.to_string(),
+        ));
+        out.push(pair("Counted (closed)", &self.counted.to_string()));
+        out.push(pair("Short or over", &self.difference.to_string()));
+        out.push(rule);
+        out
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,21 +197,7 @@ impl ShiftReport {
             None => out.push(pair("Printed", &time(self.at))),
         }
         out.push(rule.clone());
-        out.push(pair("Sales", &figures.sales.to_string()));
-        for (method, amount) in &figures.taken {
-            out.push(pair(&format!("  {}", method.label()), &amount.to_string()));
-        }
-        if figures.awaiting != Money::ZERO {
-            out.push(pair("  M-Pesa unverified", &figures.awaiting.to_string()));
-        }
-        out.push(pair("Returns", &figures.returns.to_string()));
-        for (method, amount) in &figures.refunds {
-            out.push(pair(
-                &format!("  {} refunded", method.label()),
-                &amount.to_string(),
-            ));
-        }
-        out.push(pair("Voids", &figures.voids.to_string()));
+        out.extend(figures.trade_lines());
         out.push(rule.clone());
         out.push(pair("Float", &self.shift.opening_float.to_string()));
         out.push(pair("Cash in", &figures.cash_in.to_string()));

@@ -4,7 +4,7 @@
 //! The database ties every till sale, payment and return to the open shift and refuses them
 //! without one. Admins list shifts and read any shift's report.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::db::{self, Db};
 use crate::domain::clock::day_start;
 use crate::domain::receipt::Shop;
-use crate::domain::shift::{Shift, ShiftFilter, ShiftReport};
+use crate::domain::shift::{Shift, ShiftFigures, ShiftFilter, ShiftReport, ShiftSummary};
 use crate::domain::user::{Actor, Role};
 use crate::domain::values::{limits, parse_search, parse_text};
 use crate::domain::{Error, Money, Result};
@@ -20,6 +20,8 @@ use crate::service::access::authorize;
 
 /// Shifts listed at most.
 const LISTED: i64 = 200;
+/// Shifts summed in one summary at most.
+const SUMMED: i64 = 1_000;
 
 /// Which way cash moves through the drawer outside sales.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,16 +138,44 @@ impl Shifts {
 
     /// Shifts opened between two of the shop's days (inclusive), by cashier, newest first.
     pub async fn list(&self, actor: &Actor, filter: &ShiftFilter) -> Result<Vec<Shift>> {
-        filter.validate()?;
-        let cashier = match filter.cashier.trim() {
-            "" => String::new(),
-            text => parse_search("Cashier", text)?,
-        };
+        let (from, to, cashier) = wanted(filter)?;
         let mut conn = self.db.read().await?;
         authorize(&mut *conn, actor, Role::Admin).await?;
-        let from = filter.from.map(day_start);
-        let to = filter.to.and_then(|d| d.succ_opt()).map(day_start);
         Ok(db::shifts::list(&mut *conn, from, to, &cashier, LISTED).await?)
+    }
+
+    /// The shifts a filter finds, summed (a cashier's week, the whole shop's day), for
+    /// admins: every figure of their reports added up, with the cash counted at the closes.
+    pub async fn summary(&self, actor: &Actor, filter: &ShiftFilter) -> Result<ShiftSummary> {
+        let (from, to, cashier) = wanted(filter)?;
+        let mut conn = self.db.read().await?;
+        authorize(&mut *conn, actor, Role::Admin).await?;
+        let shifts = db::shifts::list(&mut *conn, from, to, &cashier, SUMMED + 1).await?;
+        if shifts.len() > SUMMED as usize {
+            return Err(Error::invalid(
+                "Dates",
+                format!("more than {SUMMED} shifts: choose fewer days or one cashier"),
+            ));
+        }
+        let mut figures = ShiftFigures::default();
+        let (mut floats, mut counted, mut difference) = (Money::ZERO, Money::ZERO, Money::ZERO);
+        for shift in &shifts {
+            figures.add(&db::shifts::figures(&mut conn, shift).await?);
+            floats = floats + shift.opening_float;
+            counted = counted + shift.counted_cash.unwrap_or(Money::ZERO);
+            difference = difference + shift.difference().unwrap_or(Money::ZERO);
+        }
+        Ok(ShiftSummary {
+            shop: self.shop.clone(),
+            filter: filter.clone(),
+            shifts: shifts.len() as i64,
+            open: shifts.iter().filter(|s| s.closed_at.is_none()).count() as i64,
+            floats,
+            figures,
+            counted,
+            difference,
+            at: db::now(&mut *conn).await?,
+        })
     }
 
     /// Any shift's report (X while open, Z once closed), for admins.
@@ -171,4 +201,20 @@ impl Shifts {
 
 fn not_found() -> Error {
     Error::NotFound("The shift".into())
+}
+
+/// A filter as the database takes it: opened from, opened before, part of a cashier's name.
+type Wanted = (Option<DateTime<Utc>>, Option<DateTime<Utc>>, String);
+
+fn wanted(filter: &ShiftFilter) -> Result<Wanted> {
+    filter.validate()?;
+    let cashier = match filter.cashier.trim() {
+        "" => String::new(),
+        text => parse_search("Cashier", text)?,
+    };
+    Ok((
+        filter.from.map(day_start),
+        filter.to.and_then(|d| d.succ_opt()).map(day_start),
+        cashier,
+    ))
 }

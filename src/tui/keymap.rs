@@ -49,6 +49,7 @@ pub enum Command {
     Deliver,
     CancelOrder,
     WriteOff,
+    SumShifts,
     NewProduct,
     Verify,
     Reject,
@@ -435,6 +436,12 @@ pub const ADMIN: &[Binding] = &[
         Command::WriteOff,
         "W",
         "orders: write off an unpaid till sale (no restock)",
+    ),
+    bind(
+        &[KeyCode::Char('S')],
+        Command::SumShifts,
+        "S",
+        "shifts: sum the shifts listed (their days, their cashier)",
     ),
     bind(
         &[KeyCode::Char('P')],

@@ -11,7 +11,7 @@ use crate::domain::order::{OrderDetail, OrderFilter, OrderStatus, OrderSummary, 
 use crate::domain::payment::{PaymentMethod, PaymentRow, PaymentStatus, TillPayment};
 use crate::domain::report::SalesReport;
 use crate::domain::returns::PendingRefund;
-use crate::domain::shift::{Shift, ShiftFilter, ShiftReport};
+use crate::domain::shift::{Shift, ShiftFilter, ShiftReport, ShiftSummary};
 use crate::domain::terminal::Terminal;
 use crate::domain::user::{Actor, Role, UserAccount};
 use crate::domain::{Error, Money, Result};
@@ -48,6 +48,8 @@ pub enum AdminRequest {
     TillPayments,
     /// One shift's X (open) or Z (closed) report.
     ShiftReport(Uuid),
+    /// The shifts a filter finds, summed.
+    ShiftSummary(ShiftFilter),
     Report,
     /// What the console warns of (demo accounts that can log in).
     Warnings,
@@ -158,6 +160,7 @@ pub enum AdminAnswer {
     Refunds(Result<Vec<PendingRefund>>),
     TillPayments(Result<Vec<TillPayment>>),
     ShiftReport(Result<Box<ShiftReport>>),
+    ShiftSummary(Result<Box<ShiftSummary>>),
     Audit(Result<Vec<AuditEntry>>),
     Report(Result<Box<SalesReport>>),
     Warnings(Result<Vec<String>>),
@@ -182,6 +185,7 @@ impl AdminAnswer {
             | AdminAnswer::Refunds(Err(e))
             | AdminAnswer::TillPayments(Err(e))
             | AdminAnswer::ShiftReport(Err(e))
+            | AdminAnswer::ShiftSummary(Err(e))
             | AdminAnswer::Audit(Err(e))
             | AdminAnswer::Report(Err(e))
             | AdminAnswer::Warnings(Err(e))
@@ -220,6 +224,9 @@ pub(super) async fn run(s: &Services, a: &Actor, request: AdminRequest) -> Admin
         Ask::Refunds => Answer::Refunds(s.returns.awaiting_reversal(a).await),
         Ask::TillPayments => Answer::TillPayments(s.payments.unclaimed_till_payments(a).await),
         Ask::ShiftReport(id) => Answer::ShiftReport(s.shifts.report_of(a, id).await.map(Box::new)),
+        Ask::ShiftSummary(filter) => {
+            Answer::ShiftSummary(s.shifts.summary(a, &filter).await.map(Box::new))
+        }
         Ask::Report => Answer::Report(s.reports.sales(a).await.map(Box::new)),
         Ask::Warnings => Answer::Warnings(s.users.warnings(a).await),
         Ask::Change(change) => Answer::Done(apply(s, a, change).await),

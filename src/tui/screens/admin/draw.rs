@@ -502,10 +502,12 @@ impl AdminScreen {
             Popup::Audit(entry) => ("Audit entry", audit_lines(entry, theme), 76),
             Popup::ShiftReport(report) => (
                 "Shift report",
-                match report {
-                    None => vec![Line::styled("Loading…", theme.dim())],
-                    Some(report) => report.lines().into_iter().map(Line::raw).collect(),
-                },
+                text_or_loading(report.as_ref().map(|r| r.lines()), theme),
+                38,
+            ),
+            Popup::ShiftSummary(summary) => (
+                "Shifts summed",
+                text_or_loading(summary.as_ref().map(|s| s.lines()), theme),
                 38,
             ),
             Popup::Product(found) => (
@@ -583,6 +585,14 @@ fn describe_filter(screen: &AdminScreen) -> String {
     }
 }
 
+/// A report's lines, or that it is on its way.
+fn text_or_loading(lines: Option<Vec<String>>, theme: Theme) -> Vec<Line<'static>> {
+    match lines {
+        None => vec![Line::styled("Loading…", theme.dim())],
+        Some(lines) => lines.into_iter().map(Line::raw).collect(),
+    }
+}
+
 /// The keys of a section, in one line under it.
 fn hints(section: Section) -> &'static str {
     match section {
@@ -601,7 +611,7 @@ fn hints(section: Section) -> &'static str {
         Section::Audit => {
             " Enter in full · / filter by action or user · r reload · Tab next section"
         }
-        Section::Shifts => " Enter X/Z report · / filter by days and cashier · r reload · Tab",
+        Section::Shifts => " Enter X/Z report · S sum them · / filter (days, cashier) · Tab",
         Section::Refunds => " Enter record one sent back (its reference) · r reload · Tab",
         Section::TillPayments => {
             " r reload · a code typed at a till claims its payment here · Tab next section"

@@ -17,7 +17,7 @@ use crate::domain::order::{OrderDetail, OrderFilter, OrderStatus, OrderSummary, 
 use crate::domain::payment::{PaymentMethod, PaymentRow, PaymentStatus, TillPayment};
 use crate::domain::report::SalesReport;
 use crate::domain::returns::PendingRefund;
-use crate::domain::shift::{Shift, ShiftFilter, ShiftReport};
+use crate::domain::shift::{Shift, ShiftFilter, ShiftReport, ShiftSummary};
 use crate::domain::terminal::Terminal;
 use crate::domain::user::UserAccount;
 use crate::tui::effect::{AdminAnswer, AdminRequest, Change, Effect, PosRequest};
@@ -139,6 +139,7 @@ pub enum Popup {
     Audit(Box<AuditEntry>),
     /// A shift's report, once loaded.
     ShiftReport(Option<Box<ShiftReport>>),
+    ShiftSummary(Option<Box<ShiftSummary>>),
 }
 
 /// What the status line should say: Ok for news, Err for a problem.
@@ -324,6 +325,13 @@ impl AdminScreen {
                 let id = shift.id;
                 self.popup = Some(Popup::ShiftReport(None));
                 return (vec![admin(AdminRequest::ShiftReport(id))], None);
+            }
+            (S::Shifts, C::SumShifts) => {
+                self.popup = Some(Popup::ShiftSummary(None));
+                return (
+                    vec![admin(AdminRequest::ShiftSummary(self.shift_filter.clone()))],
+                    None,
+                );
             }
             (S::Orders, C::Open) => {
                 let Some(order) = self.orders.current() else {
@@ -552,7 +560,11 @@ impl AdminScreen {
                     return vec![admin(AdminRequest::Change(change))];
                 }
             }
-            Popup::Order(_) | Popup::Product(_) | Popup::Audit(_) | Popup::ShiftReport(_) => {
+            Popup::Order(_)
+            | Popup::Product(_)
+            | Popup::Audit(_)
+            | Popup::ShiftReport(_)
+            | Popup::ShiftSummary(_) => {
                 if matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) {
                     self.popup = None;
                 }
@@ -577,6 +589,9 @@ impl AdminScreen {
             AdminAnswer::Shifts(result) => self.shifts.set(result),
             AdminAnswer::Refunds(result) => self.refunds.set(result),
             AdminAnswer::TillPayments(result) => self.till_payments.set(result),
+            AdminAnswer::ShiftSummary(result) => {
+                self.fill_popup(result, |r| Popup::ShiftSummary(Some(r)))
+            }
             AdminAnswer::ShiftReport(result) => {
                 self.fill_popup(result, |r| Popup::ShiftReport(Some(r)))
             }
