@@ -146,7 +146,7 @@ async fn till_payments_are_taken_only_at_the_shops_secret_address(pool: PgPool) 
     let gateways =
         Gateways::none(SANDBOX_DELAY).with_till_confirmations(TillConfirmations::Daraja {
             short_code: "600900".into(),
-            token: TOKEN.into(),
+            token: Some(TOKEN.into()),
         });
     tokio::spawn(serve(
         listener,

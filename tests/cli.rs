@@ -146,6 +146,24 @@ async fn the_callback_receiver_refuses_pretend_providers_unless_told(pool: PgPoo
     std::fs::remove_file(&config).unwrap();
 }
 
+/// Till payments confirmed by Safaricom need the secret end of their address where the
+/// receiver runs (tills never need it): without it the receiver does not start.
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn the_receiver_needs_the_till_payments_token(pool: PgPool) {
+    let config = std::env::temp_dir().join(format!("bytemtaani-{}.toml", uuid::Uuid::new_v4()));
+    std::fs::write(&config, "[payments]\ntill_confirmations = \"daraja\"\n").unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_bytemtaani"));
+    command
+        .args(["--config", config.to_str().unwrap()])
+        .args(["callbacks", "--listen", "192.0.2.1:8089"])
+        .env_remove("BYTEMTAANI_C2B_TOKEN");
+    let run = run(&pool, command, None);
+    std::fs::remove_file(&config).unwrap();
+    assert!(!run.status.success());
+    let said = String::from_utf8_lossy(&run.stderr);
+    assert!(said.contains("set BYTEMTAANI_C2B_TOKEN"), "{said}");
+}
+
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
 async fn migrate_hands_the_configured_login_policy_to_the_database(pool: PgPool) {
     let config = std::env::temp_dir().join(format!("bytemtaani-{}.toml", uuid::Uuid::new_v4()));

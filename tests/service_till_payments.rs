@@ -28,7 +28,7 @@ fn real_shop(pool: &PgPool) -> Services {
         pool,
         Gateways::none(SANDBOX_DELAY).with_till_confirmations(TillConfirmations::Daraja {
             short_code: TILL.into(),
-            token: TOKEN.into(),
+            token: Some(TOKEN.into()),
         }),
     )
 }

@@ -17,6 +17,7 @@ use crate::domain::terminal::TerminalKind;
 use crate::domain::user::Role;
 use crate::service::Services;
 use crate::service::auth::NewAccount;
+use crate::service::gateways::TillConfirmations;
 use crate::service::payments::TillOutcome;
 use crate::tui::app::{AppSetup, PaymentOptions};
 use crate::tui::theme::Theme;
@@ -487,6 +488,15 @@ async fn terminal(services: &Services, command: TerminalCommand) -> Result<()> {
 
 /// A receiver settles what providers send: never pretend money unless told.
 fn refuse_pretend_receiver(setup: &crate::service::Setup, allow_sandbox: bool) -> Result<()> {
+    if matches!(
+        setup.gateways.till_confirmations(),
+        TillConfirmations::Daraja { token: None, .. }
+    ) {
+        bail!(
+            "payments.till_confirmations is \"daraja\": set BYTEMTAANI_C2B_TOKEN (the secret end \
+             of the address registered with Safaricom) where the receiver runs"
+        );
+    }
     if setup.gateways.pretend() && !allow_sandbox {
         bail!(
             "a payment provider is the sandbox (pretend: no money moves): set \

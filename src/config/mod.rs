@@ -138,15 +138,17 @@ fn secret(var: &impl Fn(&str) -> Option<String>, name: &str) -> Result<String> {
 
 /// The secret last part of the address Safaricom posts till payments to: only Safaricom
 /// (given it by C2B Register URL) knows where to post, since C2B confirmations carry no
-/// signature.
-fn till_token(var: &impl Fn(&str) -> Option<String>) -> Result<String> {
-    let token = secret(var, "BYTEMTAANI_C2B_TOKEN")?;
+/// signature. Only the receiver holds it; tills and kiosks never need it.
+fn till_token(var: &impl Fn(&str) -> Option<String>) -> Result<Option<String>> {
+    let Some(token) = var("BYTEMTAANI_C2B_TOKEN").filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
     if token.len() < 24 || !token.chars().all(|c| c.is_ascii_alphanumeric()) {
         bail!(
             "BYTEMTAANI_C2B_TOKEN must be at least 24 letters and digits (e.g. `openssl rand -hex 16`)"
         );
     }
-    Ok(token)
+    Ok(Some(token))
 }
 
 impl PaymentSettings {
@@ -448,6 +450,30 @@ mod tests {
         let shown = format!("{s:?}");
         assert!(!shown.contains("hunter22"), "{shown}");
         assert!(shown.contains("***"));
+    }
+
+    #[test]
+    fn only_the_receiver_needs_the_till_payments_token() {
+        let mut s = defaults();
+        s.payments.till_confirmations = "daraja".into();
+        let till = s.payments.gateways_from(|_| None).unwrap();
+        assert!(matches!(
+            till.till_confirmations(),
+            TillConfirmations::Daraja { token: None, .. }
+        ));
+        let token = "0123456789abcdef0123456789abcdef".to_owned();
+        let receiver = s
+            .payments
+            .gateways_from(|name| (name == "BYTEMTAANI_C2B_TOKEN").then(|| token.clone()))
+            .unwrap();
+        assert!(matches!(
+            receiver.till_confirmations(),
+            TillConfirmations::Daraja { token: Some(t), .. } if *t == token
+        ));
+        let guessable = s
+            .payments
+            .gateways_from(|name| (name == "BYTEMTAANI_C2B_TOKEN").then(|| "shop".to_owned()));
+        assert!(guessable.is_err());
     }
 
     #[test]

@@ -48,8 +48,12 @@ pub enum TillConfirmations {
     Off,
     /// `bytemtaani sandbox till-payment` makes one, as a customer's phone would (no money).
     Sandbox,
-    /// Safaricom posts them to the receiver's address that ends in `token`, for `short_code`.
-    Daraja { short_code: String, token: String },
+    /// Safaricom posts them to the receiver's address that ends in `token`, for
+    /// `short_code`. Only the receiver's process holds the token.
+    Daraja {
+        short_code: String,
+        token: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -125,11 +129,16 @@ impl Gateways {
     /// Registers the receiver's till-payment addresses under `base` (its public https
     /// address ending in /mpesa/c2b) with Safaricom; Safaricom's answer.
     pub async fn register_till_number(&self, base: &str) -> Result<String, GatewayError> {
-        let (Provider::Live(daraja), TillConfirmations::Daraja { short_code, token }) =
-            (&self.mpesa, &self.till)
+        let (
+            Provider::Live(daraja),
+            TillConfirmations::Daraja {
+                short_code,
+                token: Some(token),
+            },
+        ) = (&self.mpesa, &self.till)
         else {
             return Err(GatewayError::NotConfigured(
-                "registering needs payments.mpesa = \"daraja\" and payments.till_confirmations = \"daraja\"".into(),
+                "registering needs payments.mpesa = \"daraja\", payments.till_confirmations = \"daraja\" and BYTEMTAANI_C2B_TOKEN".into(),
             ));
         };
         let base = base.trim_end_matches('/');

@@ -42,7 +42,7 @@ impl Payments {
     /// True when `token` ends the shop's C2B address (Daraja's till confirmations on).
     pub fn till_address_is(&self, token: &str) -> bool {
         matches!(self.gateways.till_confirmations(),
-            TillConfirmations::Daraja { token: ours, .. } if same_secret(token, ours))
+            TillConfirmations::Daraja { token: Some(ours), .. } if same_secret(token, ours))
     }
 
     /// A confirmation posted to the receiver at `/mpesa/c2b/<token>/confirmation`.
