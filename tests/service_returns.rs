@@ -5,7 +5,7 @@
 mod common;
 
 use bytemtaani::domain::catalog::Product;
-use bytemtaani::domain::order::{OrderLine, short_id};
+use bytemtaani::domain::order::{AfterSale, OrderLine, short_id};
 use bytemtaani::domain::returns::ReturnRequest;
 use bytemtaani::domain::user::{Actor, Role};
 use bytemtaani::domain::{Error, Money};
@@ -383,4 +383,14 @@ async fn each_returned_line_keeps_its_own_price(pool: PgPool) {
             .await
             .unwrap();
     assert_eq!(kept, [(two.id, two.price), (one.id, one.price)]);
+    // The sale's history shows the return to staff: units, refund, method, who.
+    let history = s.orders.detail(&admin, order).await.unwrap().after_sale;
+    assert!(
+        matches!(&history[..], [AfterSale::Returned { units: 2, refund, restocked: true, by, .. }]
+            if *refund == one.price + two.price && by == "cashier"),
+        "{history:?}"
+    );
+    // The cashier's last sales (F11) say what went back.
+    let recent = s.pos.recent_sales(&cashier).await.unwrap();
+    assert_eq!(recent[0].refunded, one.price + two.price);
 }

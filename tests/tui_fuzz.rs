@@ -248,6 +248,7 @@ fn till_answer(request: &PosRequest, fail: bool, err: Error, rng: &mut Rng) -> P
                 total: Money::from_cents(100),
                 status: OrderStatus::Paid,
                 created_at: chrono::Utc::now(),
+                refunded: Money::ZERO,
             }])
         }),
         PosRequest::Reprint(_) => PosAnswer::Reprinted(if fail {

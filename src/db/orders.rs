@@ -325,7 +325,9 @@ pub async fn recent_by(
 ) -> sqlx::Result<Vec<RecentSale>> {
     sqlx::query_as(
         "select o.id as order_id, u.username as customer, o.total_amount as total, o.status,
-                o.created_at
+                o.created_at,
+                coalesce((select sum(r.amount) from returns r where r.order_id = o.id), 0)
+                    as refunded
          from orders o join users u on u.id = o.user_id
          where o.served_by = $1
          order by o.created_at desc, o.id limit $2",

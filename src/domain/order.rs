@@ -114,6 +114,8 @@ pub struct RecentSale {
     pub total: Money,
     pub status: OrderStatus,
     pub created_at: DateTime<Utc>,
+    /// Given back for returns so far.
+    pub refunded: Money,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]

@@ -333,8 +333,12 @@ impl PosScreen {
                 let rows = sales.iter().map(|sale| {
                     let at = shop_time(sale.created_at).format("%d/%m %H:%M");
                     let who: String = sale.customer.chars().take(14).collect();
+                    let back = match sale.refunded {
+                        none if none == crate::domain::Money::ZERO => String::new(),
+                        refunded => format!(" · {refunded} back"),
+                    };
                     format!(
-                        " {at} {} {who:<14} {:>14} {}",
+                        " {at} {} {who:<14} {:>14} {}{back}",
                         short_id(sale.order_id),
                         sale.total.to_string(),
                         sale.status

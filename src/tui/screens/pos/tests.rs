@@ -927,6 +927,7 @@ fn f11_reprints_one_of_the_last_sales_as_a_copy() {
         total: Money::from_cents(500),
         status: OrderStatus::Paid,
         created_at: chrono::Utc::now(),
+        refunded: Money::ZERO,
     };
     pos.on_answer(PosAnswer::Recent(Ok(vec![sale(1), sale(2)])));
     press(&mut pos, KeyCode::Down);
