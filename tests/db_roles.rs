@@ -15,9 +15,9 @@ use bytemtaani::service::auth::NewAccount;
 use bytemtaani::service::pos::{Sale, Tender};
 use bytemtaani::service::shifts::CashMove;
 use common::{
-    PASSWORD, at_till, count, login_as, product, served, services, services_through, shop,
+    PASSWORD, at_till, count, login_as, plain, product, served, services, services_through, shop,
 };
-use sqlx::{Connection, Executor, PgConnection, PgPool};
+use sqlx::{Connection, PgConnection, PgPool};
 use uuid::Uuid;
 
 /// `quantity` of one product put in the cart and ordered.
@@ -37,24 +37,6 @@ async fn customer_with_an_order(s: &Services, name: &str, product_id: Uuid) -> A
     s.payments.pay_by_card(&buyer, order.id).await.unwrap();
     s.cart.add(&buyer, product_id, 1).await.unwrap();
     buyer
-}
-
-/// A plain connection to the test database working as `role`, with `session` as the
-/// logged-in viewer: what a person at a terminal's shell could open.
-async fn plain(pool: &PgPool, role: &str, session: Option<Uuid>) -> PgConnection {
-    let mut conn = PgConnection::connect_with(&pool.connect_options())
-        .await
-        .unwrap();
-    conn.execute(format!("set role {role}").as_str())
-        .await
-        .unwrap();
-    let session = session.map(|id| id.to_string()).unwrap_or_default();
-    sqlx::query("select set_config('bytemtaani.session', $1, false)")
-        .bind(session)
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    conn
 }
 
 /// What a statement did: its rows (read or changed), or the SQLSTATE that refused it.
@@ -175,6 +157,10 @@ async fn each_terminal_role_is_refused_what_it_must_not_do(pool: PgPool) {
             "update products set stock_quantity = stock_quantity - 1",
             REFUSED,
         ),
+        // A customer reads their own orders' returns (none here), and writes none.
+        ("select id from returns", Ok(0)),
+        ("select product_id from return_items", Ok(0)),
+        ("delete from returns", REFUSED),
         // Payments to the till number are the shop's business, not a kiosk's.
         ("select trans_id from till_payments", REFUSED),
         (

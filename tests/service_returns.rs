@@ -394,3 +394,65 @@ async fn each_returned_line_keeps_its_own_price(pool: PgPool) {
     let recent = s.pos.recent_sales(&cashier).await.unwrap();
     assert_eq!(recent[0].refunded, one.price + two.price);
 }
+
+/// A customer's own order history shows what they brought back and the refund, read under
+/// the kiosk's database role: their own returns only, and not who took them.
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_customer_sees_their_own_returns_and_nobody_elses(pool: PgPool) {
+    use bytemtaani::db::TerminalRole;
+    let s = services(&pool);
+    let (admin, phones) = shop(&s).await;
+    let cashier = at_till(&s, "cashier").await;
+    let radio = product(&s, &admin, &phones, "Radio", "1500", 10).await;
+    login_as(&s, "amina", Role::Customer).await;
+    login_as(&s, "baraka", Role::Customer).await;
+    let mut sales = Vec::new();
+    for name in ["amina", "baraka"] {
+        let customer: Uuid = sqlx::query_scalar("select id from users where username = $1")
+            .bind(name)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let order = s
+            .pos
+            .sell(
+                &cashier,
+                Sale {
+                    key: Uuid::new_v4(),
+                    customer: Some(customer),
+                    lines: vec![line(&radio, 2)],
+                    tender: cash(),
+                },
+            )
+            .await
+            .unwrap()
+            .order_id;
+        s.returns
+            .take(&cashier, back(order, &[(&radio, 1)], false, "dented"))
+            .await
+            .unwrap();
+        sales.push(order);
+    }
+
+    let kiosk = served(&s, TerminalRole::Kiosk);
+    let amina: Actor = kiosk.auth.login("amina", PASSWORD).await.unwrap().into();
+    let history = kiosk
+        .orders
+        .detail(&amina, sales[0])
+        .await
+        .unwrap()
+        .after_sale;
+    assert!(
+        matches!(&history[..], [AfterSale::Returned { units: 1, refund, restocked: false, by, .. }]
+            if *refund == radio.price && by.is_empty()),
+        "{history:?}"
+    );
+    assert!(kiosk.orders.detail(&amina, sales[1]).await.is_err());
+    // Straight SQL under the kiosk's role with Amina logged in: her return only.
+    let mut conn = plain(&pool, "bytemtaani_kiosk", Some(amina.session().unwrap().id)).await;
+    let seen: Vec<Uuid> = sqlx::query_scalar("select order_id from returns")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(seen, [sales[0]]);
+}

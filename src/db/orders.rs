@@ -126,7 +126,8 @@ pub async fn lock(
         .await
 }
 
-/// An order's returns and its write-off, oldest first.
+/// An order's returns and its write-off, oldest first. Who took a return is blank where
+/// the reader may not see staff accounts (a kiosk).
 pub async fn after_sale(ex: impl PgExecutor<'_>, order_id: Uuid) -> sqlx::Result<Vec<AfterSale>> {
     type Row = (
         DateTime<Utc>,
@@ -139,11 +140,13 @@ pub async fn after_sale(ex: impl PgExecutor<'_>, order_id: Uuid) -> sqlx::Result
     );
     let rows: Vec<Row> = sqlx::query_as(
         "select r.created_at, (select sum(quantity) from return_items where return_id = r.id)::bigint,
-                r.amount, r.method, r.restocked, u.username, null::text
-         from returns r join users u on u.id = r.taken_by where r.order_id = $1
+                r.amount, r.method, r.restocked, coalesce(u.username, ''), null::text
+         from returns r left join users u on u.id = r.taken_by where r.order_id = $1
          union all
-         select o.written_off_at, null, null, null, null, u.username, o.write_off_reason
-         from orders o join users u on u.id = o.written_off_by where o.id = $1
+         select o.written_off_at, null, null, null, null, coalesce(u.username, ''),
+                o.write_off_reason
+         from orders o left join users u on u.id = o.written_off_by
+         where o.id = $1 and o.written_off_at is not null
          order by 1",
     )
     .bind(order_id)

@@ -10,7 +10,8 @@ use crate::db::orders::{NewOrder, Written};
 use crate::db::{self, Db};
 use crate::domain::clock::day_start;
 use crate::domain::order::{
-    CancelOutcome, OrderDetail, OrderFilter, OrderItem, OrderLine, OrderStatus, OrderSummary,
+    AfterSale, CancelOutcome, OrderDetail, OrderFilter, OrderItem, OrderLine, OrderStatus,
+    OrderSummary,
 };
 use crate::domain::payment::PaymentStatus;
 use crate::domain::user::{Actor, Role};
@@ -116,11 +117,12 @@ impl Orders {
         if !me.may_act_for(detail.order.user_id) {
             return Err(not_found());
         }
-        // Returns and write-offs are the shop's records (a kiosk's role cannot read them).
-        if me.is_staff() {
-            detail.after_sale =
-                db::orders::after_sale(&mut *self.db.read().await?, order_id).await?;
+        let mut after_sale = db::orders::after_sale(&mut *self.db.read().await?, order_id).await?;
+        // A write-off is the shop's own record; the customer sees their returns.
+        if !me.is_staff() {
+            after_sale.retain(|event| matches!(event, AfterSale::Returned { .. }));
         }
+        detail.after_sale = after_sale;
         Ok(detail)
     }
 

@@ -76,6 +76,24 @@ pub fn served(owner: &Services, role: bytemtaani::db::TerminalRole) -> Services 
     )
 }
 
+/// A plain connection to the test database working as `role`, with `session` as the
+/// logged-in viewer: what a person at a terminal's shell could open.
+pub async fn plain(pool: &PgPool, role: &str, session: Option<uuid::Uuid>) -> sqlx::PgConnection {
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect_with(&pool.connect_options())
+        .await
+        .unwrap();
+    sqlx::Executor::execute(&mut conn, format!("set role {role}").as_str())
+        .await
+        .unwrap();
+    let session = session.map(|id| id.to_string()).unwrap_or_default();
+    sqlx::query("select set_config('bytemtaani.session', $1, false)")
+        .bind(session)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn
+}
+
 /// Creates a user of `role` and logs them in.
 pub async fn login_as(s: &Services, username: &str, role: Role) -> Actor {
     s.auth

@@ -177,12 +177,17 @@ pub fn detail_lines(detail: &OrderDetail, theme: Theme) -> Vec<Line<'static>> {
                     restocked,
                     by,
                 } => format!(
-                    "Returned {}: {units} unit(s), {refund} back by {method}{} · {by}",
+                    "Returned {}: {units} unit(s), {refund} back by {method}{}{}",
                     local(*at),
                     if *restocked {
                         ", restocked"
                     } else {
                         ", not restocked"
+                    },
+                    if by.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" · {by}")
                     }
                 ),
                 AfterSale::WrittenOff { at, by, reason } => {
