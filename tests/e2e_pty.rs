@@ -379,3 +379,111 @@ async fn a_scan_reaches_the_sale_whatever_is_open_on_the_till(pool: PgPool) {
     assert_eq!(count(&pool, "select count(*) from orders").await, 1);
     std::fs::remove_dir_all(home).unwrap();
 }
+
+/// A whole shift in a real terminal: the float, a sale for cash, one of its items brought
+/// back against the receipt's number, cash paid out of the drawer, and the close with the
+/// cash counted 49 short.
+fn a_shift_at_the_till(url: String, home: std::path::PathBuf, sku: &str) {
+    let (mut screen, mut child) = start_app(url, &home, &[]);
+    open_till(&mut screen, false);
+    screen.send(&format!("{sku}\r"));
+    screen.wait_for("1 × Ketepa");
+    screen.send(&format!("{sku}\r"));
+    screen.wait_for("Items    2");
+    screen.send("\x1b[24~"); // F12: pay
+    screen.wait_for("c  Cash");
+    screen.send("c");
+    screen.send("1000\r");
+    screen.wait_for("Paid. Change KSh 502.00.");
+    screen.wait_for("Saved as");
+    let shown = screen.text();
+    // The receipt's "Receipt  5748D48B" line (the popup's title says Receipt too).
+    let receipt: String = shown
+        .split("Receipt")
+        .filter_map(|rest| rest.split_whitespace().next())
+        .find(|word| word.len() == 8 && word.chars().all(|c| c.is_ascii_hexdigit()))
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(receipt.len(), 8, "the receipt's number on screen:\n{shown}");
+    screen.send("\r"); // the receipt closes
+
+    screen.send("\x1b[18~"); // F7: return
+    screen.wait_for("Receipt number (type, or scan the receipt's code)");
+    screen.type_slowly(&format!("{receipt}\r"));
+    screen.wait_for("Ketepa Pride Tea 250g");
+    screen.send("+");
+    screen.send("\r");
+    screen.wait_for("Taken back: refund KSh 249.00");
+    screen.wait_for("Refund by                   Cash");
+    screen.send("\r"); // the return slip closes
+
+    screen.send("\x1b[21~"); // F10: the shift
+    screen.wait_for("o  cash out of the drawer");
+    screen.send("o");
+    screen.wait_for("Cash out of the drawer");
+    screen.type_slowly("100\tmilk for the staff tea\r");
+    screen.wait_for("KSh 100.00 taken out of the drawer.");
+
+    screen.send("\x1b[21~");
+    screen.wait_for("z  close the shift");
+    screen.send("z");
+    screen.wait_for("Cash counted in the drawer");
+    screen.type_slowly("5100\r");
+    screen.wait_for("Shift closed.");
+    screen.send("\r"); // the Z report closes
+    screen.send("\x1b");
+    screen.send("q");
+    screen.wait_for("Quit?");
+    screen.send("y");
+    assert!(child.wait().unwrap().success());
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_whole_shift_in_a_terminal_adds_up_in_the_database(pool: PgPool) {
+    let s = services(&pool);
+    let (_, _, tea) = cashier_and_tea(&s).await;
+    let (url, home, sku) = (database_url(&pool), temp_home("shift"), tea.sku.clone());
+    let session_home = home.clone();
+    tokio::task::spawn_blocking(move || a_shift_at_the_till(url, session_home, &sku))
+        .await
+        .unwrap();
+
+    // 5,000 float + 498 sold − 249 refunded − 100 paid out = 5,149 expected; 5,100 counted.
+    let (expected, counted, closed): (String, String, bool) = sqlx::query_as(
+        "select expected_cash::text, counted_cash::text, closed_at is not null from shifts",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (expected.as_str(), counted.as_str(), closed),
+        ("5149.00", "5100.00", true)
+    );
+    let difference: String = sqlx::query_scalar(
+        "select details->>'difference' from audit_log where action = 'shift.close'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(difference, "-49.00");
+    let refunds: Vec<(String, String, bool)> = sqlx::query_as(
+        "select r.amount::text, r.method::text, r.restocked from returns r
+         join orders o on o.id = r.order_id where r.shift_id = o.shift_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(refunds, [("249.00".into(), "cash".into(), true)]);
+    let out: Vec<(String, String)> =
+        sqlx::query_as("select amount::text, reason from cash_movements")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(out, [("-100.00".into(), "milk for the staff tea".into())]);
+    assert_eq!(
+        stock(&pool, &tea).await,
+        4,
+        "two sold, one back on the shelf"
+    );
+    std::fs::remove_dir_all(home).unwrap();
+}
