@@ -7,6 +7,12 @@ use crossterm::event::{Event, KeyEvent, KeyEventKind};
 /// How often time passes for the app (spinner frames, idle timers).
 pub const TICK: Duration = Duration::from_millis(120);
 
+/// What time alone changes on screen (the spinner, countdowns in seconds) is drawn every
+/// this many ticks (about three times a second), not at every tick: a session waiting on
+/// a busy database would otherwise redraw its whole screen eight times a second, and at
+/// hundreds of sessions those frames are the load that keeps the database waiting.
+pub const ANIMATION_TICKS: u64 = 3;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AppEvent {
     Key(KeyEvent),

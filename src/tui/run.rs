@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use crate::service::Services;
 use crate::tui::app::{App, Msg};
 use crate::tui::effect::{self, Effect};
-use crate::tui::event::AppEvent;
+use crate::tui::event::{ANIMATION_TICKS, AppEvent};
 use crate::tui::view;
 
 pub async fn run<B, E>(
@@ -48,9 +48,14 @@ where
             break;
         }
         // An idle screen is not drawn again and again (at hundreds of sessions that adds
-        // up); time alone changes it only while it animates, and a slow refresh catches
-        // anything else a tick changed (a kiosk clearing a half-typed login).
-        if !tick || animating || app.animating() || app.ticks.is_multiple_of(REFRESH_TICKS) {
+        // up); time alone changes it only while it animates, a few times a second, and a
+        // slow refresh catches anything else a tick changed (a kiosk clearing a half-typed
+        // login).
+        let every = match animating || app.animating() {
+            true => ANIMATION_TICKS,
+            false => REFRESH_TICKS,
+        };
+        if !tick || app.ticks.is_multiple_of(every) {
             terminal.draw(|frame| view::draw(&app, frame))?;
         }
     }
@@ -100,12 +105,15 @@ mod tests {
 
     /// How many frames `events` make the loop draw (the frame drawn after it is counted off).
     async fn frames_drawn(events: Vec<AppEvent>) -> usize {
+        frames_drawn_by(App::new("Duka", Theme::plain()), events).await
+    }
+
+    async fn frames_drawn_by(app: App, events: Vec<AppEvent>) -> usize {
         let settings = Settings::built_in();
         // Never connected: the loop's work here needs no database.
         let pool = sqlx::PgPool::connect_lazy("postgres://127.0.0.1:1/none").unwrap();
         let services = Services::new(pool, settings.setup().unwrap());
         let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-        let app = App::new("Duka", Theme::plain());
         run(&mut terminal, futures::stream::iter(events), services, app)
             .await
             .unwrap();
@@ -119,5 +127,19 @@ mod tests {
         assert!(idle <= 1 + 160 / REFRESH_TICKS as usize, "{idle} frames");
         let typing = vec![AppEvent::Key(crossterm::event::KeyCode::Char('a').into()); 20];
         assert_eq!(frames_drawn(typing).await, 21, "every key is drawn");
+    }
+
+    #[tokio::test]
+    async fn a_spinner_turns_a_few_times_a_second_not_at_every_tick() {
+        let mut waiting = App::new("Duka", Theme::plain());
+        // A service call on its way (never answered here): the spinner turns.
+        waiting.busy = 1;
+        let ticks = 120;
+        let frames = frames_drawn_by(waiting, vec![AppEvent::Tick; ticks]).await;
+        let turns = ticks / ANIMATION_TICKS as usize;
+        assert!(
+            (turns..=turns + 1).contains(&frames),
+            "{frames} frames for {ticks} ticks"
+        );
     }
 }

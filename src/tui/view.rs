@@ -135,7 +135,8 @@ fn status_line(app: &App) -> Line<'static> {
         ));
     }
     if app.busy > 0 {
-        spans.push(Span::raw(format!("{} ", SPINNER[(app.ticks % 4) as usize])));
+        let frame = app.ticks / crate::tui::event::ANIMATION_TICKS % 4;
+        spans.push(Span::raw(format!("{} ", SPINNER[frame as usize])));
     }
     if let Some(seconds) = app.idle_countdown() {
         spans.push(Span::styled(
