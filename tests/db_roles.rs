@@ -15,7 +15,8 @@ use bytemtaani::service::auth::NewAccount;
 use bytemtaani::service::pos::{Sale, Tender};
 use bytemtaani::service::shifts::CashMove;
 use common::{
-    PASSWORD, at_till, count, login_as, plain, product, served, services, services_through, shop,
+    PASSWORD, at_till, count, create_account, login_as, plain, product, served, services,
+    services_through, shop,
 };
 use sqlx::{Connection, PgConnection, PgPool};
 use uuid::Uuid;
@@ -375,21 +376,6 @@ async fn a_kiosk_learns_nothing_about_names_and_cannot_lock_staff_out(pool: PgPo
     );
 }
 
-async fn create(s: &Services, name: &str, role: Role) {
-    s.auth
-        .create_account(
-            NewAccount {
-                username: name.into(),
-                email: format!("{name}@example.co.ke"),
-                phone: String::new(),
-                password: PASSWORD.into(),
-            },
-            role,
-        )
-        .await
-        .unwrap();
-}
-
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
 async fn every_screen_works_under_its_terminal_role(pool: PgPool) {
     let owner = services(&pool);
@@ -397,8 +383,8 @@ async fn every_screen_works_under_its_terminal_role(pool: PgPool) {
     let bank = product(&owner, &admin, &phones, "Oraimo Power Bank", "2999", 10).await;
     let baraka = customer_with_an_order(&owner, "baraka", bank.id).await;
     let barakas_order = owner.orders.history(&baraka, None).await.unwrap()[0].id;
-    create(&owner, "cashier", Role::Staff).await;
-    create(&owner, "manager", Role::Admin).await;
+    create_account(&owner, "cashier", Role::Staff).await;
+    create_account(&owner, "manager", Role::Admin).await;
 
     // Kiosk: sign up, browse, search, cart, order, pay by card, own history, new password.
     let kiosk = served(&owner, TerminalRole::Kiosk);

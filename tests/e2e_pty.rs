@@ -110,6 +110,14 @@ async fn a_customer_registers_shops_and_finds_the_order(pool: PgPool) {
     );
 }
 
+/// Leaves the scan line (where `q` is text) and quits, answering the question.
+fn leave_the_till(screen: &mut common::pty::Screen) {
+    screen.send("\x1b");
+    screen.send("q");
+    screen.wait_for("Quit?");
+    screen.send("y");
+}
+
 /// The cashier logs in and opens the till; with no shift open yet, the till asks for the
 /// float first and the cashier counts 5,000 into the drawer.
 fn open_till(screen: &mut common::pty::Screen, shift_open: bool) {
@@ -167,10 +175,7 @@ fn sell_at_the_till(
     screen.wait_for("Void the sale?");
     screen.send("y");
     screen.wait_for("Sale voided.");
-    screen.send("\x1b");
-    screen.send("q");
-    screen.wait_for("Quit?");
-    screen.send("y");
+    leave_the_till(&mut screen);
     child.wait().unwrap()
 }
 
@@ -273,10 +278,7 @@ fn hold_quit_and_recall(url: String, home: std::path::PathBuf, sku: &str) {
     screen.send("\x1b[20~"); // F9: void it
     screen.send("y");
     screen.wait_for("Sale voided.");
-    screen.send("\x1b");
-    screen.send("q");
-    screen.wait_for("Quit?");
-    screen.send("y");
+    leave_the_till(&mut screen);
     assert!(child.wait().unwrap().success());
 }
 
@@ -431,10 +433,7 @@ fn a_shift_at_the_till(url: String, home: std::path::PathBuf, sku: &str) {
     screen.type_slowly("5100\r");
     screen.wait_for("Shift closed.");
     screen.send("\r"); // the Z report closes
-    screen.send("\x1b");
-    screen.send("q");
-    screen.wait_for("Quit?");
-    screen.send("y");
+    leave_the_till(&mut screen);
     assert!(child.wait().unwrap().success());
 }
 

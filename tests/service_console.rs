@@ -307,11 +307,7 @@ async fn every_report_figure_counts_a_sale_when_its_payment_settled(pool: PgPool
         .unwrap();
     }
     // ... and an admin checks the statement and verifies it today.
-    let payment: Uuid = sqlx::query_scalar("select id from payments where order_id = $1")
-        .bind(on_code.order_id)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let payment = payment_of(&pool, on_code.order_id).await;
     s.payments
         .confirm(&admin, payment, "QKH94M1Z11", radio.price)
         .await

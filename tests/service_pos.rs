@@ -167,11 +167,7 @@ async fn an_mpesa_code_waits_for_an_admin_and_is_never_used_twice(pool: PgPool) 
         )
         .await
         .unwrap();
-    let own_payment: Uuid = sqlx::query_scalar("select id from payments where order_id = $1")
-        .bind(own.order_id)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let own_payment = payment_of(&pool, own.order_id).await;
     let refused = s
         .payments
         .confirm(&admin, own_payment, "QKH94M1Z12", own.total)
@@ -183,11 +179,7 @@ async fn an_mpesa_code_waits_for_an_admin_and_is_never_used_twice(pool: PgPool) 
     );
 
     // The admin checks the code with Safaricom and confirms the same payment with it.
-    let payment_id: Uuid = sqlx::query_scalar("select id from payments where order_id = $1")
-        .bind(receipt.order_id)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let payment_id = payment_of(&pool, receipt.order_id).await;
     s.payments
         .confirm(&admin, payment_id, "QKH94M1Z11", receipt.total)
         .await
@@ -628,11 +620,7 @@ async fn a_rejected_code_is_paid_again_by_any_method_at_the_till(pool: PgPool) {
         .await
         .unwrap();
     assert!(!claimed.payment.verified);
-    let payment: Uuid = sqlx::query_scalar("select id from payments where order_id = $1")
-        .bind(other)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let payment = payment_of(&pool, other).await;
     let own = s
         .payments
         .confirm(&second, payment, "QKH94M1Z22", claimed.total)

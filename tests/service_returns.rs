@@ -243,11 +243,7 @@ async fn a_refund_goes_back_by_the_sales_own_method(pool: PgPool) {
         .unwrap_err();
     assert!(matches!(refused, Error::Conflict(_)), "{refused}");
     // Once verified, its refund waits for an admin to send it back through M-Pesa.
-    let payment: Uuid = sqlx::query_scalar("select id from payments where order_id = $1")
-        .bind(mpesa)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let payment = payment_of(&pool, mpesa).await;
     s.payments
         .confirm(&admin, payment, "QKH94M1Z11", radio.price)
         .await

@@ -11,7 +11,6 @@ use bytemtaani::domain::order::{OrderLine, OrderStatus};
 use bytemtaani::domain::user::Actor;
 use bytemtaani::domain::{Error, Money};
 use bytemtaani::service::Services;
-use bytemtaani::service::auth::NewAccount;
 use bytemtaani::service::gateways::{Gateways, TillConfirmations};
 use bytemtaani::service::payments::TillOutcome;
 use bytemtaani::service::pos::{Sale, Tender};
@@ -67,19 +66,7 @@ async fn shop_with_radio(owner: &Services) -> (Services, Actor, Product) {
 
 /// A cashier whose account the owner made, logged in and on shift at the till terminal.
 async fn cashier_at(owner: &Services, till: &Services, name: &str) -> Actor {
-    owner
-        .auth
-        .create_account(
-            NewAccount {
-                username: name.into(),
-                email: format!("{name}@example.co.ke"),
-                phone: String::new(),
-                password: PASSWORD.into(),
-            },
-            bytemtaani::domain::user::Role::Staff,
-        )
-        .await
-        .unwrap();
+    create_account(owner, name, bytemtaani::domain::user::Role::Staff).await;
     let cashier: Actor = till.auth.login(name, PASSWORD).await.unwrap().into();
     on_shift(till, &cashier).await;
     cashier
@@ -257,11 +244,7 @@ async fn too_little_or_too_old_is_refused_in_plain_words(pool: PgPool) {
         .unwrap();
     let console = served(&owner, TerminalRole::Admin);
     let admin: Actor = console.auth.login("owner", PASSWORD).await.unwrap().into();
-    let payment: Uuid = sqlx::query_scalar("select id from payments where order_id = $1")
-        .bind(waiting.order_id)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let payment = payment_of(&pool, waiting.order_id).await;
     console
         .payments
         .confirm(&admin, payment, "QLOW000001", radio.price)

@@ -505,6 +505,15 @@ fn a_shifts_z_report_opens_from_the_console() {
         }),
     )))));
     check("admin_shift_summary", &app);
+    // Taller than a small screen, it scrolls: ↓ brings its last line into view.
+    let mut terminal = Terminal::new(TestBackend::new(80, 16)).unwrap();
+    let last = |app: &App, terminal: &mut Terminal<TestBackend>| {
+        terminal.draw(|frame| view::draw(app, frame)).unwrap();
+        format!("{:?}", terminal.backend()).contains("Short or over")
+    };
+    assert!(!last(&app, &mut terminal), "cut at 16 rows");
+    press(&mut app, &[KeyCode::Down; 12]);
+    assert!(last(&app, &mut terminal), "scrolled to its end");
 }
 
 #[test]

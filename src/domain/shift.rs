@@ -128,14 +128,18 @@ impl ShiftSummary {
     pub fn lines(&self) -> Vec<String> {
         let rule = "-".repeat(crate::domain::receipt::WIDTH);
         let day = |d: Option<chrono::NaiveDate>| {
-            d.map_or("any".to_owned(), |d| d.format("%d/%m/%Y").to_string())
+            d.map_or("…".to_owned(), |d| d.format("%d/%m/%Y").to_string())
+        };
+        let days = match (self.filter.from, self.filter.to) {
+            (None, None) => "all".to_owned(),
+            (from, to) => format!("{}–{}", day(from), day(to)),
         };
         let mut out = vec![
             centre(&self.shop.name),
             centre("SHIFTS SUMMED"),
             rule.clone(),
-            pair("From", &day(self.filter.from)),
-            pair("To", &day(self.filter.to)),
+            // One line for the days, so the summary fits 24 rows.
+            pair("Days", &days),
             pair(
                 "Cashier",
                 match self.filter.cashier.trim() {

@@ -94,8 +94,8 @@ pub async fn plain(pool: &PgPool, role: &str, session: Option<uuid::Uuid>) -> sq
     conn
 }
 
-/// Creates a user of `role` and logs them in.
-pub async fn login_as(s: &Services, username: &str, role: Role) -> Actor {
+/// Creates a user of `role` (password [`PASSWORD`]) without logging them in.
+pub async fn create_account(s: &Services, username: &str, role: Role) {
     s.auth
         .create_account(
             NewAccount {
@@ -108,6 +108,11 @@ pub async fn login_as(s: &Services, username: &str, role: Role) -> Actor {
         )
         .await
         .expect("create account");
+}
+
+/// Creates a user of `role` and logs them in.
+pub async fn login_as(s: &Services, username: &str, role: Role) -> Actor {
+    create_account(s, username, role).await;
     s.auth
         .login(username, PASSWORD)
         .await
@@ -168,6 +173,15 @@ pub async fn shop(s: &Services) -> (Actor, Category) {
     let admin = login_as(s, "admin", Role::Admin).await;
     let cat = category(s, &admin, "Phones").await;
     (admin, cat)
+}
+
+/// The id of an order's payment.
+pub async fn payment_of(pool: &PgPool, order_id: uuid::Uuid) -> uuid::Uuid {
+    sqlx::query_scalar("select id from payments where order_id = $1")
+        .bind(order_id)
+        .fetch_one(pool)
+        .await
+        .unwrap()
 }
 
 pub async fn stock(pool: &PgPool, product: &Product) -> i32 {

@@ -47,15 +47,16 @@ impl Payments {
 
     /// A confirmation posted to the receiver at `/mpesa/c2b/<token>/confirmation`.
     pub async fn receive_till_payment(&self, token: &str, raw: &[u8]) -> Result<TillOutcome> {
-        let TillConfirmations::Daraja { short_code, .. } = self.gateways.till_confirmations()
-        else {
-            return Ok(TillOutcome::WrongAddress);
-        };
-        if !self.till_address_is(token) {
-            return Ok(TillOutcome::WrongAddress);
+        match self.gateways.till_confirmations() {
+            TillConfirmations::Daraja {
+                short_code,
+                token: Some(ours),
+            } if same_secret(token, ours) => {
+                let short_code = short_code.clone();
+                self.keep_till_payment(raw, &short_code).await
+            }
+            _ => Ok(TillOutcome::WrongAddress),
         }
-        let short_code = short_code.clone();
-        self.keep_till_payment(raw, &short_code).await
     }
 
     /// The sandbox's customer pays the till from their phone: a confirmation as Safaricom

@@ -546,6 +546,10 @@ impl AdminScreen {
                 72,
             ),
         };
+        // Taller than the screen: ↑ ↓ scroll it (forms and questions are never that tall).
+        let room = usize::from(area.height.saturating_sub(2));
+        let skip = usize::from(self.popup_scroll).min(lines.len().saturating_sub(room));
+        let lines = lines.into_iter().skip(skip).collect();
         popup_in(frame, area, theme, title, lines, width);
     }
 }

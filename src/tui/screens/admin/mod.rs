@@ -177,6 +177,9 @@ pub struct AdminScreen {
     pub till_payments: List<TillPayment>,
     pub report: Option<Box<SalesReport>>,
     pub popup: Option<Popup>,
+    /// Lines a read-only popup (an order, a report) is scrolled by, when taller than the
+    /// screen (a shift report at 80×24).
+    pub popup_scroll: u16,
     /// Shown above every section while they hold.
     pub warnings: Vec<String>,
 }
@@ -211,6 +214,7 @@ impl AdminScreen {
             till_payments: List::default(),
             report: None,
             popup: None,
+            popup_scroll: 0,
             warnings: Vec::new(),
         }
     }
@@ -564,11 +568,15 @@ impl AdminScreen {
             | Popup::Product(_)
             | Popup::Audit(_)
             | Popup::ShiftReport(_)
-            | Popup::ShiftSummary(_) => {
-                if matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) {
+            | Popup::ShiftSummary(_) => match key.code {
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => {
                     self.popup = None;
+                    self.popup_scroll = 0;
                 }
-            }
+                KeyCode::Up => self.popup_scroll = self.popup_scroll.saturating_sub(1),
+                KeyCode::Down => self.popup_scroll = self.popup_scroll.saturating_add(1).min(60),
+                _ => {}
+            },
         }
         Vec::new()
     }

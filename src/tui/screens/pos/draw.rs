@@ -335,7 +335,7 @@ impl PosScreen {
                     let who: String = sale.customer.chars().take(14).collect();
                     let back = match sale.refunded {
                         none if none == crate::domain::Money::ZERO => String::new(),
-                        refunded => format!(" · {refunded} back"),
+                        refunded => format!(", {refunded} back"),
                     };
                     format!(
                         " {at} {} {who:<14} {:>14} {}{back}",
@@ -348,7 +348,8 @@ impl PosScreen {
                 (
                     "Your last sales",
                     pick_list(rows, *selected, hint, theme),
-                    72,
+                    // Wide enough for a partly returned sale's line at 80 columns.
+                    76,
                 )
             }
             PosPopup::ShiftOpen { input, error } => (
