@@ -147,6 +147,8 @@ async fn checkout(url: &str, terminals: usize, run: Duration, hot: i64) -> Resul
                     key: Uuid::new_v4(),
                     customer: None,
                     lines,
+                    discounts: Vec::new(),
+                    approval: None,
                     tender: Tender::Cash { handed: total },
                 };
                 let began = Instant::now();

@@ -311,6 +311,8 @@ async fn a_backup_restores_into_an_empty_database_that_logs_in_and_sells(pool: P
             quantity: 1,
             agreed_price: radio.price,
         }],
+        discounts: Vec::new(),
+        approval: None,
         tender: bytemtaani::service::pos::Tender::Cash {
             handed: radio.price,
         },

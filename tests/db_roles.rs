@@ -494,6 +494,8 @@ async fn every_screen_works_under_its_terminal_role(pool: PgPool) {
                     quantity: 1,
                     agreed_price: bank.price,
                 }],
+                discounts: Vec::new(),
+                approval: None,
                 tender: Tender::Cash {
                     handed: Money::parse("Cash", "3000").unwrap(),
                 },
@@ -749,7 +751,7 @@ async fn stock_moves_only_with_an_order_or_an_adjustment_of_the_session(pool: Pg
         let served_by = served_by.map_or("null".to_owned(), |id| format!("'{id}'"));
         format!(
             "select * from bytemtaani_place_order('{session}', '{buyer}', {served_by},
-                 gen_random_uuid(), 'pending', array['{}']::uuid[], array[1])",
+                 gen_random_uuid(), 'pending', array['{}']::uuid[], array[1], '[]', null)",
             bank.id
         )
     };
@@ -911,4 +913,87 @@ async fn one_connection_serves_each_terminal_as_itself(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(written, "bytemtaani_till");
+}
+
+/// Discounts (migration 30) from a till's shell: over the limit only with an approval that
+/// only an admin's fresh login makes; no line's discount or approval written by hand; the
+/// old function without discounts closed to terminals; a kiosk gives none.
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn discounts_are_given_only_through_the_function_within_the_limit(pool: PgPool) {
+    let s = services(&pool);
+    let (admin, phones) = shop(&s).await;
+    let bank = product(&s, &admin, &phones, "Oraimo Power Bank", "2999", 10).await;
+    let amina = login_as(&s, "amina", Role::Customer).await;
+    let cashier = at_till(&s, "cashier").await;
+    let (till, customer) = (cashier.session().unwrap(), amina.session().unwrap());
+    let place = |session: Uuid, served_by: Option<Uuid>, buyer: Uuid, off: &str| {
+        let served_by = served_by.map_or("null".to_owned(), |id| format!("'{id}'"));
+        format!(
+            "select * from bytemtaani_place_order('{session}', '{buyer}', {served_by},
+                 gen_random_uuid(), 'pending', array['{}']::uuid[], array[1],
+                 '[{{\"product\": null, \"percent\": \"{off}\", \"reason\": \"x\"}}]', null)",
+            bank.id
+        )
+    };
+    let cases = [
+        (
+            "bytemtaani_till",
+            till.id,
+            vec![
+                (
+                    place(till.id, Some(till.user_id), customer.user_id, "10"),
+                    Ok(1),
+                ),
+                (
+                    place(till.id, Some(till.user_id), customer.user_id, "50"),
+                    Err("BM002"),
+                ),
+                (
+                    format!(
+                        "select * from bytemtaani_place_order('{}', '{}', '{}', gen_random_uuid(),
+                             'pending', array['{}']::uuid[], array[1])",
+                        till.id, customer.user_id, till.user_id, bank.id
+                    ),
+                    REFUSED,
+                ),
+                (
+                    format!(
+                        "insert into discount_approvals (session_id, sale_key, admin_id)
+                         values ('{}', gen_random_uuid(), '{}')",
+                        till.id,
+                        admin.session().unwrap().user_id
+                    ),
+                    REFUSED,
+                ),
+                // The cashier's own session is no admin's.
+                (
+                    format!(
+                        "select bytemtaani_approve_discount('{0}', gen_random_uuid(), '{0}')",
+                        till.id
+                    ),
+                    REFUSED,
+                ),
+                ("update order_items set discount = 0".to_owned(), REFUSED),
+                (
+                    "update till_policy set discount_limit_percent = 100".to_owned(),
+                    REFUSED,
+                ),
+            ],
+        ),
+        (
+            "bytemtaani_kiosk",
+            customer.id,
+            vec![(place(customer.id, None, customer.user_id, "5"), REFUSED)],
+        ),
+    ];
+    for (role, logged_in, attempts) in cases {
+        let mut conn = plain(&pool, role, Some(logged_in)).await;
+        for (sql, expected) in attempts {
+            assert_eq!(
+                outcome(&mut conn, &sql).await,
+                expected.map_err(String::from),
+                "{role}: {sql}"
+            );
+        }
+    }
 }

@@ -382,9 +382,9 @@ async fn a_scan_reaches_the_sale_whatever_is_open_on_the_till(pool: PgPool) {
     std::fs::remove_dir_all(home).unwrap();
 }
 
-/// A whole shift in a real terminal: the float, a sale for cash, one of its items brought
-/// back against the receipt's number, cash paid out of the drawer, and the close with the
-/// cash counted 49 short.
+/// A whole shift in a real terminal: the float, a sale for cash with 5% off its line, one of
+/// its items brought back against the receipt's number (refunding its share of the net),
+/// cash paid out of the drawer, and the close with the cash counted 36.55 short.
 fn a_shift_at_the_till(url: String, home: std::path::PathBuf, sku: &str) {
     let (mut screen, mut child) = start_app(url, &home, &[]);
     open_till(&mut screen, false);
@@ -392,11 +392,16 @@ fn a_shift_at_the_till(url: String, home: std::path::PathBuf, sku: &str) {
     screen.wait_for("1 × Ketepa");
     screen.send(&format!("{sku}\r"));
     screen.wait_for("Items    2");
+    screen.send("\x04"); // Ctrl+D: a discount on the line
+    screen.wait_for("Discount on Ketepa");
+    screen.type_slowly("5%\tdented box\r");
+    screen.wait_for("Discount given.");
+    screen.wait_for("KSh 24.90 off");
     screen.send("\x1b[24~"); // F12: pay
     screen.wait_for("c  Cash");
     screen.send("c");
     screen.send("1000\r");
-    screen.wait_for("Paid. Change KSh 502.00.");
+    screen.wait_for("Paid. Change KSh 526.90.");
     screen.wait_for("Saved as");
     let shown = screen.text();
     // The receipt's "Receipt  5748D48B" line (the popup's title says Receipt too).
@@ -415,8 +420,9 @@ fn a_shift_at_the_till(url: String, home: std::path::PathBuf, sku: &str) {
     screen.wait_for("Ketepa Pride Tea 250g");
     screen.send("+");
     screen.send("\r");
-    screen.wait_for("Taken back: refund KSh 249.00");
-    screen.wait_for("Refund by                   Cash");
+    screen.wait_for("Taken back: refund KSh 236.55");
+    // The slip gives back the unit's share of the discount.
+    screen.wait_for("discount                -12.45");
     screen.send("\r"); // the return slip closes
 
     screen.send("\x1b[21~"); // F10: the shift
@@ -447,7 +453,8 @@ async fn a_whole_shift_in_a_terminal_adds_up_in_the_database(pool: PgPool) {
         .await
         .unwrap();
 
-    // 5,000 float + 498 sold − 249 refunded − 100 paid out = 5,149 expected; 5,100 counted.
+    // 5,000 float + 473.10 sold (498 less 5%) − 236.55 refunded (half the line's net) − 100
+    // paid out = 5,136.55 expected; 5,100 counted.
     let (expected, counted, closed): (String, String, bool) = sqlx::query_as(
         "select expected_cash::text, counted_cash::text, closed_at is not null from shifts",
     )
@@ -456,15 +463,21 @@ async fn a_whole_shift_in_a_terminal_adds_up_in_the_database(pool: PgPool) {
     .unwrap();
     assert_eq!(
         (expected.as_str(), counted.as_str(), closed),
-        ("5149.00", "5100.00", true)
+        ("5136.55", "5100.00", true)
     );
+    let given: Vec<(String, String)> =
+        sqlx::query_as("select amount::text, reason from order_discounts")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(given, [("24.90".into(), "dented box".into())]);
     let difference: String = sqlx::query_scalar(
         "select details->>'difference' from audit_log where action = 'shift.close'",
     )
     .fetch_one(&pool)
     .await
     .unwrap();
-    assert_eq!(difference, "-49.00");
+    assert_eq!(difference, "-36.55");
     let refunds: Vec<(String, String, bool)> = sqlx::query_as(
         "select r.amount::text, r.method::text, r.restocked from returns r
          join orders o on o.id = r.order_id where r.shift_id = o.shift_id",
@@ -472,7 +485,7 @@ async fn a_whole_shift_in_a_terminal_adds_up_in_the_database(pool: PgPool) {
     .fetch_all(&pool)
     .await
     .unwrap();
-    assert_eq!(refunds, [("249.00".into(), "cash".into(), true)]);
+    assert_eq!(refunds, [("236.55".into(), "cash".into(), true)]);
     let out: Vec<(String, String)> =
         sqlx::query_as("select amount::text, reason from cash_movements")
             .fetch_all(&pool)

@@ -78,6 +78,8 @@ async fn a_customers_unpaid_order_is_released_sooner_than_a_tills(pool: PgPool) 
             quantity: 5,
             agreed_price: bank.price,
         }],
+        discounts: Vec::new(),
+        approval: None,
         tender: Tender::MpesaPush,
     };
     s.pos.sell(&cashier, sale).await.unwrap();

@@ -48,6 +48,8 @@ async fn till_sale(s: &Services, cashier: &Actor, lines: Vec<OrderLine>) -> Resu
                 key: Uuid::new_v4(),
                 customer: None,
                 lines,
+                discounts: Vec::new(),
+                approval: None,
                 tender: Tender::Cash { handed: total },
             },
         )

@@ -67,6 +67,8 @@ async fn nothing_is_pretend_unless_the_settings_ask_and_then_receipts_say_so(poo
             quantity: 1,
             agreed_price: bank.price,
         }],
+        discounts: Vec::new(),
+        approval: None,
         tender,
     };
     let push = s.pos.sell(&cashier, sale(Tender::MpesaPush)).await;

@@ -100,6 +100,8 @@ async fn payments_low_stock_and_audit_are_listed_for_admins(pool: PgPool) {
             key: Uuid::new_v4(),
             customer: None,
             lines: lines(1),
+            discounts: Vec::new(),
+            approval: None,
             tender,
         };
         s.pos.sell(&cashier, sale).await.unwrap();
@@ -166,6 +168,8 @@ async fn sales_reports_count_paid_orders_and_export_csv(pool: PgPool) {
             quantity,
             agreed_price: product.price,
         }],
+        discounts: Vec::new(),
+        approval: None,
         tender,
     };
     let cash = || Tender::Cash {
@@ -279,6 +283,8 @@ async fn every_report_figure_counts_a_sale_when_its_payment_settled(pool: PgPool
             quantity: 1,
             agreed_price: radio.price,
         }],
+        discounts: Vec::new(),
+        approval: None,
         tender,
     };
     let on_code = s

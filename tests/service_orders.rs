@@ -472,6 +472,8 @@ async fn taking_stock_is_a_hot_update(pool: PgPool) {
         served_by: None,
         checkout_key: Uuid::new_v4(),
         status: OrderStatus::Pending,
+        discounts: Vec::new(),
+        approval: None,
     };
     let mut tx = pool.begin().await.unwrap();
     let written = bytemtaani::db::orders::place(&mut *tx, session.id, &order, &[(bank.id, 1)])

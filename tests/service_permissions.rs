@@ -110,12 +110,20 @@ fn operations(s: &Services, actor: &Actor, target: Uuid) -> Vec<(&'static str, R
                     quantity: 1,
                     agreed_price: Money::ZERO,
                 }],
+                discounts: Vec::new(),
+                approval: None,
                 tender: bytemtaani::service::pos::Tender::Cash {
                     handed: Money::ZERO
                 },
             }
         )),
         op!("own last sales", Role::Staff, |s, a| s.pos.recent_sales(&a)),
+        op!("discount limit", Role::Staff, |s, a| s
+            .pos
+            .discount_limit(&a)),
+        op!("approve a discount", Role::Staff, |s, a| s
+            .auth
+            .approve_discount(&a, Uuid::new_v4(), "admin", PASSWORD)),
         op!("reprint a receipt", Role::Staff, |s, a| s
             .pos
             .reprint(&a, target)),
@@ -235,7 +243,7 @@ async fn customers_and_nobody_are_refused_every_staff_and_admin_operation(pool: 
         }
     }
     println!("permission table: {checked} refusals checked");
-    assert_eq!(checked, 43 * 3 + 30);
+    assert_eq!(checked, 45 * 3 + 30);
     // Nothing was changed by any of those calls.
     let audit = count(
         &pool,

@@ -34,6 +34,8 @@ fn sale(lines: Vec<OrderLine>, tender: Tender) -> Sale {
         key: Uuid::new_v4(),
         customer: None,
         lines,
+        discounts: Vec::new(),
+        approval: None,
         tender,
     }
 }
@@ -502,6 +504,7 @@ async fn held_sales_are_kept_per_cashier_until_recalled(pool: PgPool) {
             label: HeldSale::label_for(None, &lines),
             customer: None,
             lines,
+            discounts: Vec::new(),
             held_at: chrono::Utc::now(),
         }
     };

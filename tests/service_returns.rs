@@ -31,6 +31,8 @@ async fn sold(s: &Services, cashier: &Actor, lines: Vec<OrderLine>, tender: Tend
                 key: Uuid::new_v4(),
                 customer: None,
                 lines,
+                discounts: Vec::new(),
+                approval: None,
                 tender,
             },
         )
@@ -417,6 +419,8 @@ async fn a_customer_sees_their_own_returns_and_nobody_elses(pool: PgPool) {
                     key: Uuid::new_v4(),
                     customer: Some(customer),
                     lines: vec![line(&radio, 2)],
+                    discounts: Vec::new(),
+                    approval: None,
                     tender: cash(),
                 },
             )

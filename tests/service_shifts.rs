@@ -32,6 +32,8 @@ fn sale(product: &Product, quantity: i32, tender: Tender) -> Sale {
             quantity,
             agreed_price: product.price,
         }],
+        discounts: Vec::new(),
+        approval: None,
         tender,
     }
 }

@@ -81,6 +81,8 @@ fn radio_sale(radio: &Product, tender: Tender) -> Sale {
             quantity: 1,
             agreed_price: radio.price,
         }],
+        discounts: Vec::new(),
+        approval: None,
         tender,
     }
 }

@@ -24,6 +24,8 @@ fn sale(radio: &Product, tender: Tender) -> Sale {
             quantity: 2,
             agreed_price: radio.price,
         }],
+        discounts: Vec::new(),
+        approval: None,
         tender,
     }
 }
@@ -92,7 +94,7 @@ async fn a_false_code_sale_is_written_off_with_its_stock_gone_audited_and_report
     // The order's history says so, for staff.
     let history = s.orders.detail(&admin, order).await.unwrap().after_sale;
     assert!(
-        matches!(&history[..], [AfterSale::WrittenOff { by, reason, .. }]
+        matches!(&history[..], [AfterSale::Tally { by, reason, .. }]
             if by == "admin" && reason == "customer showed a fake SMS"),
         "{history:?}"
     );

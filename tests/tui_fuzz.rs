@@ -261,6 +261,17 @@ fn till_answer(request: &PosRequest, fail: bool, err: Error, rng: &mut Rng) -> P
         } else {
             Ok(Box::new(returnable_sale()))
         }),
+        PosRequest::DiscountLimit => {
+            PosAnswer::DiscountLimit(Ok(rust_decimal::Decimal::from(rng.next() % 30)))
+        }
+        PosRequest::ApproveDiscount { sale_key, .. } => PosAnswer::DiscountApproved(if fail {
+            Err(err)
+        } else {
+            Ok(bytemtaani::domain::discount::Approval {
+                id: *sale_key,
+                admin: "admin".into(),
+            })
+        }),
         PosRequest::TakeReturn(_) => PosAnswer::Returned(if fail {
             Err(err)
         } else {
@@ -279,6 +290,7 @@ fn returnable_sale() -> ReturnableSale {
             product_name: p.name,
             sku: p.sku,
             price: p.price,
+            discount: Money::from_cents(i64::from(i == 1) * 5),
             sold: 2,
             returned: i32::from(i == 0),
         })

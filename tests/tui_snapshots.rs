@@ -6,13 +6,15 @@ mod common;
 use bytemtaani::domain::Error;
 use bytemtaani::domain::cart::CartView;
 use bytemtaani::service::pos::Lookup;
+use bytemtaani::tui::app::Msg;
 use bytemtaani::tui::app::{App, Kiosk, done, key};
 use bytemtaani::tui::effect::{AdminAnswer, Outcome, PosAnswer};
+use bytemtaani::tui::event::AppEvent;
 use bytemtaani::tui::event::TICK;
 use bytemtaani::tui::theme::Theme;
 use bytemtaani::tui::view;
 use common::screens::*;
-use crossterm::event::KeyCode;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -22,6 +24,12 @@ const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (40, 10)];
 fn press(app: &mut App, codes: &[KeyCode]) {
     for code in codes {
         app.update(key(*code));
+    }
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.update(key(KeyCode::Char(c)));
     }
 }
 
@@ -314,6 +322,38 @@ fn till() {
     check("till_pay_cash", &app);
     app.update(done(Outcome::Pos(PosAnswer::Sold(Ok(Box::new(receipt()))))));
     check("till_receipt", &app);
+}
+
+/// 5% off the first line, then 15% off the sale, which asks an admin; approved.
+#[test]
+fn till_discounts() {
+    let mut app = common::screens::till();
+    let ctrl_d = Msg::Event(AppEvent::Key(KeyEvent::new(
+        KeyCode::Char('d'),
+        KeyModifiers::CONTROL,
+    )));
+    app.update(ctrl_d.clone());
+    type_text(&mut app, "5%");
+    press(&mut app, &[KeyCode::Tab]);
+    type_text(&mut app, "dented box");
+    check("till_discount_line", &app);
+    press(&mut app, &[KeyCode::Enter]);
+    app.update(ctrl_d.clone());
+    app.update(ctrl_d.clone());
+    type_text(&mut app, "15%");
+    press(&mut app, &[KeyCode::Tab]);
+    type_text(&mut app, "regular customer");
+    press(&mut app, &[KeyCode::Enter]);
+    type_text(&mut app, "admin");
+    check("till_discount_approval", &app);
+    let approval = bytemtaani::domain::discount::Approval {
+        id: uuid::Uuid::nil(),
+        admin: "admin".into(),
+    };
+    app.update(done(Outcome::Pos(PosAnswer::DiscountApproved(Ok(
+        approval,
+    )))));
+    check("till_discounted", &app);
 }
 
 #[test]

@@ -524,8 +524,16 @@ async fn migrate(settings: &Settings) -> Result<()> {
     db::login::set_policy(&pool, login.max_failures, login.lock_minutes)
         .await
         .context("setting the login policy")?;
+    let limit = settings.till.discount_limit_percent;
+    if !(rust_decimal::Decimal::ZERO..=rust_decimal::Decimal::ONE_HUNDRED).contains(&limit) {
+        anyhow::bail!("[till] discount_limit_percent is a percent, 0 to 100 (it is {limit})");
+    }
+    db::discounts::set_limit(&pool, limit)
+        .await
+        .context("setting the cashiers' discount limit")?;
     println!(
-        "Database is up to date; logins lock for {} minutes after {} failures.",
+        "Database is up to date; logins lock for {} minutes after {} failures; cashiers give \
+         up to {limit}% off a line without an admin.",
         login.lock_minutes, login.max_failures
     );
     Ok(())

@@ -30,6 +30,7 @@ pub struct Settings {
     pub reports: ReportSettings,
     pub payments: PaymentSettings,
     pub login: LoginSettings,
+    pub till: TillSettings,
     pub kiosk: KioskSettings,
     pub stock: StockSettings,
     pub server: ServerSettings,
@@ -242,6 +243,13 @@ pub struct LoginSettings {
     pub max_failures: i32,
     pub lock_minutes: i32,
     pub terminal_max_failures: usize,
+}
+
+/// The till's policy; `bytemtaani migrate` writes it into the database, which enforces it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TillSettings {
+    pub discount_limit_percent: rust_decimal::Decimal,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -46,6 +46,10 @@ fn from_database(db: &dyn DatabaseError) -> Option<Error> {
     if code == "BM001" {
         return Some(Error::NoShift);
     }
+    // BM002, migration 30's: discounts over the cashier's limit with no admin's approval.
+    if code == "BM002" {
+        return Some(Error::DiscountNeedsApproval);
+    }
     if matches!(code.as_ref(), "40001" | "40P01") {
         return Some(Error::Conflict(
             "The shop is busy; please try again.".into(),

@@ -2,6 +2,7 @@ use sqlx::types::Json;
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
+use crate::domain::discount::Discount;
 use crate::domain::held::{HeldLine, HeldSale};
 
 type Row = (
@@ -10,16 +11,18 @@ type Row = (
     Option<Uuid>,
     Option<String>,
     Json<Vec<HeldLine>>,
+    Json<Vec<Discount>>,
     chrono::DateTime<chrono::Utc>,
 );
 
 fn held(row: Row) -> HeldSale {
-    let (key, label, customer_id, customer_name, lines, held_at) = row;
+    let (key, label, customer_id, customer_name, lines, discounts, held_at) = row;
     HeldSale {
         key,
         label,
         customer: customer_id.zip(customer_name),
         lines: lines.0,
+        discounts: discounts.0,
         held_at,
     }
 }
@@ -27,7 +30,8 @@ fn held(row: Row) -> HeldSale {
 /// The cashier's held sales, oldest first.
 pub async fn of(ex: impl PgExecutor<'_>, cashier_id: Uuid) -> sqlx::Result<Vec<HeldSale>> {
     let rows: Vec<Row> = sqlx::query_as(
-        "select sale_key, label, customer_id, customer_name, lines, held_at from held_sales
+        "select sale_key, label, customer_id, customer_name, lines, discounts, held_at
+         from held_sales
          where cashier_id = $1 order by held_at, sale_key",
     )
     .bind(cashier_id)
@@ -39,8 +43,9 @@ pub async fn of(ex: impl PgExecutor<'_>, cashier_id: Uuid) -> sqlx::Result<Vec<H
 /// Keeps a held sale (holding the same sale again keeps it once).
 pub async fn hold(conn: &mut PgConnection, cashier_id: Uuid, sale: &HeldSale) -> sqlx::Result<()> {
     sqlx::query(
-        "insert into held_sales (sale_key, cashier_id, label, customer_id, customer_name, lines)
-         values ($1, $2, $3, $4, $5, $6) on conflict (sale_key) do nothing",
+        "insert into held_sales (sale_key, cashier_id, label, customer_id, customer_name, lines,
+                                 discounts)
+         values ($1, $2, $3, $4, $5, $6, $7) on conflict (sale_key) do nothing",
     )
     .bind(sale.key)
     .bind(cashier_id)
@@ -48,6 +53,7 @@ pub async fn hold(conn: &mut PgConnection, cashier_id: Uuid, sale: &HeldSale) ->
     .bind(sale.customer.as_ref().map(|(id, _)| *id))
     .bind(sale.customer.as_ref().map(|(_, name)| name.as_str()))
     .bind(Json(&sale.lines))
+    .bind(Json(&sale.discounts))
     .execute(conn)
     .await?;
     Ok(())

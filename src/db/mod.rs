@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod audit;
 pub mod cart;
 pub mod categories;
+pub mod discounts;
 mod error;
 pub mod held;
 pub mod listen;

@@ -3,6 +3,7 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use crate::domain::Money;
+use crate::domain::discount::Discount;
 use crate::domain::order::{
     AfterSale, OrderItem, OrderStatus, OrderSummary, RecentSale, UnpaidOrder,
 };
@@ -19,16 +20,28 @@ pub struct NewOrder {
     pub checkout_key: Uuid,
     /// Pending, or paid when its settled payment is written in the same transaction.
     pub status: OrderStatus,
+    /// Given at the till; the database works out each line's share.
+    pub discounts: Vec<Discount>,
+    /// An admin's approval of discounts over the cashier's limit (migration 30).
+    pub approval: Option<Uuid>,
+}
+
+/// A line as written: product, shelf price, name, SKU, and what came off it.
+pub struct TakenLine {
+    pub product_id: Uuid,
+    pub price: Money,
+    pub name: String,
+    pub sku: String,
+    pub discount: Money,
 }
 
 /// What writing an order came to (migration 23).
 pub enum Written {
-    /// The order's id and time, and its lines as taken (product, price, name, SKU) in
-    /// ascending product id order.
+    /// The order's id and time, and its lines as taken, in ascending product id order.
     Placed {
         id: Uuid,
         created_at: DateTime<Utc>,
-        lines: Vec<(Uuid, Money, String, String)>,
+        lines: Vec<TakenLine>,
     },
     /// This product was short or archived: nothing was written, and the caller rolls back
     /// whatever the function took before it.
@@ -52,10 +65,11 @@ pub async fn place(
         Option<Money>,
         Option<String>,
         Option<String>,
+        Option<Money>,
     );
     let (products, quantities): (Vec<Uuid>, Vec<i32>) = lines.iter().copied().unzip();
     let rows: Vec<Row> =
-        sqlx::query_as("select * from bytemtaani_place_order($1, $2, $3, $4, $5, $6, $7)")
+        sqlx::query_as("select * from bytemtaani_place_order($1, $2, $3, $4, $5, $6, $7, $8, $9)")
             .bind(session)
             .bind(order.user_id)
             .bind(order.served_by)
@@ -63,15 +77,31 @@ pub async fn place(
             .bind(order.status)
             .bind(products)
             .bind(quantities)
+            .bind(Discount::to_json(&order.discounts))
+            .bind(order.approval)
             .fetch_all(ex)
             .await?;
     let mut placed = None;
     let mut taken = Vec::with_capacity(rows.len());
     for row in rows {
         match row {
-            (Some(id), Some(at), Some(product), Some(price), Some(name), Some(sku)) => {
+            (
+                Some(id),
+                Some(at),
+                Some(product_id),
+                Some(price),
+                Some(name),
+                Some(sku),
+                Some(discount),
+            ) => {
                 placed = Some((id, at));
-                taken.push((product, price, name, sku));
+                taken.push(TakenLine {
+                    product_id,
+                    price,
+                    name,
+                    sku,
+                    discount,
+                });
             }
             (Some(id), _, None, ..) => return Ok(Written::AlreadyPlaced(id)),
             (None, _, Some(product), ..) => return Ok(Written::Short(product)),
@@ -164,7 +194,7 @@ pub async fn after_sale(ex: impl PgExecutor<'_>, order_id: Uuid) -> sqlx::Result
                     restocked,
                     by,
                 },
-                _ => AfterSale::WrittenOff {
+                _ => AfterSale::Tally {
                     at,
                     by,
                     reason: reason.unwrap_or_default(),
@@ -210,7 +240,7 @@ pub async fn set_status(
 
 pub async fn items(ex: impl PgExecutor<'_>, order_id: Uuid) -> sqlx::Result<Vec<OrderItem>> {
     sqlx::query_as(
-        "select i.product_id, p.name as product_name, p.sku, i.quantity, i.price
+        "select i.product_id, p.name as product_name, p.sku, i.quantity, i.price, i.discount
          from order_items i join products p on p.id = i.product_id
          where i.order_id = $1 order by p.name",
     )

@@ -71,14 +71,29 @@ pub async fn written_off(
     .await
 }
 
-/// The best sellers by amount since `since`.
+/// Sales settled since `since` with a discount: how many, and what came off them.
+pub async fn discounted(
+    ex: impl PgExecutor<'_>,
+    since: DateTime<Utc>,
+) -> sqlx::Result<(i64, Money)> {
+    sqlx::query_as(&format!(
+        "select count(distinct o.id), coalesce(sum(i.discount), 0)
+         from {SETTLED} join order_items i on i.order_id = o.id
+         where {SOLD} and p.paid_at >= $1 and i.discount > 0"
+    ))
+    .bind(since)
+    .fetch_one(ex)
+    .await
+}
+
+/// The best sellers by amount (net of discounts) since `since`.
 pub async fn top_products(
     ex: impl PgExecutor<'_>,
     since: DateTime<Utc>,
     limit: i64,
 ) -> sqlx::Result<Vec<TopProduct>> {
     let rows: Vec<(String, String, i64, Money)> = sqlx::query_as(&format!(
-        "select pr.name, pr.sku, sum(i.quantity)::bigint, sum(i.quantity * i.price)
+        "select pr.name, pr.sku, sum(i.quantity)::bigint, sum(i.quantity * i.price - i.discount)
          from {SETTLED} join order_items i on i.order_id = o.id
               join products pr on pr.id = i.product_id
          where {SOLD} and p.paid_at >= $1

@@ -32,7 +32,7 @@ pub async fn returnable(
     order_id: Uuid,
 ) -> sqlx::Result<Vec<ReturnableLine>> {
     sqlx::query_as(
-        "select i.product_id, p.name as product_name, p.sku, i.price, i.quantity as sold,
+        "select i.product_id, p.name as product_name, p.sku, i.price, i.discount, i.quantity as sold,
                 coalesce((select sum(ri.quantity) from return_items ri
                           join returns r on r.id = ri.return_id
                           where r.order_id = i.order_id and ri.product_id = i.product_id), 0)::int

@@ -101,11 +101,13 @@ pub async fn figures(conn: &mut PgConnection, shift: &Shift) -> sqlx::Result<Shi
     .bind(shift.id)
     .fetch_all(&mut *conn)
     .await?;
-    let (awaiting, sales, returns, cash_in, cash_out, voids, expected_cash) = sqlx::query_as(
+    let (awaiting, sales, discounts, returns, cash_in, cash_out, voids, expected_cash) = sqlx::query_as(
         "select
             coalesce((select sum(amount) from payments
                       where shift_id = $1 and status = 'pending' and transaction_id is not null), 0),
             (select count(*) from orders where shift_id = $1 and status <> 'cancelled'),
+            coalesce((select sum(i.discount) from orders o join order_items i on i.order_id = o.id
+                      where o.shift_id = $1 and o.status <> 'cancelled'), 0),
             (select count(*) from returns where shift_id = $1),
             coalesce((select sum(amount) from cash_movements where shift_id = $1 and amount > 0), 0),
             coalesce((select -sum(amount) from cash_movements where shift_id = $1 and amount < 0), 0),
@@ -120,6 +122,7 @@ pub async fn figures(conn: &mut PgConnection, shift: &Shift) -> sqlx::Result<Shi
         taken,
         awaiting,
         sales,
+        discounts,
         refunds,
         returns,
         cash_in,

@@ -40,6 +40,11 @@ pub enum Error {
         "No shift is open for you at the till: F10 opens one, with the float counted into the drawer."
     )]
     NoShift,
+    /// A discount over the cashier's limit without an admin's approval for the sale.
+    #[error(
+        "A discount over the cashier's limit needs an admin's approval: Ctrl+D on the sale asks for it."
+    )]
+    DiscountNeedsApproval,
     #[error("An order that is {from} cannot become {to}.")]
     InvalidTransition { from: String, to: String },
     #[error("Transaction id {0} has already been used for a payment.")]

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::Money;
+use crate::domain::discount::{Discount, net_total};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeldLine {
@@ -24,6 +25,7 @@ pub struct HeldSale {
     pub label: String,
     pub customer: Option<(Uuid, String)>,
     pub lines: Vec<HeldLine>,
+    pub discounts: Vec<Discount>,
     pub held_at: DateTime<Utc>,
 }
 
@@ -39,6 +41,12 @@ impl HeldSale {
     }
 
     pub fn total(&self) -> Money {
-        self.lines.iter().map(|l| l.price.times(l.quantity)).sum()
+        let lines: Vec<(Uuid, Money)> = self
+            .lines
+            .iter()
+            .map(|l| (l.product_id, l.price.times(l.quantity)))
+            .collect();
+        // Held sales were checked when held; a refusal here shows them undiscounted.
+        net_total(&lines, &self.discounts).unwrap_or_else(|_| lines.iter().map(|(_, v)| *v).sum())
     }
 }

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cart;
 pub mod catalog;
 pub mod clock;
+pub mod discount;
 pub mod error;
 pub mod held;
 pub mod live;

@@ -124,12 +124,21 @@ pub struct OrderItem {
     pub product_name: String,
     pub sku: String,
     pub quantity: i32,
+    /// The shelf price.
     pub price: Money,
+    /// Taken off the line: its own discount and its share of the sale's.
+    pub discount: Money,
 }
 
 impl OrderItem {
-    pub fn line_total(&self) -> Money {
+    /// At the shelf price.
+    pub fn gross(&self) -> Money {
         self.price.times(self.quantity)
+    }
+
+    /// What the line costs the buyer.
+    pub fn line_total(&self) -> Money {
+        self.gross() - self.discount
     }
 }
 
@@ -153,7 +162,7 @@ pub enum AfterSale {
         restocked: bool,
         by: String,
     },
-    WrittenOff {
+    Tally {
         at: DateTime<Utc>,
         by: String,
         reason: String,

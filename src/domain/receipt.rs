@@ -124,10 +124,19 @@ impl Receipt {
             out.extend(wrap(&item.product_name));
             out.push(pair(
                 &format!("  {} x {}", item.quantity, plain(item.price)),
-                &plain(item.line_total()),
+                &plain(item.gross()),
             ));
+            if item.discount > Money::ZERO {
+                out.push(pair("  discount", &format!("-{}", plain(item.discount))));
+            }
         }
         out.push(rule.clone());
+        let discounts: Money = self.items.iter().map(|i| i.discount).sum();
+        if discounts > Money::ZERO {
+            let gross: Money = self.items.iter().map(OrderItem::gross).sum();
+            out.push(pair("Subtotal", &plain(gross)));
+            out.push(pair("Discounts", &format!("-{}", plain(discounts))));
+        }
         let (total, by) = match self.refund {
             Some(_) => ("REFUND", "Refund by"),
             None => ("TOTAL", "Paid by"),
@@ -259,6 +268,7 @@ pub(crate) mod tests {
                     sku: "TEC-SPARK20".into(),
                     quantity: 1,
                     price: Money::from_cents(2_299_900),
+                    discount: Money::ZERO,
                 },
                 OrderItem {
                     product_id: Uuid::nil(),
@@ -266,6 +276,7 @@ pub(crate) mod tests {
                     sku: "KETEPA-100".into(),
                     quantity: 3,
                     price: Money::from_cents(25_050),
+                    discount: Money::ZERO,
                 },
             ],
             total: Money::from_cents(2_375_050),
@@ -306,6 +317,27 @@ pub(crate) mod tests {
             assert!(text.contains(&expected), "{expected:?} in\n{text}");
         }
         assert!(!text.contains("AWAITING"));
+    }
+
+    #[test]
+    fn a_discounted_sale_shows_each_lines_discount_the_subtotal_and_vat_on_the_net() {
+        let mut receipt = sample();
+        receipt.items[1].discount = Money::from_cents(7_515);
+        receipt.total = Money::from_cents(2_375_050 - 7_515);
+        let text = receipt.text();
+        let row = |l: &str, r: &str| format!("{l}{r:>w$}", w = WIDTH - l.len());
+        for expected in [
+            row("  3 x 250.50", "751.50"),
+            row("  discount", "-75.15"),
+            row("Subtotal", "23,750.50"),
+            row("Discounts", "-75.15"),
+            row("TOTAL", "KSh 23,675.35"),
+            // 23,675.35 × 16 / 116 = 3,265.565… → 3,265.57
+            row("incl. VAT 16%", "3,265.57"),
+        ] {
+            assert!(text.contains(&expected), "{expected:?} in\n{text}");
+        }
+        assert!(!sample().text().contains("Discounts"));
     }
 
     #[test]

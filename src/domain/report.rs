@@ -41,11 +41,13 @@ pub struct SalesReport {
     /// The best sellers of the 30 days by amount.
     pub top: Vec<TopProduct>,
     /// Till sales written off today: goods handed over, money never received.
-    pub written_off_today: WrittenOff,
+    pub written_off_today: Tally,
+    /// Sales settled today with a discount, and what came off them.
+    pub discounted_today: Tally,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct WrittenOff {
+pub struct Tally {
     pub sales: i64,
     pub amount: Money,
 }
@@ -86,11 +88,16 @@ impl SalesReport {
                 ));
             }
         }
-        out.push_str(&format!(
-            "\nwritten_off_today,sales,amount_kes\n,{},{}\n",
-            self.written_off_today.sales,
-            self.written_off_today.amount.amount()
-        ));
+        for (header, tally) in [
+            ("written_off_today", self.written_off_today),
+            ("discounts_today", self.discounted_today),
+        ] {
+            out.push_str(&format!(
+                "\n{header},sales,amount_kes\n,{},{}\n",
+                tally.sales,
+                tally.amount.amount()
+            ));
+        }
         out.push_str("\nproduct,sku,units,amount_kes\n");
         for p in &self.top {
             out.push_str(&format!(
@@ -158,9 +165,13 @@ mod tests {
                 units: 3,
                 amount: Money::from_cents(150_050),
             }],
-            written_off_today: WrittenOff {
+            written_off_today: Tally {
                 sales: 1,
                 amount: Money::from_cents(69_900),
+            },
+            discounted_today: Tally {
+                sales: 2,
+                amount: Money::from_cents(15_000),
             },
         };
         assert_eq!(
@@ -169,6 +180,7 @@ mod tests {
              method_today,payments,amount_kes\nCash,2,1500.50\n\n\
              refunds_today,returns,amount_kes\nM-Pesa,1,500.00\n\n\
              written_off_today,sales,amount_kes\n,1,699.00\n\n\
+             discounts_today,sales,amount_kes\n,2,150.00\n\n\
              product,sku,units,amount_kes\n\"Unga, 2kg\",UNGA-2,3,1500.50\n"
         );
     }

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::domain::discount::refund_share;
 use crate::domain::order::OrderStatus;
 use crate::domain::payment::PaymentMethod;
 use crate::domain::{Error, Money, Result};
@@ -14,6 +15,8 @@ pub struct ReturnableLine {
     pub product_name: String,
     pub sku: String,
     pub price: Money,
+    /// Taken off the whole line when it was sold.
+    pub discount: Money,
     pub sold: i32,
     pub returned: i32,
 }
@@ -22,6 +25,17 @@ impl ReturnableLine {
     /// Units that may still come back.
     pub fn left(&self) -> i32 {
         self.sold - self.returned
+    }
+
+    /// What `units` more refund: their share of the line's net, as the database works it
+    /// out (migration 30).
+    pub fn refund(&self, units: i32) -> Money {
+        refund_share(
+            self.price.times(self.sold) - self.discount,
+            self.sold,
+            self.returned,
+            units,
+        )
     }
 }
 

@@ -52,6 +52,8 @@ pub struct ShiftFigures {
     /// M-Pesa codes taken and still waiting for an admin.
     pub awaiting: Money,
     pub sales: i64,
+    /// Taken off the shift's sales (at the till, with a reason).
+    pub discounts: Money,
     /// Refunds of goods returned in the shift, per method.
     pub refunds: Vec<(PaymentMethod, Money)>,
     pub returns: i64,
@@ -70,6 +72,7 @@ impl ShiftFigures {
         add_by_method(&mut self.refunds, &other.refunds);
         self.awaiting = self.awaiting + other.awaiting;
         self.sales += other.sales;
+        self.discounts = self.discounts + other.discounts;
         self.returns += other.returns;
         self.cash_in = self.cash_in + other.cash_in;
         self.cash_out = self.cash_out + other.cash_out;
@@ -86,6 +89,7 @@ impl ShiftFigures {
         if self.awaiting != Money::ZERO {
             out.push(pair("  M-Pesa unverified", &self.awaiting.to_string()));
         }
+        out.push(pair("Discounts given", &self.discounts.to_string()));
         out.push(pair("Returns", &self.returns.to_string()));
         for (method, amount) in &self.refunds {
             out.push(pair(

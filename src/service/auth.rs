@@ -3,11 +3,14 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use serde_json::json;
 use sqlx::PgConnection;
+use uuid::Uuid;
 
 use crate::db::login::Attempt;
 use crate::db::users::NewUser;
 use crate::db::{self, Db};
+use crate::domain::discount::Approval;
 use crate::domain::password::{MAX_CHARS, check_new_password};
 use crate::domain::user::{Actor, Role, Session, UserAccount};
 use crate::domain::values::{Email, Phone, Username};
@@ -266,6 +269,46 @@ impl Auth {
             return Err(Error::Forbidden("admins"));
         }
         Ok(())
+    }
+
+    /// An admin approves, at the cashier's till, discounts over the cashier's limit for the
+    /// sale `sale_key`. The password is checked (throttled, recorded) like a login; the
+    /// session it opens is the database's proof that an admin was there, closed as the
+    /// approval is written. Audited at the cashier's session, naming the admin.
+    pub async fn approve_discount(
+        &self,
+        actor: &Actor,
+        sale_key: Uuid,
+        username: &str,
+        password: &str,
+    ) -> Result<Approval> {
+        // Only staff ask, so nobody else spends an admin's login attempts.
+        authorize(&mut *self.db.read().await?, actor, Role::Staff).await?;
+        let cashier = actor.session()?;
+        let admin = self.check_login(username, password, false).await?;
+        if admin.role < Role::Admin {
+            self.db
+                .write(async |c| db::sessions::close(c, admin.id).await)
+                .await?;
+            return Err(Error::Forbidden("admins"));
+        }
+        // The database checks again and closes the admin's session with the approval.
+        let mut tx = self.db.begin().await?;
+        let id = db::discounts::approve(&mut *tx, cashier.id, sale_key, admin.id).await?;
+        db::audit::record(
+            &mut *tx,
+            cashier.user_id,
+            "discount.approve",
+            "sale",
+            Some(sale_key),
+            json!({ "approval": id, "admin": admin.username }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Approval {
+            id,
+            admin: admin.username,
+        })
     }
 
     /// Ends the session: anything it tries afterwards is refused.

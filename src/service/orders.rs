@@ -77,17 +77,15 @@ impl Orders {
                 .map_or_else(String::new, |(_, name, _)| name);
             return Err(too_many(&name, self.limits.max_units_per_line));
         }
-        let order_id = place(
-            &mut tx,
-            &me,
-            me.user_id,
-            None,
+        let order = NewOrder {
+            user_id: me.user_id,
+            served_by: None,
             checkout_key,
-            OrderStatus::Pending,
-            lines,
-        )
-        .await?
-        .id;
+            status: OrderStatus::Pending,
+            discounts: Vec::new(),
+            approval: None,
+        };
+        let order_id = place(&mut tx, &me, order, lines).await?.id;
         db::cart::clear(&mut *tx, me.user_id).await?;
         tx.commit().await?;
         self.load(order_id).await
@@ -299,28 +297,19 @@ pub(crate) struct Placed {
 }
 
 /// Writes an order inside the caller's transaction as `me`: the buyer, or the staff member
-/// ringing it up for `buyer` (then `served_by`, at a till). The database takes stock row by row in ascending product id
+/// ringing it up for the buyer (then `served_by`, at a till, maybe with discounts). The database takes stock row by row in ascending product id
 /// order (so carts {A,B} and {B,A} cannot deadlock) and never below zero; prices must still
 /// be the agreed ones. Any refusal rolls back all.
 pub(crate) async fn place(
     tx: &mut PgConnection,
     me: &Principal,
-    buyer: Uuid,
-    served_by: Option<Uuid>,
-    checkout_key: Uuid,
-    status: OrderStatus,
+    order: NewOrder,
     mut lines: Vec<OrderLine>,
 ) -> Result<Placed> {
     if lines.is_empty() {
         return Err(Error::EmptyCart);
     }
     lines.sort_by_key(|line| line.product_id);
-    let order = NewOrder {
-        user_id: buyer,
-        served_by,
-        checkout_key,
-        status,
-    };
     let units: Vec<(Uuid, i32)> = lines.iter().map(|l| (l.product_id, l.quantity)).collect();
     let (id, created_at, taken) =
         match db::orders::place(&mut *tx, me.session, &order, &units).await? {
@@ -334,16 +323,20 @@ pub(crate) async fn place(
         };
     let mut items = Vec::with_capacity(lines.len());
     let mut changed = Vec::new();
-    for (line, (product_id, price, name, sku)) in lines.iter().zip(taken) {
-        if price != line.agreed_price {
-            changed.push(format!("{name} {} → {}", line.agreed_price, price));
+    for (line, taken) in lines.iter().zip(taken) {
+        if taken.price != line.agreed_price {
+            changed.push(format!(
+                "{} {} → {}",
+                taken.name, line.agreed_price, taken.price
+            ));
         }
         items.push(OrderItem {
-            product_id,
-            product_name: name,
-            sku,
+            product_id: taken.product_id,
+            product_name: taken.name,
+            sku: taken.sku,
             quantity: line.quantity,
-            price,
+            price: taken.price,
+            discount: taken.discount,
         });
     }
     if !changed.is_empty() {

@@ -2,13 +2,16 @@
 //! and its payment written in one transaction with the same stock rules as every order.
 
 use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 use serde_json::json;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::db::orders::NewOrder;
 use crate::db::users::NewUser;
 use crate::db::{self, Db};
 use crate::domain::catalog::{Product, ProductQuery};
+use crate::domain::discount::{Discount, net_total};
 use crate::domain::held::HeldSale;
 use crate::domain::order::{
     OrderDetail, OrderItem, OrderLine, OrderStatus, RecentSale, UnpaidOrder,
@@ -107,7 +110,22 @@ pub struct Sale {
     /// None for a walk-in customer.
     pub customer: Option<Uuid>,
     pub lines: Vec<OrderLine>,
+    pub discounts: Vec<Discount>,
+    /// An admin's approval of discounts over the cashier's limit.
+    pub approval: Option<Uuid>,
     pub tender: Tender,
+}
+
+impl Sale {
+    /// What the buyer pays, discounts taken off as the database will take them.
+    pub fn total(&self) -> Result<Money> {
+        let lines: Vec<(Uuid, Money)> = self
+            .lines
+            .iter()
+            .map(|l| (l.product_id, l.agreed_price.times(l.quantity)))
+            .collect();
+        net_total(&lines, &self.discounts)
+    }
 }
 
 #[derive(Clone)]
@@ -126,11 +144,7 @@ impl Pos {
     /// who confirmed); an M-Pesa code is kept on the pending payment for an admin to verify.
     /// Any refusal (stock, price, a used or malformed reference) writes nothing.
     pub async fn sell(&self, actor: &Actor, sale: Sale) -> Result<Receipt> {
-        let total: Money = sale
-            .lines
-            .iter()
-            .map(|l| l.agreed_price.times(l.quantity))
-            .sum();
+        let total = sale.total()?;
         let proof = sale.tender.proof(total)?;
         if sale.tender == Tender::MpesaPush && !self.gateways.offers(PaymentMethod::Mpesa) {
             return Err(Error::Conflict(
@@ -151,17 +165,15 @@ impl Pos {
             Proof::Settled(_) => OrderStatus::Paid,
             Proof::Claimed(_) | Proof::Later => OrderStatus::Pending,
         };
-        let placed = match place(
-            &mut tx,
-            &me,
-            buyer,
-            Some(me.user_id),
-            sale.key,
+        let order = NewOrder {
+            user_id: buyer,
+            served_by: Some(me.user_id),
+            checkout_key: sale.key,
             status,
-            sale.lines,
-        )
-        .await
-        {
+            discounts: sale.discounts,
+            approval: sale.approval,
+        };
+        let placed = match place(&mut tx, &me, order, sale.lines).await {
             // The same sale sent twice (a double press, a retry after a lost answer, or at the
             // same moment): the first one written is the sale.
             Err(Error::AlreadyPlaced) => {
@@ -366,6 +378,13 @@ impl Pos {
     }
 
     /// The cashier's held sales, oldest first (they survive logout, quit and restarts).
+    /// The most a cashier may take off a line without an admin, in percent.
+    pub async fn discount_limit(&self, actor: &Actor) -> Result<Decimal> {
+        let mut conn = self.db.read().await?;
+        authorize(&mut *conn, actor, Role::Staff).await?;
+        Ok(db::discounts::limit(&mut *conn).await?)
+    }
+
     pub async fn held(&self, actor: &Actor) -> Result<Vec<HeldSale>> {
         let me = authorize(&mut *self.db.read().await?, actor, Role::Staff).await?;
         Ok(db::held::of(&mut *self.db.read().await?, me.user_id).await?)

@@ -7,7 +7,7 @@ use chrono::Days;
 use crate::db::{self, Db};
 use crate::domain::clock::{day_start, shop_date, shop_time};
 use crate::domain::payment::PaymentMethod;
-use crate::domain::report::{DAYS, DayTotal, MethodTotal, SalesReport, WrittenOff};
+use crate::domain::report::{DAYS, DayTotal, MethodTotal, SalesReport, Tally};
 use crate::domain::user::{Actor, Role};
 use crate::domain::{Error, Money, Result};
 use crate::service::access::authorize;
@@ -63,15 +63,19 @@ impl Reports {
         let refunds_today =
             by_method(db::reports::refunds(&mut *self.db.read().await?, day_start(today)).await?);
         let top = db::reports::top_products(&mut *self.db.read().await?, since, TOP).await?;
-        let (sales, amount) =
+        let tally = |(sales, amount)| Tally { sales, amount };
+        let written_off =
             db::reports::written_off(&mut *self.db.read().await?, day_start(today)).await?;
+        let discounted =
+            db::reports::discounted(&mut *self.db.read().await?, day_start(today)).await?;
         Ok(SalesReport {
             today,
             days,
             methods_today,
             refunds_today,
             top,
-            written_off_today: WrittenOff { sales, amount },
+            written_off_today: tally(written_off),
+            discounted_today: tally(discounted),
         })
     }
 

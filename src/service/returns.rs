@@ -232,6 +232,7 @@ fn returned_items(sold: &[ReturnableLine], asked: &[(Uuid, i32)]) -> Result<Vec<
             sku: line.sku.clone(),
             quantity: *units,
             price: line.price,
+            discount: line.price.times(*units) - line.refund(*units),
         });
     }
     Ok(items)

@@ -1267,6 +1267,7 @@ mod tests {
             label: "walk-in · Chai".into(),
             customer: None,
             lines: Vec::new(),
+            discounts: Vec::new(),
             held_at: chrono::Utc::now(),
         });
         assert!(app.update(key(KeyCode::Char('L'))).is_empty(), "asks first");

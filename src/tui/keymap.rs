@@ -51,6 +51,7 @@ pub enum Command {
     WriteOff,
     SumShifts,
     NewProduct,
+    Discount,
     Verify,
     Reject,
     New,
@@ -378,6 +379,13 @@ pub const POS: &[Binding] = &[
         command: Command::NewProduct,
         label: "Ctrl+N",
         help: "admins: add the SKU nothing matched as a new product",
+    },
+    Binding {
+        keys: &[KeyCode::Char('d')],
+        ctrl: true,
+        command: Command::Discount,
+        label: "Ctrl+D",
+        help: "discount (amount or %, with a reason) on the line; again for the whole sale",
     },
 ];
 

@@ -9,7 +9,7 @@ use bytemtaani::domain::order::{OrderDetail, OrderItem, OrderStatus, OrderSummar
 use bytemtaani::domain::payment::PaymentRow;
 use bytemtaani::domain::payment::{PaymentMethod, PaymentStatus, PaymentSummary, TillPayment};
 use bytemtaani::domain::receipt::{Receipt, Tendered};
-use bytemtaani::domain::report::{DayTotal, MethodTotal, SalesReport, TopProduct, WrittenOff};
+use bytemtaani::domain::report::{DayTotal, MethodTotal, SalesReport, Tally, TopProduct};
 use bytemtaani::domain::returns::PendingRefund;
 use bytemtaani::domain::shift::{Shift, ShiftFigures, ShiftReport};
 use bytemtaani::domain::terminal::{Terminal, TerminalKind};
@@ -108,6 +108,9 @@ pub fn cashier() -> App {
 pub fn till() -> App {
     let mut app = cashier();
     app.update(done(Outcome::Pos(PosAnswer::Held(Ok(Vec::new())))));
+    app.update(done(Outcome::Pos(PosAnswer::DiscountLimit(Ok(
+        rust_decimal::Decimal::TEN,
+    )))));
     for (product, quantity) in [(0, 1), (1, 2), (3, 1)] {
         let found = products()[product].clone();
         let scan = format!("{quantity}*{}", found.sku);
@@ -294,6 +297,7 @@ pub fn shift_report(closed: bool) -> ShiftReport {
             taken: vec![(PaymentMethod::Cash, Money::from_cents(100))],
             awaiting: Money::ZERO,
             sales: 1,
+            discounts: Money::ZERO,
             refunds: Vec::new(),
             returns: 0,
             cash_in: Money::ZERO,
@@ -322,9 +326,13 @@ pub fn report() -> SalesReport {
     SalesReport {
         today,
         days,
-        written_off_today: WrittenOff {
+        written_off_today: Tally {
             sales: 1,
             amount: Money::from_cents(69_900),
+        },
+        discounted_today: Tally {
+            sales: 1,
+            amount: Money::from_cents(25_000),
         },
         methods_today: vec![
             MethodTotal {
@@ -418,6 +426,7 @@ pub fn order_detail() -> OrderDetail {
                 sku: "SKU0001".into(),
                 quantity: 1,
                 price: Money::from_cents(1_749_900),
+                discount: Money::ZERO,
             },
             OrderItem {
                 product_id: id(102),
@@ -425,6 +434,7 @@ pub fn order_detail() -> OrderDetail {
                 sku: "SKU0002".into(),
                 quantity: 1,
                 price: Money::from_cents(229_800),
+                discount: Money::ZERO,
             },
         ],
         payment: Some(PaymentSummary {

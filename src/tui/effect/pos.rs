@@ -1,8 +1,10 @@
 //! The till's work: lookups, customers, sales, receipts.
 
+use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::domain::catalog::Product;
+use crate::domain::discount::Approval;
 use crate::domain::held::HeldSale;
 use crate::domain::order::{OrderDetail, OrderItem, RecentSale, UnpaidOrder};
 use crate::domain::receipt::Receipt;
@@ -14,6 +16,7 @@ use crate::service::Services;
 use crate::service::pos::{Lookup, Sale, Tender};
 use crate::service::receipts::Issued;
 use crate::service::shifts::CashMove;
+use crate::tui::effect::Secret;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum PosRequest {
@@ -65,6 +68,14 @@ pub enum PosRequest {
     /// The sale a receipt number stands for, to take goods back from (F7).
     FindSale(String),
     TakeReturn(Box<ReturnRequest>),
+    /// The most a cashier takes off a line without an admin.
+    DiscountLimit,
+    /// An admin's password at the till, approving the discounts of the sale `sale_key`.
+    ApproveDiscount {
+        sale_key: Uuid,
+        username: String,
+        password: Secret,
+    },
     /// Lines voided before payment (`whole_sale`: F9), for the audit log.
     Void {
         sale_key: Uuid,
@@ -117,6 +128,8 @@ pub enum PosAnswer {
     SaleFound(Result<Box<ReturnableSale>>),
     /// The return's slip.
     Returned(Result<Box<Receipt>>),
+    DiscountLimit(Result<Decimal>),
+    DiscountApproved(Result<Approval>),
 }
 
 impl PosAnswer {
@@ -140,7 +153,9 @@ impl PosAnswer {
             | PosAnswer::Recent(Err(e))
             | PosAnswer::Reprinted(Err(e))
             | PosAnswer::SaleFound(Err(e))
-            | PosAnswer::Returned(Err(e)) => Some(e),
+            | PosAnswer::Returned(Err(e))
+            | PosAnswer::DiscountLimit(Err(e))
+            | PosAnswer::DiscountApproved(Err(e)) => Some(e),
             _ => None,
         }
     }
@@ -198,6 +213,16 @@ pub(super) async fn run(s: &Services, actor: &Actor, request: PosRequest) -> Pos
         PosRequest::TakeReturn(request) => {
             PosAnswer::Returned(s.returns.take(actor, *request).await.map(Box::new))
         }
+        PosRequest::DiscountLimit => PosAnswer::DiscountLimit(s.pos.discount_limit(actor).await),
+        PosRequest::ApproveDiscount {
+            sale_key,
+            username,
+            password,
+        } => PosAnswer::DiscountApproved(
+            s.auth
+                .approve_discount(actor, sale_key, &username, &password.0)
+                .await,
+        ),
         PosRequest::CancelSale(order_id) => {
             PosAnswer::Cancelled(s.orders.cancel(actor, order_id).await.map(|_| ()))
         }

@@ -190,7 +190,7 @@ pub fn detail_lines(detail: &OrderDetail, theme: Theme) -> Vec<Line<'static>> {
                         format!(" · {by}")
                     }
                 ),
-                AfterSale::WrittenOff { at, by, reason } => {
+                AfterSale::Tally { at, by, reason } => {
                     format!("Written off {} by {by}: {reason}", local(*at))
                 }
             },

@@ -660,6 +660,13 @@ fn draw_report(report: Option<&SalesReport>, frame: &mut Frame, area: Rect, them
             theme.warn(),
         ));
     }
+    let off = report.discounted_today;
+    if off.sales > 0 {
+        lines.push(Line::raw(format!(
+            "Discounts given: {} on {} sale(s)",
+            off.amount, off.sales
+        )));
+    }
     if lost.sales > 0 {
         lines.push(Line::styled(
             format!(

@@ -5,6 +5,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row};
 
+use crate::domain::Money;
 use crate::domain::clock::shop_time;
 use crate::domain::order::short_id;
 use crate::service::pos::Tender;
@@ -67,19 +68,45 @@ impl PosScreen {
                 None => line.price.to_string(),
             })
             .collect();
-        let rows = self.sale.lines.iter().zip(&units).map(|(line, unit)| {
-            let style = if line.new_price.is_some() {
-                theme.warn()
-            } else {
-                Default::default()
-            };
-            Row::new(vec![
-                Line::raw(line.name.clone()),
-                Line::raw(line.quantity.to_string()).right_aligned(),
-                Line::styled(unit.clone(), style).right_aligned(),
-                Line::raw(line.total().to_string()).right_aligned(),
-            ])
-        });
+        // A line's own discount shows beside its name and comes off its total; the sale's
+        // shows by the total.
+        let own = self
+            .sale
+            .worked()
+            .map_or_else(|_| vec![Money::ZERO; self.sale.lines.len()], |w| w.own);
+        let totals: Vec<String> = self
+            .sale
+            .lines
+            .iter()
+            .zip(&own)
+            .map(|(line, off)| (line.total() - *off).to_string())
+            .collect();
+        let rows = self
+            .sale
+            .lines
+            .iter()
+            .zip(&units)
+            .zip(&totals)
+            .map(|((line, unit), total)| {
+                let style = if line.new_price.is_some() {
+                    theme.warn()
+                } else {
+                    Default::default()
+                };
+                let name = match self.sale.discount_on(Some(line.product_id)) {
+                    Some(d) => Line::from(vec![
+                        Span::raw(line.name.clone()),
+                        Span::styled(format!("  -{}", d.off.label()), theme.warn()),
+                    ]),
+                    None => Line::raw(line.name.clone()),
+                };
+                Row::new(vec![
+                    name,
+                    Line::raw(line.quantity.to_string()).right_aligned(),
+                    Line::styled(unit.clone(), style).right_aligned(),
+                    Line::raw(total.clone()).right_aligned(),
+                ])
+            });
         let title = match self.sale.recorded {
             Some(_) => " Unpaid sale, recorded: F12 pay, F9 void, F4 aside ",
             None => " Sale ",
@@ -91,7 +118,7 @@ impl PosScreen {
                 Constraint::Fill(1),
                 fit(3, self.sale.lines.iter().map(|l| l.quantity.to_string())),
                 fit(13, &units),
-                fit(13, self.sale.lines.iter().map(|l| l.total().to_string())),
+                fit(13, &totals),
             ],
             selected: Some(self.selected),
             empty: Some("Scan an item to start a sale. F1 lists the keys."),
@@ -141,6 +168,11 @@ impl PosScreen {
             0 => String::new(),
             n => format!("   {n} held (F5)"),
         };
+        let off = self.sale.gross() - self.sale.total();
+        let off = match off > Money::ZERO {
+            true => format!("   {off} off"),
+            false => String::new(),
+        };
         let lines = vec![
             Line::from(vec![
                 Span::styled(" Customer ", theme.dim()),
@@ -149,6 +181,7 @@ impl PosScreen {
             Line::from(vec![
                 Span::styled(" Items    ", theme.dim()),
                 Span::raw(format!("{}{held}", self.sale.units())),
+                Span::styled(off, theme.warn()),
             ]),
             match (&self.shift, self.shift_known) {
                 (None, true) => Line::styled(" No shift open: F10 opens one", theme.warn()),
@@ -179,7 +212,9 @@ impl PosScreen {
                     50,
                 )
             }
-            PosPopup::NewCustomer { form } => return form.draw(frame, area, theme),
+            PosPopup::NewCustomer { form }
+            | PosPopup::Discount { form, .. }
+            | PosPopup::DiscountApproval { form, .. } => return form.draw(frame, area, theme),
             PosPopup::Customer {
                 input,
                 found,

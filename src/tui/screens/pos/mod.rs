@@ -2,6 +2,7 @@
 //! `3*SKU` for three, or words to search by name. The sale's lines and its total in large
 //! type are always on screen; function keys do the rest, so scanning never stops.
 
+mod discount;
 mod draw;
 mod popup;
 mod returns;
@@ -18,6 +19,7 @@ pub use sale::{SaleDraft, SaleLine, TenderKind};
 use crossterm::event::{KeyCode, KeyEvent};
 use std::collections::BTreeMap;
 
+use rust_decimal::Decimal;
 use tui_input::Input;
 use uuid::Uuid;
 
@@ -69,6 +71,8 @@ pub struct PosScreen {
     /// The cashier's open shift, once looked up (`shift_known`): no sale without one.
     pub shift: Option<Shift>,
     pub shift_known: bool,
+    /// The most a cashier takes off a line without an admin, once looked up.
+    pub discount_limit: Option<Decimal>,
 }
 
 impl PosScreen {
@@ -86,6 +90,7 @@ impl PosScreen {
         vec![
             Effect::Pos(PosRequest::LoadHeld),
             Effect::Pos(PosRequest::Shift(ShiftRequest::Load)),
+            Effect::Pos(PosRequest::DiscountLimit),
         ]
     }
 
@@ -103,7 +108,9 @@ impl PosScreen {
                 PosPopup::ReturnFind { .. }
                 | PosPopup::ShiftOpen { .. }
                 | PosPopup::ShiftClose { .. }
-                | PosPopup::CashMove { .. },
+                | PosPopup::CashMove { .. }
+                | PosPopup::Discount { .. }
+                | PosPopup::DiscountApproval { .. },
             ) => true,
             Some(PosPopup::Return(draft)) => draft.text_focused(),
             Some(PosPopup::Push { flow, .. }) => flow.text_focused(),
@@ -126,6 +133,7 @@ impl PosScreen {
             Some(Command::Up) => self.selected = step(self.selected, -1, self.sale.lines.len()),
             Some(Command::Down) => self.selected = step(self.selected, 1, self.sale.lines.len()),
             Some(Command::Submit) => return self.submit(),
+            Some(Command::Discount) => self.open_discount(false),
             Some(Command::SetQuantity | Command::Remove | Command::Customer)
                 if self.sale.recorded.is_some() =>
             {
@@ -173,6 +181,7 @@ impl PosScreen {
                 let line = self.sale.lines.remove(self.selected);
                 self.selected = step(self.selected, 0, self.sale.lines.len());
                 self.notice = Some(format!("Voided {}.", line.name));
+                self.error = self.sale.check_discounts();
                 return SaleDraft::voided(self.sale.key, false, vec![line]);
             }
             Some(Command::VoidSale) if !self.sale.lines.is_empty() => {
@@ -334,6 +343,8 @@ impl PosScreen {
                     agreed_price: l.price,
                 })
                 .collect(),
+            discounts: self.sale.discounts.clone(),
+            approval: self.sale.approval.as_ref().map(|a| a.id),
             tender,
         }
     }
@@ -406,6 +417,10 @@ impl PosScreen {
                     return effects;
                 }
                 Err(err) => {
+                    if err == crate::domain::Error::DiscountNeedsApproval {
+                        // Expired or never given: Ctrl+D asks an admin again.
+                        self.sale.approval = None;
+                    }
                     let refresh = matches!(err, crate::domain::Error::PriceChanged(_)).then(|| {
                         Effect::Pos(PosRequest::Refresh(
                             self.sale.lines.iter().map(|l| l.product_id).collect(),
@@ -519,6 +534,9 @@ impl PosScreen {
             PosAnswer::Unpaid(Err(err)) => self.error = Some(err.to_string()),
             PosAnswer::Order(Ok(detail)) => return self.take_up_unpaid(*detail),
             PosAnswer::Order(Err(err)) => self.error = Some(err.to_string()),
+            PosAnswer::DiscountLimit(Ok(limit)) => self.discount_limit = Some(limit),
+            PosAnswer::DiscountLimit(Err(err)) => self.error = Some(err.to_string()),
+            PosAnswer::DiscountApproved(result) => self.on_discount_approved(result),
             PosAnswer::Held(Ok(held)) => self.held = held,
             PosAnswer::Held(Err(err)) => self.error = Some(err.to_string()),
             PosAnswer::Swapped(result) => match (result, self.recalling.take()) {

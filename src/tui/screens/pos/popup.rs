@@ -3,7 +3,9 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use tui_input::Input;
+use uuid::Uuid;
 
+use crate::domain::discount::Discount;
 use crate::domain::order::{RecentSale, UnpaidOrder};
 use crate::domain::receipt::Receipt;
 use crate::domain::shift::ShiftReport;
@@ -97,6 +99,16 @@ pub enum PosPopup {
     },
     /// The sale found: what comes back of it, and how it is refunded.
     Return(Box<ReturnDraft>),
+    /// Ctrl+D: off the line of `product`, or the whole sale (None).
+    Discount {
+        product: Option<Uuid>,
+        form: Form,
+    },
+    /// Discounts over the cashier's limit, given once an admin approves.
+    DiscountApproval {
+        discounts: Vec<Discount>,
+        form: Form,
+    },
     Receipt {
         receipt: Box<Receipt>,
         /// Where it was saved and whether it printed, once known.
@@ -121,6 +133,9 @@ impl PosScreen {
                         Ok(q) if q >= 1 && q <= line.stock.min(MAX_QUANTITY) => {
                             line.quantity = q;
                             self.popup = None;
+                            if let Some(taken_off) = self.sale.check_discounts() {
+                                self.error = Some(taken_off);
+                            }
                         }
                         _ => {
                             *error = Some(format!(
@@ -329,6 +344,9 @@ impl PosScreen {
                     return Reply::Run(Effect::Pos(PosRequest::TakeReturn(request)));
                 }
             },
+            PosPopup::Discount { .. } | PosPopup::DiscountApproval { .. } => {
+                return self.on_discount_key(key);
+            }
             PosPopup::Receipt { scroll, .. } => match key.code {
                 KeyCode::Esc | KeyCode::Enter => self.popup = None,
                 KeyCode::Up => *scroll = scroll.saturating_sub(1),

@@ -73,7 +73,7 @@ impl ReturnDraft {
             .lines
             .iter()
             .zip(&self.units)
-            .map(|(line, units)| line.price.times(*units))
+            .map(|(line, units)| line.refund(*units))
             .sum()
     }
 

@@ -3,6 +3,7 @@
 use uuid::Uuid;
 
 use crate::domain::catalog::Product;
+use crate::domain::discount::{Approval, Discount, Off, Worked, net_total, work_out};
 use crate::domain::held::{HeldLine, HeldSale};
 use crate::domain::order::{OrderDetail, OrderItem};
 use crate::domain::payment::{PaymentMethod, TransactionId};
@@ -49,6 +50,10 @@ pub struct SaleDraft {
     /// The order this sale was recorded as, unpaid (F6): its lines are fixed; it is paid
     /// again or voided as it is.
     pub recorded: Option<Uuid>,
+    /// Off a line or the whole sale (Ctrl+D); the database works out each line's share.
+    pub discounts: Vec<Discount>,
+    /// An admin's approval of discounts over the cashier's limit; any change drops it.
+    pub approval: Option<Approval>,
 }
 
 impl Default for SaleDraft {
@@ -59,13 +64,76 @@ impl Default for SaleDraft {
             phone: None,
             lines: Vec::new(),
             recorded: None,
+            discounts: Vec::new(),
+            approval: None,
         }
     }
 }
 
 impl SaleDraft {
+    /// What the buyer pays, discounts off.
     pub fn total(&self) -> Money {
+        net_total(&self.shelf_values(), &self.discounts).unwrap_or_else(|_| self.gross())
+    }
+
+    /// At the prices rung up, before discounts.
+    pub fn gross(&self) -> Money {
         self.lines.iter().map(SaleLine::total).sum()
+    }
+
+    /// Each line's product and value at the price rung up.
+    pub(super) fn shelf_values(&self) -> Vec<(Uuid, Money)> {
+        self.lines
+            .iter()
+            .map(|l| (l.product_id, l.total()))
+            .collect()
+    }
+
+    pub(super) fn worked(&self) -> Result<Worked> {
+        work_out(&self.shelf_values(), &self.discounts)
+    }
+
+    /// The discount on `product`'s line, or on the whole sale (None).
+    pub fn discount_on(&self, product: Option<Uuid>) -> Option<&Discount> {
+        self.discounts.iter().find(|d| d.product == product)
+    }
+
+    /// The discounts with the one on `product` (or the sale) replaced by `discount`, or
+    /// taken away when it is None.
+    pub(super) fn discounts_with(
+        &self,
+        product: Option<Uuid>,
+        discount: Option<Discount>,
+    ) -> Vec<Discount> {
+        let mut discounts: Vec<Discount> = self
+            .discounts
+            .iter()
+            .filter(|d| d.product != product)
+            .cloned()
+            .collect();
+        discounts.extend(discount);
+        discounts
+    }
+
+    /// After lines changed: discounts of lines gone go with them, and when what is left no
+    /// longer works out (an amount now more than its line) all are taken off, said in the
+    /// returned notice, for the cashier to give again.
+    pub(super) fn check_discounts(&mut self) -> Option<String> {
+        let products: Vec<Uuid> = self.lines.iter().map(|l| l.product_id).collect();
+        self.discounts
+            .retain(|d| d.product.is_none_or(|p| products.contains(&p)));
+        if self.lines.is_empty() {
+            self.discounts.clear();
+        }
+        if self.discounts.is_empty() || self.worked().is_ok() {
+            return None;
+        }
+        self.discounts.clear();
+        self.approval = None;
+        Some(
+            "The discounts no longer fit the sale and were taken off: Ctrl+D gives them again."
+                .into(),
+        )
     }
 
     pub fn units(&self) -> i32 {
@@ -82,6 +150,7 @@ impl SaleDraft {
                 sku: l.sku,
                 quantity: l.quantity,
                 price: l.price,
+                discount: Money::ZERO,
             })
             .collect();
         Reply::Run(Effect::Pos(PosRequest::Void {
@@ -109,6 +178,7 @@ impl SaleDraft {
             label: HeldSale::label_for(self.customer.as_ref().map(|(_, n)| n.as_str()), &lines),
             customer: self.customer.clone(),
             lines,
+            discounts: self.discounts.clone(),
             held_at: chrono::Utc::now(),
         }
     }
@@ -134,12 +204,24 @@ impl SaleDraft {
                 })
                 .collect(),
             recorded: None,
+            discounts: held.discounts,
+            approval: None,
         }
     }
 
-    /// An unpaid order on the till, at the prices it was recorded at.
+    /// An unpaid order on the till, at the prices and discounts it was recorded at.
     pub(super) fn from_order(detail: OrderDetail) -> SaleDraft {
         let order = detail.order;
+        let discounts = detail
+            .items
+            .iter()
+            .filter(|i| i.discount > Money::ZERO)
+            .map(|i| Discount {
+                product: Some(i.product_id),
+                off: Off::Amount(i.discount),
+                reason: "as recorded".into(),
+            })
+            .collect();
         SaleDraft {
             key: Uuid::new_v4(),
             customer: (order.user_id != WALK_IN).then_some((order.user_id, order.username)),
@@ -158,6 +240,8 @@ impl SaleDraft {
                 })
                 .collect(),
             recorded: Some(order.id),
+            discounts,
+            approval: None,
         }
     }
 

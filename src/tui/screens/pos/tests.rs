@@ -497,6 +497,7 @@ fn unpaid_order(product: &Product, customer: Option<&str>) -> crate::domain::ord
             sku: product.sku.clone(),
             quantity: 1,
             price: product.price,
+            discount: Money::ZERO,
         }],
         payment: None,
         after_sale: Vec::new(),
@@ -694,6 +695,7 @@ fn returnable(method: PaymentMethod) -> crate::domain::returns::ReturnableSale {
         product_name: format!("Item {n}"),
         sku: format!("SKU{n}"),
         price: Money::from_cents(100 * n as i64),
+        discount: Money::ZERO,
         sold,
         returned,
     };
@@ -818,6 +820,7 @@ fn a_shift(closed: bool) -> Box<crate::domain::shift::ShiftReport> {
             taken: Vec::new(),
             awaiting: Money::ZERO,
             sales: 0,
+            discounts: Money::ZERO,
             refunds: Vec::new(),
             returns: 0,
             cash_in: Money::ZERO,
