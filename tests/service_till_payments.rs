@@ -440,3 +440,58 @@ async fn without_till_confirmations_a_code_waits_for_an_admin(pool: PgPool) {
     assert!(!receipt.payment.verified);
     assert_eq!(count(&pool, "select count(*) from till_payments").await, 0);
 }
+
+/// Part cash, the rest by an M-Pesa code: the code's part settles on Safaricom's
+/// confirmation in the sale's own transaction; without one the whole sale is refused.
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_confirmed_code_pays_part_of_a_sale(pool: PgPool) {
+    let owner = real_shop(&pool);
+    let (till, cashier, radio) = shop_with_radio(&owner).await;
+    let in_parts = |code_text: &str| {
+        Tender::Split(vec![
+            bytemtaani::service::pos::Part {
+                amount: Money::parse("", "999").unwrap(),
+                tender: Tender::Cash {
+                    handed: Money::parse("", "1000").unwrap(),
+                },
+            },
+            bytemtaani::service::pos::Part {
+                amount: Money::parse("", "2000").unwrap(),
+                tender: code(code_text),
+            },
+        ])
+    };
+    let unconfirmed = till
+        .pos
+        .sell(&cashier, radio_sale(&radio, in_parts("QKP0ART001")))
+        .await;
+    assert!(
+        matches!(unconfirmed, Err(Error::CodeNotConfirmed(_))),
+        "{unconfirmed:?}"
+    );
+    assert_eq!(count(&pool, "select count(*) from orders").await, 0);
+
+    confirmed(&owner, "QKP0ART001", "2000").await;
+    let receipt = till
+        .pos
+        .sell(&cashier, radio_sale(&radio, in_parts("QKP0ART001")))
+        .await
+        .unwrap();
+    assert_eq!(status_of(&pool, receipt.order_id).await, OrderStatus::Paid);
+    assert_eq!(receipt.change(), Some(Money::parse("", "1").unwrap()));
+    let parts: Vec<(String, Money)> = sqlx::query_as(
+        "select method::text, amount from payments
+         where order_id = $1 and split and status = 'successful' order by created_at",
+    )
+    .bind(receipt.order_id)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        parts,
+        [
+            ("cash".into(), Money::parse("", "999").unwrap()),
+            ("mpesa".into(), Money::parse("", "2000").unwrap())
+        ]
+    );
+}

@@ -356,6 +356,17 @@ fn till_discounts() {
     check("till_discounted", &app);
 }
 
+/// Part of the sale in cash (Tab), the rest by card being typed.
+#[test]
+fn till_pay_in_parts() {
+    let mut app = common::screens::till();
+    press(&mut app, &[KeyCode::F(12), KeyCode::Char('c')]);
+    type_text(&mut app, "10000");
+    press(&mut app, &[KeyCode::Tab, KeyCode::Char('k')]);
+    type_text(&mut app, "AUTH-5521");
+    check("till_pay_in_parts", &app);
+}
+
 #[test]
 fn till_held_sales_and_quitting_with_them() {
     let mut app = common::screens::till();

@@ -23,7 +23,7 @@ pub async fn open(
 ) -> sqlx::Result<PaymentSummary> {
     let opened = sqlx::query_as(&format!(
         "insert into payments (order_id, user_id, amount, method) values ($1, $2, $3, $4)
-         on conflict (order_id) do update
+         on conflict (order_id) where not split do update
              set method = excluded.method, status = 'pending', failure_reason = null,
                  transaction_id = null, gateway_ref = null, taken_by = null
              where payments.status = 'failed'
@@ -45,12 +45,66 @@ pub async fn open(
     }
 }
 
+/// The parts of a sale paid in parts (migration 31), in the order they were taken (each
+/// written at its own clock time, though in one transaction).
+pub async fn parts_of(
+    ex: impl PgExecutor<'_>,
+    order_id: Uuid,
+) -> sqlx::Result<Vec<PaymentSummary>> {
+    sqlx::query_as(&format!(
+        "select {PAYMENT_COLUMNS} from payments where order_id = $1 and split
+         order by created_at, id"
+    ))
+    .bind(order_id)
+    .fetch_all(ex)
+    .await
+}
+
+/// How a paid sale's returns are refunded: by its payment's method; a sale paid in parts
+/// in cash (as `bytemtaani_return_items` decides). None while nothing is paid.
+pub async fn refund_method(
+    ex: impl PgExecutor<'_>,
+    order_id: Uuid,
+) -> sqlx::Result<Option<PaymentMethod>> {
+    sqlx::query_scalar(
+        "select case when bool_or(split) then 'cash'::payment_method else min(method) end
+         from payments where order_id = $1 and status = 'successful'",
+    )
+    .bind(order_id)
+    .fetch_one(ex)
+    .await
+}
+
+/// A payment to write: the order's one payment, or a part of it (`split`).
+pub struct NewPayment {
+    pub order_id: Uuid,
+    pub user_id: Uuid,
+    pub amount: Money,
+    pub method: PaymentMethod,
+    pub split: bool,
+}
+
+/// Writes a part of a split payment, pending, to settle by its reference (an M-Pesa code).
+pub async fn open_part(ex: impl PgExecutor<'_>, part: &NewPayment) -> sqlx::Result<PaymentSummary> {
+    sqlx::query_as(&format!(
+        "insert into payments (order_id, user_id, amount, method, split, created_at)
+         values ($1, $2, $3, $4, true, clock_timestamp()) returning {PAYMENT_COLUMNS}"
+    ))
+    .bind(part.order_id)
+    .bind(part.user_id)
+    .bind(part.amount)
+    .bind(part.method)
+    .fetch_one(ex)
+    .await
+}
+
+/// The order's one payment (not the parts of a split one).
 pub async fn by_order(
     ex: impl PgExecutor<'_>,
     order_id: Uuid,
 ) -> sqlx::Result<Option<PaymentSummary>> {
     sqlx::query_as(&format!(
-        "select {PAYMENT_COLUMNS} from payments where order_id = $1"
+        "select {PAYMENT_COLUMNS} from payments where order_id = $1 and not split"
     ))
     .bind(order_id)
     .fetch_optional(ex)
@@ -125,22 +179,21 @@ pub async fn claim_reference(
 /// A payment settled as it is made (cash, or a card terminal's approval at the till).
 pub async fn insert_settled(
     ex: impl PgExecutor<'_>,
-    order_id: Uuid,
-    user_id: Uuid,
-    amount: Money,
-    method: PaymentMethod,
+    payment: &NewPayment,
     transaction_id: &TransactionId,
     confirmed_by: Uuid,
 ) -> sqlx::Result<PaymentSummary> {
     sqlx::query_as(&format!(
-        "insert into payments (order_id, user_id, amount, method, status, transaction_id, paid_at, confirmed_by)
-         values ($1, $2, $3, $4, 'successful', $5, now(), $6)
+        "insert into payments (order_id, user_id, amount, method, split, status, transaction_id,
+                               paid_at, confirmed_by, created_at)
+         values ($1, $2, $3, $4, $5, 'successful', $6, now(), $7, clock_timestamp())
          returning {PAYMENT_COLUMNS}"
     ))
-    .bind(order_id)
-    .bind(user_id)
-    .bind(amount)
-    .bind(method)
+    .bind(payment.order_id)
+    .bind(payment.user_id)
+    .bind(payment.amount)
+    .bind(payment.method)
+    .bind(payment.split)
     .bind(transaction_id.as_str())
     .bind(confirmed_by)
     .fetch_one(ex)
@@ -321,6 +374,19 @@ pub async fn set_card(
         .execute(ex)
         .await?;
     Ok(())
+}
+
+/// Marks the successful parts of a split-paid order refunded; returns what they came to.
+pub async fn refund_parts(ex: impl PgExecutor<'_>, order_id: Uuid) -> sqlx::Result<Money> {
+    sqlx::query_scalar(
+        "with refunded as (
+             update payments set status = 'refunded'
+             where order_id = $1 and split and status = 'successful' returning amount)
+         select coalesce(sum(amount), 0) from refunded",
+    )
+    .bind(order_id)
+    .fetch_one(ex)
+    .await
 }
 
 pub async fn mark_refunded(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {

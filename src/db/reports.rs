@@ -5,9 +5,14 @@ use crate::domain::Money;
 use crate::domain::payment::PaymentMethod;
 use crate::domain::report::TopProduct;
 
-/// Sales, each with the payment that settled it: every figure counts a sale when its payment
-/// settled (`p.paid_at`), as a shift does, so a day's total is the sum of its methods.
+/// Sales, each with the payments that settled it (one, or the parts of a sale paid in
+/// parts): every figure counts a sale when its payment settled (`p.paid_at`), as a shift
+/// does, so a day's total is the sum of its methods.
 const SETTLED: &str = "orders o join payments p on p.order_id = o.id and p.status = 'successful'";
+/// The order `o` settled since $1, counted once however many parts paid it (for figures
+/// per line).
+const SETTLED_SINCE: &str = "exists (select 1 from payments p where p.order_id = o.id
+    and p.status = 'successful' and p.paid_at >= $1)";
 /// Orders that count as sales.
 const SOLD: &str = "o.status in ('paid', 'shipped', 'delivered')";
 /// The day a sale settled on the shop's clock (UTC+3, as `domain::clock`).
@@ -19,7 +24,7 @@ pub async fn days(
     since: DateTime<Utc>,
 ) -> sqlx::Result<Vec<(NaiveDate, i64, Money)>> {
     sqlx::query_as(&format!(
-        "select {SHOP_DAY} as day, count(*), coalesce(sum(p.amount), 0)
+        "select {SHOP_DAY} as day, count(distinct o.id), coalesce(sum(p.amount), 0)
          from {SETTLED} where {SOLD} and p.paid_at >= $1
          group by 1 order by 1"
     ))
@@ -78,8 +83,8 @@ pub async fn discounted(
 ) -> sqlx::Result<(i64, Money)> {
     sqlx::query_as(&format!(
         "select count(distinct o.id), coalesce(sum(i.discount), 0)
-         from {SETTLED} join order_items i on i.order_id = o.id
-         where {SOLD} and p.paid_at >= $1 and i.discount > 0"
+         from orders o join order_items i on i.order_id = o.id
+         where {SOLD} and {SETTLED_SINCE} and i.discount > 0"
     ))
     .bind(since)
     .fetch_one(ex)
@@ -94,9 +99,9 @@ pub async fn top_products(
 ) -> sqlx::Result<Vec<TopProduct>> {
     let rows: Vec<(String, String, i64, Money)> = sqlx::query_as(&format!(
         "select pr.name, pr.sku, sum(i.quantity)::bigint, sum(i.quantity * i.price - i.discount)
-         from {SETTLED} join order_items i on i.order_id = o.id
+         from orders o join order_items i on i.order_id = o.id
               join products pr on pr.id = i.product_id
-         where {SOLD} and p.paid_at >= $1
+         where {SOLD} and {SETTLED_SINCE}
          group by pr.id, pr.name, pr.sku order by 4 desc, 3 desc, pr.name limit $2"
     ))
     .bind(since)

@@ -146,7 +146,10 @@ impl OrderItem {
 pub struct OrderDetail {
     pub order: OrderSummary,
     pub items: Vec<OrderItem>,
+    /// The order's one payment; None for a sale paid in parts.
     pub payment: Option<PaymentSummary>,
+    /// The parts of a sale paid in parts at the till (migration 31).
+    pub parts: Vec<PaymentSummary>,
     /// What happened after the sale, oldest first (shown to staff; empty for customers).
     pub after_sale: Vec<AfterSale>,
 }

@@ -45,12 +45,23 @@ pub struct Receipt {
     pub items: Vec<OrderItem>,
     pub total: Money,
     pub payment: Tendered,
+    /// A sale paid in parts: each part's method, amount and reference. Then `payment.cash`
+    /// is the cash handed over for the cash parts.
+    pub parts: Vec<PaidPart>,
     /// Printed while any payment provider is the sandbox: no money moved through it.
     pub sandbox: bool,
     /// Set on a return's slip: the items came back, the total goes back to the customer.
     pub refund: Option<Refund>,
     /// A reprint: marked COPY at its top and bottom, so it is never taken for a second sale.
     pub copy: bool,
+}
+
+/// A part of a sale paid in parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaidPart {
+    pub method: PaymentMethod,
+    pub amount: Money,
+    pub transaction_id: String,
 }
 
 /// What a return's slip says beside its items.
@@ -78,7 +89,16 @@ impl Receipt {
     }
 
     pub fn change(&self) -> Option<Money> {
-        self.payment.cash.map(|cash| cash - self.total)
+        let due = match self.parts.is_empty() {
+            true => self.total,
+            false => self
+                .parts
+                .iter()
+                .filter(|p| p.method == PaymentMethod::Cash)
+                .map(|p| p.amount)
+                .sum(),
+        };
+        self.payment.cash.map(|cash| cash - due)
     }
 
     /// The VAT contained in the total (prices include VAT).
@@ -146,7 +166,20 @@ impl Receipt {
             &format!("incl. VAT {}%", self.shop.vat_percent.normalize()),
             &plain(self.vat()),
         ));
-        out.push(pair(by, self.payment.method.label()));
+        if self.parts.is_empty() {
+            out.push(pair(by, self.payment.method.label()));
+        } else {
+            out.push(format!("{by} (in parts)"));
+            for part in &self.parts {
+                out.push(pair(
+                    &format!("  {}", part.method.label()),
+                    &plain(part.amount),
+                ));
+                if part.method != PaymentMethod::Cash {
+                    out.extend(pair_wrapped("  Ref", &part.transaction_id));
+                }
+            }
+        }
         if let (Some(cash), Some(change)) = (self.payment.cash, self.change()) {
             out.push(pair("Cash", &plain(cash)));
             out.push(pair("Change", &plain(change)));
@@ -286,6 +319,7 @@ pub(crate) mod tests {
                 cash: Some(Money::from_cents(2_400_000)),
                 verified: true,
             },
+            parts: Vec::new(),
             sandbox: false,
             refund: None,
             copy: false,

@@ -276,10 +276,12 @@ pub(crate) async fn load(conn: &mut PgConnection, order_id: Uuid) -> Result<Orde
         .ok_or_else(not_found)?;
     let items = db::orders::items(&mut *conn, order_id).await?;
     let payment = db::payments::by_order(&mut *conn, order_id).await?;
+    let parts = db::payments::parts_of(&mut *conn, order_id).await?;
     Ok(OrderDetail {
         order,
         items,
         payment,
+        parts,
         after_sale: Vec::new(),
     })
 }
@@ -379,7 +381,10 @@ pub(crate) async fn cancel_locked(
             db::payments::mark_failed(&mut *tx, p.id, reason).await?;
             None
         }
-        _ => None,
+        Some(_) => None,
+        // Paid in parts: every part is given back.
+        None => Some(db::payments::refund_parts(&mut *tx, order_id).await?)
+            .filter(|refunded| *refunded > Money::ZERO),
     };
     Ok((units, refund))
 }

@@ -8,6 +8,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::db::orders::NewOrder;
+use crate::db::payments::NewPayment;
 use crate::db::users::NewUser;
 use crate::db::{self, Db};
 use crate::domain::catalog::{Product, ProductQuery};
@@ -17,7 +18,7 @@ use crate::domain::order::{
     OrderDetail, OrderItem, OrderLine, OrderStatus, RecentSale, UnpaidOrder,
 };
 use crate::domain::payment::{PaymentMethod, PaymentStatus, PaymentSummary, TransactionId};
-use crate::domain::receipt::{Receipt, Shop, Tendered};
+use crate::domain::receipt::{PaidPart, Receipt, Shop, Tendered};
 use crate::domain::user::{Actor, Role, UserAccount, WALK_IN};
 use crate::domain::values::{Phone, Sku, Username, parse_search, person_needle};
 use crate::domain::{Error, Money, Result};
@@ -43,7 +44,20 @@ pub enum Tender {
     /// An STK Push to the customer's phone, sent once the sale is recorded; the sale is
     /// paid when M-Pesa confirms it.
     MpesaPush,
+    /// The sale paid in parts, each settled now: cash, a card, or an M-Pesa code Safaricom
+    /// has confirmed (till confirmations on). The parts add up to the total exactly.
+    Split(Vec<Part>),
 }
+
+/// A part of a sale paid in parts: how much, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub amount: Money,
+    pub tender: Tender,
+}
+
+/// The most parts one sale is paid in.
+pub const MAX_PARTS: usize = 4;
 
 /// What the till can show for a tender before the sale is written.
 enum Proof {
@@ -53,6 +67,8 @@ enum Proof {
     Claimed(TransactionId),
     /// The provider confirms it later.
     Later,
+    /// Parts, each settled or a code Safaricom confirms now: (amount, method, proof).
+    Split(Vec<(Money, PaymentMethod, Proof)>),
 }
 
 impl Tender {
@@ -63,6 +79,25 @@ impl Tender {
                 PaymentMethod::Mpesa
             }
             Tender::Card(_) => PaymentMethod::Card,
+            // As its first part (the audit and the receipt list every part).
+            Tender::Split(parts) => parts
+                .first()
+                .map_or(PaymentMethod::Cash, |p| p.tender.method()),
+        }
+    }
+
+    /// Cash handed over, all cash parts together.
+    pub fn cash_handed(&self) -> Option<Money> {
+        match self {
+            Tender::Cash { handed } => Some(*handed),
+            Tender::Split(parts) => {
+                let handed: Vec<Money> = parts
+                    .iter()
+                    .filter_map(|p| p.tender.cash_handed())
+                    .collect();
+                (!handed.is_empty()).then(|| handed.into_iter().sum())
+            }
+            _ => None,
         }
     }
 
@@ -83,8 +118,36 @@ impl Tender {
                 Proof::Claimed(TransactionId::parse(PaymentMethod::Mpesa, code)?)
             }
             Tender::MpesaPush => Proof::Later,
+            Tender::Split(parts) => split_proof(parts, total)?,
         })
     }
+}
+
+/// Checks a split tender: two to [`MAX_PARTS`] parts of more than nothing, each cash, a card
+/// or an M-Pesa code (never a push, nor parts within parts), adding up to `total` exactly.
+fn split_proof(parts: &[Part], total: Money) -> Result<Proof> {
+    let refuse = |message: String| Err(Error::invalid("Payment", message));
+    if !(2..=MAX_PARTS).contains(&parts.len()) {
+        return refuse(format!("a sale is paid in 2 to {MAX_PARTS} parts"));
+    }
+    let paid: Money = parts.iter().map(|p| p.amount).sum();
+    if paid != total {
+        return refuse(format!("the parts come to {paid}, not the total {total}"));
+    }
+    let mut proofs = Vec::with_capacity(parts.len());
+    for part in parts {
+        if part.amount <= Money::ZERO {
+            return refuse("each part is more than nothing".into());
+        }
+        let proof = match &part.tender {
+            Tender::Cash { .. } | Tender::Card(_) | Tender::MpesaCode(_) => {
+                part.tender.proof(part.amount)?
+            }
+            _ => return refuse("a part is paid in cash, by card or by an M-Pesa code".into()),
+        };
+        proofs.push((part.amount, part.tender.method(), proof));
+    }
+    Ok(Proof::Split(proofs))
 }
 
 /// What a lookup at the till found.
@@ -152,17 +215,25 @@ impl Pos {
                     .into(),
             ));
         }
-        let cash = match sale.tender {
-            Tender::Cash { handed } => Some(handed),
-            _ => None,
-        };
+        if let Tender::Split(parts) = &sale.tender
+            && parts
+                .iter()
+                .any(|p| p.tender.method() == PaymentMethod::Mpesa)
+            && self.gateways.till_confirmations() == &TillConfirmations::Off
+        {
+            return Err(Error::Conflict(
+                "An M-Pesa code pays part of a sale only where Safaricom confirms till payments: take it for the whole sale instead."
+                    .into(),
+            ));
+        }
+        let cash = sale.tender.cash_handed();
         let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Staff).await?;
         self.lock_typed_code(&mut tx, &sale.tender).await?;
         let buyer = sale.customer.unwrap_or(WALK_IN);
         // Paid in hand, the order is written paid with its successful payment below.
         let status = match proof {
-            Proof::Settled(_) => OrderStatus::Paid,
+            Proof::Settled(_) | Proof::Split(_) => OrderStatus::Paid,
             Proof::Claimed(_) | Proof::Later => OrderStatus::Pending,
         };
         let order = NewOrder {
@@ -187,37 +258,57 @@ impl Pos {
             placed => placed?,
         };
         let method = sale.tender.method();
+        let whole = |method, split| NewPayment {
+            order_id: placed.id,
+            user_id: buyer,
+            amount: placed.total,
+            method,
+            split,
+        };
+        let mut parts = Vec::new();
         let payment = match &proof {
             // One row, straight to successful (the sale's audit entry names it).
-            Proof::Settled(id) => db::payments::insert_settled(
-                &mut *tx,
-                placed.id,
-                buyer,
-                placed.total,
-                method,
-                id,
-                me.user_id,
-            )
-            .await
-            .map_err(|err| duplicate_or(err, id))?,
+            Proof::Settled(id) => Some(
+                db::payments::insert_settled(&mut *tx, &whole(method, false), id, me.user_id)
+                    .await
+                    .map_err(|err| duplicate_or(err, id))?,
+            ),
             Proof::Claimed(id) => {
                 let payment =
                     db::payments::open(&mut tx, placed.id, buyer, placed.total, method).await?;
                 let claimed = claim_code(&mut tx, &me, &payment, id).await?;
-                self.confirmed_by_safaricom(&mut tx, &me, claimed, &sale.tender)
-                    .await?
+                Some(
+                    self.confirmed_by_safaricom(&mut tx, &me, claimed, &sale.tender)
+                        .await?,
+                )
             }
             Proof::Later => {
-                db::payments::open(&mut tx, placed.id, buyer, placed.total, method).await?
+                Some(db::payments::open(&mut tx, placed.id, buyer, placed.total, method).await?)
+            }
+            Proof::Split(proofs) => {
+                for (amount, method, proof) in proofs {
+                    let part = NewPayment {
+                        amount: *amount,
+                        ..whole(*method, true)
+                    };
+                    parts.push(self.take_part(&mut tx, &me, &part, proof).await?);
+                }
+                None
             }
         };
+        let taken: Vec<_> = parts
+            .iter()
+            .map(|p| json!({ "method": p.method, "amount": p.amount, "transaction_id": p.transaction_id }))
+            .collect();
         db::audit::record(
             &mut *tx,
             me.user_id,
             "pos.sale",
             "order",
             Some(placed.id),
-            json!({ "total": placed.total, "method": method, "transaction_id": payment.transaction_id, "customer": sale.customer }),
+            json!({ "total": placed.total, "method": method,
+                    "transaction_id": payment.as_ref().and_then(|p| p.transaction_id.clone()),
+                    "parts": taken, "customer": sale.customer }),
         )
         .await?;
         let customer = match sale.customer.filter(|id| *id != WALK_IN) {
@@ -231,7 +322,8 @@ impl Pos {
             at: placed.created_at,
             customer,
             total: placed.total,
-            payment: Some(payment),
+            payment,
+            parts,
             items: placed.items,
         };
         Ok(self.receipt(sold, &me.username, cash))
@@ -294,6 +386,12 @@ impl Pos {
                     "A push for a recorded order is sent from its pay screen.".into(),
                 ));
             }
+            Proof::Split(_) => {
+                return Err(Error::Conflict(
+                    "A recorded sale is paid by one method: void it and ring it up again to pay in parts."
+                        .into(),
+                ));
+            }
         };
         db::audit::record(
             &mut *tx,
@@ -305,21 +403,54 @@ impl Pos {
         )
         .await?;
         tx.commit().await?;
-        let cash = match tender {
-            Tender::Cash { handed } => Some(handed),
-            _ => None,
-        };
-        self.sold_before(order_id, &me.username, cash).await
+        self.sold_before(order_id, &me.username, tender.cash_handed())
+            .await
+    }
+
+    /// Writes one part of a sale paid in parts, settled now: cash or a card on the cashier's
+    /// word, an M-Pesa code on Safaricom's confirmation (else the whole sale is refused).
+    async fn take_part(
+        &self,
+        tx: &mut PgConnection,
+        me: &Principal,
+        part: &NewPayment,
+        proof: &Proof,
+    ) -> Result<PaymentSummary> {
+        match proof {
+            Proof::Settled(id) => db::payments::insert_settled(&mut *tx, part, id, me.user_id)
+                .await
+                .map_err(|err| duplicate_or(err, id)),
+            Proof::Claimed(code) => {
+                let opened = db::payments::open_part(&mut *tx, part).await?;
+                let claimed = claim_code(tx, me, &opened, code).await?;
+                let tender = Tender::MpesaCode(code.to_string());
+                self.confirmed_by_safaricom(tx, me, claimed, &tender).await
+            }
+            Proof::Later | Proof::Split(_) => Err(Error::invalid(
+                "Payment",
+                "a part is paid in cash, by card or by an M-Pesa code",
+            )),
+        }
     }
 
     /// Takes the lock on a typed M-Pesa code's confirmation before any order or payment
     /// lock, as the receiver does, so a confirmation arriving meanwhile is never missed.
     async fn lock_typed_code(&self, tx: &mut PgConnection, tender: &Tender) -> Result<()> {
-        if let Tender::MpesaCode(code) | Tender::MpesaCodeAwaited(code) = tender
-            && self.gateways.till_confirmations() != &TillConfirmations::Off
-        {
-            let code = TransactionId::parse(PaymentMethod::Mpesa, code)?;
-            db::till_payments::lock_code(tx, &code).await?;
+        if self.gateways.till_confirmations() == &TillConfirmations::Off {
+            return Ok(());
+        }
+        match tender {
+            Tender::MpesaCode(code) | Tender::MpesaCodeAwaited(code) => {
+                let code = TransactionId::parse(PaymentMethod::Mpesa, code)?;
+                db::till_payments::lock_code(tx, &code).await?;
+            }
+            // Codes in the order they are written, as any other writer takes them.
+            Tender::Split(parts) => {
+                for part in parts {
+                    Box::pin(self.lock_typed_code(tx, &part.tender)).await?;
+                }
+            }
+            _ => {}
         }
         Ok(())
     }
@@ -377,7 +508,6 @@ impl Pos {
         Ok(self.receipt(Sold::from(detail), cashier, cash))
     }
 
-    /// The cashier's held sales, oldest first (they survive logout, quit and restarts).
     /// The most a cashier may take off a line without an admin, in percent.
     pub async fn discount_limit(&self, actor: &Actor) -> Result<Decimal> {
         let mut conn = self.db.read().await?;
@@ -385,6 +515,7 @@ impl Pos {
         Ok(db::discounts::limit(&mut *conn).await?)
     }
 
+    /// The cashier's held sales, oldest first (they survive logout, quit and restarts).
     pub async fn held(&self, actor: &Actor) -> Result<Vec<HeldSale>> {
         let me = authorize(&mut *self.db.read().await?, actor, Role::Staff).await?;
         Ok(db::held::of(&mut *self.db.read().await?, me.user_id).await?)
@@ -574,7 +705,17 @@ impl Pos {
     }
 
     fn receipt(&self, sold: Sold, cashier: &str, cash: Option<Money>) -> Receipt {
-        let payment = sold.payment.as_ref();
+        // A sale paid in parts is told by its parts (its first for the method).
+        let payment = sold.payment.as_ref().or(sold.parts.first());
+        let paid_parts = sold
+            .parts
+            .iter()
+            .map(|p| PaidPart {
+                method: p.method,
+                amount: p.amount,
+                transaction_id: p.transaction_id.clone().unwrap_or_default(),
+            })
+            .collect();
         Receipt {
             shop: self.shop.clone(),
             order_id: sold.order_id,
@@ -584,12 +725,15 @@ impl Pos {
             total: sold.total,
             payment: Tendered {
                 method: payment.map_or(PaymentMethod::Cash, |p| p.method),
-                transaction_id: payment
+                transaction_id: sold
+                    .payment
+                    .as_ref()
                     .and_then(|p| p.transaction_id.clone())
                     .unwrap_or_default(),
                 cash,
                 verified: payment.is_some_and(|p| p.paid_at.is_some()),
             },
+            parts: paid_parts,
             sandbox: self.gateways.pretend(),
             refund: None,
             copy: false,
@@ -606,6 +750,7 @@ struct Sold {
     customer: Option<String>,
     total: Money,
     payment: Option<PaymentSummary>,
+    parts: Vec<PaymentSummary>,
     items: Vec<OrderItem>,
 }
 
@@ -617,6 +762,7 @@ impl From<OrderDetail> for Sold {
             customer: (detail.order.user_id != WALK_IN).then_some(detail.order.username),
             total: detail.order.total_amount,
             payment: detail.payment,
+            parts: detail.parts,
             items: detail.items,
         }
     }

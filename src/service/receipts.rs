@@ -198,6 +198,7 @@ mod tests {
                 cash: None,
                 verified: true,
             },
+            parts: Vec::new(),
             sandbox: false,
             refund: None,
             copy: false,

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::db::{self, Db};
 use crate::domain::order::{OrderItem, OrderStatus, short_id};
-use crate::domain::payment::{PaymentMethod, PaymentStatus, TransactionId};
+use crate::domain::payment::{PaymentMethod, TransactionId};
 use crate::domain::receipt::{Receipt, Refund, Shop, Tendered};
 use crate::domain::returns::{
     PendingRefund, RefundStatus, ReturnRequest, ReturnableLine, ReturnableSale,
@@ -47,10 +47,7 @@ impl Returns {
                 ));
             }
         };
-        let method = db::payments::by_order(&mut *conn, order_id)
-            .await?
-            .filter(|p| p.status == PaymentStatus::Successful)
-            .map(|p| p.method);
+        let method = db::payments::refund_method(&mut *conn, order_id).await?;
         let lines = db::returns::returnable(&mut *conn, order_id).await?;
         Ok(ReturnableSale {
             order_id,
@@ -86,10 +83,7 @@ impl Returns {
         let (buyer, status, _) = db::orders::lock(&mut tx, request.order_id)
             .await?
             .ok_or_else(|| Error::NotFound("The sale".into()))?;
-        let method = db::payments::by_order(&mut *tx, request.order_id)
-            .await?
-            .filter(|p| p.status == PaymentStatus::Successful)
-            .map(|p| p.method);
+        let method = db::payments::refund_method(&mut *tx, request.order_id).await?;
         let Some(method) = method.filter(|_| is_paid(status)) else {
             return Err(Error::Conflict(format!(
                 "This sale is {status}, not paid: nothing was taken to refund."
@@ -143,6 +137,7 @@ impl Returns {
                 cash: None,
                 verified: true,
             },
+            parts: Vec::new(),
             sandbox: self.gateways.pretend(),
             refund: Some(Refund {
                 of_sale: short_id(request.order_id),

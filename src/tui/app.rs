@@ -1299,6 +1299,7 @@ mod tests {
             },
             items: Vec::new(),
             payment: None,
+            parts: Vec::new(),
             after_sale: Vec::new(),
         };
         app.overlay = Some(Overlay::Order(Some(Box::new(detail))));

@@ -150,6 +150,7 @@ pub fn receipt() -> Receipt {
             verified: true,
         },
         items: detail.items,
+        parts: Vec::new(),
         sandbox: false,
         refund: None,
         copy: false,
@@ -456,6 +457,7 @@ pub fn order_detail() -> OrderDetail {
             taken_by: None,
         }),
         order: summary,
+        parts: Vec::new(),
         after_sale: Vec::new(),
     }
 }

@@ -6,8 +6,9 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Row};
 
+use crate::domain::Money;
 use crate::domain::order::{AfterSale, OrderDetail, OrderStatus, OrderSummary};
-use crate::domain::payment::PaymentStatus;
+use crate::domain::payment::{PaymentStatus, PaymentSummary};
 use crate::service::orders::HISTORY_PAGE;
 use crate::tui::effect::Effect;
 use crate::tui::keymap::{self, Command};
@@ -147,16 +148,21 @@ pub fn detail_lines(detail: &OrderDetail, theme: Theme) -> Vec<Line<'static>> {
             item.price.to_string(),
             item.line_total().to_string()
         )));
+        if item.discount > Money::ZERO {
+            lines.push(Line::styled(
+                format!("      discount {}", item.discount),
+                theme.dim(),
+            ));
+        }
     }
     lines.push(Line::styled(
         format!("Total {}", order.total_amount),
         theme.money(),
     ));
     lines.push(Line::raw(""));
-    lines.push(match &detail.payment {
-        None => Line::raw("Payment: none yet"),
-        Some(p) => Line::raw(format!(
-            "Payment: {} {} – {}{}",
+    let told = |p: &PaymentSummary| {
+        format!(
+            "{} {} – {}{}",
             p.method,
             p.amount,
             p.status,
@@ -164,8 +170,16 @@ pub fn detail_lines(detail: &OrderDetail, theme: Theme) -> Vec<Line<'static>> {
                 .as_ref()
                 .map(|t| format!(" (ref {t})"))
                 .unwrap_or_default()
-        )),
-    });
+        )
+    };
+    match (&detail.payment, detail.parts.as_slice()) {
+        (Some(p), _) => lines.push(Line::raw(format!("Payment: {}", told(p)))),
+        (None, []) => lines.push(Line::raw("Payment: none yet")),
+        (None, parts) => {
+            lines.push(Line::raw("Paid in parts:"));
+            lines.extend(parts.iter().map(|p| Line::raw(format!("  {}", told(p)))));
+        }
+    }
     for event in &detail.after_sale {
         lines.push(Line::styled(
             match event {

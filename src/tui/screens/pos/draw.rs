@@ -307,13 +307,26 @@ impl PosScreen {
                 input,
                 error,
                 sending,
+                parts,
                 ..
             } => {
+                let due = self.sale.total() - parts.iter().map(|p| p.amount).sum();
                 let mut lines = vec![Line::from(vec![
                     Span::raw("Total "),
                     Span::styled(self.sale.total().to_string(), theme.money()),
                     Span::raw(format!("   for {}", self.sale.customer_name())),
                 ])];
+                if !parts.is_empty() {
+                    let taken: Vec<String> = parts
+                        .iter()
+                        .map(|p| format!("{} {}", p.tender.method(), p.amount))
+                        .collect();
+                    lines.push(Line::raw(format!("Parts: {}", taken.join(" · "))));
+                    lines.push(Line::from(vec![
+                        Span::raw("Left to pay "),
+                        Span::styled(due.to_string(), theme.money()),
+                    ]));
+                }
                 match kind {
                     None => {
                         lines.push(Line::raw(""));
@@ -333,18 +346,17 @@ impl PosScreen {
                             error,
                         ));
                         if *kind == TenderKind::Cash && input.value().is_empty() {
-                            lines.push(Line::styled("Enter alone: exact cash", theme.dim()));
+                            lines.push(Line::styled(
+                                "Enter alone: exact cash · an amount, Tab: part of it in cash",
+                                theme.dim(),
+                            ));
                         }
                         if *kind == TenderKind::Cash
-                            && let Ok(Tender::Cash { handed }) =
-                                kind.parse(input.value(), self.sale.total())
+                            && let Ok(Tender::Cash { handed }) = kind.parse(input.value(), due)
                         {
                             lines.push(Line::from(vec![
                                 Span::raw("Change "),
-                                Span::styled(
-                                    (handed - self.sale.total()).to_string(),
-                                    theme.money(),
-                                ),
+                                Span::styled((handed - due).to_string(), theme.money()),
                             ]));
                         }
                         if *sending {

@@ -217,6 +217,7 @@ impl PosScreen {
             error: None,
             sending: false,
             unconfirmed: None,
+            parts: Vec::new(),
         });
     }
 

@@ -5,6 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use tui_input::Input;
 use uuid::Uuid;
 
+use crate::domain::Money;
 use crate::domain::discount::Discount;
 use crate::domain::order::{RecentSale, UnpaidOrder};
 use crate::domain::receipt::Receipt;
@@ -12,7 +13,7 @@ use crate::domain::shift::ShiftReport;
 use crate::domain::user::UserAccount;
 use crate::domain::values::{Phone, limits};
 use crate::service::cart::MAX_QUANTITY;
-use crate::service::pos::Tender;
+use crate::service::pos::{MAX_PARTS, Part, Tender};
 use crate::service::shifts::CashMove;
 use crate::tui::effect::{Effect, PosRequest};
 use crate::tui::form::{Field, Form, FormKey};
@@ -59,6 +60,9 @@ pub enum PosPopup {
         /// An M-Pesa code Safaricom has not confirmed (yet): Enter on it again records the
         /// sale to settle when the confirmation comes.
         unconfirmed: Option<String>,
+        /// Cash taken as parts (Tab), the rest to pay by another tender; nothing is written
+        /// until the last part is given.
+        parts: Vec<Part>,
     },
     /// An M-Pesa push for a recorded sale, followed until paid. `sale` is kept to put back
     /// on screen if the push fails and the sale is cancelled.
@@ -249,16 +253,36 @@ impl PosScreen {
                 error,
                 sending,
                 unconfirmed,
+                parts,
             } => {
                 if *sending {
                     return Reply::Nothing; // one payment at a time; the answer closes this
                 }
-                let total = self.sale.total();
+                let total = self.sale.total() - parts.iter().map(|p| p.amount).sum();
                 match (key.code, *kind) {
-                    (KeyCode::Esc, None) => self.popup = None,
+                    (KeyCode::Esc, None) => {
+                        if !parts.is_empty() {
+                            self.notice = Some("Parts dropped: nothing was recorded.".into());
+                        }
+                        self.popup = None;
+                    }
                     (KeyCode::Esc, Some(_)) => {
                         *kind = None;
                         *error = None;
+                    }
+                    (KeyCode::Char('p'), None) if !parts.is_empty() => {
+                        *error = Some("A push pays the whole sale: Esc drops the parts.".into());
+                    }
+                    (KeyCode::Tab, Some(TenderKind::Cash)) => {
+                        match take_part(input.value(), total, parts.len(), self.sale.recorded) {
+                            Ok(part) => {
+                                parts.push(part);
+                                *kind = None;
+                                *error = None;
+                                *input = Input::default();
+                            }
+                            Err(message) => *error = Some(message),
+                        }
                     }
                     (KeyCode::Char('p'), None) if self.push_offered => {
                         if let Some(order_id) = self.sale.recorded {
@@ -282,8 +306,18 @@ impl PosScreen {
                     (KeyCode::Enter, Some(chosen)) => match chosen.parse(input.value(), total) {
                         Ok(tender) => {
                             let tender = match tender {
-                                Tender::MpesaCode(code) if unconfirmed.as_ref() == Some(&code) => {
+                                Tender::MpesaCode(code)
+                                    if unconfirmed.as_ref() == Some(&code) && parts.is_empty() =>
+                                {
                                     Tender::MpesaCodeAwaited(code)
+                                }
+                                last if !parts.is_empty() => {
+                                    let mut parts = parts.clone();
+                                    parts.push(Part {
+                                        amount: total,
+                                        tender: last,
+                                    });
+                                    Tender::Split(parts)
                                 }
                                 other => other,
                             };
@@ -356,6 +390,34 @@ impl PosScreen {
         }
         Reply::Nothing
     }
+}
+
+/// Cash typed as a part of the payment (Tab): more than nothing, less than what is left,
+/// leaving room for the last part, and only for a sale not yet recorded.
+fn take_part(
+    text: &str,
+    left: Money,
+    taken: usize,
+    recorded: Option<Uuid>,
+) -> Result<Part, String> {
+    if recorded.is_some() {
+        return Err("A recorded sale is paid by one method.".into());
+    }
+    if taken + 1 >= MAX_PARTS {
+        return Err(format!(
+            "At most {MAX_PARTS} parts: pay what is left in one."
+        ));
+    }
+    let amount = Money::parse("Cash", text).map_err(|e| e.to_string())?;
+    if amount == Money::ZERO || amount >= left {
+        return Err(format!(
+            "A part is more than nothing and less than the {left} left."
+        ));
+    }
+    Ok(Part {
+        amount,
+        tender: Tender::Cash { handed: amount },
+    })
 }
 
 /// The new customer's form, with what was searched for put where it belongs.

@@ -323,7 +323,9 @@ impl TenderKind {
             TenderKind::Cash => {
                 let handed = Money::parse("Cash", text).map_err(|e| e.to_string())?;
                 if handed < total {
-                    return Err(format!("Less than the total {total}."));
+                    return Err(format!(
+                        "Less than the {total} to pay: Tab takes it as a part, the rest paid another way."
+                    ));
                 }
                 Tender::Cash { handed }
             }

@@ -1,6 +1,7 @@
 use super::*;
 use crate::domain::Money;
 use crate::domain::receipt::Receipt;
+use crate::service::pos::Part;
 use crate::service::shifts::CashMove;
 use crossterm::event::KeyModifiers;
 
@@ -35,6 +36,7 @@ fn receipt(order_id: Uuid, cents: i64, payment: crate::domain::receipt::Tendered
         items: Vec::new(),
         total: Money::from_cents(cents),
         payment,
+        parts: Vec::new(),
         sandbox: false,
         refund: None,
         copy: false,
@@ -222,6 +224,58 @@ fn cash_defaults_to_exact_and_is_sent_once() {
     assert_eq!(press(&mut pos, KeyCode::Enter), Reply::Nothing);
 }
 
+/// Part of it in cash (Tab), the rest by card: one sale, its parts adding up to its total.
+#[test]
+fn part_cash_then_the_rest_by_card_is_sent_as_one_split_sale() {
+    let mut pos = PosScreen::new();
+    scanned(&mut pos, product(1, 900_000, 9), 1);
+    press(&mut pos, KeyCode::F(12));
+    press(&mut pos, KeyCode::Char('c'));
+    type_text(&mut pos, "1000");
+    press(&mut pos, KeyCode::Tab);
+    assert!(pos.error.is_none());
+    let Some(PosPopup::Pay { parts, kind, .. }) = &pos.popup else {
+        panic!("the pay popup stays open");
+    };
+    assert_eq!((parts.len(), *kind), (1, None));
+    // Too much for a part, and a push, are refused beside the field.
+    press(&mut pos, KeyCode::Char('c'));
+    type_text(&mut pos, "8000");
+    press(&mut pos, KeyCode::Tab);
+    let Some(PosPopup::Pay { parts, error, .. }) = &pos.popup else {
+        panic!("the pay popup stays open");
+    };
+    assert_eq!(parts.len(), 1);
+    assert!(
+        error
+            .as_deref()
+            .unwrap()
+            .contains("less than the KSh 8,000.00 left")
+    );
+    press(&mut pos, KeyCode::Esc);
+    press(&mut pos, KeyCode::Char('k'));
+    type_text(&mut pos, "AUTH-55");
+    let sent = press(&mut pos, KeyCode::Enter);
+    let Reply::Run(Effect::Pos(PosRequest::Sell(sale))) = sent else {
+        panic!("expected a sale, got {sent:?}");
+    };
+    assert_eq!(
+        sale.tender,
+        Tender::Split(vec![
+            Part {
+                amount: Money::from_cents(100_000),
+                tender: Tender::Cash {
+                    handed: Money::from_cents(100_000)
+                },
+            },
+            Part {
+                amount: Money::from_cents(900_000 - 100_000),
+                tender: Tender::Card("AUTH-55".into()),
+            },
+        ])
+    );
+}
+
 #[test]
 fn too_little_cash_or_a_card_number_is_refused_beside_the_field() {
     let mut pos = PosScreen::new();
@@ -233,7 +287,12 @@ fn too_little_cash_or_a_card_number_is_refused_beside_the_field() {
     let Some(PosPopup::Pay { error, .. }) = &pos.popup else {
         panic!("the pay popup stays open");
     };
-    assert!(error.as_deref().unwrap().contains("Less than the total"));
+    assert!(
+        error
+            .as_deref()
+            .unwrap()
+            .contains("Less than the KSh 1,000.00 to pay")
+    );
     press(&mut pos, KeyCode::Esc);
     press(&mut pos, KeyCode::Char('k'));
     type_text(&mut pos, "4111111111111111");
@@ -500,6 +559,7 @@ fn unpaid_order(product: &Product, customer: Option<&str>) -> crate::domain::ord
             discount: Money::ZERO,
         }],
         payment: None,
+        parts: Vec::new(),
         after_sale: Vec::new(),
     }
 }
