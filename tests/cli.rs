@@ -388,3 +388,104 @@ async fn a_backup_restores_into_an_empty_database_that_logs_in_and_sells(pool: P
         .unwrap();
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// The operator's way back in: the shop's only admin is locked out and forgot the password;
+/// `bytemtaani user` lists, unlocks, resets, changes a role and deactivates with no app login,
+/// never leaving the shop without an admin, each change audited as the operator.
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn the_operator_gets_an_admin_back_in_from_the_command_line(pool: PgPool) {
+    let s = services(&pool);
+    create_account(&s, "boss", bytemtaani::domain::user::Role::Admin).await;
+    create_account(&s, "otieno", bytemtaani::domain::user::Role::Staff).await;
+    for _ in 0..5 {
+        assert!(s.auth.login("boss", "a wrong guess here").await.is_err());
+    }
+    assert!(matches!(
+        s.auth.login("boss", PASSWORD).await,
+        Err(Error::Locked { .. })
+    ));
+    let ok = |output: Output| {
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+
+    let listed = ok(bytemtaani(&pool, &["user", "list"], None));
+    let boss = listed.lines().find(|l| l.starts_with("boss")).unwrap();
+    assert!(
+        boss.contains("admin") && boss.contains("locked until"),
+        "{listed}"
+    );
+
+    ok(bytemtaani(
+        &pool,
+        &["user", "unlock", "--username", "BOSS"],
+        None,
+    ));
+    let new = "a fresh passphrase for the boss";
+    ok(bytemtaani(
+        &pool,
+        &["user", "password", "--username", "boss"],
+        Some(new),
+    ));
+    assert!(s.auth.login("boss", PASSWORD).await.is_err(), "the old one");
+    assert!(s.auth.login("boss", new).await.is_ok());
+
+    // The last admin stays: not deactivated, not demoted.
+    let last = bytemtaani(&pool, &["user", "deactivate", "--username", "boss"], None);
+    assert!(!last.status.success());
+    assert!(String::from_utf8_lossy(&last.stderr).contains("last admin"));
+    let demote = ["user", "role", "--username", "boss", "--role", "staff"];
+    assert!(!bytemtaani(&pool, &demote, None).status.success());
+
+    ok(bytemtaani(
+        &pool,
+        &["user", "role", "--username", "otieno", "--role", "admin"],
+        None,
+    ));
+    ok(bytemtaani(
+        &pool,
+        &["user", "deactivate", "--username", "boss"],
+        None,
+    ));
+    assert!(matches!(
+        s.auth.login("boss", new).await,
+        Err(Error::Inactive)
+    ));
+    let unknown = bytemtaani(&pool, &["user", "unlock", "--username", "nobody"], None);
+    assert!(!unknown.status.success());
+
+    let audited: Vec<(String, Option<String>, Option<uuid::Uuid>)> = sqlx::query_as(
+        "select action, operator, actor_id from audit_log where entity = 'user'
+         order by occurred_at, id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let actions: Vec<&str> = audited.iter().map(|(a, ..)| a.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "user.unlock",
+            "user.password_reset",
+            "user.role",
+            "user.deactivate"
+        ]
+    );
+    assert!(
+        audited
+            .iter()
+            .all(|(_, operator, actor)| operator.is_some() && actor.is_none()),
+        "{audited:?}"
+    );
+    // The console's audit log names the operator.
+    let admin = s.auth.login("otieno", PASSWORD).await.unwrap().into();
+    let log = s.users.audit_log(&admin, "", 10).await.unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.actor_username.starts_with("operator "))
+    );
+}

@@ -12,12 +12,14 @@ use clap::{Args, Parser, Subcommand};
 use sqlx::PgPool;
 
 use crate::config::Settings;
+use crate::domain::clock::shop_time;
 use crate::domain::order::short_id;
 use crate::domain::terminal::TerminalKind;
 use crate::domain::user::Role;
 use crate::service::Services;
 use crate::service::auth::NewAccount;
 use crate::service::gateways::TillConfirmations;
+use crate::service::operator::Operator;
 use crate::service::payments::TillOutcome;
 use crate::tui::app::{AppSetup, PaymentOptions};
 use crate::tui::theme::Theme;
@@ -189,6 +191,36 @@ pub enum UserCommand {
         #[arg(long)]
         admin: bool,
     },
+    /// Every account: its role, whether it may log in, and any lock after failed logins.
+    List,
+    /// A new password for an account (from BYTEMTAANI_PASSWORD, else asked twice without
+    /// echo); its open sessions end. The way back in when no admin can log in.
+    Password {
+        #[arg(long)]
+        username: String,
+    },
+    /// Lifts the lock on an account after too many failed logins.
+    Unlock {
+        #[arg(long)]
+        username: String,
+    },
+    /// Stops an account logging in; its open sessions end. The last admin stays.
+    Deactivate {
+        #[arg(long)]
+        username: String,
+    },
+    /// Lets a deactivated account log in again.
+    Activate {
+        #[arg(long)]
+        username: String,
+    },
+    /// Makes an account a customer, staff or an admin. The last admin stays.
+    Role {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_parser = ["customer", "staff", "admin"])]
+        role: String,
+    },
 }
 
 pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
@@ -205,31 +237,7 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
             )
             .await
         }
-        Some(Command::User(UserCommand::Create {
-            username,
-            email,
-            phone,
-            staff,
-            admin,
-        })) => {
-            let role = match (staff, admin) {
-                (_, true) => Role::Admin,
-                (true, false) => Role::Staff,
-                _ => Role::Customer,
-            };
-            let password = new_password()?;
-            let pool = connect(&settings).await?;
-            let services = Services::new(pool, settings.setup()?);
-            let account = NewAccount {
-                username,
-                email,
-                phone,
-                password,
-            };
-            let user = services.auth.create_account(account, role).await?;
-            println!("Created {} ({role}).", user.username);
-            Ok(())
-        }
+        Some(Command::User(command)) => user(&settings, command).await,
         Some(Command::Callbacks {
             listen,
             allow_sandbox,
@@ -547,6 +555,88 @@ async fn connect(settings: &Settings) -> Result<PgPool> {
 }
 
 /// BYTEMTAANI_PASSWORD, or asked twice without echo.
+/// Who runs an operator's command, for the audit log: the server's OS user.
+fn operator_name() -> String {
+    ["SUDO_USER", "USER", "LOGNAME"]
+        .iter()
+        .find_map(|var| std::env::var(var).ok().filter(|name| !name.is_empty()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// `bytemtaani user …`: accounts made, and the operator's way back in (list, password,
+/// unlock, deactivate, activate, role), audited as the operator.
+async fn user(settings: &Settings, command: UserCommand) -> Result<()> {
+    let operator =
+        || async { anyhow::Ok(Operator::new(connect(settings).await?, operator_name())) };
+    match command {
+        UserCommand::Create {
+            username,
+            email,
+            phone,
+            staff,
+            admin,
+        } => {
+            let role = match (staff, admin) {
+                (_, true) => Role::Admin,
+                (true, false) => Role::Staff,
+                _ => Role::Customer,
+            };
+            let password = new_password()?;
+            let services = Services::new(connect(settings).await?, settings.setup()?);
+            let account = NewAccount {
+                username,
+                email,
+                phone,
+                password,
+            };
+            let user = services.auth.create_account(account, role).await?;
+            println!("Created {} ({role}).", user.username);
+        }
+        UserCommand::List => {
+            for line in operator().await?.accounts().await? {
+                let account = &line.account;
+                let state = match (account.is_active, line.locked_until) {
+                    (false, _) => "deactivated".to_owned(),
+                    (true, Some(until)) => {
+                        format!("locked until {}", shop_time(until).format("%d/%m/%Y %H:%M"))
+                    }
+                    (true, None) => "active".to_owned(),
+                };
+                println!("{:<32} {:<9} {state}", account.username, account.role());
+            }
+        }
+        UserCommand::Password { username } => {
+            operator()
+                .await?
+                .reset_password(&username, &new_password()?)
+                .await?;
+            println!("New password set for {username}; their sessions ended.");
+        }
+        UserCommand::Unlock { username } => match operator().await?.unlock(&username).await? {
+            true => println!("{username} may log in again."),
+            false => println!("{username} was not locked."),
+        },
+        UserCommand::Deactivate { username } => {
+            let account = operator().await?.set_active(&username, false).await?;
+            println!("{} can no longer log in.", account.username);
+        }
+        UserCommand::Activate { username } => {
+            let account = operator().await?.set_active(&username, true).await?;
+            println!("{} may log in again.", account.username);
+        }
+        UserCommand::Role { username, role } => {
+            let role = match role.as_str() {
+                "admin" => Role::Admin,
+                "staff" => Role::Staff,
+                _ => Role::Customer,
+            };
+            let account = operator().await?.set_role(&username, role).await?;
+            println!("{} is now {}.", account.username, account.role());
+        }
+    }
+    Ok(())
+}
+
 fn new_password() -> Result<String> {
     if let Ok(password) = std::env::var("BYTEMTAANI_PASSWORD") {
         return Ok(password);

@@ -12,14 +12,58 @@ pub async fn record(
     entity_id: Option<Uuid>,
     details: serde_json::Value,
 ) -> sqlx::Result<()> {
-    sqlx::query("insert into audit_log (actor_id, action, entity, entity_id, details) values ($1, $2, $3, $4, $5)")
-        .bind(actor_id)
-        .bind(action)
-        .bind(entity)
-        .bind(entity_id)
-        .bind(details)
-        .execute(ex)
-        .await?;
+    insert(
+        ex,
+        (Some(actor_id), None),
+        action,
+        entity,
+        entity_id,
+        details,
+    )
+    .await
+}
+
+/// A change the operator made at the server's command line (no app login acts).
+pub async fn record_by_operator(
+    ex: impl PgExecutor<'_>,
+    operator: &str,
+    action: &str,
+    entity: &str,
+    entity_id: Option<Uuid>,
+    details: serde_json::Value,
+) -> sqlx::Result<()> {
+    insert(
+        ex,
+        (None, Some(operator)),
+        action,
+        entity,
+        entity_id,
+        details,
+    )
+    .await
+}
+
+/// A row naming an account or the operator (`who`), never both (migration 32).
+async fn insert(
+    ex: impl PgExecutor<'_>,
+    who: (Option<Uuid>, Option<&str>),
+    action: &str,
+    entity: &str,
+    entity_id: Option<Uuid>,
+    details: serde_json::Value,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into audit_log (actor_id, operator, action, entity, entity_id, details)
+         values ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(who.0)
+    .bind(who.1)
+    .bind(action)
+    .bind(entity)
+    .bind(entity_id)
+    .bind(details)
+    .execute(ex)
+    .await?;
     Ok(())
 }
 
@@ -31,12 +75,14 @@ pub async fn list(
     limit: i64,
 ) -> sqlx::Result<Vec<AuditEntry>> {
     sqlx::query_as(
-        "select a.id, u.username as actor_username, a.action, a.entity, a.entity_id,
+        "select a.id, coalesce(u.username, 'operator ' || a.operator) as actor_username,
+                a.action, a.entity, a.entity_id,
                 coalesce(p.name, su.username) as subject, a.details, a.occurred_at
-         from audit_log a join users u on u.id = a.actor_id
+         from audit_log a left join users u on u.id = a.actor_id
          left join products p on a.entity = 'product' and p.id = a.entity_id
          left join users su on a.entity = 'user' and su.id = a.entity_id
-         where $1 = '' or a.action like $1 || '%' or lower(u.username) = lower($1)
+         where $1 = '' or a.action like $1 || '%'
+            or lower(coalesce(u.username, a.operator)) = lower($1)
          order by a.occurred_at desc, a.id desc limit $2",
     )
     .bind(super::escape_like(text))

@@ -115,3 +115,21 @@ pub async fn count(ex: impl PgExecutor<'_>, username: &str, outcome: &str) -> sq
     .fetch_one(ex)
     .await
 }
+
+/// Clears the login throttle of `username` (the operator's unlock); false when it had none.
+pub async fn unlock(ex: impl PgExecutor<'_>, username: &str) -> sqlx::Result<bool> {
+    let done = sqlx::query("delete from login_throttle where username_key = lower(btrim($1))")
+        .bind(username)
+        .execute(ex)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Usernames locked out now, with when their lock ends.
+pub async fn locked(ex: impl PgExecutor<'_>) -> sqlx::Result<Vec<(String, DateTime<Utc>)>> {
+    sqlx::query_as(
+        "select username_key, locked_until from login_throttle where locked_until > now()",
+    )
+    .fetch_all(ex)
+    .await
+}

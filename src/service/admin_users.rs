@@ -86,7 +86,7 @@ impl AdminUsers {
         }
         .ok_or_else(no_user)?;
         let details = json!({ "username": made.username, "role": role });
-        audit(&mut tx, &me, "user.create", made.id, details).await?;
+        audit(&mut tx, By::Admin(&me), "user.create", made.id, details).await?;
         tx.commit().await?;
         Ok(made)
     }
@@ -95,21 +95,7 @@ impl AdminUsers {
         not_walk_in(user_id)?;
         let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
-        let target = db::users::lock(&mut tx, user_id)
-            .await?
-            .ok_or_else(no_user)?;
-        if user_id == me.user_id && role < Role::Admin {
-            return Err(Error::Conflict(
-                "You cannot take away your own admin rights.".into(),
-            ));
-        }
-        if target.is_admin && role < Role::Admin {
-            keep_an_admin(&mut tx).await?;
-        }
-        let (is_staff, is_admin) = role.flags();
-        let updated = db::users::set_roles(&mut *tx, user_id, is_staff, is_admin).await?;
-        let details = json!({ "username": target.username, "from": target.role(), "to": role });
-        audit(&mut tx, &me, "user.role", user_id, details).await?;
+        let updated = change_role(&mut tx, By::Admin(&me), user_id, role).await?;
         tx.commit().await?;
         Ok(updated)
     }
@@ -124,34 +110,7 @@ impl AdminUsers {
         not_walk_in(user_id)?;
         let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
-        let target = db::users::lock(&mut tx, user_id)
-            .await?
-            .ok_or_else(no_user)?;
-        if !active && user_id == me.user_id {
-            return Err(Error::Conflict(
-                "You cannot deactivate your own account.".into(),
-            ));
-        }
-        if !active && target.is_admin && target.is_active {
-            keep_an_admin(&mut tx).await?;
-        }
-        let updated = db::users::set_active(&mut *tx, user_id, active).await?;
-        if !active {
-            db::sessions::close_all(&mut *tx, user_id).await?;
-        }
-        let action = if active {
-            "user.reactivate"
-        } else {
-            "user.deactivate"
-        };
-        audit(
-            &mut tx,
-            &me,
-            action,
-            user_id,
-            json!({ "username": target.username }),
-        )
-        .await?;
+        let updated = change_active(&mut tx, By::Admin(&me), user_id, active).await?;
         tx.commit().await?;
         Ok(updated)
     }
@@ -163,26 +122,8 @@ impl AdminUsers {
         user_id: Uuid,
         new_password: &str,
     ) -> Result<()> {
-        not_walk_in(user_id)?;
         let me = authorize(&mut *self.db.read().await?, actor, Role::Admin).await?;
-        let target = db::users::by_id(&mut *self.db.read().await?, user_id)
-            .await?
-            .ok_or_else(no_user)?;
-        check_new_password(new_password, &target.username)?;
-        let hash = password::hash(new_password.to_owned()).await?;
-        let mut tx = self.db.begin().await?;
-        db::users::set_password_hash(&mut *tx, user_id, &hash).await?;
-        db::sessions::close_all(&mut *tx, user_id).await?;
-        audit(
-            &mut tx,
-            &me,
-            "user.password_reset",
-            user_id,
-            json!({ "username": target.username }),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        replace_password(&self.db, By::Admin(&me), user_id, new_password).await
     }
 
     /// The audit log, newest first. `text` filters when not empty: the start of an action
@@ -210,13 +151,113 @@ async fn keep_an_admin(tx: &mut PgConnection) -> Result<()> {
     Ok(())
 }
 
+/// Who changes an account: an admin logged in at a terminal, or the operator at the shop
+/// server's command line (`bytemtaani user`, the database owner's login: no app login).
+#[derive(Clone, Copy)]
+pub(crate) enum By<'a> {
+    Admin(&'a Principal),
+    Operator(&'a str),
+}
+
+/// Changes a role under the same rules for everyone: the last admin stays admin, and an
+/// admin cannot demote themselves.
+pub(crate) async fn change_role(
+    tx: &mut PgConnection,
+    by: By<'_>,
+    user_id: Uuid,
+    role: Role,
+) -> Result<UserAccount> {
+    not_walk_in(user_id)?;
+    let target = db::users::lock(tx, user_id).await?.ok_or_else(no_user)?;
+    if matches!(by, By::Admin(me) if me.user_id == user_id) && role < Role::Admin {
+        return Err(Error::Conflict(
+            "You cannot take away your own admin rights.".into(),
+        ));
+    }
+    if target.is_admin && role < Role::Admin {
+        keep_an_admin(tx).await?;
+    }
+    let (is_staff, is_admin) = role.flags();
+    let updated = db::users::set_roles(&mut *tx, user_id, is_staff, is_admin).await?;
+    let details = json!({ "username": target.username, "from": target.role(), "to": role });
+    audit(tx, by, "user.role", user_id, details).await?;
+    Ok(updated)
+}
+
+/// Deactivates (ending the account's sessions at once) or reactivates; the last active admin
+/// stays, and an admin cannot deactivate themselves.
+pub(crate) async fn change_active(
+    tx: &mut PgConnection,
+    by: By<'_>,
+    user_id: Uuid,
+    active: bool,
+) -> Result<UserAccount> {
+    not_walk_in(user_id)?;
+    let target = db::users::lock(tx, user_id).await?.ok_or_else(no_user)?;
+    if !active && matches!(by, By::Admin(me) if me.user_id == user_id) {
+        return Err(Error::Conflict(
+            "You cannot deactivate your own account.".into(),
+        ));
+    }
+    if !active && target.is_admin && target.is_active {
+        keep_an_admin(tx).await?;
+    }
+    let updated = db::users::set_active(&mut *tx, user_id, active).await?;
+    if !active {
+        db::sessions::close_all(&mut *tx, user_id).await?;
+    }
+    let action = if active {
+        "user.reactivate"
+    } else {
+        "user.deactivate"
+    };
+    audit(
+        tx,
+        by,
+        action,
+        user_id,
+        json!({ "username": target.username }),
+    )
+    .await?;
+    Ok(updated)
+}
+
+/// Sets a new password (checked as any new one) and ends the account's sessions.
+pub(crate) async fn replace_password(
+    db: &Db,
+    by: By<'_>,
+    user_id: Uuid,
+    new_password: &str,
+) -> Result<()> {
+    not_walk_in(user_id)?;
+    let target = db::users::by_id(&mut *db.read().await?, user_id)
+        .await?
+        .ok_or_else(no_user)?;
+    check_new_password(new_password, &target.username)?;
+    let hash = password::hash(new_password.to_owned()).await?;
+    let mut tx = db.begin().await?;
+    db::users::set_password_hash(&mut *tx, user_id, &hash).await?;
+    db::sessions::close_all(&mut *tx, user_id).await?;
+    let details = json!({ "username": target.username });
+    audit(&mut tx, by, "user.password_reset", user_id, details).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 async fn audit(
     tx: &mut PgConnection,
-    me: &Principal,
+    by: By<'_>,
     action: &str,
     user_id: Uuid,
     details: serde_json::Value,
 ) -> Result<()> {
-    db::audit::record(tx, me.user_id, action, "user", Some(user_id), details).await?;
+    match by {
+        By::Admin(me) => {
+            db::audit::record(tx, me.user_id, action, "user", Some(user_id), details).await?
+        }
+        By::Operator(name) => {
+            db::audit::record_by_operator(tx, name, action, "user", Some(user_id), details).await?
+        }
+    }
     Ok(())
 }

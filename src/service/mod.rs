@@ -9,6 +9,7 @@ pub mod cart;
 pub mod catalog;
 pub mod gateways;
 pub mod limits;
+pub mod operator;
 pub mod orders;
 mod password;
 pub mod payments;

@@ -333,10 +333,17 @@ impl PosScreen {
                         lines.push(Line::raw("c  Cash"));
                         lines.push(Line::raw("m  M-Pesa code (customer paid to the till)"));
                         lines.push(Line::raw("k  Card (terminal reference)"));
-                        if self.push_offered {
+                        // A push pays a whole sale, never what parts leave.
+                        if self.push_offered && parts.is_empty() {
                             lines.push(Line::raw("p  M-Pesa push to the customer's phone"));
                         }
-                        lines.push(Line::styled("Esc: back to the sale", theme.dim()));
+                        lines.push(Line::styled(
+                            match parts.is_empty() {
+                                true => "Esc: back to the sale",
+                                false => "Esc: drop the parts, back to the sale",
+                            },
+                            theme.dim(),
+                        ));
                     }
                     Some(kind) => {
                         lines.extend(field_lines(
