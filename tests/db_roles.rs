@@ -230,7 +230,11 @@ async fn each_terminal_role_is_refused_what_it_must_not_do(pool: PgPool) {
         ("delete from audit_log", REFUSED),
         ("truncate audit_log", REFUSED),
         ("select id from audit_log limit 1", Ok(1)),
-        ("update products set price = 3100", Ok(1)),
+        // Its catalog's prices (the open-price line has none of its own).
+        (
+            "update products set price = 3100 where not open_price",
+            Ok(1),
+        ),
         ("select id from orders", Ok(2)),
     ];
     // Not even the owner (who ran the migrations) rewrites history.
@@ -768,7 +772,7 @@ async fn stock_moves_only_with_an_order_or_an_adjustment_of_the_session(pool: Pg
         let served_by = served_by.map_or("null".to_owned(), |id| format!("'{id}'"));
         format!(
             "select * from bytemtaani_place_order('{session}', '{buyer}', {served_by},
-                 gen_random_uuid(), 'pending', array['{}']::uuid[], array[1], '[]', null)",
+                 gen_random_uuid(), 'pending', array['{}']::uuid[], array[1], '[]', null, null)",
             bank.id
         )
     };
@@ -948,61 +952,73 @@ async fn discounts_are_given_only_through_the_function_within_the_limit(pool: Pg
         format!(
             "select * from bytemtaani_place_order('{session}', '{buyer}', {served_by},
                  gen_random_uuid(), 'pending', array['{}']::uuid[], array[1],
-                 '[{{\"product\": null, \"percent\": \"{off}\", \"reason\": \"x\"}}]', null)",
+                 '[{{\"product\": null, \"percent\": \"{off}\", \"reason\": \"x\"}}]', null, null)",
             bank.id
         )
     };
-    let cases = [
-        (
-            "bytemtaani_till",
-            till.id,
-            vec![
-                (
-                    place(till.id, Some(till.user_id), customer.user_id, "10"),
-                    Ok(1),
-                ),
-                (
-                    place(till.id, Some(till.user_id), customer.user_id, "50"),
-                    Err("BM002"),
-                ),
-                (
-                    format!(
+    let cases =
+        [
+            (
+                "bytemtaani_till",
+                till.id,
+                vec![
+                    (
+                        place(till.id, Some(till.user_id), customer.user_id, "10"),
+                        Ok(1),
+                    ),
+                    (
+                        place(till.id, Some(till.user_id), customer.user_id, "50"),
+                        Err("BM002"),
+                    ),
+                    (
+                        format!(
                         "select * from bytemtaani_place_order('{}', '{}', '{}', gen_random_uuid(),
                              'pending', array['{}']::uuid[], array[1])",
                         till.id, customer.user_id, till.user_id, bank.id
                     ),
-                    REFUSED,
-                ),
-                (
-                    format!(
-                        "insert into discount_approvals (session_id, sale_key, admin_id)
+                        REFUSED,
+                    ),
+                    (
+                        format!(
+                            "insert into discount_approvals (session_id, sale_key, admin_id)
                          values ('{}', gen_random_uuid(), '{}')",
-                        till.id,
-                        admin.session().unwrap().user_id
+                            till.id,
+                            admin.session().unwrap().user_id
+                        ),
+                        REFUSED,
                     ),
-                    REFUSED,
-                ),
-                // The cashier's own session is no admin's.
-                (
-                    format!(
-                        "select bytemtaani_approve_discount('{0}', gen_random_uuid(), '{0}')",
-                        till.id
+                    // The cashier's own session is no admin's.
+                    (
+                        format!(
+                            "select bytemtaani_approve_discount('{0}', gen_random_uuid(), '{0}')",
+                            till.id
+                        ),
+                        REFUSED,
                     ),
-                    REFUSED,
-                ),
-                ("update order_items set discount = 0".to_owned(), REFUSED),
-                (
-                    "update till_policy set discount_limit_percent = 100".to_owned(),
-                    REFUSED,
-                ),
-            ],
-        ),
-        (
-            "bytemtaani_kiosk",
-            customer.id,
-            vec![(place(customer.id, None, customer.user_id, "5"), REFUSED)],
-        ),
-    ];
+                    ("update order_items set discount = 0".to_owned(), REFUSED),
+                    (
+                        "update till_policy set discount_limit_percent = 100".to_owned(),
+                        REFUSED,
+                    ),
+                ],
+            ),
+            (
+                "bytemtaani_kiosk",
+                customer.id,
+                vec![
+                    (place(customer.id, None, customer.user_id, "5"), REFUSED),
+                    // Nor sells at an open price (migration 33).
+                    (
+                        format!(
+                        "select * from bytemtaani_place_order('{}', '{}', null, gen_random_uuid(),
+                             'pending', array['{}']::uuid[], array[1], '[]', null, 1)",
+                        customer.id, customer.user_id, bytemtaani::domain::catalog::OPEN_PRICE
+                    ),
+                        REFUSED,
+                    ),
+                ],
+            ),
+        ];
     for (role, logged_in, attempts) in cases {
         let mut conn = plain(&pool, role, Some(logged_in)).await;
         for (sql, expected) in attempts {

@@ -474,6 +474,7 @@ async fn taking_stock_is_a_hot_update(pool: PgPool) {
         status: OrderStatus::Pending,
         discounts: Vec::new(),
         approval: None,
+        open_price: None,
     };
     let mut tx = pool.begin().await.unwrap();
     let written = bytemtaani::db::orders::place(&mut *tx, session.id, &order, &[(bank.id, 1)])

@@ -805,3 +805,62 @@ async fn an_unknown_sku_is_named_as_such(pool: PgPool) {
         Lookup::Matches(Vec::new())
     );
 }
+
+/// Something the shop has not entered, sold at the price the cashier types (migration 33):
+/// no stock taken, on the receipt and in the shift's report, audited; refused at nothing,
+/// and never for a customer.
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn an_open_price_line_sells_what_the_shop_has_not_entered(pool: PgPool) {
+    use bytemtaani::domain::catalog::OPEN_PRICE;
+    let s = services(&pool);
+    let (_, cashier, _, tea) = till(&s).await;
+    let open = |cents| OrderLine {
+        product_id: OPEN_PRICE,
+        quantity: 2,
+        agreed_price: Money::from_cents(cents),
+    };
+    let receipt = s
+        .pos
+        .sell(
+            &cashier,
+            sale(vec![line(&tea, 1), open(35_000)], cash("1000")),
+        )
+        .await
+        .unwrap();
+    // 250.50 + 2 × 350.00
+    assert_eq!(receipt.total, Money::from_cents(95_050));
+    assert!(receipt.text().contains("Miscellaneous (open price)"));
+    let (price, stock): (Money, i32) = sqlx::query_as(
+        "select i.price, p.stock_quantity from order_items i join products p on p.id = i.product_id
+         where i.order_id = $1 and p.open_price",
+    )
+    .bind(receipt.order_id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((price, stock), (Money::from_cents(35_000), 0));
+    let audited: Option<String> = sqlx::query_scalar(
+        "select details->>'open_price' from audit_log where action = 'pos.sale'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(audited.as_deref(), Some("350.00"));
+    let report = s.shifts.report(&cashier).await.unwrap();
+    assert_eq!(report.figures.open_priced, Money::from_cents(70_000));
+    assert!(
+        report
+            .lines()
+            .iter()
+            .any(|l| l.starts_with("Open-price sales"))
+    );
+
+    let free = s.pos.sell(&cashier, sale(vec![open(0)], cash("0"))).await;
+    assert!(matches!(free, Err(Error::Invalid { .. })), "{free:?}");
+    // Nowhere in the catalog: a search or a scan of its SKU finds nothing to sell.
+    let found = s.pos.lookup(&cashier, "OPEN-PRICE").await.unwrap();
+    assert!(
+        !matches!(found, bytemtaani::service::pos::Lookup::Sku(_)),
+        "{found:?}"
+    );
+}

@@ -24,6 +24,8 @@ pub struct NewOrder {
     pub discounts: Vec<Discount>,
     /// An admin's approval of discounts over the cashier's limit (migration 30).
     pub approval: Option<Uuid>,
+    /// The unit price of the sale's open-price line, when it has one (migration 33).
+    pub open_price: Option<Money>,
 }
 
 /// A line as written: product, shelf price, name, SKU, and what came off it.
@@ -68,19 +70,21 @@ pub async fn place(
         Option<Money>,
     );
     let (products, quantities): (Vec<Uuid>, Vec<i32>) = lines.iter().copied().unzip();
-    let rows: Vec<Row> =
-        sqlx::query_as("select * from bytemtaani_place_order($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-            .bind(session)
-            .bind(order.user_id)
-            .bind(order.served_by)
-            .bind(order.checkout_key)
-            .bind(order.status)
-            .bind(products)
-            .bind(quantities)
-            .bind(Discount::to_json(&order.discounts))
-            .bind(order.approval)
-            .fetch_all(ex)
-            .await?;
+    let rows: Vec<Row> = sqlx::query_as(
+        "select * from bytemtaani_place_order($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(session)
+    .bind(order.user_id)
+    .bind(order.served_by)
+    .bind(order.checkout_key)
+    .bind(order.status)
+    .bind(products)
+    .bind(quantities)
+    .bind(Discount::to_json(&order.discounts))
+    .bind(order.approval)
+    .bind(order.open_price)
+    .fetch_all(ex)
+    .await?;
     let mut placed = None;
     let mut taken = Vec::with_capacity(rows.len());
     for row in rows {

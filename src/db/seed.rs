@@ -184,8 +184,9 @@ pub async fn forget_deferred_indexes(ex: impl PgExecutor<'_>) -> sqlx::Result<()
     Ok(())
 }
 
+/// Products of the catalog (not the open-price line, migration 33).
 pub async fn count_products(ex: impl PgExecutor<'_>) -> sqlx::Result<i64> {
-    sqlx::query_scalar("select count(*) from products")
+    sqlx::query_scalar("select count(*) from products where not open_price")
         .fetch_one(ex)
         .await
 }

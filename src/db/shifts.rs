@@ -7,6 +7,7 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use crate::domain::Money;
+use crate::domain::catalog::OPEN_PRICE;
 use crate::domain::shift::{Shift, ShiftFigures};
 
 const SHIFT_SELECT: &str = "select s.id, u.username as cashier, s.opening_float, s.opened_at,
@@ -101,13 +102,23 @@ pub async fn figures(conn: &mut PgConnection, shift: &Shift) -> sqlx::Result<Shi
     .bind(shift.id)
     .fetch_all(&mut *conn)
     .await?;
-    let (awaiting, sales, discounts, returns, cash_in, cash_out, voids, expected_cash) = sqlx::query_as(
+    // What came off the shift's lines, and what was sold at an open price.
+    let (discounts, open_priced) = sqlx::query_as(
+        "select coalesce(sum(i.discount), 0),
+                coalesce(sum(i.price * i.quantity - i.discount)
+                         filter (where i.product_id = $2), 0)
+         from orders o join order_items i on i.order_id = o.id
+         where o.shift_id = $1 and o.status <> 'cancelled'",
+    )
+    .bind(shift.id)
+    .bind(OPEN_PRICE)
+    .fetch_one(&mut *conn)
+    .await?;
+    let (awaiting, sales, returns, cash_in, cash_out, voids, expected_cash) = sqlx::query_as(
         "select
             coalesce((select sum(amount) from payments
                       where shift_id = $1 and status = 'pending' and transaction_id is not null), 0),
             (select count(*) from orders where shift_id = $1 and status <> 'cancelled'),
-            coalesce((select sum(i.discount) from orders o join order_items i on i.order_id = o.id
-                      where o.shift_id = $1 and o.status <> 'cancelled'), 0),
             (select count(*) from returns where shift_id = $1),
             coalesce((select sum(amount) from cash_movements where shift_id = $1 and amount > 0), 0),
             coalesce((select -sum(amount) from cash_movements where shift_id = $1 and amount < 0), 0),
@@ -123,6 +134,7 @@ pub async fn figures(conn: &mut PgConnection, shift: &Shift) -> sqlx::Result<Shi
         awaiting,
         sales,
         discounts,
+        open_priced,
         refunds,
         returns,
         cash_in,

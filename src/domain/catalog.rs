@@ -91,6 +91,10 @@ impl Cursor {
 /// The most units of one product a shop holds: more is a typing slip, not stock.
 pub const MAX_STOCK: i32 = 1_000_000;
 
+/// The one product outside the catalog (migration 33): a till line for something the shop
+/// has not entered, at the price the cashier types, with no stock.
+pub const OPEN_PRICE: Uuid = Uuid::from_u128(0xb);
+
 pub const MAX_PAGE: i64 = 200;
 /// How many matches of a text search are sorted and paged through (two pages); typing more
 /// narrows. A word in 4% of a million products would otherwise read and sort 40,000 rows per

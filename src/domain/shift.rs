@@ -54,6 +54,8 @@ pub struct ShiftFigures {
     pub sales: i64,
     /// Taken off the shift's sales (at the till, with a reason).
     pub discounts: Money,
+    /// Sold at an open price (things the shop has not entered), after discounts.
+    pub open_priced: Money,
     /// Refunds of goods returned in the shift, per method.
     pub refunds: Vec<(PaymentMethod, Money)>,
     pub returns: i64,
@@ -73,6 +75,7 @@ impl ShiftFigures {
         self.awaiting = self.awaiting + other.awaiting;
         self.sales += other.sales;
         self.discounts = self.discounts + other.discounts;
+        self.open_priced = self.open_priced + other.open_priced;
         self.returns += other.returns;
         self.cash_in = self.cash_in + other.cash_in;
         self.cash_out = self.cash_out + other.cash_out;
@@ -90,6 +93,9 @@ impl ShiftFigures {
             out.push(pair("  M-Pesa unverified", &self.awaiting.to_string()));
         }
         out.push(pair("Discounts given", &self.discounts.to_string()));
+        if self.open_priced != Money::ZERO {
+            out.push(pair("Open-price sales", &self.open_priced.to_string()));
+        }
         out.push(pair("Returns", &self.returns.to_string()));
         for (method, amount) in &self.refunds {
             out.push(pair(

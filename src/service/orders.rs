@@ -84,6 +84,7 @@ impl Orders {
             status: OrderStatus::Pending,
             discounts: Vec::new(),
             approval: None,
+            open_price: None,
         };
         let order_id = place(&mut tx, &me, order, lines).await?.id;
         db::cart::clear(&mut *tx, me.user_id).await?;

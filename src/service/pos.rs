@@ -11,7 +11,7 @@ use crate::db::orders::NewOrder;
 use crate::db::payments::NewPayment;
 use crate::db::users::NewUser;
 use crate::db::{self, Db};
-use crate::domain::catalog::{Product, ProductQuery};
+use crate::domain::catalog::{OPEN_PRICE, Product, ProductQuery};
 use crate::domain::discount::{Discount, net_total};
 use crate::domain::held::HeldSale;
 use crate::domain::order::{
@@ -180,6 +180,21 @@ pub struct Sale {
 }
 
 impl Sale {
+    /// The unit price of the open-price line (something the shop has not entered), if any:
+    /// more than nothing, as any price.
+    fn open_price(&self) -> Result<Option<Money>> {
+        let Some(line) = self.lines.iter().find(|l| l.product_id == OPEN_PRICE) else {
+            return Ok(None);
+        };
+        if line.agreed_price <= Money::ZERO {
+            return Err(Error::invalid(
+                "Price",
+                "an open-price line costs more than nothing",
+            ));
+        }
+        Ok(Some(line.agreed_price))
+    }
+
     /// What the buyer pays, discounts taken off as the database will take them.
     pub fn total(&self) -> Result<Money> {
         let lines: Vec<(Uuid, Money)> = self
@@ -226,6 +241,7 @@ impl Pos {
                     .into(),
             ));
         }
+        let open_price = sale.open_price()?;
         let cash = sale.tender.cash_handed();
         let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Staff).await?;
@@ -243,6 +259,7 @@ impl Pos {
             status,
             discounts: sale.discounts,
             approval: sale.approval,
+            open_price,
         };
         let placed = match place(&mut tx, &me, order, sale.lines).await {
             // The same sale sent twice (a double press, a retry after a lost answer, or at the
@@ -308,7 +325,7 @@ impl Pos {
             Some(placed.id),
             json!({ "total": placed.total, "method": method,
                     "transaction_id": payment.as_ref().and_then(|p| p.transaction_id.clone()),
-                    "parts": taken, "customer": sale.customer }),
+                    "parts": taken, "customer": sale.customer, "open_price": open_price }),
         )
         .await?;
         let customer = match sale.customer.filter(|id| *id != WALK_IN) {

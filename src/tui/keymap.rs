@@ -52,6 +52,7 @@ pub enum Command {
     SumShifts,
     NewProduct,
     Discount,
+    OpenPrice,
     Verify,
     Reject,
     New,
@@ -386,6 +387,13 @@ pub const POS: &[Binding] = &[
         command: Command::Discount,
         label: "Ctrl+D",
         help: "discount (amount or %, with a reason) on the line; again for the whole sale",
+    },
+    Binding {
+        keys: &[KeyCode::Char('o')],
+        ctrl: true,
+        command: Command::OpenPrice,
+        label: "Ctrl+O",
+        help: "open-price line: sell what the shop has not entered at a price you type",
     },
 ];
 

@@ -299,6 +299,7 @@ pub fn shift_report(closed: bool) -> ShiftReport {
             awaiting: Money::ZERO,
             sales: 1,
             discounts: Money::ZERO,
+            open_priced: Money::ZERO,
             refunds: Vec::new(),
             returns: 0,
             cash_in: Money::ZERO,

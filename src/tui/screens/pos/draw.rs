@@ -213,6 +213,7 @@ impl PosScreen {
                 )
             }
             PosPopup::NewCustomer { form }
+            | PosPopup::OpenPrice { form }
             | PosPopup::Discount { form, .. }
             | PosPopup::DiscountApproval { form, .. } => return form.draw(frame, area, theme),
             PosPopup::Customer {

@@ -110,7 +110,8 @@ impl PosScreen {
                 | PosPopup::ShiftClose { .. }
                 | PosPopup::CashMove { .. }
                 | PosPopup::Discount { .. }
-                | PosPopup::DiscountApproval { .. },
+                | PosPopup::DiscountApproval { .. }
+                | PosPopup::OpenPrice { .. },
             ) => true,
             Some(PosPopup::Return(draft)) => draft.text_focused(),
             Some(PosPopup::Push { flow, .. }) => flow.text_focused(),
@@ -134,6 +135,7 @@ impl PosScreen {
             Some(Command::Down) => self.selected = step(self.selected, 1, self.sale.lines.len()),
             Some(Command::Submit) => return self.submit(),
             Some(Command::Discount) => self.open_discount(false),
+            Some(Command::OpenPrice) => self.ask_open_price(),
             Some(Command::SetQuantity | Command::Remove | Command::Customer)
                 if self.sale.recorded.is_some() =>
             {
@@ -298,7 +300,7 @@ impl PosScreen {
             self.sale.customer_name()
         ));
         vec![Effect::Pos(PosRequest::Refresh(
-            self.sale.lines.iter().map(|l| l.product_id).collect(),
+            self.sale.catalog_products(),
         ))]
     }
 
@@ -422,11 +424,8 @@ impl PosScreen {
                         // Expired or never given: Ctrl+D asks an admin again.
                         self.sale.approval = None;
                     }
-                    let refresh = matches!(err, crate::domain::Error::PriceChanged(_)).then(|| {
-                        Effect::Pos(PosRequest::Refresh(
-                            self.sale.lines.iter().map(|l| l.product_id).collect(),
-                        ))
-                    });
+                    let refresh = matches!(err, crate::domain::Error::PriceChanged(_))
+                        .then(|| Effect::Pos(PosRequest::Refresh(self.sale.catalog_products())));
                     if let Some(PosPopup::Pay {
                         error,
                         sending,

@@ -6,6 +6,7 @@ use tui_input::Input;
 use uuid::Uuid;
 
 use crate::domain::Money;
+use crate::domain::catalog::OPEN_PRICE;
 use crate::domain::discount::Discount;
 use crate::domain::order::{RecentSale, UnpaidOrder};
 use crate::domain::receipt::Receipt;
@@ -106,6 +107,10 @@ pub enum PosPopup {
     /// Ctrl+D: off the line of `product`, or the whole sale (None).
     Discount {
         product: Option<Uuid>,
+        form: Form,
+    },
+    /// Ctrl+O: the price of the open-price line (something the shop has not entered).
+    OpenPrice {
         form: Form,
     },
     /// Discounts over the cashier's limit, given once an admin approves.
@@ -381,6 +386,21 @@ impl PosScreen {
             PosPopup::Discount { .. } | PosPopup::DiscountApproval { .. } => {
                 return self.on_discount_key(key);
             }
+            PosPopup::OpenPrice { form } => match form.on_key(key) {
+                FormKey::Cancel => self.popup = None,
+                FormKey::Nothing => {}
+                FormKey::Submit => match Money::parse("Price", form.value("Price")) {
+                    Ok(price) if price > Money::ZERO => {
+                        self.selected = self.sale.open_price(price);
+                        self.notice = Some(format!("Open-price line at {price}."));
+                        self.popup = None;
+                    }
+                    Ok(_) => {
+                        form.refused(&crate::domain::Error::invalid("Price", "more than nothing"))
+                    }
+                    Err(err) => form.refused(&err),
+                },
+            },
             PosPopup::Receipt { scroll, .. } => match key.code {
                 KeyCode::Esc | KeyCode::Enter => self.popup = None,
                 KeyCode::Up => *scroll = scroll.saturating_sub(1),
@@ -418,6 +438,27 @@ fn take_part(
         amount,
         tender: Tender::Cash { handed: amount },
     })
+}
+
+impl PosScreen {
+    /// Ctrl+O: asks the price of the open-price line (its current one when the sale has it).
+    pub(super) fn ask_open_price(&mut self) {
+        if self.sale.recorded.is_some() {
+            self.error = Some("This sale is recorded as it is: its lines are fixed.".into());
+            return;
+        }
+        let now = self
+            .sale
+            .lines
+            .iter()
+            .find(|l| l.product_id == OPEN_PRICE)
+            .map_or(String::new(), |l| l.price.amount().to_string());
+        let form = Form::new(
+            "Open-price line: something the shop has not entered (one per sale)",
+            vec![Field::new("Price", now).max(16)],
+        );
+        self.popup = Some(PosPopup::OpenPrice { form });
+    }
 }
 
 /// The new customer's form, with what was searched for put where it belongs.

@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use crate::domain::catalog::Product;
+use crate::domain::catalog::{OPEN_PRICE, Product};
 use crate::domain::discount::{Approval, Discount, Off, Worked, net_total, work_out};
 use crate::domain::held::{HeldLine, HeldSale};
 use crate::domain::order::{OrderDetail, OrderItem};
@@ -13,6 +13,9 @@ use crate::service::cart::MAX_QUANTITY;
 use crate::service::pos::Tender;
 use crate::tui::effect::{Effect, PosRequest};
 use crate::tui::screens::Reply;
+
+/// What the open-price line is called on screen and on the receipt (as the database's row).
+const OPEN_PRICE_NAME: &str = "Miscellaneous (open price)";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SaleLine {
@@ -79,6 +82,34 @@ impl SaleDraft {
     /// At the prices rung up, before discounts.
     pub fn gross(&self) -> Money {
         self.lines.iter().map(SaleLine::total).sum()
+    }
+
+    /// The sale's products from the catalog (not the open-price line), to refresh.
+    pub(super) fn catalog_products(&self) -> Vec<Uuid> {
+        self.lines
+            .iter()
+            .map(|l| l.product_id)
+            .filter(|id| *id != OPEN_PRICE)
+            .collect()
+    }
+
+    /// Sets the open-price line's unit price, adding the line (one unit) when the sale has
+    /// none; returns its index.
+    pub(super) fn open_price(&mut self, price: Money) -> usize {
+        if let Some(i) = self.lines.iter().position(|l| l.product_id == OPEN_PRICE) {
+            self.lines[i].price = price;
+            return i;
+        }
+        self.lines.push(SaleLine {
+            product_id: OPEN_PRICE,
+            name: OPEN_PRICE_NAME.into(),
+            sku: "OPEN-PRICE".into(),
+            price,
+            new_price: None,
+            stock: MAX_QUANTITY,
+            quantity: 1,
+        });
+        self.lines.len() - 1
     }
 
     /// Each line's product and value at the price rung up.

@@ -117,7 +117,7 @@ impl PosScreen {
             }
             Ok(Lookup::Unknown(sku)) => {
                 self.error = Some(format!(
-                    "No product has SKU {sku}. An admin adds it here with Ctrl+N."
+                    "No product has SKU {sku}. An admin adds it with Ctrl+N; Ctrl+O sells it at an open price."
                 ));
                 self.unknown_sku = Some(sku);
             }

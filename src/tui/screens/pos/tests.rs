@@ -276,6 +276,45 @@ fn part_cash_then_the_rest_by_card_is_sent_as_one_split_sale() {
     );
 }
 
+/// Ctrl+O rings up something the shop has not entered at the price typed; again, it
+/// changes that price; the sale sends it as the open-price line.
+#[test]
+fn an_open_price_line_is_rung_up_at_the_price_typed() {
+    use crate::domain::catalog::OPEN_PRICE;
+    let mut pos = PosScreen::new();
+    let ctrl_o = KeyEvent::new(KeyCode::Char('o'), KeyModifiers::CONTROL);
+    pos.on_key(&ctrl_o);
+    type_text(&mut pos, "0");
+    press(&mut pos, KeyCode::Enter);
+    assert!(pos.sale.lines.is_empty(), "nothing at no price");
+    press(&mut pos, KeyCode::Esc);
+    pos.on_key(&ctrl_o);
+    type_text(&mut pos, "350");
+    press(&mut pos, KeyCode::Enter);
+    pos.on_key(&ctrl_o);
+    for _ in 0..3 {
+        press(&mut pos, KeyCode::Backspace);
+    }
+    type_text(&mut pos, "400");
+    press(&mut pos, KeyCode::Enter);
+    assert_eq!(pos.sale.lines.len(), 1);
+    assert_eq!(pos.sale.total(), Money::from_cents(40_000));
+    press(&mut pos, KeyCode::F(12));
+    press(&mut pos, KeyCode::Char('c'));
+    let sent = press(&mut pos, KeyCode::Enter);
+    let Reply::Run(Effect::Pos(PosRequest::Sell(sale))) = sent else {
+        panic!("expected a sale, got {sent:?}");
+    };
+    assert_eq!(
+        sale.lines,
+        [OrderLine {
+            product_id: OPEN_PRICE,
+            quantity: 1,
+            agreed_price: Money::from_cents(40_000)
+        }]
+    );
+}
+
 #[test]
 fn too_little_cash_or_a_card_number_is_refused_beside_the_field() {
     let mut pos = PosScreen::new();
@@ -881,6 +920,7 @@ fn a_shift(closed: bool) -> Box<crate::domain::shift::ShiftReport> {
             awaiting: Money::ZERO,
             sales: 0,
             discounts: Money::ZERO,
+            open_priced: Money::ZERO,
             refunds: Vec::new(),
             returns: 0,
             cash_in: Money::ZERO,
