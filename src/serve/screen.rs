@@ -4,7 +4,7 @@
 //! changed nothing, so an idle session costs no bytes.
 
 use std::io::{self, Write};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
@@ -44,11 +44,27 @@ impl ClientSize {
 pub struct Outbox {
     bytes: Mutex<Vec<u8>>,
     pub ready: Notify,
+    /// The session's last bytes are in: nothing more comes.
+    closed: AtomicBool,
 }
 
 impl Outbox {
     pub fn take(&self) -> Vec<u8> {
         std::mem::take(&mut *self.bytes.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// The session's last bytes (what restores the client's terminal), whatever the backlog.
+    pub fn finish(&self, last: &[u8]) {
+        let mut bytes = self.bytes.lock().unwrap_or_else(PoisonError::into_inner);
+        bytes.extend_from_slice(last);
+        self.closed.store(true, Ordering::SeqCst);
+        drop(bytes);
+        self.ready.notify_one();
+    }
+
+    /// True once [`Outbox::finish`] ran: what is taken after this is the end.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
     }
 
     fn push(&self, frame: &[u8]) -> io::Result<()> {

@@ -37,6 +37,9 @@ const ESC_WAIT: Duration = Duration::from_millis(30);
 /// The alternate screen, cleared, cursor hidden; and back.
 const ENTER: &[u8] = b"\x1b[?1049h\x1b[2J\x1b[?25l";
 const LEAVE: &[u8] = b"\x1b[0m\x1b[?25h\x1b[?1049l";
+/// How long a session's last frames and the restore may take to go out before it closes
+/// anyway (a client that stopped reading).
+const LAST_BYTES_WAIT: Duration = Duration::from_secs(5);
 
 pub struct SessionParts {
     pub services: Services,
@@ -69,10 +72,16 @@ pub async fn run_session(parts: SessionParts) {
             2
         }
     };
-    sender.abort();
-    let mut last = outbox.take();
-    last.extend_from_slice(LEAVE);
-    let _ = handle.data(channel, last).await;
+    // The sender goes on to the end, the restore last: cut in the middle of a send, the
+    // client's terminal could be left inside an escape sequence that swallows the restore.
+    outbox.finish(LEAVE);
+    let mut sender = sender;
+    if tokio::time::timeout(LAST_BYTES_WAIT, &mut sender)
+        .await
+        .is_err()
+    {
+        sender.abort();
+    }
     let _ = handle.exit_status_request(channel, status).await;
     let _ = handle.eof(channel).await;
     let _ = handle.close(channel).await;
@@ -93,12 +102,18 @@ async fn draw_app(parts: SessionParts, outbox: Arc<Outbox>) -> anyhow::Result<()
     Ok(())
 }
 
-/// Sends what was drawn as it becomes ready, a frame (or several, coalesced) at a time.
+/// Sends what was drawn as it becomes ready, a frame (or several, coalesced) at a time,
+/// until the outbox's last bytes are out.
 async fn send_frames(outbox: Arc<Outbox>, handle: Handle, channel: ChannelId) {
     loop {
         outbox.ready.notified().await;
+        // Read before taking: once closed, this take holds everything left.
+        let last = outbox.is_closed();
         let bytes = outbox.take();
         if !bytes.is_empty() && handle.data(channel, bytes).await.is_err() {
+            return;
+        }
+        if last {
             return;
         }
     }
