@@ -235,3 +235,37 @@ async fn a_split_sale_is_refunded_in_cash_and_cancelled_whole(pool: PgPool) {
     // Two sold, one back, two more sold and put back by the cancel.
     assert_eq!(stock(&pool, &radio).await, 20 - 2 + 1);
 }
+
+/// A kiosk order paid at the counter in parts: the customer's own order, recorded unpaid,
+/// settled by two parts under the order's lock.
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_recorded_order_is_paid_in_parts_at_the_till(pool: PgPool) {
+    let (s, t, _, cashier, radio) = till(&pool).await;
+    let amina = login_as(&s, "amina", Role::Customer).await;
+    s.cart.add(&amina, radio.id, 2).await.unwrap();
+    let order = s
+        .orders
+        .place_from_cart(&amina, Uuid::new_v4())
+        .await
+        .unwrap();
+    let tender = Tender::Split(vec![cash("1000", "1000"), card("2000", "AUTH-KIOSK")]);
+    let receipt = t
+        .pos
+        .pay_order(&cashier, order.order.id, tender.clone())
+        .await
+        .unwrap();
+    assert_eq!(receipt.parts.len(), 2);
+    let detail = t.orders.detail(&cashier, order.order.id).await.unwrap();
+    assert_eq!(detail.order.status, OrderStatus::Paid);
+    // Paid is paid: the same parts again are refused, nothing written twice.
+    assert!(
+        t.pos
+            .pay_order(&cashier, order.order.id, tender)
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        count(&pool, "select count(*) from payments where split").await,
+        2
+    );
+}

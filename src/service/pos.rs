@@ -230,17 +230,7 @@ impl Pos {
                     .into(),
             ));
         }
-        if let Tender::Split(parts) = &sale.tender
-            && parts
-                .iter()
-                .any(|p| p.tender.method() == PaymentMethod::Mpesa)
-            && self.gateways.till_confirmations() == &TillConfirmations::Off
-        {
-            return Err(Error::Conflict(
-                "An M-Pesa code pays part of a sale only where Safaricom confirms till payments: take it for the whole sale instead."
-                    .into(),
-            ));
-        }
+        self.parts_can_settle(&sale.tender)?;
         let open_price = sale.open_price()?;
         let cash = sale.tender.cash_handed();
         let mut tx = self.db.begin().await?;
@@ -379,6 +369,36 @@ impl Pos {
         }
         let method = tender.method();
         let proof = tender.proof(total)?;
+        self.parts_can_settle(&tender)?;
+        if let Proof::Split(proofs) = &proof {
+            let payer = NewPayment {
+                order_id,
+                user_id: owner,
+                amount: total,
+                method,
+                split: true,
+            };
+            let parts = self
+                .pay_recorded_in_parts(&mut tx, &me, payer, proofs)
+                .await?;
+            let taken: Vec<_> = parts
+                .iter()
+                .map(|p| json!({ "method": p.method, "amount": p.amount, "transaction_id": p.transaction_id }))
+                .collect();
+            db::audit::record(
+                &mut *tx,
+                me.user_id,
+                "pos.pay_order",
+                "order",
+                Some(order_id),
+                json!({ "total": total, "parts": taken }),
+            )
+            .await?;
+            tx.commit().await?;
+            return self
+                .sold_before(order_id, &me.username, tender.cash_handed())
+                .await;
+        }
         let payment = db::payments::open(&mut tx, order_id, owner, total, method).await?;
         let reopened = payment.status == PaymentStatus::Pending
             && payment.method == method
@@ -403,12 +423,7 @@ impl Pos {
                     "A push for a recorded order is sent from its pay screen.".into(),
                 ));
             }
-            Proof::Split(_) => {
-                return Err(Error::Conflict(
-                    "A recorded sale is paid by one method: void it and ring it up again to pay in parts."
-                        .into(),
-                ));
-            }
+            Proof::Split(_) => unreachable!("paid in parts above"),
         };
         db::audit::record(
             &mut *tx,
@@ -422,6 +437,63 @@ impl Pos {
         tx.commit().await?;
         self.sold_before(order_id, &me.username, tender.cash_handed())
             .await
+    }
+
+    /// An M-Pesa code pays a part only where Safaricom's confirmations settle it now.
+    fn parts_can_settle(&self, tender: &Tender) -> Result<()> {
+        if let Tender::Split(parts) = tender
+            && parts
+                .iter()
+                .any(|p| p.tender.method() == PaymentMethod::Mpesa)
+            && self.gateways.till_confirmations() == &TillConfirmations::Off
+        {
+            return Err(Error::Conflict(
+                "An M-Pesa code pays part of a sale only where Safaricom confirms till payments: take it for the whole sale instead."
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Pays a recorded order (locked by the caller) in parts: an earlier attempt's payment not
+    /// under way gives way (failed: "paid in parts at the till"), the parts are written, and
+    /// the order becomes paid (the database checks they add up as it commits).
+    async fn pay_recorded_in_parts(
+        &self,
+        tx: &mut PgConnection,
+        me: &Principal,
+        payer: NewPayment,
+        proofs: &[(Money, PaymentMethod, Proof)],
+    ) -> Result<Vec<PaymentSummary>> {
+        if let Some(earlier) = db::payments::by_order(&mut *tx, payer.order_id).await? {
+            let under_way = earlier.transaction_id.is_some()
+                || earlier.gateway_ref.is_some()
+                || earlier.request_state.is_some();
+            match earlier.status {
+                PaymentStatus::Pending if under_way => {
+                    return Err(Error::Conflict(format!(
+                        "A {} payment for this order is under way: wait for its answer.",
+                        earlier.method
+                    )));
+                }
+                PaymentStatus::Pending => {
+                    db::payments::mark_failed(&mut *tx, earlier.id, "paid in parts at the till")
+                        .await?;
+                }
+                _ => {}
+            }
+        }
+        let mut parts = Vec::with_capacity(proofs.len());
+        for (amount, method, proof) in proofs {
+            let part = NewPayment {
+                amount: *amount,
+                method: *method,
+                ..payer
+            };
+            parts.push(self.take_part(tx, me, &part, proof).await?);
+        }
+        db::orders::set_status(&mut *tx, payer.order_id, OrderStatus::Paid).await?;
+        Ok(parts)
     }
 
     /// Writes one part of a sale paid in parts, settled now: cash or a card on the cashier's

@@ -279,7 +279,7 @@ impl PosScreen {
                         *error = Some("A push pays the whole sale: Esc drops the parts.".into());
                     }
                     (KeyCode::Tab, Some(TenderKind::Cash)) => {
-                        match take_part(input.value(), total, parts.len(), self.sale.recorded) {
+                        match take_part(input.value(), total, parts.len()) {
                             Ok(part) => {
                                 parts.push(part);
                                 *kind = None;
@@ -413,16 +413,8 @@ impl PosScreen {
 }
 
 /// Cash typed as a part of the payment (Tab): more than nothing, less than what is left,
-/// leaving room for the last part, and only for a sale not yet recorded.
-fn take_part(
-    text: &str,
-    left: Money,
-    taken: usize,
-    recorded: Option<Uuid>,
-) -> Result<Part, String> {
-    if recorded.is_some() {
-        return Err("A recorded sale is paid by one method.".into());
-    }
+/// leaving room for the last part.
+fn take_part(text: &str, left: Money, taken: usize) -> Result<Part, String> {
     if taken + 1 >= MAX_PARTS {
         return Err(format!(
             "At most {MAX_PARTS} parts: pay what is left in one."
