@@ -13,7 +13,8 @@ impl PosScreen {
     /// A barcode scan (see `tui::scanner`): it always reaches the sale. A field waiting for
     /// exactly such text (cash, M-Pesa code, card reference, customer search, the push's
     /// phone, a receipt number to return from) takes it as typed; goods being returned
-    /// count one more of the item scanned; a popup that takes no text closes; while the
+    /// count one more of the item scanned; a half-filled form (and cash parts taken) stays;
+    /// any other popup that takes no text closes; while the
     /// sale (or a return) is being written, or a push is on the phone, the scan starts the
     /// next sale.
     pub fn on_scan(&mut self, code: &str) -> Reply {
@@ -45,12 +46,18 @@ impl PosScreen {
             Some(PosPopup::Push { flow, .. }) if flow.text_focused() => {
                 return self.type_into_popup(code);
             }
-            // A half-typed new customer or cash movement stays; the scan joins the sale
+            // A half-typed form, or cash parts already taken, stays; the scan joins the sale
             // behind it.
             Some(
-                PosPopup::Push { .. } | PosPopup::NewCustomer { .. } | PosPopup::CashMove { .. },
+                PosPopup::Push { .. }
+                | PosPopup::NewCustomer { .. }
+                | PosPopup::CashMove { .. }
+                | PosPopup::Discount { .. }
+                | PosPopup::DiscountApproval { .. }
+                | PosPopup::OpenPrice { .. },
             )
             | None => {}
+            Some(PosPopup::Pay { parts, .. }) if !parts.is_empty() => {}
             Some(_) => self.popup = None,
         }
         self.matches.clear();

@@ -491,6 +491,47 @@ fn a_scan_closes_a_popup_that_takes_no_text_and_fills_a_field_that_waits_for_it(
     );
 }
 
+/// A form half filled in (a discount and its reason, an admin's name for the approval, an
+/// open price) and cash parts already taken stay as they are while a scan joins the sale.
+#[test]
+fn a_scan_leaves_a_half_typed_discount_open_price_or_parts_taken_as_they_are() {
+    let mut pos = PosScreen::new();
+    scanned(&mut pos, product(1, 900_000, 9), 1);
+    type Opens = fn(&mut PosScreen);
+    let opened: [(&str, Opens); 4] = [
+        ("discount", |pos| {
+            pos.on_key(&KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL));
+            type_text(pos, "5%");
+        }),
+        ("approval", |pos| {
+            pos.on_key(&KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL));
+            type_text(pos, "50%");
+            press(pos, KeyCode::Tab);
+            type_text(pos, "old stock");
+            press(pos, KeyCode::Enter);
+            type_text(pos, "adm");
+        }),
+        ("open price", |pos| {
+            pos.on_key(&KeyEvent::new(KeyCode::Char('o'), KeyModifiers::CONTROL));
+            type_text(pos, "35");
+        }),
+        ("parts", |pos| {
+            press(pos, KeyCode::F(12));
+            press(pos, KeyCode::Char('c'));
+            type_text(pos, "1000");
+            press(pos, KeyCode::Tab);
+        }),
+    ];
+    for (name, open) in opened {
+        open(&mut pos);
+        let before = format!("{:?}", pos.popup);
+        assert!(pos.popup.is_some(), "{name}");
+        assert_eq!(looked_up(&pos.on_scan("SKU2")), Some("SKU2"), "{name}");
+        assert_eq!(format!("{:?}", pos.popup), before, "{name} stays as typed");
+        pos.popup = None;
+    }
+}
+
 #[test]
 fn lines_stand_in_scan_order_however_the_answers_arrive() {
     let mut pos = PosScreen::new();
