@@ -303,10 +303,6 @@ impl Pos {
                 None
             }
         };
-        let taken: Vec<_> = parts
-            .iter()
-            .map(|p| json!({ "method": p.method, "amount": p.amount, "transaction_id": p.transaction_id }))
-            .collect();
         db::audit::record(
             &mut *tx,
             me.user_id,
@@ -315,7 +311,7 @@ impl Pos {
             Some(placed.id),
             json!({ "total": placed.total, "method": method,
                     "transaction_id": payment.as_ref().and_then(|p| p.transaction_id.clone()),
-                    "parts": taken, "customer": sale.customer, "open_price": open_price }),
+                    "parts": described(&parts), "customer": sale.customer, "open_price": open_price }),
         )
         .await?;
         let customer = match sale.customer.filter(|id| *id != WALK_IN) {
@@ -370,60 +366,38 @@ impl Pos {
         let method = tender.method();
         let proof = tender.proof(total)?;
         self.parts_can_settle(&tender)?;
-        if let Proof::Split(proofs) = &proof {
-            let payer = NewPayment {
-                order_id,
-                user_id: owner,
-                amount: total,
-                method,
-                split: true,
-            };
-            let parts = self
-                .pay_recorded_in_parts(&mut tx, &me, payer, proofs)
-                .await?;
-            let taken: Vec<_> = parts
-                .iter()
-                .map(|p| json!({ "method": p.method, "amount": p.amount, "transaction_id": p.transaction_id }))
-                .collect();
-            db::audit::record(
-                &mut *tx,
-                me.user_id,
-                "pos.pay_order",
-                "order",
-                Some(order_id),
-                json!({ "total": total, "parts": taken }),
-            )
-            .await?;
-            tx.commit().await?;
-            return self
-                .sold_before(order_id, &me.username, tender.cash_handed())
-                .await;
-        }
-        let payment = db::payments::open(&mut tx, order_id, owner, total, method).await?;
-        let reopened = payment.status == PaymentStatus::Pending
-            && payment.method == method
-            && payment.transaction_id.is_none()
-            && payment.gateway_ref.is_none()
-            && payment.request_state.is_none();
-        if !reopened {
-            return Err(Error::Conflict(format!(
-                "A {} payment for this order is under way: wait for its answer.",
-                payment.method
-            )));
-        }
-        let payment = match &proof {
-            Proof::Settled(id) => settle(&mut tx, Some(&me), &payment, id, total).await?,
+        let payer = NewPayment {
+            order_id,
+            user_id: owner,
+            amount: total,
+            method,
+            split: false,
+        };
+        let details = match &proof {
+            Proof::Settled(id) => {
+                let payment = reopen(&mut tx, &payer).await?;
+                let paid = settle(&mut tx, Some(&me), &payment, id, total).await?;
+                json!({ "total": total, "method": method, "transaction_id": paid.transaction_id })
+            }
             Proof::Claimed(id) => {
+                let payment = reopen(&mut tx, &payer).await?;
                 let claimed = claim_code(&mut tx, &me, &payment, id).await?;
-                self.confirmed_by_safaricom(&mut tx, &me, claimed, &tender)
-                    .await?
+                let paid = self
+                    .confirmed_by_safaricom(&mut tx, &me, claimed, &tender)
+                    .await?;
+                json!({ "total": total, "method": method, "transaction_id": paid.transaction_id })
+            }
+            Proof::Split(proofs) => {
+                let parts = self
+                    .pay_recorded_in_parts(&mut tx, &me, payer, proofs)
+                    .await?;
+                json!({ "total": total, "parts": described(&parts) })
             }
             Proof::Later => {
                 return Err(Error::Conflict(
                     "A push for a recorded order is sent from its pay screen.".into(),
                 ));
             }
-            Proof::Split(_) => unreachable!("paid in parts above"),
         };
         db::audit::record(
             &mut *tx,
@@ -431,7 +405,7 @@ impl Pos {
             "pos.pay_order",
             "order",
             Some(order_id),
-            json!({ "total": total, "method": method, "transaction_id": payment.transaction_id }),
+            details,
         )
         .await?;
         tx.commit().await?;
@@ -488,6 +462,7 @@ impl Pos {
             let part = NewPayment {
                 amount: *amount,
                 method: *method,
+                split: true,
                 ..payer
             };
             parts.push(self.take_part(tx, me, &part, proof).await?);
@@ -855,6 +830,39 @@ impl From<OrderDetail> for Sold {
             items: detail.items,
         }
     }
+}
+
+/// Opens (or reopens) a recorded order's one payment for a tender taken at the till;
+/// refused when a payment for it is under way with a provider or a code.
+async fn reopen(tx: &mut PgConnection, payer: &NewPayment) -> Result<PaymentSummary> {
+    let payment = db::payments::open(
+        tx,
+        payer.order_id,
+        payer.user_id,
+        payer.amount,
+        payer.method,
+    )
+    .await?;
+    let reopened = payment.status == PaymentStatus::Pending
+        && payment.method == payer.method
+        && payment.transaction_id.is_none()
+        && payment.gateway_ref.is_none()
+        && payment.request_state.is_none();
+    if !reopened {
+        return Err(Error::Conflict(format!(
+            "A {} payment for this order is under way: wait for its answer.",
+            payment.method
+        )));
+    }
+    Ok(payment)
+}
+
+/// The parts of a sale paid in parts, as the audit log keeps them.
+fn described(parts: &[PaymentSummary]) -> Vec<serde_json::Value> {
+    parts
+        .iter()
+        .map(|p| json!({ "method": p.method, "amount": p.amount, "transaction_id": p.transaction_id }))
+        .collect()
 }
 
 /// Notes an M-Pesa code shown at the till on its pending payment, for someone other than
