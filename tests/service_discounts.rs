@@ -219,17 +219,31 @@ async fn over_the_limit_a_sale_waits_for_an_admins_password(pool: PgPool) {
         1,
         "only the admin's own login from shop() is open"
     );
-    // Used once: the same approval on another sale is refused.
+    // Used once: the same sale key rung up for another buyer (a new order, so not a double
+    // submit) cannot use it again.
+    create_account(&s, "amina", Role::Customer).await;
+    let amina = s
+        .users
+        .search(
+            &s.auth.login("admin", PASSWORD).await.unwrap().into(),
+            "amina",
+        )
+        .await
+        .unwrap()[0]
+        .id;
+    let reused = Sale {
+        customer: Some(amina),
+        ..with(&approval)
+    };
+    assert_eq!(
+        t.pos.sell(&cashier, reused).await.unwrap_err(),
+        Error::DiscountNeedsApproval
+    );
+    // The first key is already a sale: its second submit is that sale, written once.
     let again = Sale {
         key: asked.key,
         ..sale(vec![line(&radio, 1)], vec![off(None, "50%", "friend")])
     };
-    let other_key = Sale {
-        key: Uuid::new_v4(),
-        ..with(&approval)
-    };
-    assert!(t.pos.sell(&cashier, other_key).await.is_err());
-    // The first key is already a sale: its second submit is that sale, written once.
     let same = t.pos.sell(&cashier, again).await.unwrap();
     assert_eq!(same.order_id, receipt.order_id);
 }
