@@ -112,6 +112,8 @@ async fn hostile_text_is_stored_as_text_or_refused_by_name(pool: PgPool) {
             price: "100".into(),
             category_id: Some(phones.id),
             image_url: text.clone(),
+            tax_type: text.clone(),
+            item_class: text.clone(),
         };
         tally(acceptable(
             "product",

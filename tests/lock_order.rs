@@ -4,12 +4,10 @@
 
 mod common;
 
-use bytemtaani::domain::Money;
 use bytemtaani::domain::catalog::{Product, StockReason};
 use bytemtaani::domain::order::OrderLine;
 use bytemtaani::domain::user::{Actor, Role};
 use bytemtaani::service::Services;
-use bytemtaani::service::pos::{Sale, Tender};
 use common::*;
 use futures::future::join_all;
 use sqlx::PgPool;
@@ -40,21 +38,8 @@ fn lines(products: &[Product], seed: usize) -> Vec<OrderLine> {
 }
 
 async fn till_sale(s: &Services, cashier: &Actor, lines: Vec<OrderLine>) -> Result<Uuid, String> {
-    let total: Money = lines.iter().map(|l| l.agreed_price.times(l.quantity)).sum();
-    s.pos
-        .sell(
-            cashier,
-            Sale {
-                key: Uuid::new_v4(),
-                customer: None,
-                lines,
-                discounts: Vec::new(),
-                approval: None,
-                tender: Tender::Cash { handed: total },
-            },
-        )
+    cash_sale(s, cashier, lines)
         .await
-        .map(|r| r.order_id)
         .map_err(|e| e.to_string())
 }
 

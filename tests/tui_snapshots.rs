@@ -8,7 +8,7 @@ use bytemtaani::domain::cart::CartView;
 use bytemtaani::service::pos::Lookup;
 use bytemtaani::tui::app::Msg;
 use bytemtaani::tui::app::{App, Kiosk, done, key};
-use bytemtaani::tui::effect::{AdminAnswer, Outcome, PosAnswer};
+use bytemtaani::tui::effect::{AdminAnswer, AdminRequest, Change, Effect, Outcome, PosAnswer};
 use bytemtaani::tui::event::AppEvent;
 use bytemtaani::tui::event::TICK;
 use bytemtaani::tui::theme::Theme;
@@ -510,6 +510,7 @@ fn admin_sections() {
         "refunds",
         "reports",
         "till_payments",
+        "etims",
     ] {
         check(&format!("admin_{section}"), &app);
         // Tab moves on (and asks for the next list, answered here from the fixtures).
@@ -518,6 +519,34 @@ fn admin_sections() {
             app.update(done(Outcome::Admin(answer)));
         }
     }
+}
+
+#[test]
+fn a_refused_invoice_is_sent_again_from_the_console_and_no_other() {
+    let mut app = admin();
+    // eTIMS is the fourteenth section.
+    press(&mut app, &[KeyCode::Tab; 13]);
+    for answer in admin_answers() {
+        app.update(done(Outcome::Admin(answer)));
+    }
+    // The signed one (third row): Enter asks nothing.
+    press(&mut app, &[KeyCode::Down, KeyCode::Down, KeyCode::Enter]);
+    assert!(!screen_text(&app).contains("Are you sure?"));
+    // The refused one: Enter asks, naming KRA's reason; yes sends it again.
+    press(&mut app, &[KeyCode::Up, KeyCode::Up, KeyCode::Enter]);
+    let asked = screen_text(&app);
+    assert!(asked.contains("Send invoice 41 to KRA again"), "{asked}");
+    let effects = app.update(key(KeyCode::Char('y')));
+    assert!(
+        effects.iter().any(|e| matches!(
+            e,
+            Effect::Admin(AdminRequest::Change(Change::ResendInvoice {
+                number: 41,
+                ..
+            }))
+        )),
+        "{effects:?}"
+    );
 }
 
 #[test]

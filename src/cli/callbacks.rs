@@ -64,16 +64,11 @@ impl Default for Limits {
     }
 }
 
-pub async fn listen(
-    services: Services,
-    address: SocketAddr,
-    reconcile_every: Duration,
-) -> Result<()> {
+pub async fn listen(services: Services, address: SocketAddr) -> Result<()> {
     let listener = TcpListener::bind(address)
         .await
         .with_context(|| format!("listening on {address}"))?;
     println!("Receiving M-Pesa callbacks at http://{address}{PATH} (Ctrl+C stops).");
-    tokio::spawn(services.payments.clone().keep_reconciling(reconcile_every));
     serve(listener, services, Limits::default()).await
 }
 

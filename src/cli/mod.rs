@@ -84,6 +84,9 @@ pub enum Command {
     /// Safaricom's side of M-Pesa.
     #[command(subcommand)]
     Mpesa(MpesaCommand),
+    /// KRA's side of eTIMS.
+    #[command(subcommand)]
+    Etims(EtimsCommand),
     /// The pretend providers' customer (payments.* = "sandbox" only: no money moves).
     #[command(subcommand)]
     Sandbox(SandboxCommand),
@@ -123,6 +126,17 @@ pub enum TerminalCommand {
         name: String,
         #[arg(long, value_name = "ADMIN")]
         by: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EtimsCommand {
+    /// Ask KRA (selectInitOsdcInfo, at etims.base_url) for this device's key and control
+    /// unit id, for the shop's PIN and etims.branch; done once per device.
+    Init {
+        /// The device serial number registered with KRA.
+        #[arg(long)]
+        serial: String,
     },
 }
 
@@ -244,8 +258,10 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
         }) => {
             let setup = settings.setup()?;
             refuse_pretend_receiver(&setup, allow_sandbox)?;
+            refuse_unsendable_etims(&setup)?;
             let services = Services::new(connect(&settings).await?, setup);
-            callbacks::listen(services, listen, reconcile_every(&settings)).await
+            keep_working(&services, &settings);
+            callbacks::listen(services, listen).await
         }
         Some(Command::Reconcile) => {
             let services = Services::new(connect(&settings).await?, settings.setup()?);
@@ -263,6 +279,26 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
         }) => {
             let receiver = callbacks.map(|address| (address, allow_sandbox));
             serve(&settings, listen, receiver).await
+        }
+        Some(Command::Etims(EtimsCommand::Init { serial })) => {
+            let e = &settings.etims;
+            let device = crate::gateway::etims::initialise(
+                &e.base_url,
+                &settings.shop.kra_pin,
+                &e.branch()?,
+                &serial,
+            )
+            .await?;
+            println!(
+                "KRA initialised device {serial} for {} branch {}.\n\
+                 Set etims.scu_id = \"{}\" in the config, and BYTEMTAANI_ETIMS_CMC_KEY={} in \
+                 the environment of the shop's server (keep it secret: it signs as the shop).",
+                settings.shop.kra_pin,
+                e.branch()?,
+                device.scu_id,
+                device.cmc_key
+            );
+            Ok(())
         }
         Some(Command::Mpesa(MpesaCommand::RegisterC2b { url })) => {
             let answer = settings
@@ -335,12 +371,7 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
             // A terminal under a terminal role leaves reconciling to the shop's server (or
             // the payment receiver): N terminals would ask the providers N times.
             if settings.database.terminal_role()?.is_none() {
-                tokio::spawn(
-                    services
-                        .payments
-                        .clone()
-                        .keep_reconciling(reconcile_every(&settings)),
-                );
+                keep_working(&services, &settings);
             }
             let app =
                 app_setup(&settings, &services).app(Theme::from_env(), cli.kiosk, Role::Admin);
@@ -412,13 +443,9 @@ async fn serve(
     let listener = tokio::net::TcpListener::bind(listen.unwrap_or(server.listen))
         .await
         .context("listening for SSH")?;
+    refuse_unsendable_etims(&setup)?;
     let services = Services::new(pool, setup);
-    tokio::spawn(
-        services
-            .payments
-            .clone()
-            .keep_reconciling(reconcile_every(settings)),
-    );
+    keep_working(&services, settings);
     if let Some(listener) = callbacks {
         println!("Receiving M-Pesa callbacks at {}.", listener.local_addr()?);
         tokio::spawn(callbacks::serve(
@@ -515,8 +542,26 @@ fn refuse_pretend_receiver(setup: &crate::service::Setup, allow_sandbox: bool) -
     Ok(())
 }
 
-fn reconcile_every(settings: &Settings) -> std::time::Duration {
-    std::time::Duration::from_secs(settings.payments.reconcile_every_secs)
+/// The shop's background work, run by one process: asking payment providers about what is
+/// pending, and sending eTIMS invoices to KRA.
+fn keep_working(services: &Services, settings: &Settings) {
+    let every = std::time::Duration::from_secs(settings.payments.reconcile_every_secs);
+    tokio::spawn(services.payments.clone().keep_reconciling(every));
+    tokio::spawn(services.etims.clone().keep_sending(ETIMS_EVERY));
+}
+
+/// How often the shop's server looks for invoices to send (one indexed query when none).
+const ETIMS_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The process that sends invoices to KRA needs the device's key when eTIMS is on.
+fn refuse_unsendable_etims(setup: &crate::service::Setup) -> Result<()> {
+    if setup.etims.on && setup.etims.sender.is_none() {
+        bail!(
+            "etims.mode is \"oscu\": set BYTEMTAANI_ETIMS_CMC_KEY (the key KRA gave this \
+             device) where the shop's server runs, or invoices are numbered and never sent"
+        );
+    }
+    Ok(())
 }
 
 async fn migrate(settings: &Settings) -> Result<()> {
@@ -539,10 +584,19 @@ async fn migrate(settings: &Settings) -> Result<()> {
     db::discounts::set_limit(&pool, limit)
         .await
         .context("setting the cashiers' discount limit")?;
+    let etims = &settings.etims;
+    db::etims::set_policy(&pool, etims.enabled()?, &etims.branch()?)
+        .await
+        .context("setting eTIMS on or off")?;
     println!(
         "Database is up to date; logins lock for {} minutes after {} failures; cashiers give \
-         up to {limit}% off a line without an admin.",
-        login.lock_minutes, login.max_failures
+         up to {limit}% off a line without an admin; eTIMS invoices {}.",
+        login.lock_minutes,
+        login.max_failures,
+        match etims.enabled()? {
+            true => format!("on (branch {})", etims.branch.trim()),
+            false => "off".to_owned(),
+        }
     );
     Ok(())
 }

@@ -282,6 +282,7 @@ pub async fn demo(
         seed::product(pool, Slug::from_name(name).as_str(), &product).await?;
     }
     generate_products(pool, products - PRODUCTS.len() as i64).await?;
+    seed::tax_classes(pool).await?;
     seed::analyze(pool).await?;
     for (username, email, password, role) in DEMO_USERS {
         let account = NewAccount {

@@ -13,8 +13,10 @@ use serde::Deserialize;
 use crate::db::TerminalRole;
 use crate::domain::receipt::Shop;
 use crate::gateway::daraja::{Daraja, DarajaConfig};
+use crate::gateway::etims::{Device, Etims};
 use crate::gateway::paypal::{Paypal, PaypalConfig};
 use crate::service::Setup;
+use crate::service::etims::EtimsSetup;
 use crate::service::gateways::{Gateways, TillConfirmations};
 use crate::service::limits::Limits;
 use crate::service::receipts::{Printer, Receipts};
@@ -34,6 +36,64 @@ pub struct Settings {
     pub kiosk: KioskSettings,
     pub stock: StockSettings,
     pub server: ServerSettings,
+    pub etims: EtimsSettings,
+}
+
+/// KRA's eTIMS (see `[etims]` in config/default.toml).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EtimsSettings {
+    /// "off", "oscu" or "sandbox".
+    pub mode: String,
+    pub base_url: String,
+    pub branch: String,
+    pub scu_id: String,
+    pub verify_url: String,
+}
+
+impl EtimsSettings {
+    pub fn enabled(&self) -> Result<bool> {
+        match self.mode.as_str() {
+            "off" => Ok(false),
+            "oscu" | "sandbox" => Ok(true),
+            other => bail!("etims.mode must be \"off\", \"oscu\" or \"sandbox\", not {other:?}"),
+        }
+    }
+
+    /// The branch id, as KRA writes it: two digits.
+    pub fn branch(&self) -> Result<String> {
+        let branch = self.branch.trim();
+        if branch.len() != 2 || !branch.chars().all(|c| c.is_ascii_digit()) {
+            bail!(
+                "etims.branch is KRA's two-digit branch id (\"00\" for the head office), not {branch:?}"
+            );
+        }
+        Ok(branch.to_owned())
+    }
+
+    /// Who sends to KRA: the sandbox, or OSCU with the device's key from the environment
+    /// (where it is set: only the shop's server needs it). None when off.
+    pub fn sender(&self, pin: &str, var: impl Fn(&str) -> Option<String>) -> Result<Option<Etims>> {
+        Ok(match self.mode.as_str() {
+            "oscu" => secret(&var, "BYTEMTAANI_ETIMS_CMC_KEY")
+                .ok()
+                .map(|cmc_key| {
+                    Etims::oscu(
+                        &self.base_url,
+                        Device {
+                            pin: pin.to_owned(),
+                            branch: self.branch.trim().to_owned(),
+                            cmc_key,
+                        },
+                    )
+                }),
+            "sandbox" => Some(Etims::sandbox()),
+            _ => {
+                self.enabled()?;
+                None
+            }
+        })
+    }
 }
 
 /// `bytemtaani serve`: the shop's SSH server for every kiosk, till and console.
@@ -320,6 +380,20 @@ impl Settings {
                     u64::try_from(self.login.lock_minutes).unwrap_or(15) * 60,
                 ),
             },
+            etims: self.etims_setup(|name| std::env::var(name).ok())?,
+        })
+    }
+
+    /// eTIMS as configured, with the device's key from `var`.
+    pub fn etims_setup(&self, var: impl Fn(&str) -> Option<String>) -> Result<EtimsSetup> {
+        let e = &self.etims;
+        Ok(EtimsSetup {
+            on: e.enabled()?,
+            sender: e.sender(&self.shop.kra_pin, var)?.map(std::sync::Arc::new),
+            pin: self.shop.kra_pin.clone(),
+            branch: e.branch()?,
+            scu_id: e.scu_id.clone(),
+            verify_url: e.verify_url.clone(),
         })
     }
 }

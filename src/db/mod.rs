@@ -7,6 +7,7 @@ pub mod cart;
 pub mod categories;
 pub mod discounts;
 mod error;
+pub mod etims;
 pub mod held;
 pub mod listen;
 pub mod login;

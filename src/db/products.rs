@@ -12,7 +12,7 @@ macro_rules! product_columns {
     () => {
         "select p.id, p.name, p.slug, p.sku, p.description, p.price, p.category_id,
             c.name as category_name, p.stock_quantity, p.in_stock, p.image_url, p.is_archived,
-            p.version, p.created_at, p.updated_at"
+            p.version, p.created_at, p.updated_at, p.tax_type, p.item_class"
     };
 }
 const PRODUCT_COLUMNS: &str = product_columns!();
@@ -233,8 +233,9 @@ pub async fn insert(
     stock: i32,
 ) -> sqlx::Result<Uuid> {
     sqlx::query_scalar(
-        "insert into products (name, slug, sku, description, price, category_id, image_url, stock_quantity)
-         values ($1, $2, $3, $4, $5, $6, $7, $8) returning id",
+        "insert into products (name, slug, sku, description, price, category_id, image_url,
+                               stock_quantity, tax_type, item_class)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id",
     )
     .bind(&draft.name)
     .bind(slug)
@@ -244,6 +245,8 @@ pub async fn insert(
     .bind(draft.category_id)
     .bind(&draft.image_url)
     .bind(stock)
+    .bind(draft.tax_type)
+    .bind(&draft.item_class)
     .fetch_one(ex)
     .await
 }
@@ -259,7 +262,8 @@ pub async fn update(
 ) -> sqlx::Result<Option<Money>> {
     sqlx::query_scalar(
         "update products p set name = $3, slug = $4, sku = $5, description = $6, price = $7,
-                category_id = $8, image_url = $9, version = p.version + 1
+                category_id = $8, image_url = $9, tax_type = $10, item_class = $11,
+                version = p.version + 1
          from (select id, price from products where id = $1) old
          where p.id = old.id and p.version = $2
          returning old.price",
@@ -273,6 +277,8 @@ pub async fn update(
     .bind(draft.price)
     .bind(draft.category_id)
     .bind(&draft.image_url)
+    .bind(draft.tax_type)
+    .bind(&draft.item_class)
     .fetch_optional(ex)
     .await
 }

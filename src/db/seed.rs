@@ -191,6 +191,28 @@ pub async fn count_products(ex: impl PgExecutor<'_>) -> sqlx::Result<i64> {
         .await
 }
 
+/// The demo's KRA classes: each category's UNSPSC class (the list KRA's item classes are
+/// built on; a real shop checks each against KRA's `selectItemClsList`), and flour, which
+/// Kenya exempts from VAT, as tax type A. Products already classed, and the generated
+/// ones (a million rows to rewrite), are left as they are.
+pub async fn tax_classes(ex: impl PgExecutor<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "update products p
+         set item_class = k.class,
+             tax_type = case when p.name ilike '%flour%' then 'A'::tax_type else p.tax_type end
+         from categories c
+         join (values ('phones', '4321150300'), ('accessories', '4321160000'),
+                      ('electronics', '5213160000'), ('groceries', '5022180000'),
+                      ('beverages', '5020200000'), ('household', '4713160000'),
+                      ('personal-care', '5313150000'), ('stationery', '4412170000'))
+              as k(slug, class) on k.slug = c.slug
+         where c.id = p.category_id and p.item_class = '' and p.sku not like 'GEN%'",
+    )
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
 pub async fn analyze(ex: impl PgExecutor<'_>) -> sqlx::Result<()> {
     sqlx::query("analyze products").execute(ex).await?;
     Ok(())

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::domain::tax::TaxType;
 use crate::domain::values::{Sku, Slug, limits, parse_name, parse_text};
 use crate::domain::{Error, Money};
 
@@ -32,6 +33,10 @@ pub struct Product {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// KRA's tax type (eTIMS): the VAT in its price.
+    pub tax_type: TaxType,
+    /// KRA's item class code (eTIMS `itemClsCd`); empty until an admin sets it.
+    pub item_class: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -200,6 +205,9 @@ pub struct ProductForm {
     pub price: String,
     pub category_id: Option<Uuid>,
     pub image_url: String,
+    /// KRA's tax type letter; empty for B (VAT 16 %).
+    pub tax_type: String,
+    pub item_class: String,
 }
 
 /// A product form after validation.
@@ -212,6 +220,8 @@ pub struct ProductDraft {
     pub price: Money,
     pub category_id: Uuid,
     pub image_url: Option<String>,
+    pub tax_type: TaxType,
+    pub item_class: String,
 }
 
 impl ProductForm {
@@ -244,6 +254,21 @@ impl ProductForm {
                 .category_id
                 .ok_or_else(|| Error::invalid("Category", "choose one"))?,
             image_url,
+            tax_type: match self.tax_type.trim() {
+                "" => TaxType::B,
+                code => TaxType::parse(code).ok_or_else(|| {
+                    Error::invalid(
+                        "Tax type",
+                        "A exempt, B 16%, C zero-rated, D non-VAT or E 8%",
+                    )
+                })?,
+            },
+            item_class: match self.item_class.trim() {
+                class if class.len() <= 10 && class.chars().all(|c| c.is_ascii_digit()) => {
+                    class.to_owned()
+                }
+                _ => return Err(Error::invalid("Item class", "KRA's code: up to 10 digits")),
+            },
         })
     }
 }
@@ -284,6 +309,8 @@ impl Product {
             version: 1,
             created_at: chrono::Utc::now(),
             updated_at: chrono::Utc::now(),
+            tax_type: TaxType::B,
+            item_class: String::new(),
         }
     }
 }

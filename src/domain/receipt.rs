@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::domain::Money;
 use crate::domain::clock::shop_time;
+use crate::domain::etims::{FiscalPrint, InvoiceKind, InvoiceState};
 use crate::domain::order::{OrderItem, short_id};
 use crate::domain::payment::PaymentMethod;
 
@@ -54,6 +55,8 @@ pub struct Receipt {
     pub refund: Option<Refund>,
     /// A reprint: marked COPY at its top and bottom, so it is never taken for a second sale.
     pub copy: bool,
+    /// The sale's eTIMS invoice (a return's credit note), where the shop has eTIMS on.
+    pub fiscal: Option<FiscalPrint>,
 }
 
 /// A part of a sale paid in parts.
@@ -162,10 +165,19 @@ impl Receipt {
             None => ("TOTAL", "Paid by"),
         };
         out.push(pair(total, &self.total.to_string()));
-        out.push(pair(
-            &format!("incl. VAT {}%", self.shop.vat_percent.normalize()),
-            &plain(self.vat()),
-        ));
+        match &self.fiscal {
+            // The invoice's own figures, per tax type, as KRA has them.
+            Some(fiscal) => {
+                for t in fiscal.taxes.iter().filter(|t| t.taxable != Money::ZERO) {
+                    out.push(pair(t.tax_type.label(), &plain(t.taxable)));
+                    out.push(pair("  tax", &plain(t.tax)));
+                }
+            }
+            None => out.push(pair(
+                &format!("incl. VAT {}%", self.shop.vat_percent.normalize()),
+                &plain(self.vat()),
+            )),
+        }
         if self.parts.is_empty() {
             out.push(pair(by, self.payment.method.label()));
         } else {
@@ -199,7 +211,11 @@ impl Receipt {
                 out.extend(wrap(&format!("Not restocked: {}", refund.reason)));
             }
         }
-        out.push(rule);
+        out.push(rule.clone());
+        if let Some(fiscal) = &self.fiscal {
+            out.extend(fiscal_lines(fiscal));
+            out.push(rule);
+        }
         if self.sandbox {
             out.push(centre(SANDBOX_WARNING));
         }
@@ -215,6 +231,53 @@ impl Receipt {
         text.push('\n');
         text
     }
+}
+
+/// The eTIMS part: the invoice number, and KRA's signature once it is signed (or why not).
+fn fiscal_lines(print: &FiscalPrint) -> Vec<String> {
+    let f = &print.fiscal;
+    let mut out = vec![centre("eTIMS")];
+    if print.sandbox {
+        out.push(centre("SANDBOX: NOT DECLARED TO KRA"));
+    }
+    let label = match f.kind {
+        InvoiceKind::Sale => "CU invoice",
+        InvoiceKind::CreditNote => "CU credit note",
+    };
+    out.extend(pair_wrapped(label, &print.cu_invoice));
+    match (&f.signed, f.state) {
+        (Some(s), _) => {
+            out.push(pair(
+                "Receipt no",
+                &format!("{}/{}", s.receipt_number, s.total_receipts),
+            ));
+            out.extend(pair_wrapped("Internal data", &s.internal_data));
+            out.extend(pair_wrapped("Signature", &s.signature));
+            out.push(pair("CU time", &cu_time(&s.scu_time)));
+        }
+        (None, InvoiceState::Received) => {
+            out.extend(wrap(
+                "Declared to KRA; its signature was not received here.",
+            ));
+        }
+        (None, _) => {
+            out.push(centre("eTIMS PENDING"));
+            out.extend(wrap("Reprint this receipt once KRA has signed it."));
+        }
+    }
+    if let Some(link) = &print.verify_link {
+        out.push("Verify:".to_owned());
+        let chars: Vec<char> = link.chars().collect();
+        out.extend(chars.chunks(WIDTH).map(|piece| piece.iter().collect()));
+    }
+    out
+}
+
+/// KRA's `YYYYMMDDhhmmss` as a receipt shows a time (as sent, when it is not that shape).
+fn cu_time(stamp: &str) -> String {
+    chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%d%H%M%S")
+        .map(|t| t.format("%d/%m/%Y %H:%M:%S").to_string())
+        .unwrap_or_else(|_| stamp.to_owned())
 }
 
 /// An amount without the currency (the column says it).
@@ -323,14 +386,52 @@ pub(crate) mod tests {
             sandbox: false,
             refund: None,
             copy: false,
+            fiscal: None,
         }
     }
 
     #[test]
     fn every_line_fits_the_paper() {
-        for line in sample().lines() {
+        let mut signed = sample();
+        signed.fiscal = Some(crate::domain::etims::tests::signed_print());
+        for line in sample().lines().into_iter().chain(signed.lines()) {
             assert!(line.chars().count() <= WIDTH, "too wide: {line:?}");
         }
+    }
+
+    #[test]
+    fn an_etims_receipt_shows_the_invoice_its_signature_and_tax_per_type() {
+        let mut receipt = sample();
+        receipt.fiscal = Some(crate::domain::etims::tests::signed_print());
+        let text = receipt.text();
+        let row = |l: &str, r: &str| format!("{l}{r:>w$}", w = WIDTH - l.len());
+        for expected in [
+            row("CU invoice", "KRACU0100000001/42"),
+            row("Receipt no", "40/42"),
+            row("Signature", "SIGNATURE0000001"),
+            row("CU time", "25/11/2026 09:30:01"),
+            // 23,750.50 with VAT at 16 % included holds 3,275.93.
+            row("B VAT 16%", "23,750.50"),
+            row("  tax", "3,275.93"),
+        ] {
+            assert!(text.contains(&expected), "missing {expected:?} in\n{text}");
+        }
+        assert!(!text.contains("incl. VAT"), "one VAT figure, the invoice's");
+        assert!(
+            text.replace('\n', "")
+                .contains("https://etims-sbx.kra.go.ke/x?Data=P051234567X00SIGNATURE0000001")
+        );
+        receipt.fiscal.as_mut().unwrap().fiscal.signed = None;
+        receipt.fiscal.as_mut().unwrap().fiscal.state = crate::domain::etims::InvoiceState::Pending;
+        receipt.fiscal.as_mut().unwrap().verify_link = None;
+        let pending = receipt.text();
+        assert!(
+            pending.contains("eTIMS PENDING") && !pending.contains("Verify"),
+            "{pending}"
+        );
+        assert!(!pending.contains("SANDBOX"));
+        receipt.fiscal.as_mut().unwrap().sandbox = true;
+        assert!(receipt.text().contains("SANDBOX: NOT DECLARED TO KRA"));
     }
 
     #[test]

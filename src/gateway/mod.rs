@@ -3,6 +3,7 @@
 //! decides what a provider's answer means for an order; this layer only talks.
 
 pub mod daraja;
+pub mod etims;
 pub mod mpesa;
 pub mod paypal;
 pub mod sandbox;

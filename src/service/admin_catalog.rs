@@ -49,7 +49,8 @@ impl AdminCatalog {
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
         let slug = free_slug(&mut tx, &draft, None).await?;
         let id = db::products::insert(&mut *tx, &draft, slug.as_str(), initial_stock).await?;
-        let details = json!({ "name": draft.name, "sku": draft.sku, "price": draft.price, "stock": initial_stock });
+        let details = json!({ "name": draft.name, "sku": draft.sku, "price": draft.price,
+                              "stock": initial_stock, "tax_type": draft.tax_type });
         db::audit::record(
             &mut *tx,
             me.user_id,
@@ -91,7 +92,8 @@ impl AdminCatalog {
             db::products::record_price_change(&mut *tx, id, old_price, draft.price, me.user_id)
                 .await?;
         }
-        let details = json!({ "name": draft.name, "old_price": old_price, "price": draft.price });
+        let details = json!({ "name": draft.name, "old_price": old_price, "price": draft.price,
+                              "tax_type": draft.tax_type, "item_class": draft.item_class });
         db::audit::record(
             &mut *tx,
             me.user_id,

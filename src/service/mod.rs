@@ -7,6 +7,7 @@ pub mod admin_users;
 pub mod auth;
 pub mod cart;
 pub mod catalog;
+pub mod etims;
 pub mod gateways;
 pub mod limits;
 pub mod operator;
@@ -53,6 +54,7 @@ pub struct Services {
     pub returns: Returns,
     pub shifts: Shifts,
     pub terminals: Terminals,
+    pub etims: etims::EtimsQueue,
     db: Db,
     setup: Setup,
 }
@@ -69,6 +71,8 @@ pub struct Setup {
     pub unpaid_after: std::time::Duration,
     /// What a customer ordering on their own may hold.
     pub customers: limits::Limits,
+    /// KRA's eTIMS: off (the default) or who sends and what receipts print.
+    pub etims: etims::EtimsSetup,
 }
 
 impl Services {
@@ -97,7 +101,7 @@ impl Services {
     ) -> Self {
         let payments = Payments::new(
             db.clone(),
-            provider,
+            provider.clone(),
             setup.gateways.clone(),
             setup.unpaid_after,
             setup.customers.unpaid_after,
@@ -110,12 +114,13 @@ impl Services {
             payments,
             admin: AdminCatalog::new(db.clone()),
             users: AdminUsers::new(db.clone()),
-            pos: Pos::new(db.clone(), setup.shop.clone(), setup.gateways.clone()),
+            pos: Pos::new(db.clone(), &setup),
             receipts: setup.receipts.clone(),
-            returns: Returns::new(db.clone(), setup.shop.clone(), setup.gateways.clone()),
+            returns: Returns::new(db.clone(), &setup),
             shifts: Shifts::new(db.clone(), setup.shop.clone()),
             terminals: Terminals::new(db.clone()),
             reports: Reports::new(db.clone(), setup.exports.clone()),
+            etims: etims::EtimsQueue::new(db.clone(), provider, setup.etims.clone()),
             db,
             setup,
         }

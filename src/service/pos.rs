@@ -22,7 +22,9 @@ use crate::domain::receipt::{PaidPart, Receipt, Shop, Tendered};
 use crate::domain::user::{Actor, Role, UserAccount, WALK_IN};
 use crate::domain::values::{Phone, Sku, Username, parse_search, person_needle};
 use crate::domain::{Error, Money, Result};
+use crate::service::Setup;
 use crate::service::access::{Principal, authorize};
+use crate::service::etims::EtimsSetup;
 use crate::service::gateways::{Gateways, TillConfirmations};
 use crate::service::orders::{self, place};
 use crate::service::payments::{TILL_PAYMENT_MINUTES, duplicate_or, settle};
@@ -211,11 +213,17 @@ pub struct Pos {
     db: Db,
     shop: Shop,
     gateways: Gateways,
+    etims: EtimsSetup,
 }
 
 impl Pos {
-    pub fn new(db: Db, shop: Shop, gateways: Gateways) -> Self {
-        Pos { db, shop, gateways }
+    pub fn new(db: Db, setup: &Setup) -> Self {
+        Pos {
+            db,
+            shop: setup.shop.clone(),
+            gateways: setup.gateways.clone(),
+            etims: setup.etims.clone(),
+        }
     }
 
     /// Rings up a sale. Cash and card are paid at once (the cashier is recorded as the one
@@ -319,7 +327,8 @@ impl Pos {
             None => None,
         };
         tx.commit().await?;
-        // Everything the receipt shows is in hand: nothing is read back after the commit.
+        // Everything the receipt shows is in hand; only an eTIMS invoice, numbered as the
+        // sale committed, is read back.
         let sold = Sold {
             order_id: placed.id,
             at: placed.created_at,
@@ -329,7 +338,7 @@ impl Pos {
             parts,
             items: placed.items,
         };
-        Ok(self.receipt(sold, &me.username, cash))
+        self.receipt(sold, &me.username, cash).await
     }
 
     /// Orders recorded and not paid, that no payment is under way for (a rejected M-Pesa
@@ -569,7 +578,7 @@ impl Pos {
         cash: Option<Money>,
     ) -> Result<Receipt> {
         let detail = orders::load(&mut *self.db.read().await?, order_id).await?;
-        Ok(self.receipt(Sold::from(detail), cashier, cash))
+        self.receipt(Sold::from(detail), cashier, cash).await
     }
 
     /// The most a cashier may take off a line without an admin, in percent.
@@ -671,7 +680,7 @@ impl Pos {
         )
         .await?;
         tx.commit().await?;
-        let mut receipt = self.receipt(Sold::from(detail), &cashier, None);
+        let mut receipt = self.receipt(Sold::from(detail), &cashier, None).await?;
         receipt.copy = true;
         Ok(receipt)
     }
@@ -680,7 +689,7 @@ impl Pos {
     pub async fn receipt_for(&self, actor: &Actor, order_id: Uuid) -> Result<Receipt> {
         let me = authorize(&mut *self.db.read().await?, actor, Role::Staff).await?;
         let detail = orders::load(&mut *self.db.read().await?, order_id).await?;
-        Ok(self.receipt(Sold::from(detail), &me.username, None))
+        self.receipt(Sold::from(detail), &me.username, None).await
     }
 
     /// What the cashier typed or scanned: an exact SKU gives that product; otherwise the
@@ -768,7 +777,12 @@ impl Pos {
         Ok(added)
     }
 
-    fn receipt(&self, sold: Sold, cashier: &str, cash: Option<Money>) -> Receipt {
+    /// The receipt of `sold`; with eTIMS on, its invoice as the database numbered it.
+    async fn receipt(&self, sold: Sold, cashier: &str, cash: Option<Money>) -> Result<Receipt> {
+        let fiscal = self
+            .etims
+            .print_of(&mut *self.db.read().await?, sold.order_id, None)
+            .await?;
         // A sale paid in parts is told by its parts (its first for the method).
         let payment = sold.payment.as_ref().or(sold.parts.first());
         let paid_parts = sold
@@ -780,7 +794,7 @@ impl Pos {
                 transaction_id: p.transaction_id.clone().unwrap_or_default(),
             })
             .collect();
-        Receipt {
+        Ok(Receipt {
             shop: self.shop.clone(),
             order_id: sold.order_id,
             at: sold.at,
@@ -802,7 +816,8 @@ impl Pos {
             refund: None,
             copy: false,
             items: sold.items,
-        }
+            fiscal,
+        })
     }
 }
 

@@ -92,7 +92,7 @@ impl Receipts {
                 "X"
             }
         );
-        let bytes = escpos_lines(&report.lines(), None);
+        let bytes = escpos_lines(&report.lines(), None, None);
         self.keep(&name, &report.text(), &bytes).await
     }
 
@@ -125,17 +125,39 @@ const FEED_AND_CUT: &[u8] = b"\x1bd\x04\x1dVB\x00";
 const BARCODE: &[u8] = b"\x1ba\x01\x1dh\x40\x1dw\x02\x1dH\x02\x1dk\x49";
 const LEFT: &[u8] = b"\x1ba\x00\n";
 
-/// The receipt in ESC/POS: initialise, the text (the total in bold), a sale's number as a
-/// barcode (scanned at the till to take goods back), feed, cut.
+/// The receipt in ESC/POS: initialise, the text (the total in bold), KRA's checker link as a
+/// QR code once eTIMS signed it, a sale's number as a barcode (scanned at the till to take
+/// goods back), feed, cut.
 pub fn escpos(receipt: &Receipt) -> Vec<u8> {
     let number = receipt.number();
     let barcode = receipt.refund.is_none().then_some(number.as_str());
-    escpos_lines(&receipt.lines(), barcode)
+    let link = receipt
+        .fiscal
+        .as_ref()
+        .and_then(|f| f.verify_link.as_deref());
+    escpos_lines(&receipt.lines(), link, barcode)
 }
 
-/// Lines in ESC/POS (totals and a shift's shortfall in bold), an optional barcode, feed, cut.
-/// Printers start in a plain code page, so anything beyond ASCII is printed as `?`.
-fn escpos_lines(lines: &[String], barcode: Option<&str>) -> Vec<u8> {
+/// The printer's own QR code (`GS ( k`, model 2, modules 5 dots, correction L), centred.
+fn qr(text: &str) -> Vec<u8> {
+    let data = text.as_bytes();
+    let stored = data.len() + 3;
+    let mut bytes = b"\x1ba\x01".to_vec();
+    bytes.extend_from_slice(b"\x1d(k\x04\x001A2\x00");
+    bytes.extend_from_slice(b"\x1d(k\x03\x001C\x05");
+    bytes.extend_from_slice(b"\x1d(k\x03\x001E0");
+    bytes.extend_from_slice(&[0x1d, b'(', b'k', (stored % 256) as u8, (stored / 256) as u8]);
+    bytes.extend_from_slice(b"1P0");
+    bytes.extend_from_slice(data);
+    bytes.extend_from_slice(b"\x1d(k\x03\x001Q0");
+    bytes.extend_from_slice(LEFT);
+    bytes
+}
+
+/// Lines in ESC/POS (totals and a shift's shortfall in bold), an optional QR code and
+/// barcode, feed, cut. Printers start in a plain code page, so anything beyond ASCII is
+/// printed as `?`.
+fn escpos_lines(lines: &[String], qr_text: Option<&str>, barcode: Option<&str>) -> Vec<u8> {
     let mut bytes = INIT.to_vec();
     for line in lines {
         let bold = ["TOTAL", "REFUND", "SHORT", "OVER"]
@@ -152,6 +174,9 @@ fn escpos_lines(lines: &[String], barcode: Option<&str>) -> Vec<u8> {
         if bold {
             bytes.extend_from_slice(BOLD_OFF);
         }
+    }
+    if let Some(text) = qr_text {
+        bytes.extend(qr(text));
     }
     if let Some(text) = barcode {
         // Code set B ("{B"): the text as printed, a few letters and digits.
@@ -202,6 +227,7 @@ mod tests {
             sandbox: false,
             refund: None,
             copy: false,
+            fiscal: None,
         };
         assert_eq!(file_name(&receipt), "20261126-003000-ABCDEF12.txt");
         assert!(receipt.text().contains("26/11/2026 00:30"));
@@ -227,6 +253,25 @@ mod tests {
             awaiting_reversal: false,
         });
         assert_eq!(barcode(&escpos(&receipt)), None);
+    }
+
+    #[test]
+    fn a_signed_invoice_prints_kras_link_as_a_qr_code_before_the_barcode() {
+        let mut receipt = crate::domain::receipt::tests::sample();
+        assert!(!escpos(&receipt).windows(3).any(|w| w == b"(k\x04"));
+        receipt.fiscal = Some(crate::domain::etims::tests::signed_print());
+        let bytes = escpos(&receipt);
+        let link = b"https://etims-sbx.kra.go.ke/x?Data=P051234567X00SIGNATURE0000001";
+        // Stored as model 2 data: its length + 3, little end first, then "1P0" and the link.
+        let mut stored = vec![0x1d, b'(', b'k', (link.len() + 3) as u8, 0];
+        stored.extend_from_slice(b"1P0");
+        stored.extend_from_slice(link);
+        let qr_at = bytes.windows(stored.len()).position(|w| w == stored);
+        let barcode_at = bytes.windows(BARCODE.len()).position(|w| w == BARCODE);
+        assert!(
+            qr_at.is_some() && qr_at < barcode_at,
+            "{qr_at:?} {barcode_at:?}"
+        );
     }
 
     #[test]

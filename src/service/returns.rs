@@ -16,7 +16,9 @@ use crate::domain::returns::{
 use crate::domain::user::{Actor, Role, WALK_IN};
 use crate::domain::values::{limits, parse_text};
 use crate::domain::{Error, Result};
+use crate::service::Setup;
 use crate::service::access::authorize;
+use crate::service::etims::EtimsSetup;
 use crate::service::gateways::Gateways;
 
 #[derive(Clone)]
@@ -24,11 +26,17 @@ pub struct Returns {
     db: Db,
     shop: Shop,
     gateways: Gateways,
+    etims: EtimsSetup,
 }
 
 impl Returns {
-    pub fn new(db: Db, shop: Shop, gateways: Gateways) -> Self {
-        Returns { db, shop, gateways }
+    pub fn new(db: Db, setup: &Setup) -> Self {
+        Returns {
+            db,
+            shop: setup.shop.clone(),
+            gateways: setup.gateways.clone(),
+            etims: setup.etims.clone(),
+        }
     }
 
     /// The sale a receipt number (typed, or scanned whole) stands for, with what is left
@@ -123,6 +131,14 @@ impl Returns {
             id => db::users::by_id(&mut *tx, id).await?.map(|u| u.username),
         };
         tx.commit().await?;
+        let fiscal = self
+            .etims
+            .print_of(
+                &mut *self.db.read().await?,
+                request.order_id,
+                Some(taken.id),
+            )
+            .await?;
         Ok(Receipt {
             shop: self.shop.clone(),
             order_id: taken.id,
@@ -146,6 +162,7 @@ impl Returns {
                 awaiting_reversal: taken.status == RefundStatus::AwaitingReversal,
             }),
             copy: false,
+            fiscal,
         })
     }
 }

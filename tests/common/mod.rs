@@ -11,6 +11,7 @@ use bytemtaani::db::Db;
 use bytemtaani::domain::catalog::{Category, Product, ProductForm};
 use bytemtaani::domain::user::{Actor, Role};
 use bytemtaani::service::auth::NewAccount;
+use bytemtaani::service::etims::EtimsSetup;
 use bytemtaani::service::gateways::Gateways;
 use bytemtaani::service::limits::Limits;
 use bytemtaani::service::{Receipts, Services, Setup};
@@ -48,18 +49,52 @@ fn unlimited() -> Limits {
 
 /// Services holding customers to `customers`.
 pub fn services_limited(db: Db, gateways: Gateways, customers: Limits) -> Services {
+    Services::new(db, setup(gateways, customers))
+}
+
+fn setup(gateways: Gateways, customers: Limits) -> Setup {
     let scratch = std::env::temp_dir().join("bytemtaani-tests");
-    Services::new(
-        db,
-        Setup {
-            shop: bytemtaani::config::Settings::built_in().shop,
-            receipts: Receipts::new(scratch.join("receipts"), None),
-            exports: scratch.join("reports"),
-            gateways,
-            unpaid_after: std::time::Duration::from_secs(30 * 60),
-            customers,
-        },
-    )
+    Setup {
+        shop: bytemtaani::config::Settings::built_in().shop,
+        receipts: Receipts::new(scratch.join("receipts"), None),
+        exports: scratch.join("reports"),
+        gateways,
+        unpaid_after: std::time::Duration::from_secs(30 * 60),
+        customers,
+        etims: Default::default(),
+    }
+}
+
+/// The control unit id and branch the eTIMS tests' shop has.
+pub const SCU_ID: &str = "KRACU0100000001";
+pub const BRANCH: &str = "00";
+
+/// The eTIMS set-up of a shop sending through `sender` (the database numbers invoices
+/// once [`etims_on`] has run).
+pub fn etims_setup(sender: bytemtaani::gateway::etims::Etims) -> EtimsSetup {
+    let built_in = bytemtaani::config::Settings::built_in();
+    EtimsSetup {
+        on: true,
+        sender: Some(std::sync::Arc::new(sender)),
+        pin: built_in.shop.kra_pin,
+        branch: BRANCH.into(),
+        scu_id: SCU_ID.into(),
+        verify_url: built_in.etims.verify_url,
+    }
+}
+
+/// Turns eTIMS on in the database, as `bytemtaani migrate` does for `[etims]` on.
+pub async fn etims_on(pool: &PgPool) {
+    bytemtaani::db::etims::set_policy(pool, true, BRANCH)
+        .await
+        .unwrap();
+}
+
+/// Services of a shop with eTIMS on, sending through `sender`, working through `db`.
+pub fn services_with_etims(db: Db, sender: bytemtaani::gateway::etims::Etims) -> Services {
+    let mut setup = setup(Gateways::sandbox(SANDBOX_DELAY), unlimited());
+    setup.etims = etims_setup(sender);
+    Services::new(db, setup)
 }
 
 /// The services of a terminal the shop's server runs as `role`: each transaction becomes
@@ -195,4 +230,37 @@ pub async fn stock(pool: &PgPool, product: &Product) -> i32 {
 /// The single number a `select count(*) …` (or any bigint query) returns.
 pub async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
+/// A line of `quantity` units of `product` at its shelf price.
+pub fn line(product: &Product, quantity: i32) -> bytemtaani::domain::order::OrderLine {
+    bytemtaani::domain::order::OrderLine {
+        product_id: product.id,
+        quantity,
+        agreed_price: product.price,
+    }
+}
+
+/// A till sale of `lines` paid in cash, exactly; its order's id.
+pub async fn cash_sale(
+    s: &Services,
+    cashier: &Actor,
+    lines: Vec<bytemtaani::domain::order::OrderLine>,
+) -> bytemtaani::domain::Result<uuid::Uuid> {
+    let total: bytemtaani::domain::Money =
+        lines.iter().map(|l| l.agreed_price.times(l.quantity)).sum();
+    s.pos
+        .sell(
+            cashier,
+            bytemtaani::service::pos::Sale {
+                key: uuid::Uuid::new_v4(),
+                customer: None,
+                lines,
+                discounts: Vec::new(),
+                approval: None,
+                tender: bytemtaani::service::pos::Tender::Cash { handed: total },
+            },
+        )
+        .await
+        .map(|r| r.order_id)
 }

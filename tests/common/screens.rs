@@ -5,6 +5,7 @@ use bytemtaani::domain::alert::{Alert, AlertKind};
 use bytemtaani::domain::audit::AuditEntry;
 use bytemtaani::domain::cart::{CartLine, CartView};
 use bytemtaani::domain::catalog::{Category, Page, Product};
+use bytemtaani::domain::etims::{InvoiceKind, InvoiceState, QueuedInvoice};
 use bytemtaani::domain::order::{OrderDetail, OrderItem, OrderStatus, OrderSummary, UnpaidOrder};
 use bytemtaani::domain::payment::PaymentRow;
 use bytemtaani::domain::payment::{PaymentMethod, PaymentStatus, PaymentSummary, TillPayment};
@@ -59,6 +60,8 @@ pub fn product(n: u128, name: &str, cents: i64, stock: i32) -> Product {
         version: 1,
         created_at: at(n as u32),
         updated_at: at(n as u32),
+        tax_type: bytemtaani::domain::tax::TaxType::B,
+        item_class: String::new(),
     }
 }
 
@@ -154,6 +157,7 @@ pub fn receipt() -> Receipt {
         sandbox: false,
         refund: None,
         copy: false,
+        fiscal: None,
     }
 }
 
@@ -277,6 +281,36 @@ pub fn admin_answers() -> Vec<AdminAnswer> {
             received_at: at(8),
             payment_id: None,
         }])),
+        AdminAnswer::Etims(Ok(etims_queue())),
+    ]
+}
+
+/// The eTIMS queue: one refused (holding the rest), one waiting behind it, one signed.
+pub fn etims_queue() -> Vec<QueuedInvoice> {
+    let invoice = |n: i64, state: InvoiceState, attempts: i32| QueuedInvoice {
+        id: id(60 + n as u128),
+        number: n,
+        kind: InvoiceKind::Sale,
+        order_id: order_detail().order.id,
+        issued_at: at(n as u32),
+        state,
+        attempts,
+        last_error: None,
+        signature: None,
+    };
+    vec![
+        QueuedInvoice {
+            last_error: Some("KRA refused it (910): Request parameter error".into()),
+            ..invoice(41, InvoiceState::Refused, 1)
+        },
+        QueuedInvoice {
+            kind: InvoiceKind::CreditNote,
+            ..invoice(42, InvoiceState::Pending, 0)
+        },
+        QueuedInvoice {
+            signature: Some("QUII27MATATSHFRB".into()),
+            ..invoice(40, InvoiceState::Signed, 1)
+        },
     ]
 }
 

@@ -7,6 +7,7 @@ use crate::domain::audit::AuditEntry;
 use crate::domain::catalog::{
     Category, PriceChange, Product, ProductForm, ProductQuery, StockReason,
 };
+use crate::domain::etims::QueuedInvoice;
 use crate::domain::order::{OrderDetail, OrderFilter, OrderStatus, OrderSummary, short_id};
 use crate::domain::payment::{PaymentMethod, PaymentRow, PaymentStatus, TillPayment};
 use crate::domain::report::SalesReport;
@@ -46,6 +47,8 @@ pub enum AdminRequest {
     Shifts(ShiftFilter),
     Refunds,
     TillPayments,
+    /// eTIMS invoices: unsent first.
+    Etims,
     /// One shift's X (open) or Z (closed) report.
     ShiftReport(Uuid),
     /// The shifts a filter finds, summed.
@@ -142,6 +145,11 @@ pub enum Change {
         role: Role,
     },
     ExportReport,
+    /// An invoice KRA refused, sent again (after fixing what KRA named).
+    ResendInvoice {
+        id: Uuid,
+        number: i64,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -159,6 +167,7 @@ pub enum AdminAnswer {
     Shifts(Result<Vec<Shift>>),
     Refunds(Result<Vec<PendingRefund>>),
     TillPayments(Result<Vec<TillPayment>>),
+    Etims(Result<Vec<QueuedInvoice>>),
     ShiftReport(Result<Box<ShiftReport>>),
     ShiftSummary(Result<Box<ShiftSummary>>),
     Audit(Result<Vec<AuditEntry>>),
@@ -184,6 +193,7 @@ impl AdminAnswer {
             | AdminAnswer::Shifts(Err(e))
             | AdminAnswer::Refunds(Err(e))
             | AdminAnswer::TillPayments(Err(e))
+            | AdminAnswer::Etims(Err(e))
             | AdminAnswer::ShiftReport(Err(e))
             | AdminAnswer::ShiftSummary(Err(e))
             | AdminAnswer::Audit(Err(e))
@@ -223,6 +233,7 @@ pub(super) async fn run(s: &Services, a: &Actor, request: AdminRequest) -> Admin
         Ask::Shifts(filter) => Answer::Shifts(s.shifts.list(a, &filter).await),
         Ask::Refunds => Answer::Refunds(s.returns.awaiting_reversal(a).await),
         Ask::TillPayments => Answer::TillPayments(s.payments.unclaimed_till_payments(a).await),
+        Ask::Etims => Answer::Etims(s.etims.list(a).await),
         Ask::ShiftReport(id) => Answer::ShiftReport(s.shifts.report_of(a, id).await.map(Box::new)),
         Ask::ShiftSummary(filter) => {
             Answer::ShiftSummary(s.shifts.summary(a, &filter).await.map(Box::new))
@@ -303,6 +314,10 @@ async fn apply(s: &Services, a: &Actor, change: Change) -> Result<String> {
                 "Payment for order {} rejected: the customer must pay again.",
                 short_id(failed.order_id)
             )
+        }
+        Ask::ResendInvoice { id, number } => {
+            s.etims.resend(a, id).await?;
+            format!("Invoice {number} goes to KRA again, and the queue after it.")
         }
         Ask::CompleteReversal {
             return_id,

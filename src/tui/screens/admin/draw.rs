@@ -9,6 +9,7 @@ use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Paragraph, Row, Tabs, Wra
 use super::{AdminScreen, Popup, Section};
 use crate::domain::audit::AuditEntry;
 use crate::domain::clock::shop_time;
+use crate::domain::etims::{InvoiceKind, InvoiceState, QueuedInvoice};
 use crate::domain::order::short_id;
 use crate::domain::payment::PaymentStatus;
 use crate::domain::report::{MethodTotal, SalesReport};
@@ -464,6 +465,49 @@ impl AdminScreen {
                 self.till_payments.selected,
                 self.till_payments.loaded,
             ),
+            Section::Etims => (
+                format!(" eTIMS: {} ", etims_status(&self.etims.rows)),
+                &["No.", "Kind", "Issued", "Receipt", "State", "Tries", "KRA"],
+                vec![
+                    Constraint::Length(7),
+                    Constraint::Length(6),
+                    Constraint::Length(16),
+                    Constraint::Length(9),
+                    Constraint::Length(10),
+                    Constraint::Length(5),
+                    Constraint::Fill(1),
+                ],
+                self.etims
+                    .rows
+                    .iter()
+                    .map(|i| {
+                        let style = match i.state {
+                            InvoiceState::Refused => theme.error(),
+                            InvoiceState::Pending | InvoiceState::Received => theme.warn(),
+                            InvoiceState::Signed => Style::default(),
+                        };
+                        Row::new(vec![
+                            Line::raw(i.number.to_string()),
+                            Line::raw(match i.kind {
+                                InvoiceKind::Sale => "sale",
+                                InvoiceKind::CreditNote => "credit",
+                            }),
+                            Line::raw(local(i.issued_at)),
+                            Line::raw(short_id(i.order_id)),
+                            Line::styled(i.state.label(), style),
+                            Line::raw(i.attempts.to_string()),
+                            Line::raw(
+                                i.signature
+                                    .clone()
+                                    .or_else(|| i.last_error.clone())
+                                    .unwrap_or_default(),
+                            ),
+                        ])
+                    })
+                    .collect(),
+                self.etims.selected,
+                self.etims.loaded,
+            ),
             Section::Reports => return,
         };
         Listing {
@@ -597,6 +641,28 @@ fn text_or_loading(lines: Option<Vec<String>>, theme: Theme) -> Vec<Line<'static
     }
 }
 
+/// How the queue to KRA stands, from the invoices listed (those not yet answered come first,
+/// in the order they go).
+fn etims_status(invoices: &[QueuedInvoice]) -> String {
+    let unsent = invoices
+        .iter()
+        .filter(|i| matches!(i.state, InvoiceState::Pending | InvoiceState::Refused))
+        .count();
+    match invoices.first() {
+        None => "no invoices (eTIMS is off, or nothing was sold since it was turned on)".into(),
+        Some(_) if unsent == 0 => "KRA has answered every invoice; the latest first".into(),
+        Some(first) if first.state == InvoiceState::Refused => format!(
+            "KRA REFUSED invoice {}: {unsent} unsent wait for it (Enter sends it again)",
+            first.number
+        ),
+        Some(first) if first.attempts > 0 => format!(
+            "KRA not reached for invoice {} after {} tries: {unsent} unsent wait, tried again by itself",
+            first.number, first.attempts
+        ),
+        Some(_) => format!("{unsent} unsent, on their way to KRA in this order"),
+    }
+}
+
 /// The keys of a section, in one line under it.
 fn hints(section: Section) -> &'static str {
     match section {
@@ -620,6 +686,7 @@ fn hints(section: Section) -> &'static str {
         Section::TillPayments => {
             " r reload · a code typed at a till claims its payment here · Tab next section"
         }
+        Section::Etims => " Enter send a refused one again · r reload · Tab next section",
         Section::Reports => " E export CSV · r reload · Tab next section",
     }
 }
@@ -798,5 +865,35 @@ mod tests {
             .collect();
         let axis = day_axis(&days, 2);
         assert_eq!(axis, "16/11         23/11         30/11");
+    }
+
+    fn invoice(number: i64, state: InvoiceState, attempts: i32) -> QueuedInvoice {
+        QueuedInvoice {
+            id: uuid::Uuid::nil(),
+            number,
+            kind: InvoiceKind::Sale,
+            order_id: uuid::Uuid::nil(),
+            issued_at: chrono::Utc::now(),
+            state,
+            attempts,
+            last_error: None,
+            signature: None,
+        }
+    }
+
+    #[test]
+    fn the_etims_title_says_how_the_queue_to_kra_stands() {
+        use InvoiceState::*;
+        assert!(etims_status(&[]).starts_with("no invoices"));
+        assert!(etims_status(&[invoice(3, Signed, 1)]).starts_with("KRA has answered"));
+        let refused = etims_status(&[invoice(4, Refused, 1), invoice(5, Pending, 0)]);
+        assert!(refused.contains("REFUSED invoice 4: 2 unsent"), "{refused}");
+        let down = etims_status(&[invoice(4, Pending, 3), invoice(3, Signed, 1)]);
+        assert!(
+            down.contains("not reached for invoice 4 after 3 tries: 1 unsent"),
+            "{down}"
+        );
+        let going = etims_status(&[invoice(4, Pending, 0), invoice(5, Pending, 0)]);
+        assert!(going.starts_with("2 unsent"), "{going}");
     }
 }

@@ -10,6 +10,7 @@ use crate::domain::clock::parse_date;
 use crate::domain::order::{OrderStatus, OrderSummary, short_id};
 use crate::domain::payment::{PaymentMethod, PaymentRow, PaymentStatus};
 use crate::domain::returns::PendingRefund;
+use crate::domain::tax::TaxType;
 use crate::domain::user::{Role, UserAccount};
 use crate::domain::values::limits;
 use crate::domain::{Error, Money};
@@ -196,6 +197,7 @@ pub fn filter(screen: &AdminScreen) -> Option<Popup> {
         | Section::Terminals
         | Section::Refunds
         | Section::TillPayments
+        | Section::Etims
         | Section::Reports => {
             return None;
         }
@@ -216,6 +218,9 @@ fn product_fields(form: &ProductForm, categories: &[Category], category: &str) -
             .one_of(categories.iter().map(|c| c.name.clone()).collect()),
         Field::new("Image URL", form.image_url.clone()).max(limits::IMAGE_URL),
         Field::new("Description", form.description.clone()).max(limits::DESCRIPTION),
+        Field::new("Tax type", form.tax_type.clone())
+            .one_of(TaxType::ALL.iter().map(|t| t.code().to_owned()).collect()),
+        Field::new("Item class", form.item_class.clone()).max(10),
     ]
 }
 
@@ -226,6 +231,7 @@ pub fn new_product(categories: &[Category]) -> Popup {
 pub fn new_product_with_sku(categories: &[Category], sku: &str) -> Popup {
     let form = ProductForm {
         sku: sku.to_owned(),
+        tax_type: TaxType::B.code().to_owned(),
         ..ProductForm::default()
     };
     let mut fields = product_fields(&form, categories, "");
@@ -246,6 +252,8 @@ pub fn edit_product(product: &Product, categories: &[Category]) -> Popup {
         price: product.price.amount().to_string(),
         category_id: Some(product.category_id),
         image_url: product.image_url.clone().unwrap_or_default(),
+        tax_type: product.tax_type.code().to_owned(),
+        item_class: product.item_class.clone(),
     };
     popup(
         format!("Edit {} (stock changes go through +)", product.name),
@@ -503,6 +511,8 @@ pub fn submit(screen: &mut AdminScreen, purpose: &Purpose) -> Result<Option<Chan
                     .find(|c| c.name.eq_ignore_ascii_case(&category))
                     .map(|c| c.id),
                 image_url: value("Image URL"),
+                tax_type: value("Tax type"),
+                item_class: value("Item class"),
             };
             product.validate()?;
             match purpose {

@@ -13,6 +13,7 @@ use crate::domain::Result;
 use crate::domain::alert::Alert;
 use crate::domain::audit::AuditEntry;
 use crate::domain::catalog::{Category, PriceChange, Product};
+use crate::domain::etims::{InvoiceState, QueuedInvoice};
 use crate::domain::order::{OrderDetail, OrderFilter, OrderStatus, OrderSummary, short_id};
 use crate::domain::payment::{PaymentMethod, PaymentRow, PaymentStatus, TillPayment};
 use crate::domain::report::SalesReport;
@@ -42,10 +43,11 @@ pub enum Section {
     Refunds,
     Reports,
     TillPayments,
+    Etims,
 }
 
 impl Section {
-    pub const ALL: [Section; 13] = [
+    pub const ALL: [Section; 14] = [
         Section::Orders,
         Section::Payments,
         Section::Alerts,
@@ -59,6 +61,7 @@ impl Section {
         Section::Refunds,
         Section::Reports,
         Section::TillPayments,
+        Section::Etims,
     ];
 
     pub fn title(self) -> &'static str {
@@ -66,6 +69,7 @@ impl Section {
             Section::Orders => "Orders",
             Section::Payments => "Payments",
             Section::TillPayments => "Till M-Pesa",
+            Section::Etims => "eTIMS",
             Section::Alerts => "Alerts",
             Section::Products => "Products",
             Section::LowStock => "Low stock",
@@ -175,6 +179,8 @@ pub struct AdminScreen {
     pub refunds: List<PendingRefund>,
     /// Payments to the till number that no sale claimed.
     pub till_payments: List<TillPayment>,
+    /// eTIMS invoices, unsent first.
+    pub etims: List<QueuedInvoice>,
     pub report: Option<Box<SalesReport>>,
     pub popup: Option<Popup>,
     /// Lines a read-only popup (an order, a report) is scrolled by, when taller than the
@@ -212,6 +218,7 @@ impl AdminScreen {
             shift_filter: ShiftFilter::default(),
             refunds: List::default(),
             till_payments: List::default(),
+            etims: List::default(),
             report: None,
             popup: None,
             popup_scroll: 0,
@@ -261,6 +268,7 @@ impl AdminScreen {
             Section::Shifts => AdminRequest::Shifts(self.shift_filter.clone()),
             Section::Refunds => AdminRequest::Refunds,
             Section::TillPayments => AdminRequest::TillPayments,
+            Section::Etims => AdminRequest::Etims,
             Section::Reports => AdminRequest::Report,
         })
     }
@@ -311,6 +319,7 @@ impl AdminScreen {
             Section::Shifts => self.shifts.step(delta),
             Section::Refunds => self.refunds.step(delta),
             Section::TillPayments => self.till_payments.step(delta),
+            Section::Etims => self.etims.step(delta),
             Section::Reports => {}
         }
         (Vec::new(), None)
@@ -437,6 +446,23 @@ impl AdminScreen {
                 .map(forms::reject),
             (S::Alerts, C::Open) => self.alerts.current().map(forms::resolve_alert),
             (S::Refunds, C::Open) => self.refunds.current().map(forms::complete_reversal),
+            (S::Etims, C::Open) => self
+                .etims
+                .current()
+                .filter(|i| i.state == InvoiceState::Refused)
+                .map(|i| {
+                    confirm(
+                        format!(
+                            "Send invoice {} to KRA again? (Fix first what KRA said: {})",
+                            i.number,
+                            i.last_error.as_deref().unwrap_or("no reason given")
+                        ),
+                        Change::ResendInvoice {
+                            id: i.id,
+                            number: i.number,
+                        },
+                    )
+                }),
             (S::Audit, C::Open) => self
                 .audit
                 .current()
@@ -597,6 +623,7 @@ impl AdminScreen {
             AdminAnswer::Shifts(result) => self.shifts.set(result),
             AdminAnswer::Refunds(result) => self.refunds.set(result),
             AdminAnswer::TillPayments(result) => self.till_payments.set(result),
+            AdminAnswer::Etims(result) => self.etims.set(result),
             AdminAnswer::ShiftSummary(result) => {
                 self.fill_popup(result, |r| Popup::ShiftSummary(Some(r)))
             }
@@ -708,7 +735,7 @@ mod tests {
         press(&mut screen, KeyCode::BackTab);
         assert_eq!(
             press(&mut screen, KeyCode::BackTab),
-            vec![Effect::Admin(AdminRequest::TillPayments)],
+            vec![Effect::Admin(AdminRequest::Etims)],
             "it wraps round"
         );
     }

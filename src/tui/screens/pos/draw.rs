@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Paragraph, Row};
 use crate::domain::Money;
 use crate::domain::clock::shop_time;
 use crate::domain::order::short_id;
+use crate::domain::receipt::Receipt;
 use crate::service::pos::Tender;
 use crate::tui::big_digits;
 use crate::tui::screens::{Listing, fit};
@@ -503,18 +504,26 @@ impl PosScreen {
                     ]));
                 }
                 lines.push(Line::raw(""));
-                lines.extend(
-                    receipt
-                        .lines()
-                        .into_iter()
-                        .skip(usize::from(*scroll))
-                        .map(Line::raw),
-                );
-                ("Receipt", lines, 38)
+                let shown = receipt_lines(receipt);
+                let width = shown.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u16;
+                lines.extend(shown.into_iter().skip(usize::from(*scroll)).map(Line::raw));
+                ("Receipt", lines, (width + 2).max(38))
             }
         };
         popup_in(frame, area, theme, title, lines, width);
     }
+}
+
+/// A receipt as the till shows it: its lines, then KRA's checker link as a QR code once
+/// eTIMS signed the sale (for the customer's phone).
+pub(super) fn receipt_lines(receipt: &Receipt) -> Vec<String> {
+    let qr = receipt
+        .fiscal
+        .as_ref()
+        .and_then(|f| f.verify_link.as_deref())
+        .and_then(crate::tui::qr::lines)
+        .unwrap_or_default();
+    receipt.lines().into_iter().chain(qr).collect()
 }
 
 /// Rows to pick one from (the one at `selected` highlighted), then how to pick.

@@ -401,10 +401,15 @@ impl PosScreen {
                     Err(err) => form.refused(&err),
                 },
             },
-            PosPopup::Receipt { scroll, .. } => match key.code {
+            PosPopup::Receipt {
+                scroll, receipt, ..
+            } => match key.code {
                 KeyCode::Esc | KeyCode::Enter => self.popup = None,
                 KeyCode::Up => *scroll = scroll.saturating_sub(1),
-                KeyCode::Down => *scroll = scroll.saturating_add(1).min(40),
+                KeyCode::Down => {
+                    let last = super::draw::receipt_lines(receipt).len().saturating_sub(1);
+                    *scroll = scroll.saturating_add(1).min(last as u16);
+                }
                 _ => {}
             },
         }

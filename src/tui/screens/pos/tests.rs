@@ -22,6 +22,8 @@ fn product(n: u128, cents: i64, stock: i32) -> Product {
         version: 1,
         created_at: chrono::Utc::now(),
         updated_at: chrono::Utc::now(),
+        tax_type: crate::domain::tax::TaxType::B,
+        item_class: String::new(),
     }
 }
 
@@ -40,6 +42,7 @@ fn receipt(order_id: Uuid, cents: i64, payment: crate::domain::receipt::Tendered
         sandbox: false,
         refund: None,
         copy: false,
+        fiscal: None,
     })
 }
 
@@ -1087,4 +1090,34 @@ fn f11_reprints_one_of_the_last_sales_as_a_copy() {
         [Effect::Pos(PosRequest::Issue(_))]
     ));
     assert!(matches!(pos.popup, Some(PosPopup::Receipt { .. })));
+}
+
+#[test]
+fn a_signed_receipt_ends_with_kras_link_as_a_qr_code_and_scrolls_to_it() {
+    let mut signed = crate::domain::receipt::tests::sample();
+    signed.fiscal = Some(crate::domain::etims::tests::signed_print());
+    let shown = super::draw::receipt_lines(&signed);
+    let qr_rows = shown.len() - signed.lines().len();
+    assert!(qr_rows > 10, "{qr_rows} rows of QR code");
+    assert!(
+        shown.last().unwrap().chars().all(|c| c == '█' || c == '▀'),
+        "the code's light margin ends it"
+    );
+    let mut pos = PosScreen::new();
+    pos.popup = Some(PosPopup::Receipt {
+        receipt: Box::new(signed),
+        issued: None,
+        scroll: 0,
+    });
+    for _ in 0..200 {
+        press(&mut pos, KeyCode::Down);
+    }
+    let Some(PosPopup::Receipt { scroll, .. }) = &pos.popup else {
+        panic!("the receipt stays open");
+    };
+    assert_eq!(
+        usize::from(*scroll),
+        shown.len() - 1,
+        "down to its last line, no further"
+    );
 }
