@@ -130,6 +130,8 @@ pub struct App {
     pub busy: usize,
     pub database_ok: bool,
     pub ticks: u64,
+    /// A tick changed what is on screen (a kiosk forgot a half-typed login): draw it.
+    pub ticked_change: bool,
     pub quit: bool,
     pub kiosk: Option<Kiosk>,
     /// The highest role whose screens this terminal shows, whoever logs in (a till served
@@ -206,6 +208,7 @@ impl App {
             busy: 0,
             database_ok: true,
             ticks: 0,
+            ticked_change: false,
             quit: false,
             kiosk: None,
             ceiling: Role::Admin,
@@ -322,6 +325,7 @@ impl App {
             // Nobody finishes what a previous customer half typed.
             self.login = LoginScreen::default();
             self.overlay = None;
+            self.ticked_change = true;
             Vec::new()
         }
     }
