@@ -7,6 +7,7 @@
 //!   cargo bench --bench load -- scan BINARY CONFIG SCANS
 //!   cargo bench --bench load -- flood BINARY CONFIG REQUESTS
 //!   cargo bench --bench load -- sessions BINARY CONFIG SESSIONS SECONDS
+//!   cargo bench --bench load -- openssh BINARY CONFIG SESSIONS SECONDS   (one app per session)
 //!
 //! DATABASE_URL names the seeded database. Each line of output is `key=value` pairs.
 
@@ -69,9 +70,18 @@ fn main() -> Result<()> {
             config,
             n.parse()?,
             Duration::from_secs(seconds.parse()?),
+            Front::Serve,
+        )),
+        ["openssh", binary, config, n, seconds] => runtime.block_on(sessions(
+            &url,
+            binary,
+            config,
+            n.parse()?,
+            Duration::from_secs(seconds.parse()?),
+            Front::OpenSsh,
         )),
         _ => bail!(
-            "usage: load checkout N SECONDS HOT | search N ROUNDS flat-out|typing | startup BINARY CONFIG | scan BINARY CONFIG SCANS | flood BINARY CONFIG REQUESTS | sessions BINARY CONFIG SESSIONS SECONDS"
+            "usage: load checkout N SECONDS HOT | search N ROUNDS flat-out|typing | startup BINARY CONFIG | scan BINARY CONFIG SCANS | flood BINARY CONFIG REQUESTS | sessions BINARY CONFIG SESSIONS SECONDS | openssh BINARY CONFIG SESSIONS SECONDS"
         ),
     }
 }
@@ -646,11 +656,15 @@ struct Session {
 }
 
 impl Session {
-    async fn open(port: u16, key: std::sync::Arc<russh::keys::PrivateKey>) -> Result<Session> {
+    async fn open(
+        port: u16,
+        user: &str,
+        key: std::sync::Arc<russh::keys::PrivateKey>,
+    ) -> Result<Session> {
         let config = std::sync::Arc::new(russh::client::Config::default());
         let mut handle = russh::client::connect(config, ("127.0.0.1", port), Trusting).await?;
         let key = russh::keys::PrivateKeyWithHashAlg::new(key, None);
-        if !handle.authenticate_publickey("kiosk", key).await?.success() {
+        if !handle.authenticate_publickey(user, key).await?.success() {
             bail!("the kiosk key was refused");
         }
         let channel = handle.channel_open_session().await?;
@@ -713,11 +727,154 @@ impl Session {
     }
 }
 
-/// `sessions` kiosks on one `bytemtaani serve`, each a real SSH client: all log in, then for
-/// `run` each types into the catalog search a letter at a time at a person's pace (a key every
+/// The SSH server the kiosks reach: the app's own shop server, or OpenSSH starting one
+/// app process per session (the README's alternative set-up, each process with its own pool).
+enum Front {
+    Serve,
+    OpenSsh,
+}
+
+/// A front running on a loopback port, and how to read its processes' use.
+struct Running {
+    port: u16,
+    user: String,
+    /// The processes whose memory and CPU count: the server, or all OpenSSH runs for the
+    /// sessions (its per-connection processes and the apps).
+    processes: Box<dyn Fn() -> Vec<u32>>,
+    child: std::process::Child,
+    /// OpenSSH's own files, removed at the end.
+    dir: Option<std::path::PathBuf>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+const BENCH_APP: &str = "bytemtaani-bench-front";
+
+async fn start_front(
+    front: &Front,
+    url: &str,
+    binary: &str,
+    config: &str,
+    public: &str,
+) -> Result<Running> {
+    let port = 12222;
+    let database = format!("{url}?application_name={BENCH_APP}");
+    let (child, user, dir) = match front {
+        Front::Serve => {
+            let child = std::process::Command::new(binary)
+                .args(["--config", config, "serve", "--listen"])
+                .arg(format!("127.0.0.1:{port}"))
+                .env("DATABASE_URL", &database)
+                .stdout(std::process::Stdio::null())
+                .spawn()?;
+            (child, "kiosk".to_owned(), None)
+        }
+        Front::OpenSsh => {
+            let dir = std::env::temp_dir().join(format!("bench-openssh-{}", Uuid::new_v4()));
+            std::fs::create_dir(&dir)?;
+            let d = dir.display();
+            let host = dir.join("host_key");
+            let keygen = std::process::Command::new("ssh-keygen")
+                .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+                .arg(&host)
+                .status()?;
+            anyhow::ensure!(keygen.success(), "ssh-keygen failed");
+            let forced = format!(
+                "env HOME={d} NO_COLOR=1 DATABASE_URL={database} {binary} --config {config} --kiosk"
+            );
+            std::fs::write(
+                dir.join("authorized_keys"),
+                format!("restrict,pty,command=\"{forced}\" {public}\n"),
+            )?;
+            std::fs::write(
+                dir.join("sshd_config"),
+                format!(
+                    "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/host_key\n\
+                     AuthorizedKeysFile {d}/authorized_keys\nPidFile {d}/sshd.pid\n\
+                     PasswordAuthentication no\nKbdInteractiveAuthentication no\n\
+                     PermitRootLogin prohibit-password\nUsePAM no\nStrictModes no\n\
+                     MaxStartups 1000\nLogLevel QUIET\n"
+                ),
+            )?;
+            let _ = std::fs::create_dir_all("/run/sshd");
+            let child = std::process::Command::new("/usr/sbin/sshd")
+                .args(["-D", "-f"])
+                .arg(dir.join("sshd_config"))
+                .spawn()?;
+            let user = std::env::var("USER").unwrap_or_else(|_| "root".into());
+            (child, user, Some(dir))
+        }
+    };
+    let processes: Box<dyn Fn() -> Vec<u32>> = match front {
+        Front::Serve => {
+            let pid = child.id();
+            Box::new(move || vec![pid])
+        }
+        Front::OpenSsh => {
+            let sshd = child.id();
+            Box::new(move || descendants(sshd))
+        }
+    };
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(Running {
+        port,
+        user,
+        processes,
+        child,
+        dir,
+    })
+}
+
+/// Every process below `pid` (OpenSSH's per-connection processes, their shells and apps).
+fn descendants(pid: u32) -> Vec<u32> {
+    let children: Vec<u32> = std::process::Command::new("pgrep")
+        .args(["-P", &pid.to_string()])
+        .output()
+        .map(|o| {
+            let out = String::from_utf8_lossy(&o.stdout);
+            out.lines().filter_map(|l| l.parse().ok()).collect()
+        })
+        .unwrap_or_default();
+    children
+        .iter()
+        .flat_map(|&child| std::iter::once(child).chain(descendants(child)))
+        .collect()
+}
+
+/// Memory (kB) and CPU time of several processes together; one that ended counts nothing.
+fn processes_use(pids: &[u32]) -> (u64, Duration) {
+    pids.iter()
+        .filter_map(|&pid| process_use(pid).ok())
+        .fold((0, Duration::ZERO), |(kb, cpu), (k, c)| (kb + k, cpu + c))
+}
+
+/// `n` kiosks through `front`, each a real SSH client: all log in, then for `run` each
+/// types into the catalog search a letter at a time at a person's pace (a key every
 /// 250–450 ms, words of five letters then cleared). Keystroke to frame is timed at the
-/// client; the server's memory and CPU come from /proc, its connections from PostgreSQL.
-async fn sessions(url: &str, binary: &str, config: &str, n: usize, run: Duration) -> Result<()> {
+/// client; memory and CPU come from /proc (the shop server's, or every app process's behind
+/// OpenSSH), connections from PostgreSQL. Sessions that could not log in or broke off are
+/// counted, not fatal: OpenSSH's set-up is measured as far as it goes.
+async fn sessions(
+    url: &str,
+    binary: &str,
+    config: &str,
+    n: usize,
+    run: Duration,
+    front: Front,
+) -> Result<()> {
     use std::sync::Arc;
     let pool = db::connect(url, 2).await?;
     let owner = Services::new(pool.clone(), Settings::built_in().setup()?);
@@ -727,42 +884,18 @@ async fn sessions(url: &str, binary: &str, config: &str, n: usize, run: Duration
     )?);
     let name = format!("bench-{}", &Uuid::new_v4().simple().to_string()[..8]);
     let public = key.public_key().to_openssh()?;
-    owner
-        .terminals
-        .add(
-            "admin",
-            &name,
-            bytemtaani::domain::terminal::TerminalKind::Kiosk,
-            &public,
-        )
-        .await?;
-    let port = 12222;
-    let app_name = "bytemtaani-bench-serve";
-    let mut server = std::process::Command::new(binary)
-        .args([
-            "--config",
-            config,
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .env("DATABASE_URL", format!("{url}?application_name={app_name}"))
-        .stdout(std::process::Stdio::null())
-        .spawn()?;
-    let pid = server.id();
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    if let Front::Serve = front {
+        let kiosk = bytemtaani::domain::terminal::TerminalKind::Kiosk;
+        owner.terminals.add("admin", &name, kiosk, &public).await?;
     }
-    let (idle_kb, _) = process_use(pid)?;
+    let server = start_front(&front, url, binary, config, &public).await?;
+    let (idle_kb, _) = processes_use(&(server.processes)());
     let began = Instant::now();
     let opening: Vec<_> = (0..n)
         .map(|_| {
-            let key = key.clone();
+            let (key, port, user) = (key.clone(), server.port, server.user.clone());
             tokio::spawn(async move {
-                let mut s = Session::open(port, key).await?;
+                let mut s = Session::open(port, &user, key).await?;
                 s.until("Log in").await?;
                 s.channel
                     .data_bytes(b"wanjiku\tduka-kiosk-2026\r".to_vec())
@@ -774,17 +907,24 @@ async fn sessions(url: &str, binary: &str, config: &str, n: usize, run: Duration
         })
         .collect();
     let mut open = Vec::with_capacity(n);
+    let mut first_failure = None;
     for session in opening {
-        open.push(session.await??);
+        match session.await? {
+            Ok(s) => open.push(s),
+            Err(err) => {
+                first_failure.get_or_insert(err);
+            }
+        }
     }
     let logged_in = began.elapsed();
+    let opened = open.len();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let (loaded_kb, cpu_before) = process_use(pid)?;
+    let (loaded_kb, cpu_before) = processes_use(&(server.processes)());
     let connections = || async {
         sqlx::query_scalar::<_, i64>(
             "select count(*) from pg_stat_activity where application_name = $1",
         )
-        .bind(app_name)
+        .bind(BENCH_APP)
         .fetch_one(&pool)
         .await
     };
@@ -805,40 +945,53 @@ async fn sessions(url: &str, binary: &str, config: &str, n: usize, run: Duration
                         // 250-450 ms apart, spread by session and key.
                         let pause = 250 + (k * 37 % 200) as u64;
                         tokio::time::sleep(Duration::from_millis(pause)).await;
-                        took.push(s.key(&[key], text).await?);
+                        match s.key(&[key], text).await {
+                            Ok(t) => took.push(t),
+                            Err(_) => return (took, None),
+                        }
                         k += 1;
                     }
                 }
-                anyhow::Ok((took, s))
+                (took, Some(s))
             })
         })
         .collect();
-    let mut most_connections = 0;
+    let mut most_connections = connections().await?;
     while typing.iter().any(|t| !t.is_finished()) {
         most_connections = most_connections.max(connections().await?);
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    let (_, cpu_after) = process_use(pid)?;
+    let pids = (server.processes)();
+    let (_, cpu_after) = processes_use(&pids);
     let mut latencies = Vec::new();
     let mut still_open = Vec::new();
     for t in typing {
-        let (took, s) = t.await??;
+        let (took, s) = t.await?;
         latencies.extend(took);
-        still_open.push(s);
+        still_open.extend(s);
     }
     let keys = latencies.len();
-    let per_session_kb = loaded_kb.saturating_sub(idle_kb) as f64 / n as f64;
+    let per_session_kb = loaded_kb.saturating_sub(idle_kb) as f64 / opened.max(1) as f64;
+    let front_name = match front {
+        Front::Serve => "serve",
+        Front::OpenSsh => "openssh",
+    };
     println!(
-        "sessions n={n} login_all_s={:.1} keys={keys} frame_p50_ms={:.2} frame_p99_ms={:.2} rss_idle_mb={:.1} rss_per_session_kb={per_session_kb:.0} cpu_per_key_ms={:.3} pg_connections_max={most_connections}",
+        "sessions front={front_name} n={n} logged_in={opened} typed_to_end={} login_all_s={:.1} keys={keys} frame_p50_ms={:.2} frame_p99_ms={:.2} rss_idle_mb={:.1} rss_per_session_kb={per_session_kb:.0} cpu_per_key_ms={:.3} pg_connections_max={most_connections}",
+        still_open.len(),
         logged_in.as_secs_f64(),
         quantile(&mut latencies.clone(), 0.50),
         quantile(&mut latencies, 0.99),
         idle_kb as f64 / 1024.0,
         (cpu_after - cpu_before).as_secs_f64() * 1000.0 / keys.max(1) as f64,
     );
+    if let Some(err) = first_failure {
+        println!("sessions front={front_name} first_failure={err:#}");
+    }
     drop(still_open);
-    server.kill()?;
-    let _ = server.wait();
-    owner.terminals.revoke("admin", &name).await?;
+    drop(server);
+    if let Front::Serve = front {
+        owner.terminals.revoke("admin", &name).await?;
+    }
     Ok(())
 }

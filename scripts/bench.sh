@@ -127,6 +127,13 @@ if part sessions; then
     RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup} CARGO_HOME=${CARGO_HOME:-$HOME/.cargo} HOME=$home \
       load sessions "$PWD/target/release/bytemtaani" "$home/bench.toml" "$n" "${BENCH_SESSION_SECONDS:-20}" | tee -a "$results"
   done
+  # The same kiosks through OpenSSH, one app process (and pool) per session, as far as it
+  # goes before PostgreSQL runs out of connections.
+  printf '[database]\nurl = "%s"\n[kiosk]\nallow_direct_database = true\n' "$DATABASE_URL" >"$home/openssh.toml"
+  for n in ${BENCH_OPENSSH_SESSIONS:-20 50}; do
+    RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup} CARGO_HOME=${CARGO_HOME:-$HOME/.cargo} HOME=$home \
+      load openssh "$PWD/target/release/bytemtaani" "$home/openssh.toml" "$n" "${BENCH_SESSION_SECONDS:-20}" | tee -a "$results"
+  done
   rm -rf "$home"
 fi
 
