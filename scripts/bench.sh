@@ -129,6 +129,7 @@ if part sessions; then
   done
   # The same kiosks through OpenSSH, one app process (and pool) per session, as far as it
   # goes before PostgreSQL runs out of connections.
+  scripts/ensure-test-packages.sh # sshd, ssh-keygen
   printf '[database]\nurl = "%s"\n[kiosk]\nallow_direct_database = true\n' "$DATABASE_URL" >"$home/openssh.toml"
   for n in ${BENCH_OPENSSH_SESSIONS:-20 50}; do
     RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup} CARGO_HOME=${CARGO_HOME:-$HOME/.cargo} HOME=$home \
