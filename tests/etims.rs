@@ -649,3 +649,68 @@ async fn a_device_is_initialised_with_kras_key_and_control_unit_id() {
         "{refused}"
     );
 }
+
+/// A sale at the till to `customer`, paid in cash.
+async fn sold_to(s: &Services, cashier: &Actor, customer: Uuid, product: &Product) -> Uuid {
+    let sale = bytemtaani::service::pos::Sale {
+        key: Uuid::new_v4(),
+        customer: Some(customer),
+        lines: vec![line(product, 1)],
+        discounts: Vec::new(),
+        approval: None,
+        tender: bytemtaani::service::pos::Tender::Cash {
+            handed: product.price,
+        },
+    };
+    s.pos.sell(cashier, sale).await.unwrap().order_id
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_customer_sees_their_own_invoice_at_the_kiosk_and_no_one_elses(pool: PgPool) {
+    etims_on(&pool).await;
+    let server = MockServer::start().await;
+    kra_signs(&server).await;
+    let (s, _, cashier, radio, _) = radio_shop(&pool, kra(&server)).await;
+    create_account(&s, "wanjiku", Role::Customer).await;
+    create_account(&s, "otieno", Role::Customer).await;
+    // Each kiosk names the customer logged in at it.
+    let kiosk = served(&s, TerminalRole::Kiosk);
+    let me = kiosk.auth.login("wanjiku", PASSWORD).await.unwrap();
+    let other_kiosk = served(&s, TerminalRole::Kiosk);
+    let them = other_kiosk.auth.login("otieno", PASSWORD).await.unwrap();
+    let my_order = sold_to(&s, &cashier, me.user_id, &radio).await;
+    let their_order = sold_to(&s, &cashier, them.user_id, &radio).await;
+    let mine: Actor = me.clone().into();
+    s.etims.send_due().await.unwrap();
+
+    let seen = kiosk.orders.detail(&mine, my_order).await.unwrap();
+    let print = seen.fiscal.expect("the invoice is shown with the order");
+    assert_eq!(print.fiscal.number, 1);
+    let signed = print.fiscal.signed.expect("KRA signed it");
+    assert_eq!(signed.signature, format!("SIGN{:012}", 1));
+    let link = print
+        .verify_link
+        .expect("the checker's link, for the QR code");
+    assert!(link.ends_with(&signed.signature), "{link}");
+
+    // Under the kiosk role, with this customer logged in, the rows of others' invoices are
+    // not there at all.
+    let mut shell = plain(&pool, "bytemtaani_kiosk", Some(me.id)).await;
+    let visible: Vec<Uuid> = sqlx::query_scalar("select order_id from etims_invoices")
+        .fetch_all(&mut shell)
+        .await
+        .unwrap();
+    assert_eq!(visible, vec![my_order]);
+    assert!(matches!(
+        kiosk.orders.detail(&mine, their_order).await,
+        Err(Error::NotFound(_))
+    ));
+    let refused = sqlx::query("update etims_invoices set signature = 'FORGED'")
+        .execute(&mut shell)
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("permission denied"),
+        "{refused}"
+    );
+}

@@ -152,6 +152,9 @@ pub struct OrderDetail {
     pub parts: Vec<PaymentSummary>,
     /// What happened after the sale, oldest first (shown to staff; empty for customers).
     pub after_sale: Vec<AfterSale>,
+    /// Its eTIMS invoice as the receipt prints it (None with eTIMS off or not yet paid).
+    #[serde(skip)]
+    pub fiscal: Option<crate::domain::etims::FiscalPrint>,
 }
 
 /// A return taken against an order, or its write-off.

@@ -234,7 +234,7 @@ impl Receipt {
 }
 
 /// The eTIMS part: the invoice number, and KRA's signature once it is signed (or why not).
-fn fiscal_lines(print: &FiscalPrint) -> Vec<String> {
+pub fn fiscal_lines(print: &FiscalPrint) -> Vec<String> {
     let f = &print.fiscal;
     let mut out = vec![centre("eTIMS")];
     if print.sandbox {

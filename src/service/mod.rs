@@ -110,7 +110,12 @@ impl Services {
             auth: Auth::new(db.clone(), setup.customers, counters),
             catalog,
             cart: Cart::new(db.clone(), setup.customers),
-            orders: Orders::new(db.clone(), payments.clone(), setup.customers),
+            orders: Orders::new(
+                db.clone(),
+                payments.clone(),
+                setup.customers,
+                setup.etims.clone(),
+            ),
             payments,
             admin: AdminCatalog::new(db.clone()),
             users: AdminUsers::new(db.clone()),

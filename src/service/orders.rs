@@ -18,6 +18,7 @@ use crate::domain::user::{Actor, Role};
 use crate::domain::values::{limits, parse_name, person_needle};
 use crate::domain::{Error, Money, Result};
 use crate::service::access::{Principal, authorize};
+use crate::service::etims::EtimsSetup;
 use crate::service::limits::Limits;
 use crate::service::payments::Payments;
 
@@ -29,14 +30,17 @@ pub struct Orders {
     /// Asked before cancelling an order whose payment a provider may still take.
     payments: Payments,
     limits: Limits,
+    /// For the invoice shown with a paid order.
+    etims: EtimsSetup,
 }
 
 impl Orders {
-    pub fn new(db: Db, payments: Payments, limits: Limits) -> Self {
+    pub fn new(db: Db, payments: Payments, limits: Limits, etims: EtimsSetup) -> Self {
         Orders {
             db,
             payments,
             limits,
+            etims,
         }
     }
 
@@ -122,6 +126,10 @@ impl Orders {
             after_sale.retain(|event| matches!(event, AfterSale::Returned { .. }));
         }
         detail.after_sale = after_sale;
+        // Under the kiosk's role a customer reads only their own orders' invoices.
+        detail.fiscal = (self.etims)
+            .print_of(&mut *self.db.read().await?, order_id, None)
+            .await?;
         Ok(detail)
     }
 
@@ -284,6 +292,7 @@ pub(crate) async fn load(conn: &mut PgConnection, order_id: Uuid) -> Result<Orde
         payment,
         parts,
         after_sale: Vec::new(),
+        fiscal: None,
     })
 }
 

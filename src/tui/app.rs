@@ -1285,16 +1285,16 @@ mod tests {
         assert!(!app.quit && matches!(app.overlay, Some(Overlay::ConfirmQuit)));
     }
 
-    #[test]
-    fn a_customer_cancels_a_pending_order_from_its_history() {
-        let mut app = logged_in();
-        let detail = crate::domain::order::OrderDetail {
+    fn order_detail(
+        status: crate::domain::order::OrderStatus,
+    ) -> crate::domain::order::OrderDetail {
+        crate::domain::order::OrderDetail {
             order: crate::domain::order::OrderSummary {
                 id: Uuid::from_u128(7),
                 user_id: Uuid::nil(),
                 username: "amina".into(),
                 phone: None,
-                status: crate::domain::order::OrderStatus::Pending,
+                status,
                 total_amount: Money::from_cents(100),
                 served_by: None,
                 item_count: 1,
@@ -1305,7 +1305,14 @@ mod tests {
             payment: None,
             parts: Vec::new(),
             after_sale: Vec::new(),
-        };
+            fiscal: None,
+        }
+    }
+
+    #[test]
+    fn a_customer_cancels_a_pending_order_from_its_history() {
+        let mut app = logged_in();
+        let detail = order_detail(crate::domain::order::OrderStatus::Pending);
         app.overlay = Some(Overlay::Order(Some(Box::new(detail))));
         assert!(app.update(key(KeyCode::Char('c'))).is_empty(), "asks first");
         assert_eq!(
@@ -1314,6 +1321,56 @@ mod tests {
                 order_id: Uuid::from_u128(7)
             }]
         );
+    }
+
+    /// The screen's text after drawing `app` at `width`×`height`.
+    fn drawn(app: &App, width: u16, height: u16) -> String {
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height)).unwrap();
+        terminal
+            .draw(|frame| crate::tui::view::draw(app, frame))
+            .unwrap();
+        let buffer = terminal.backend().buffer();
+        buffer.content().iter().map(|cell| cell.symbol()).collect()
+    }
+
+    #[test]
+    fn a_paid_order_shows_its_tax_invoice_and_kras_qr_code_where_it_fits() {
+        let mut app = logged_in();
+        let mut detail = order_detail(crate::domain::order::OrderStatus::Paid);
+        detail.fiscal = Some(crate::domain::etims::tests::signed_print());
+        let signature = detail
+            .fiscal
+            .as_ref()
+            .unwrap()
+            .fiscal
+            .signed
+            .as_ref()
+            .unwrap()
+            .signature
+            .clone();
+        app.overlay = Some(Overlay::Order(Some(Box::new(detail))));
+        // A kiosk's tall screen: the invoice, the signature and the code to scan.
+        let tall = drawn(&app, 100, 80);
+        assert!(
+            tall.contains("CU invoice") && tall.contains(&signature[..8]),
+            "{tall}"
+        );
+        assert!(tall.contains("▀▀▀▀▀▀▀"), "no QR code on a tall screen");
+        assert!(tall.contains("Esc: close"));
+        // A small window: the invoice's text, and what the code needs instead of a cut one.
+        let small = drawn(&app, 80, 30);
+        assert!(small.contains("CU invoice"));
+        assert!(!small.contains("▀▀▀▀▀▀▀"));
+        assert!(small.contains("shows in a taller window"), "{small}");
+        assert!(small.contains("Esc: close"));
+        // The smallest window the app draws: the invoice in one line, the keys still shown.
+        let least = drawn(&app, 60, 16);
+        assert!(
+            least.contains("Tax invoice KRACU0100000001/42 · signed by KRA"),
+            "{least}"
+        );
+        assert!(least.contains("Esc: close"), "{least}");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::domain::receipt::SANDBOX_WARNING;
 use crate::tui::app::{App, Level, Overlay, Tab};
 use crate::tui::console_font;
 use crate::tui::keymap::{self, Binding};
-use crate::tui::screens::orders::detail_lines;
+use crate::tui::screens::orders::fitted_detail_lines;
 use crate::tui::screens::payment;
 use crate::tui::theme::Theme;
 
@@ -396,7 +396,9 @@ fn draw_overlay(app: &App, overlay: &Overlay, frame: &mut Frame) {
         Overlay::Order(detail) => {
             let lines = match detail {
                 Some(detail) => {
-                    let mut lines = detail_lines(detail, theme);
+                    // Borders and the keys' line take three rows.
+                    let rows = usize::from(frame.area().height).saturating_sub(3);
+                    let mut lines = fitted_detail_lines(detail, theme, rows);
                     let pending = detail.order.status == crate::domain::order::OrderStatus::Pending;
                     lines.push(Line::styled(
                         match (detail.payable(), pending) {

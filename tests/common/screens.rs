@@ -494,6 +494,7 @@ pub fn order_detail() -> OrderDetail {
         order: summary,
         parts: Vec::new(),
         after_sale: Vec::new(),
+        fiscal: None,
     }
 }
 

@@ -7,8 +7,10 @@ use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Row};
 
 use crate::domain::Money;
+use crate::domain::etims::InvoiceState;
 use crate::domain::order::{AfterSale, OrderDetail, OrderStatus, OrderSummary};
 use crate::domain::payment::{PaymentStatus, PaymentSummary};
+use crate::domain::receipt::fiscal_lines;
 use crate::service::orders::HISTORY_PAGE;
 use crate::tui::effect::Effect;
 use crate::tui::keymap::{self, Command};
@@ -121,6 +123,61 @@ impl OrdersScreen {
 
 /// The lines of one order's popup.
 pub fn detail_lines(detail: &OrderDetail, theme: Theme) -> Vec<Line<'static>> {
+    let mut lines = order_lines(detail, theme);
+    if let Some(fiscal) = &detail.fiscal {
+        lines.push(Line::raw(""));
+        lines.extend(fiscal_lines(fiscal).into_iter().map(Line::raw));
+    }
+    lines
+}
+
+/// The order with as much of its tax invoice as `rows` hold: all of it and KRA's QR code
+/// (a kiosk's tall screen), else without the code, else the invoice in one line, so the
+/// keys' line under it always shows.
+pub fn fitted_detail_lines(detail: &OrderDetail, theme: Theme, rows: usize) -> Vec<Line<'static>> {
+    let Some(fiscal) = &detail.fiscal else {
+        return order_lines(detail, theme);
+    };
+    let mut full = detail_lines(detail, theme);
+    let qr = fiscal
+        .verify_link
+        .as_deref()
+        .and_then(crate::tui::qr::lines)
+        .unwrap_or_default();
+    if full.len() + qr.len() <= rows {
+        full.extend(qr.into_iter().map(Line::raw));
+        return full;
+    }
+    // Without the code, one line says where it is.
+    let note = usize::from(!qr.is_empty());
+    if full.len() + note <= rows {
+        if !qr.is_empty() {
+            full.push(Line::styled(
+                format!(
+                    "KRA's QR code ({} rows) shows in a taller window.",
+                    qr.len()
+                ),
+                theme.dim(),
+            ));
+        }
+        return full;
+    }
+    let mut lines = order_lines(detail, theme);
+    let state = match (&fiscal.fiscal.signed, fiscal.fiscal.state) {
+        _ if fiscal.sandbox => "sandbox, not declared to KRA",
+        (Some(_), _) => "signed by KRA",
+        (None, InvoiceState::Received) => "declared to KRA",
+        (None, _) => "eTIMS pending",
+    };
+    lines.push(Line::raw(format!(
+        "Tax invoice {} · {state}",
+        fiscal.cu_invoice
+    )));
+    lines
+}
+
+/// The order, its items, payment and what happened after the sale.
+fn order_lines(detail: &OrderDetail, theme: Theme) -> Vec<Line<'static>> {
     let order = &detail.order;
     let mut lines = vec![
         Line::styled(

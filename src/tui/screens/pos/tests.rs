@@ -644,6 +644,7 @@ fn unpaid_order(product: &Product, customer: Option<&str>) -> crate::domain::ord
         payment: None,
         parts: Vec::new(),
         after_sale: Vec::new(),
+        fiscal: None,
     }
 }
 
