@@ -49,6 +49,13 @@ fn signed(n: i64) -> ResponseTemplate {
     }))
 }
 
+/// KRA's answer `code` with no data: a refusal, "already have it", "already installed".
+fn kra_answers(code: &str, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "resultCd": code, "resultMsg": message, "data": null
+    }))
+}
+
 /// Answers every invoice as KRA would, signing each number it is sent.
 struct SignsEach;
 
@@ -334,9 +341,7 @@ async fn a_refused_invoice_holds_the_queue_until_an_admin_resends_it(pool: PgPoo
     etims_on(&pool).await;
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "resultCd": "910", "resultMsg": "Request parameter error", "data": null
-        })))
+        .respond_with(kra_answers("910", "Request parameter error"))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
@@ -380,9 +385,7 @@ async fn an_invoice_kra_had_already_is_not_sent_again(pool: PgPool) {
     etims_on(&pool).await;
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "resultCd": "994", "resultMsg": "There is an overlapped Data", "data": null
-        })))
+        .respond_with(kra_answers("994", "There is an overlapped Data"))
         .expect(1)
         .mount(&server)
         .await;
@@ -634,9 +637,7 @@ async fn a_device_is_initialised_with_kras_key_and_control_unit_id() {
     // Installed before: KRA's reason is told.
     let again = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "resultCd": "902", "resultMsg": "This device is installed", "data": null
-        })))
+        .respond_with(kra_answers("902", "This device is installed"))
         .mount(&again)
         .await;
     let refused = bytemtaani::gateway::etims::initialise(&again.uri(), "P051234567X", "00", "x")

@@ -115,21 +115,21 @@ impl Orders {
 
     /// One order with its items and payment: its owner's, or anyone's for staff.
     pub async fn detail(&self, actor: &Actor, order_id: Uuid) -> Result<OrderDetail> {
-        let me = authorize(&mut *self.db.read().await?, actor, Role::Customer).await?;
-        let mut detail = self.load(order_id).await?;
+        // One connection (one transaction under a terminal role) for all of it.
+        let mut c = self.db.read().await?;
+        let me = authorize(&mut *c, actor, Role::Customer).await?;
+        let mut detail = load(&mut c, order_id).await?;
         if !me.may_act_for(detail.order.user_id) {
             return Err(not_found());
         }
-        let mut after_sale = db::orders::after_sale(&mut *self.db.read().await?, order_id).await?;
+        let mut after_sale = db::orders::after_sale(&mut *c, order_id).await?;
         // A write-off is the shop's own record; the customer sees their returns.
         if !me.is_staff() {
             after_sale.retain(|event| matches!(event, AfterSale::Returned { .. }));
         }
         detail.after_sale = after_sale;
         // Under the kiosk's role a customer reads only their own orders' invoices.
-        detail.fiscal = (self.etims)
-            .print_of(&mut *self.db.read().await?, order_id, None)
-            .await?;
+        detail.fiscal = self.etims.print_of(&mut c, order_id, None).await?;
         Ok(detail)
     }
 

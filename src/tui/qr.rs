@@ -3,6 +3,8 @@
 
 use qrcode::{Color, EcLevel, QrCode};
 
+use crate::domain::etims::FiscalPrint;
+
 /// Light margin around the code, in modules (scanners need a quiet zone).
 const QUIET: usize = 2;
 
@@ -31,6 +33,16 @@ pub fn lines(text: &str) -> Option<Vec<String>> {
             })
             .collect(),
     )
+}
+
+/// KRA's checker link of a signed tax invoice as a QR code, for the customer's phone;
+/// nothing before KRA has signed it.
+pub fn invoice(print: &FiscalPrint) -> Vec<String> {
+    print
+        .verify_link
+        .as_deref()
+        .and_then(lines)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -139,11 +139,7 @@ pub fn fitted_detail_lines(detail: &OrderDetail, theme: Theme, rows: usize) -> V
         return order_lines(detail, theme);
     };
     let mut full = detail_lines(detail, theme);
-    let qr = fiscal
-        .verify_link
-        .as_deref()
-        .and_then(crate::tui::qr::lines)
-        .unwrap_or_default();
+    let qr = crate::tui::qr::invoice(fiscal);
     if full.len() + qr.len() <= rows {
         full.extend(qr.into_iter().map(Line::raw));
         return full;

@@ -520,8 +520,7 @@ pub(super) fn receipt_lines(receipt: &Receipt) -> Vec<String> {
     let qr = receipt
         .fiscal
         .as_ref()
-        .and_then(|f| f.verify_link.as_deref())
-        .and_then(crate::tui::qr::lines)
+        .map(crate::tui::qr::invoice)
         .unwrap_or_default();
     receipt.lines().into_iter().chain(qr).collect()
 }
