@@ -8,14 +8,17 @@ mod common;
 use bytemtaani::db::TerminalRole;
 use bytemtaani::domain::Error;
 use bytemtaani::domain::catalog::{Category, Product};
+use bytemtaani::domain::live::Change;
 use bytemtaani::domain::returns::ReturnRequest;
 use bytemtaani::domain::user::{Actor, Role};
 use bytemtaani::gateway::etims::{Device, Etims};
 use bytemtaani::service::Services;
 use bytemtaani::service::etims::Stopped;
 use common::*;
+use futures::StreamExt;
 use serde_json::{Value, json};
 use sqlx::PgPool;
+use std::time::Duration;
 use uuid::Uuid;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -66,7 +69,9 @@ impl wiremock::Respond for SignsEach {
     }
 }
 
+/// KRA registering every product and signing every invoice.
 async fn kra_signs(server: &MockServer) {
+    kra_registers(server).await;
     Mock::given(method("POST"))
         .and(path("/saveTrnsSalesOsdc"))
         .respond_with(SignsEach)
@@ -74,14 +79,33 @@ async fn kra_signs(server: &MockServer) {
         .await;
 }
 
-/// The invoice numbers KRA was sent, in the order it was sent them.
-async fn sent_numbers(server: &MockServer) -> Vec<i64> {
+/// KRA registering every product it is sent (`saveItem`).
+async fn kra_registers(server: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path("/saveItem"))
+        .respond_with(kra_answers("000", "It is succeeded"))
+        .mount(server)
+        .await;
+}
+
+/// What KRA was sent to `call`, in the order it was sent.
+async fn sent_to(server: &MockServer, call: &str) -> Vec<Value> {
     server
         .received_requests()
         .await
         .unwrap()
         .iter()
-        .map(|r| r.body_json::<Value>().unwrap()["invcNo"].as_i64().unwrap())
+        .filter(|r| r.url.path() == format!("/{call}"))
+        .map(|r| r.body_json::<Value>().unwrap())
+        .collect()
+}
+
+/// The invoice numbers KRA was sent, in the order it was sent them.
+async fn sent_numbers(server: &MockServer) -> Vec<i64> {
+    sent_to(server, "saveTrnsSalesOsdc")
+        .await
+        .iter()
+        .map(|body| body["invcNo"].as_i64().unwrap())
         .collect()
 }
 
@@ -175,6 +199,7 @@ async fn a_sale_that_is_refused_takes_no_number(pool: PgPool) {
 async fn a_sale_committed_before_a_crash_is_sent_once_after_it(pool: PgPool) {
     etims_on(&pool).await;
     let server = MockServer::start().await;
+    kra_registers(&server).await;
     Mock::given(method("POST"))
         .and(path("/saveTrnsSalesOsdc"))
         .respond_with(signed(1))
@@ -225,6 +250,7 @@ async fn the_request_has_the_specifications_fields_and_the_devices_key(pool: PgP
         .expect(1)
         .mount(&server)
         .await;
+    kra_registers(&server).await;
     let s = services_with_etims(pool.clone().into(), kra(&server));
     let (admin, phones) = shop(&s).await;
     let radio = product(&s, &admin, &phones, "Radio", "1160", 10).await;
@@ -240,8 +266,7 @@ async fn the_request_has_the_specifications_fields_and_the_devices_key(pool: PgP
         .unwrap();
     s.etims.send_due().await.unwrap();
 
-    let requests = server.received_requests().await.unwrap();
-    let body: Value = requests[0].body_json().unwrap();
+    let body = &sent_to(&server, "saveTrnsSalesOsdc").await[0];
     assert_eq!(body["tin"], "P051234567X");
     assert_eq!(body["bhfId"], BRANCH);
     assert_eq!(body["invcNo"], 1);
@@ -325,7 +350,10 @@ async fn kra_down_for_a_while_then_back_gets_everything_in_order(pool: PgPool) {
     sqlx::query(due).execute(&pool).await.unwrap();
     let sent = s.etims.send_due().await.unwrap();
     assert_eq!((sent.signed, sent.stopped), (3, Stopped::Done));
-    assert_eq!(sent_numbers(&server).await, [1, 1, 1, 2, 3]);
+    // While KRA was down the radio's registration failed twice; then it and the three
+    // invoices went through.
+    assert_eq!(sent_to(&server, "saveItem").await.len(), 3);
+    assert_eq!(sent_numbers(&server).await, [1, 2, 3]);
     assert_eq!(
         count(
             &pool,
@@ -341,6 +369,7 @@ async fn a_refused_invoice_holds_the_queue_until_an_admin_resends_it(pool: PgPoo
     etims_on(&pool).await;
     let server = MockServer::start().await;
     Mock::given(method("POST"))
+        .and(path("/saveTrnsSalesOsdc"))
         .respond_with(kra_answers("910", "Request parameter error"))
         .up_to_n_times(1)
         .with_priority(1)
@@ -385,10 +414,12 @@ async fn an_invoice_kra_had_already_is_not_sent_again(pool: PgPool) {
     etims_on(&pool).await;
     let server = MockServer::start().await;
     Mock::given(method("POST"))
+        .and(path("/saveTrnsSalesOsdc"))
         .respond_with(kra_answers("994", "There is an overlapped Data"))
         .expect(1)
         .mount(&server)
         .await;
+    kra_registers(&server).await;
     let (s, _, cashier, radio, _) = radio_shop(&pool, kra(&server)).await;
     let order = cash_sale(&s, &cashier, vec![line(&radio, 1)])
         .await
@@ -483,8 +514,7 @@ async fn a_credit_note_declares_the_returned_lines_and_the_original(pool: PgPool
         .await
         .unwrap();
     s.etims.send_due().await.unwrap();
-    let requests = server.received_requests().await.unwrap();
-    let note: Value = requests[1].body_json().unwrap();
+    let note = &sent_to(&server, "saveTrnsSalesOsdc").await[1];
     assert_eq!(note["rcptTyCd"], "R");
     assert_eq!(note["invcNo"], 2);
     assert_eq!(note["orgInvcNo"], 1);
@@ -494,6 +524,18 @@ async fn a_credit_note_declares_the_returned_lines_and_the_original(pool: PgPool
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["itemNm"], "Radio");
     assert_eq!(items[0]["qty"], 1);
+
+    // The other radio comes back broken, not for the shelf: credited as damaged.
+    let mut broken = one_back(order, &radio);
+    broken.restock = false;
+    broken.reason = "screen cracked".into();
+    s.returns.take(&cashier, broken).await.unwrap();
+    s.etims.send_due().await.unwrap();
+    let note = &sent_to(&server, "saveTrnsSalesOsdc").await[2];
+    assert_eq!(
+        (note["invcNo"].as_i64(), note["rfdRsnCd"].as_str()),
+        (Some(3), Some("03"))
+    );
 }
 
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
@@ -578,9 +620,7 @@ async fn a_line_keeps_the_tax_type_its_product_had_when_sold(pool: PgPool) {
         .await
         .unwrap();
     s.etims.send_due().await.unwrap();
-    let body: Value = server.received_requests().await.unwrap()[0]
-        .body_json()
-        .unwrap();
+    let body = &sent_to(&server, "saveTrnsSalesOsdc").await[0];
     assert_eq!(body["itemList"][0]["taxTyCd"], "E");
     assert_eq!(body["taxAmtE"], 40.0);
 }
@@ -598,8 +638,7 @@ async fn an_admin_cancelling_a_paid_sale_credits_the_whole_of_it(pool: PgPool) {
     s.orders.cancel(&admin, order).await.unwrap();
     let sent = s.etims.send_due().await.unwrap();
     assert_eq!((sent.signed, sent.stopped), (2, Stopped::Done));
-    let requests = server.received_requests().await.unwrap();
-    let note: Value = requests[1].body_json().unwrap();
+    let note = &sent_to(&server, "saveTrnsSalesOsdc").await[1];
     assert_eq!(
         (note["rcptTyCd"].clone(), note["orgInvcNo"].clone()),
         (json!("R"), json!(1))
@@ -714,4 +753,245 @@ async fn a_customer_sees_their_own_invoice_at_the_kiosk_and_no_one_elses(pool: P
         refused.to_string().contains("permission denied"),
         "{refused}"
     );
+}
+
+/// Waits for the next "KRA answered" the tills hear.
+async fn answer_heard(heard: &mut (impl futures::Stream<Item = Change> + Unpin)) -> Uuid {
+    let next = async {
+        loop {
+            match heard.next().await {
+                Some(Change::InvoiceAnswered(id)) => return id,
+                Some(_) => {}
+                None => panic!("the shop's changes ended"),
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), next)
+        .await
+        .expect("KRA's answer is announced")
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_sale_is_sent_as_it_commits_and_the_tills_hear_that_kra_signed_it(pool: PgPool) {
+    etims_on(&pool).await;
+    let server = MockServer::start().await;
+    kra_signs(&server).await;
+    let (s, _, cashier, radio, _) = radio_shop(&pool, kra(&server)).await;
+    let mut till_hears = s.catalog.changes().await.unwrap();
+    // The sender's timer turns once at start, then not for an hour: what it sends after
+    // that, it sends because a sale was numbered.
+    let sender_hears = s.catalog.changes().await.unwrap();
+    tokio::spawn(
+        s.etims
+            .clone()
+            .keep_sending(Duration::from_secs(3600), sender_hears),
+    );
+    for n in 1..=2 {
+        let order = cash_sale(&s, &cashier, vec![line(&radio, 1)])
+            .await
+            .unwrap();
+        let answered = answer_heard(&mut till_hears).await;
+        let printed = s.pos.receipt_for(&cashier, order).await.unwrap();
+        let print = printed.fiscal.expect("an invoice");
+        assert_eq!(answered, print.fiscal.id);
+        assert_eq!(print.fiscal.number, n);
+        let now = s.pos.invoice_now(&cashier, &print).await.unwrap();
+        assert!(!now.awaits_kra());
+        assert!(
+            now.verify_link
+                .as_deref()
+                .is_some_and(|l| l.ends_with(&format!("SIGN{n:012}"))),
+            "{now:?}"
+        );
+    }
+    assert_eq!(sent_numbers(&server).await, vec![1, 2]);
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn each_product_is_registered_before_its_first_invoice_and_again_once_changed(pool: PgPool) {
+    let Sold {
+        server,
+        s,
+        admin,
+        cashier,
+        radio,
+        ..
+    } = sold_radios_and_a_bank(&pool).await;
+    s.etims.send_due().await.unwrap();
+    let items = sent_to(&server, "saveItem").await;
+    let names: Vec<&str> = items
+        .iter()
+        .map(|i| i["itemNm"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Radio", "Power bank"], "both, before the invoice");
+    let first_sent = &server.received_requests().await.unwrap();
+    assert_eq!(first_sent.last().unwrap().url.path(), "/saveTrnsSalesOsdc");
+    let registered = &items[0];
+    assert_eq!(registered["itemCd"].as_str().unwrap().len(), 13);
+    assert_eq!(registered["itemClsCd"], "4321150300");
+    assert_eq!(registered["taxTyCd"], "B");
+    assert_eq!(registered["dftPrc"], 1500.0);
+    assert_eq!(registered["bcd"], "RADIO");
+    assert_eq!(registered["tin"], "P051234567X");
+    assert_eq!(registered["regrNm"], "cashier");
+
+    // Sold again unchanged: nothing to register.
+    cash_sale(&s, &cashier, vec![line(&radio, 1)])
+        .await
+        .unwrap();
+    s.etims.send_due().await.unwrap();
+    assert_eq!(sent_to(&server, "saveItem").await.len(), 2);
+
+    // A new price is what KRA holds next: registered again before the next invoice.
+    let phones = s.catalog.categories().await.unwrap().remove(0);
+    let dearer = form(&phones, "Radio", "RADIO", "1650");
+    let radio = s
+        .admin
+        .update_product(&admin, radio.id, radio.version, &dearer)
+        .await
+        .unwrap();
+    cash_sale(&s, &cashier, vec![line(&radio, 1)])
+        .await
+        .unwrap();
+    let sent = s.etims.send_due().await.unwrap();
+    assert_eq!((sent.signed, sent.stopped), (1, Stopped::Done));
+    let items = sent_to(&server, "saveItem").await;
+    assert_eq!(items.len(), 3);
+    assert_eq!(
+        (items[2]["itemNm"].as_str(), items[2]["dftPrc"].as_f64()),
+        (Some("Radio"), Some(1650.0))
+    );
+    assert_eq!(
+        items[2]["itemCd"], items[0]["itemCd"],
+        "the same item, changed"
+    );
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_product_kra_will_not_register_holds_its_invoice_until_an_admin_fixes_it(pool: PgPool) {
+    etims_on(&pool).await;
+    let server = MockServer::start().await;
+    // KRA refuses an item class it does not know.
+    Mock::given(method("POST"))
+        .and(path("/saveItem"))
+        .and(wiremock::matchers::body_partial_json(
+            json!({ "itemClsCd": "1234" }),
+        ))
+        .respond_with(kra_answers("910", "Request parameter error"))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    kra_signs(&server).await;
+    let (s, admin, cashier, radio, phones) = radio_shop(&pool, kra(&server)).await;
+    let mut wrong = form(&phones, "Radio", "RADIO", "1500");
+    wrong.item_class = "1234".into();
+    let radio = s
+        .admin
+        .update_product(&admin, radio.id, radio.version, &wrong)
+        .await
+        .unwrap();
+    cash_sale(&s, &cashier, vec![line(&radio, 1)])
+        .await
+        .unwrap();
+    assert_eq!(
+        s.etims.send_due().await.unwrap().stopped,
+        Stopped::Refused(1)
+    );
+    assert!(
+        sent_numbers(&server).await.is_empty(),
+        "no invoice for an unregistered item"
+    );
+    let queue = s.etims.list(&admin).await.unwrap();
+    let reason = queue[0].last_error.clone().unwrap();
+    assert!(
+        reason.contains("Radio") && reason.contains("\"1234\"") && reason.contains("910"),
+        "{reason}"
+    );
+
+    // The admin sets the right class and resends: registered, then signed.
+    let mut right = wrong.clone();
+    right.item_class = "5213160000".into();
+    s.admin
+        .update_product(&admin, radio.id, radio.version, &right)
+        .await
+        .unwrap();
+    s.etims.resend(&admin, queue[0].id).await.unwrap();
+    let sent = s.etims.send_due().await.unwrap();
+    assert_eq!((sent.signed, sent.stopped), (1, Stopped::Done));
+    let items = sent_to(&server, "saveItem").await;
+    assert_eq!(items.last().unwrap()["itemClsCd"], "5213160000");
+}
+
+/// KRA's item class answer: `classes` as (code, name, in use).
+fn kra_classes(classes: &[(&str, &str, bool)], at: &str) -> ResponseTemplate {
+    let list: Vec<Value> = classes
+        .iter()
+        .map(|(code, name, used)| {
+            json!({ "itemClsCd": code, "itemClsNm": name, "itemClsLvl": 5, "taxTyCd": "B",
+                    "mjrTgYn": "N", "useYn": if *used { "Y" } else { "N" } })
+        })
+        .collect();
+    ResponseTemplate::new(200).set_body_json(json!({
+        "resultCd": "000", "resultMsg": "It is succeeded", "resultDt": at,
+        "data": { "itemClsList": list }
+    }))
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn an_admins_item_class_is_checked_against_kras_list(pool: PgPool) {
+    etims_on(&pool).await;
+    let server = MockServer::start().await;
+    let first_ask = json!({ "lastReqDt": "20180101000000" });
+    Mock::given(method("POST"))
+        .and(path("/selectItemClsList"))
+        .and(wiremock::matchers::body_partial_json(first_ask))
+        .respond_with(kra_classes(
+            &[
+                ("4321150300", "Mobile phones", true),
+                ("5213160000", "Audio equipment", true),
+                ("5213150000", "Old audio", true),
+            ],
+            "20261201080000",
+        ))
+        .mount(&server)
+        .await;
+    // The next ask brings only what changed since KRA's last answer.
+    Mock::given(method("POST"))
+        .and(path("/selectItemClsList"))
+        .and(wiremock::matchers::body_partial_json(
+            json!({ "lastReqDt": "20261201080000" }),
+        ))
+        .respond_with(kra_classes(
+            &[("5213150000", "Old audio", false)],
+            "20261202080000",
+        ))
+        .mount(&server)
+        .await;
+    let (s, admin, _, radio, phones) = radio_shop(&pool, kra(&server)).await;
+    assert_eq!(s.etims.refresh_classes().await.unwrap(), 3);
+    assert_eq!(s.etims.refresh_classes().await.unwrap(), 1);
+    let tin = &sent_to(&server, "selectItemClsList").await[0]["tin"];
+    assert_eq!(tin, "P051234567X");
+
+    let save = |class: &str| {
+        let mut edit = form(&phones, "Radio", "RADIO", "1500");
+        edit.item_class = class.into();
+        let (s, admin, id, version) = (&s, &admin, radio.id, radio.version);
+        async move { s.admin.update_product(admin, id, version, &edit).await }
+    };
+    for (class, says) in [
+        ("9999999999", "is not one of KRA's item classes"),
+        ("5213150000", "KRA no longer uses 5213150000 (Old audio)"),
+        ("", "KRA's code is needed"),
+    ] {
+        match save(class).await {
+            Err(Error::Invalid { field, message }) => {
+                assert_eq!(field, "Item class");
+                assert!(message.contains(says), "{message}");
+            }
+            other => panic!("{class:?} was taken: {other:?}"),
+        }
+    }
+    let saved = save("5213160000").await.unwrap();
+    assert_eq!(saved.item_class, "5213160000");
 }

@@ -202,6 +202,9 @@ fn till_answer(request: &PosRequest, fail: bool, err: Error, rng: &mut Rng) -> P
             path: "/tmp/receipt.txt".into(),
             printed: fail.then(|| Err("The printer did not print".into())),
         })),
+        PosRequest::InvoiceNow(print) => {
+            PosAnswer::InvoiceNow(if fail { Err(err) } else { Ok(print.clone()) })
+        }
         PosRequest::Refresh(_) => PosAnswer::Refreshed(Ok(products())),
         PosRequest::Receipt(_) => PosAnswer::Sold(Ok(Box::new(receipt()))),
         PosRequest::CancelSale(_) => PosAnswer::Cancelled(if fail { Err(err) } else { Ok(()) }),

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
+use futures::StreamExt;
 use sqlx::PgPool;
 
 use crate::config::Settings;
@@ -547,7 +548,18 @@ fn refuse_pretend_receiver(setup: &crate::service::Setup, allow_sandbox: bool) -
 fn keep_working(services: &Services, settings: &Settings) {
     let every = std::time::Duration::from_secs(settings.payments.reconcile_every_secs);
     tokio::spawn(services.payments.clone().keep_reconciling(every));
-    tokio::spawn(services.etims.clone().keep_sending(ETIMS_EVERY));
+    let (catalog, etims) = (services.catalog.clone(), services.etims.clone());
+    tokio::spawn(async move {
+        // Without the shop's changes (the database away at start), the timer alone sends.
+        let heard = match catalog.changes().await {
+            Ok(changes) => changes.left_stream(),
+            Err(err) => {
+                tracing::warn!(%err, "eTIMS: sending every {ETIMS_EVERY:?} only");
+                futures::stream::empty().right_stream()
+            }
+        };
+        etims.keep_sending(ETIMS_EVERY, heard).await
+    });
 }
 
 /// How often the shop's server looks for invoices to send (one indexed query when none).
@@ -588,6 +600,9 @@ async fn migrate(settings: &Settings) -> Result<()> {
     db::etims::set_policy(&pool, etims.enabled()?, &etims.branch()?)
         .await
         .context("setting eTIMS on or off")?;
+    db::etims_items::set_open_price_class(&pool, &etims.open_price_item_class()?)
+        .await
+        .context("setting the open-price line's item class")?;
     println!(
         "Database is up to date; logins lock for {} minutes after {} failures; cashiers give \
          up to {limit}% off a line without an admin; eTIMS invoices {}.",

@@ -49,6 +49,8 @@ pub struct EtimsSettings {
     pub branch: String,
     pub scu_id: String,
     pub verify_url: String,
+    /// KRA's item class for the open-price line (goods the shop has not entered).
+    pub open_price_item_class: String,
 }
 
 impl EtimsSettings {
@@ -69,6 +71,17 @@ impl EtimsSettings {
             );
         }
         Ok(branch.to_owned())
+    }
+
+    /// The open-price line's item class: KRA's code, up to 10 digits (empty: not set).
+    pub fn open_price_item_class(&self) -> Result<String> {
+        let class = self.open_price_item_class.trim();
+        if class.len() > 10 || !class.chars().all(|c| c.is_ascii_digit()) {
+            bail!(
+                "etims.open_price_item_class is KRA's item class: up to 10 digits, not {class:?}"
+            );
+        }
+        Ok(class.to_owned())
     }
 
     /// Who sends to KRA: the sandbox, or OSCU with the device's key from the environment

@@ -54,13 +54,15 @@ pub struct Unsent {
     pub attempts: i32,
     pub due: bool,
     pub cashier: String,
+    /// A return's goods went back on the shelf (None: not a return).
+    pub restocked: Option<bool>,
 }
 
 pub async fn first_unsent(c: &mut PgConnection, branch: &str) -> sqlx::Result<Option<Unsent>> {
     sqlx::query_as(
         "select i.id, i.number, i.kind, i.order_id, i.return_id, i.original_number, i.issued_at,
                 i.state, i.attempts, i.next_attempt_at <= now() as due,
-                coalesce(u.username, '') as cashier
+                coalesce(u.username, '') as cashier, r.restocked
          from etims_invoices i
          join orders o on o.id = i.order_id
          left join returns r on r.id = i.return_id
@@ -138,6 +140,17 @@ pub async fn paid(c: &mut PgConnection, order_id: Uuid) -> sqlx::Result<Paid> {
     })
 }
 
+/// Tells every terminal, as the answer commits, that KRA answered invoice `id` (a till
+/// holding its receipt prints the signed one).
+async fn announce(c: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("select pg_notify($1, $2::text)")
+        .bind(crate::db::listen::INVOICE_ANSWERED_CHANNEL)
+        .bind(id)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
 pub async fn signed(c: &mut PgConnection, id: Uuid, s: &Signature) -> sqlx::Result<()> {
     sqlx::query(
         "update etims_invoices set state = 'signed', attempts = attempts + 1, last_error = null,
@@ -151,9 +164,9 @@ pub async fn signed(c: &mut PgConnection, id: Uuid, s: &Signature) -> sqlx::Resu
     .bind(&s.internal_data)
     .bind(&s.signature)
     .bind(&s.scu_time)
-    .execute(c)
+    .execute(&mut *c)
     .await?;
-    Ok(())
+    announce(c, id).await
 }
 
 /// KRA's answer was not a signature: `state` with its reason, to be tried again after
@@ -174,13 +187,22 @@ pub async fn answered(
     .bind(state)
     .bind(reason)
     .bind(retry_in)
-    .execute(c)
+    .execute(&mut *c)
     .await?;
-    Ok(())
+    if state == InvoiceState::Pending {
+        return Ok(());
+    }
+    announce(c, id).await
 }
+
+/// What a receipt prints of an invoice ([`FiscalRow`]).
+const FISCAL: &str = "select id, number, kind, state, receipt_number, total_receipts,
+                             internal_data, signature, scu_time
+                      from etims_invoices";
 
 #[derive(sqlx::FromRow)]
 struct FiscalRow {
+    id: Uuid,
     number: i64,
     kind: InvoiceKind,
     state: InvoiceState,
@@ -204,6 +226,7 @@ impl From<FiscalRow> for Fiscal {
             _ => None,
         };
         Fiscal {
+            id: r.id,
             number: r.number,
             kind: r.kind,
             state: r.state,
@@ -219,19 +242,25 @@ pub async fn fiscal(
     order_id: Uuid,
     return_id: Option<Uuid>,
 ) -> sqlx::Result<Option<Fiscal>> {
-    let row: Option<FiscalRow> = sqlx::query_as(
-        "select number, kind, state, receipt_number, total_receipts, internal_data, signature,
-                scu_time
-         from etims_invoices
-         where order_id = $1
-           and case when $2::uuid is null then kind = 'sale' else return_id = $2 end",
-    )
+    let row: Option<FiscalRow> = sqlx::query_as(&format!(
+        "{FISCAL} where order_id = $1
+           and case when $2::uuid is null then kind = 'sale' else return_id = $2 end"
+    ))
     .bind(order_id)
     .bind(return_id)
     .fetch_optional(ex)
     .await?;
     Ok(row.map(Fiscal::from))
 }
+/// The invoice `id` as it stands now.
+pub async fn fiscal_by_id(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Fiscal>> {
+    let row: Option<FiscalRow> = sqlx::query_as(&format!("{FISCAL} where id = $1"))
+        .bind(id)
+        .fetch_optional(ex)
+        .await?;
+    Ok(row.map(Fiscal::from))
+}
+
 /// Invoices not yet answered (oldest first), then the latest answered: `limit` in all.
 pub async fn queue(ex: impl PgExecutor<'_>, limit: i64) -> sqlx::Result<Vec<QueuedInvoice>> {
     sqlx::query_as(

@@ -1,5 +1,6 @@
 //! PostgreSQL LISTEN: a dedicated connection that hears product and payment changes as they
-//! commit (migrations 2 and 5 send them).
+//! commit (migrations 2 and 5 send them), and eTIMS invoices numbered (migration 37) and
+//! answered (the sender, `db::etims`).
 
 use futures::{Stream, StreamExt};
 use sqlx::PgPool;
@@ -9,6 +10,8 @@ use crate::domain::live::Change;
 
 pub const PRODUCT_CHANNEL: &str = "product_changed";
 pub const PAYMENT_CHANNEL: &str = "payment_changed";
+pub const INVOICE_QUEUED_CHANNEL: &str = "etims_queued";
+pub const INVOICE_ANSWERED_CHANNEL: &str = "etims_answered";
 
 /// Changes as they commit. The listener reconnects by itself after a lost connection
 /// (changes made meanwhile are not replayed); the stream yields an error for each failed
@@ -18,7 +21,12 @@ pub async fn changes(
 ) -> sqlx::Result<impl Stream<Item = sqlx::Result<Change>> + Unpin + use<>> {
     let mut listener = PgListener::connect_with(pool).await?;
     listener
-        .listen_all([PRODUCT_CHANNEL, PAYMENT_CHANNEL])
+        .listen_all([
+            PRODUCT_CHANNEL,
+            PAYMENT_CHANNEL,
+            INVOICE_QUEUED_CHANNEL,
+            INVOICE_ANSWERED_CHANNEL,
+        ])
         .await?;
     Ok(listener.into_stream().filter_map(|note| {
         futures::future::ready(match note {
@@ -27,6 +35,8 @@ pub async fn changes(
                 match note.channel() {
                     PRODUCT_CHANNEL => id.map(Change::Product).map(Ok),
                     PAYMENT_CHANNEL => id.map(Change::Payment).map(Ok),
+                    INVOICE_QUEUED_CHANNEL => Some(Ok(Change::InvoiceQueued)),
+                    INVOICE_ANSWERED_CHANNEL => id.map(Change::InvoiceAnswered).map(Ok),
                     _ => None,
                 }
             }

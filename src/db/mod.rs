@@ -8,6 +8,7 @@ pub mod categories;
 pub mod discounts;
 mod error;
 pub mod etims;
+pub mod etims_items;
 pub mod held;
 pub mod listen;
 pub mod login;

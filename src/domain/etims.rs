@@ -11,8 +11,31 @@ use crate::domain::clock::shop_time;
 use crate::domain::payment::PaymentMethod;
 use crate::domain::tax::{TaxTotal, TaxType, totals};
 
-/// Credit notes are refunds (KRA's credit-note reason "06").
-const REFUND_REASON: &str = "06";
+/// Why goods were credited, as KRA codes it (its "credit note reason" list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreditReason {
+    /// Goods that came back not fit to sell again (a return not put back on the shelf).
+    Damaged,
+    /// Money back for goods that came back whole, or for a sale cancelled.
+    Refund,
+}
+
+impl CreditReason {
+    /// A return put back on the shelf is a refund; one that was not, damaged goods.
+    pub fn of_return(restocked: Option<bool>) -> Self {
+        match restocked {
+            Some(false) => CreditReason::Damaged,
+            _ => CreditReason::Refund,
+        }
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            CreditReason::Damaged => "03",
+            CreditReason::Refund => "06",
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
 #[sqlx(type_name = "etims_kind", rename_all = "snake_case")]
@@ -69,10 +92,56 @@ impl InvoiceLine {
         self.price.times(self.quantity) - self.discount
     }
 
-    /// KRA's item code: country, finished product, packaging "NT", unit "U" (pieces), and the
-    /// shop's number for the product.
     pub fn item_code(&self) -> String {
-        format!("KE2NTU{:07}", self.item_number)
+        item_code(self.item_number)
+    }
+}
+
+/// KRA's item code: country, finished product, packaging "NT", unit "U" (pieces), and the
+/// shop's number for the product.
+fn item_code(number: i64) -> String {
+    format!("KE2NTU{number:07}")
+}
+
+/// A product as KRA's item register holds it (`saveItem`): registered before the first
+/// invoice naming it, and again when any of this changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub product_id: uuid::Uuid,
+    pub name: String,
+    pub sku: String,
+    pub item_class: String,
+    pub item_number: i64,
+    pub tax_type: TaxType,
+    pub price: Money,
+}
+
+impl Item {
+    /// What KRA keeps of the product (compared with what it last accepted).
+    pub fn master(&self) -> Value {
+        json!({
+            "itemCd": item_code(self.item_number),
+            "itemClsCd": self.item_class,
+            "itemTyCd": "2",
+            "itemNm": self.name,
+            "orgnNatCd": "KE",
+            "pkgUnitCd": "NT",
+            "qtyUnitCd": "U",
+            "taxTyCd": self.tax_type.code(),
+            "bcd": self.sku,
+            "dftPrc": amount(self.price),
+            "isrcAplcbYn": "N",
+            "useYn": "Y",
+        })
+    }
+
+    /// The `saveItem` body, less the device's own fields, sent on behalf of `by`.
+    pub fn request(&self, by: &str) -> Value {
+        let mut body = self.master();
+        for field in ["regrId", "regrNm", "modrId", "modrNm"] {
+            body[field] = by.into();
+        }
+        body
     }
 }
 
@@ -87,6 +156,8 @@ pub struct Invoice {
     pub paid: Paid,
     /// Who rang it up (`regrNm`/`modrNm`).
     pub cashier: String,
+    /// A credit note's reason.
+    pub reason: CreditReason,
     pub lines: Vec<InvoiceLine>,
 }
 
@@ -120,7 +191,7 @@ impl Invoice {
             "cfmDt": stamp,
             "salesDt": at.format("%Y%m%d").to_string(),
             "rfdDt": if credit { Value::from(stamp.clone()) } else { Value::Null },
-            "rfdRsnCd": if credit { Value::from(REFUND_REASON) } else { Value::Null },
+            "rfdRsnCd": if credit { Value::from(self.reason.code()) } else { Value::Null },
             "totItemCnt": self.lines.len(),
             "totTaxblAmt": amount(total),
             "totTaxAmt": amount(tax),
@@ -174,6 +245,8 @@ fn item(seq: usize, line: &InvoiceLine) -> Value {
 /// What a receipt prints of an invoice: its number, and KRA's signature once it is signed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fiscal {
+    /// The invoice's row: what KRA's answer is announced by.
+    pub id: uuid::Uuid,
     pub number: i64,
     pub kind: InvoiceKind,
     pub state: InvoiceState,
@@ -200,6 +273,13 @@ pub struct FiscalPrint {
     pub verify_link: Option<String>,
     /// Signed by the sandbox: declared to nobody.
     pub sandbox: bool,
+}
+
+impl FiscalPrint {
+    /// Not answered by KRA yet: a receipt printed now would say "eTIMS PENDING".
+    pub fn awaits_kra(&self) -> bool {
+        self.fiscal.state == InvoiceState::Pending
+    }
 }
 
 /// An invoice as the admin console lists it.
@@ -243,6 +323,7 @@ pub(crate) mod tests {
     pub(crate) fn signed_print() -> FiscalPrint {
         FiscalPrint {
             fiscal: Fiscal {
+                id: uuid::Uuid::from_u128(42),
                 number: 42,
                 kind: InvoiceKind::Sale,
                 state: InvoiceState::Signed,
@@ -295,6 +376,7 @@ pub(crate) mod tests {
             issued_at: "2026-11-25T21:30:05Z".parse().unwrap(),
             paid: Paid::By(PaymentMethod::Mpesa),
             cashier: "wanjiru".into(),
+            reason: CreditReason::Refund,
             lines: vec![
                 line("Radio", TaxType::B, 2, 100_000, 10_000),
                 line("Tea", TaxType::E, 1, 54_000, 0),
@@ -328,22 +410,56 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_credit_note_names_its_sale_and_the_refund_reason() {
-        let note = Invoice {
-            number: 13,
-            kind: InvoiceKind::CreditNote,
-            original_number: Some(12),
-            issued_at: "2026-11-26T08:00:00Z".parse().unwrap(),
-            paid: Paid::InParts,
-            cashier: "wanjiru".into(),
-            lines: vec![line("Radio", TaxType::B, 1, 100_000, 5_000)],
-        }
-        .request();
-        assert_eq!(note["rcptTyCd"], "R");
-        assert_eq!(note["orgInvcNo"], 12);
-        assert_eq!(note["rfdRsnCd"], "06");
-        assert_eq!(note["rfdDt"], "20261126110000");
-        assert_eq!(note["pmtTyCd"], "07");
-        assert_eq!(note["totAmt"], 950.0);
+    fn a_credit_note_names_its_sale_and_why() {
+        let note = |restocked| {
+            Invoice {
+                number: 13,
+                kind: InvoiceKind::CreditNote,
+                original_number: Some(12),
+                issued_at: "2026-11-26T08:00:00Z".parse().unwrap(),
+                paid: Paid::InParts,
+                cashier: "wanjiru".into(),
+                reason: CreditReason::of_return(restocked),
+                lines: vec![line("Radio", TaxType::B, 1, 100_000, 5_000)],
+            }
+            .request()
+        };
+        let back_on_the_shelf = note(Some(true));
+        assert_eq!(back_on_the_shelf["rcptTyCd"], "R");
+        assert_eq!(back_on_the_shelf["orgInvcNo"], 12);
+        assert_eq!(back_on_the_shelf["rfdRsnCd"], "06");
+        assert_eq!(back_on_the_shelf["rfdDt"], "20261126110000");
+        assert_eq!(back_on_the_shelf["pmtTyCd"], "07");
+        assert_eq!(back_on_the_shelf["totAmt"], 950.0);
+        assert_eq!(note(Some(false))["rfdRsnCd"], "03", "damaged");
+        assert_eq!(note(None)["rfdRsnCd"], "06", "a sale cancelled");
+    }
+
+    #[test]
+    fn an_item_is_registered_with_its_class_tax_type_price_and_barcode() {
+        let item = Item {
+            product_id: uuid::Uuid::nil(),
+            name: "Radio".into(),
+            sku: "6001067012345".into(),
+            item_class: "5213160000".into(),
+            item_number: 7,
+            tax_type: TaxType::E,
+            price: Money::from_cents(149_950),
+        };
+        let body = item.request("admin");
+        assert_eq!(body["itemCd"], "KE2NTU0000007");
+        assert_eq!(body["itemClsCd"], "5213160000");
+        assert_eq!(body["itemTyCd"], "2");
+        assert_eq!(body["taxTyCd"], "E");
+        assert_eq!(body["dftPrc"], 1499.5);
+        assert_eq!(body["bcd"], "6001067012345");
+        assert_eq!(
+            (body["useYn"].as_str(), body["modrNm"].as_str()),
+            (Some("Y"), Some("admin"))
+        );
+        assert!(
+            item.master().get("regrId").is_none(),
+            "who sent it is no change"
+        );
     }
 }

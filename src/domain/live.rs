@@ -8,4 +8,8 @@ pub enum Change {
     Product(Uuid),
     /// A payment's status (paid, failed, refunded).
     Payment(Uuid),
+    /// A sale or return was numbered as an eTIMS invoice (its sender may send it now).
+    InvoiceQueued,
+    /// KRA answered the eTIMS invoice with this id (signed, refused or had it already).
+    InvoiceAnswered(Uuid),
 }

@@ -22,6 +22,8 @@ pub const TIMEOUT: Duration = Duration::from_secs(20);
 const SUCCEEDED: &str = "000";
 /// "There is an overlapped Data": the invoice number was received before.
 const OVERLAPPED: &str = "994";
+/// "There is no search result": nothing changed since the last ask.
+const NOTHING_NEW: &str = "001";
 
 /// Who the shop is to eTIMS: the trader's PIN, the branch, and the key `selectInitOsdcInfo`
 /// gave the device.
@@ -70,10 +72,7 @@ pub async fn initialise(
         .await?;
     let reply = json::<Reply>(response).await?;
     if reply.code != SUCCEEDED {
-        return Err(GatewayError::Refused(format!(
-            "KRA answered {}: {}",
-            reply.code, reply.message
-        )));
+        return Err(reply.refused());
     }
     let info = reply
         .data
@@ -130,26 +129,90 @@ struct Reply {
     code: String,
     #[serde(rename = "resultMsg", default)]
     message: String,
+    /// KRA's clock as it answered, `YYYYMMDDhhmmss`.
+    #[serde(rename = "resultDt", default)]
+    answered_at: String,
     data: Option<Value>,
+}
+
+/// What KRA made of a product's registration (`saveItem`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemAnswer {
+    Registered,
+    Refused { code: String, message: String },
+}
+
+/// One of KRA's item classes (`selectItemClsList`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ItemClass {
+    #[serde(rename = "itemClsCd")]
+    pub code: String,
+    #[serde(rename = "itemClsNm")]
+    pub name: String,
+    #[serde(rename = "itemClsLvl")]
+    pub level: i16,
+    #[serde(rename = "taxTyCd", default)]
+    pub tax_type: Option<String>,
+    #[serde(rename = "useYn", default)]
+    pub in_use: Option<String>,
+}
+
+/// The item classes KRA changed since it was last asked, and its time of answering (the
+/// next ask's `lastReqDt`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemClasses {
+    pub classes: Vec<ItemClass>,
+    pub answered_at: String,
 }
 
 #[derive(Debug)]
 pub enum Etims {
-    Oscu {
-        base_url: String,
-        device: Device,
-        http: reqwest::Client,
-    },
+    Oscu(Oscu),
     Sandbox(Sandbox),
+}
+
+#[derive(Debug)]
+pub struct Oscu {
+    base_url: String,
+    device: Device,
+    http: reqwest::Client,
+}
+
+impl Oscu {
+    /// Posts `body` (with the device's own fields added) to KRA's `call`. KRA's server
+    /// failing counts as unreachable: the caller tries later.
+    async fn post(&self, call: &str, body: &Value) -> Result<Reply, GatewayError> {
+        let mut body = body.clone();
+        if let Value::Object(fields) = &mut body {
+            fields.insert("tin".into(), self.device.pin.clone().into());
+            fields.insert("bhfId".into(), self.device.branch.clone().into());
+        }
+        let response = self
+            .http
+            .post(format!("{}/{call}", self.base_url))
+            .header("tin", &self.device.pin)
+            .header("bhfId", &self.device.branch)
+            .header("cmcKey", &self.device.cmc_key)
+            .json(&body)
+            .send()
+            .await?;
+        if response.status().is_server_error() {
+            return Err(GatewayError::Unreachable(format!(
+                "KRA answered HTTP {}",
+                response.status().as_u16()
+            )));
+        }
+        json::<Reply>(response).await
+    }
 }
 
 impl Etims {
     pub fn oscu(base_url: &str, device: Device) -> Self {
-        Etims::Oscu {
+        Etims::Oscu(Oscu {
             base_url: base_url.trim_end_matches('/').to_owned(),
             device,
             http: http(TIMEOUT),
-        }
+        })
     }
 
     pub fn sandbox() -> Self {
@@ -165,33 +228,59 @@ impl Etims {
     pub async fn save_sale(&self, invoice: &Value) -> Result<Answer, GatewayError> {
         match self {
             Etims::Sandbox(sandbox) => Ok(sandbox.save_sale(invoice)),
-            Etims::Oscu {
-                base_url,
-                device,
-                http,
-            } => {
-                let mut body = invoice.clone();
-                if let Value::Object(fields) = &mut body {
-                    fields.insert("tin".into(), device.pin.clone().into());
-                    fields.insert("bhfId".into(), device.branch.clone().into());
-                }
-                let response = http
-                    .post(format!("{base_url}/saveTrnsSalesOsdc"))
-                    .header("tin", &device.pin)
-                    .header("bhfId", &device.branch)
-                    .header("cmcKey", &device.cmc_key)
-                    .json(&body)
-                    .send()
-                    .await?;
-                if response.status().is_server_error() {
-                    return Err(GatewayError::Unreachable(format!(
-                        "KRA answered HTTP {}",
-                        response.status().as_u16()
-                    )));
-                }
-                read(json::<Reply>(response).await?)
-            }
+            Etims::Oscu(oscu) => read(oscu.post("saveTrnsSalesOsdc", invoice).await?),
         }
+    }
+
+    /// Registers a product, or its changes (`saveItem`'s body, less the device's fields).
+    pub async fn save_item(&self, item: &Value) -> Result<ItemAnswer, GatewayError> {
+        let reply = match self {
+            Etims::Sandbox(_) => Sandbox::save_item(item),
+            Etims::Oscu(oscu) => oscu.post("saveItem", item).await?,
+        };
+        Ok(match reply.code.as_str() {
+            SUCCEEDED => ItemAnswer::Registered,
+            _ => ItemAnswer::Refused {
+                code: reply.code,
+                message: reply.message,
+            },
+        })
+    }
+
+    /// KRA's item classes added or changed after `since` (`YYYYMMDDhhmmss`, KRA's clock).
+    pub async fn item_classes(&self, since: &str) -> Result<ItemClasses, GatewayError> {
+        let reply = match self {
+            Etims::Sandbox(_) => Sandbox::item_classes(),
+            Etims::Oscu(oscu) => {
+                oscu.post(
+                    "selectItemClsList",
+                    &serde_json::json!({ "lastReqDt": since }),
+                )
+                .await?
+            }
+        };
+        let answered_at = reply.answered_at.clone();
+        let classes = match reply.code.as_str() {
+            SUCCEEDED => reply
+                .data
+                .and_then(|mut d| d.get_mut("itemClsList").map(Value::take))
+                .map(serde_json::from_value)
+                .transpose()
+                .map_err(|err| GatewayError::Malformed(err.to_string()))?
+                .unwrap_or_default(),
+            NOTHING_NEW => Vec::new(),
+            _ => return Err(reply.refused()),
+        };
+        Ok(ItemClasses {
+            classes,
+            answered_at,
+        })
+    }
+}
+
+impl Reply {
+    fn refused(&self) -> GatewayError {
+        GatewayError::Refused(format!("KRA answered {}: {}", self.code, self.message))
     }
 }
 
@@ -221,7 +310,58 @@ pub struct Sandbox {
     signed: Mutex<HashMap<i64, String>>,
 }
 
+/// The sandbox's clock, as KRA writes times (Nairobi, `YYYYMMDDhhmmss`).
+fn kra_clock() -> String {
+    crate::domain::clock::shop_time(chrono::Utc::now())
+        .format("%Y%m%d%H%M%S")
+        .to_string()
+}
+
+/// The demo's item classes: what the seed gives its categories.
+const SANDBOX_CLASSES: [(&str, &str); 8] = [
+    ("4321150300", "Mobile phones"),
+    ("4321160000", "Computer accessories"),
+    ("5213160000", "Domestic audio and visual equipment"),
+    ("5022180000", "Flour and milled products"),
+    ("5020200000", "Non alcoholic beverages"),
+    ("4713160000", "Cleaning and janitorial supplies"),
+    ("5313150000", "Bath and body"),
+    ("4412170000", "Writing instruments"),
+];
+
 impl Sandbox {
+    fn answer(code: &str, message: &str, data: Option<Value>) -> Reply {
+        Reply {
+            code: code.into(),
+            message: message.into(),
+            answered_at: kra_clock(),
+            data,
+        }
+    }
+
+    /// Registers an item with a class, as KRA does (the class is required).
+    fn save_item(item: &Value) -> Reply {
+        match item["itemClsCd"].as_str() {
+            Some(class) if !class.is_empty() => Self::answer(SUCCEEDED, "It is succeeded", None),
+            _ => Self::answer("910", "Request parameter error: itemClsCd", None),
+        }
+    }
+
+    fn item_classes() -> Reply {
+        let list: Vec<Value> = SANDBOX_CLASSES
+            .iter()
+            .map(|(code, name)| {
+                serde_json::json!({ "itemClsCd": code, "itemClsNm": name, "itemClsLvl": 5,
+                                    "taxTyCd": null, "mjrTgYn": "N", "useYn": "Y" })
+            })
+            .collect();
+        Self::answer(
+            SUCCEEDED,
+            "It is succeeded",
+            Some(serde_json::json!({ "itemClsList": list })),
+        )
+    }
+
     fn save_sale(&self, invoice: &Value) -> Answer {
         let number = invoice["invcNo"].as_i64().unwrap_or_default();
         let kind = invoice["rcptTyCd"].as_str().unwrap_or("S").to_owned();
@@ -235,9 +375,7 @@ impl Sandbox {
             total_receipts: signed.len() as i64 + 1,
             internal_data: seed[..26].to_owned(),
             signature: seed[16..32].to_owned(),
-            scu_time: crate::domain::clock::shop_time(chrono::Utc::now())
-                .format("%Y%m%d%H%M%S")
-                .to_string(),
+            scu_time: kra_clock(),
         };
         signed.insert(number, kind);
         Answer::Signed(signature)

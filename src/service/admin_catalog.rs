@@ -27,6 +27,23 @@ fn no_category() -> Error {
     Error::NotFound("The category".into())
 }
 
+/// Once the shop's server has fetched KRA's item classes (eTIMS is on), a product's class
+/// must be one of them that KRA still uses: KRA refuses to register it otherwise.
+async fn check_item_class(c: &mut PgConnection, code: &str) -> Result<()> {
+    if !db::etims_items::any_classes(c).await? {
+        return Ok(());
+    }
+    let why = match db::etims_items::class(c, code).await? {
+        Some(class) if class.in_use => return Ok(()),
+        Some(class) => format!("KRA no longer uses {code} ({})", class.name),
+        None if code.is_empty() => {
+            "KRA's code is needed: eTIMS registers each product with it".into()
+        }
+        None => format!("{code} is not one of KRA's item classes"),
+    };
+    Err(Error::invalid("Item class", why))
+}
+
 impl AdminCatalog {
     pub fn new(db: Db) -> Self {
         AdminCatalog { db }
@@ -47,6 +64,7 @@ impl AdminCatalog {
         }
         let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
+        check_item_class(&mut tx, &draft.item_class).await?;
         let slug = free_slug(&mut tx, &draft, None).await?;
         let id = db::products::insert(&mut *tx, &draft, slug.as_str(), initial_stock).await?;
         let details = json!({ "name": draft.name, "sku": draft.sku, "price": draft.price,
@@ -77,6 +95,7 @@ impl AdminCatalog {
         let draft = form.validate()?;
         let mut tx = self.db.begin().await?;
         let me = authorize(&mut *tx, actor, Role::Admin).await?;
+        check_item_class(&mut tx, &draft.item_class).await?;
         let slug = free_slug(&mut tx, &draft, Some(id)).await?;
         let Some(old_price) =
             db::products::update(&mut *tx, id, version, &draft, slug.as_str()).await?

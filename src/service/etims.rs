@@ -8,6 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::{Stream, StreamExt};
 use sqlx::PgConnection;
 
 use crate::db::etims::Unsent;
@@ -15,12 +16,15 @@ use crate::db::{self, Db};
 use uuid::Uuid;
 
 use crate::domain::etims::{
-    Fiscal, FiscalPrint, Invoice, InvoiceLine, InvoiceState, QueuedInvoice, verify_link,
+    CreditReason, Fiscal, FiscalPrint, Invoice, InvoiceLine, InvoiceState, QueuedInvoice,
+    verify_link,
 };
+use crate::domain::live::Change;
 use crate::domain::tax::totals;
 use crate::domain::user::{Actor, Role};
 use crate::domain::{Error, Result};
-use crate::gateway::etims::{Answer, Etims};
+use crate::gateway::GatewayError;
+use crate::gateway::etims::{Answer, Etims, ItemAnswer};
 use crate::service::access::authorize;
 
 /// What the shop's eTIMS set-up prints and where it sends.
@@ -67,6 +71,18 @@ pub struct EtimsQueue {
     /// The process's own rights: only the shop's server stores KRA's answers.
     sender_db: Db,
     setup: EtimsSetup,
+}
+
+/// The list of KRA's item classes, as `etims_lists_asked` names it.
+const CLASSES: &str = "item_classes";
+/// How often the sender asks KRA for item classes changed since (KRA: daily or weekly).
+const CLASSES_EVERY: Duration = Duration::from_secs(24 * 3600);
+/// Asked "what changed since" for the first time: since before eTIMS began.
+const KRA_BEGINNING: &str = "20180101000000";
+
+/// KRA's way of writing a time: `YYYYMMDDhhmmss`.
+fn is_kra_time(text: &str) -> bool {
+    text.len() == 14 && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// How many invoices the console lists.
@@ -152,16 +168,63 @@ impl EtimsQueue {
         }
     }
 
-    /// Sends what is due every `every` for as long as the program runs (the shop's server,
-    /// the payment receiver, or a terminal without a terminal role; several at once are
-    /// safe: one sends, the others find it busy).
-    pub async fn keep_sending(self, every: Duration) {
+    /// Keeps KRA's item classes up to date: asks for those changed since the last ask (all
+    /// of them the first time) and returns how many came. Admins' classes are checked
+    /// against them.
+    pub async fn refresh_classes(&self) -> Result<usize> {
+        let Some(sender) = self.setup.sender.clone() else {
+            return Ok(0);
+        };
+        let mut tx = self.sender_db.begin().await?;
+        let since = db::etims_items::asked_at(&mut *tx, CLASSES)
+            .await?
+            .unwrap_or_else(|| KRA_BEGINNING.into());
+        let answer = sender
+            .item_classes(&since)
+            .await
+            .map_err(|err| Error::Conflict(trouble(err)))?;
+        db::etims_items::save_classes(&mut tx, &answer.classes).await?;
+        if is_kra_time(&answer.answered_at) {
+            db::etims_items::set_asked_at(&mut tx, CLASSES, &answer.answered_at).await?;
+        }
+        tx.commit().await?;
+        Ok(answer.classes.len())
+    }
+
+    /// Sends what is due as soon as a sale is numbered (`heard`: the shop's changes) and every
+    /// `every` (a retry coming due, a notification missed), for as long as the program runs:
+    /// the shop's server, the payment receiver, or a terminal without a terminal role;
+    /// several at once are safe: one sends, the others find it busy.
+    pub async fn keep_sending(
+        self,
+        every: Duration,
+        mut heard: impl Stream<Item = Change> + Unpin,
+    ) {
         if !self.setup.on {
             return;
         }
         let mut timer = tokio::time::interval(every.max(Duration::from_millis(200)));
+        let mut classes = tokio::time::interval(CLASSES_EVERY);
+        let mut listening = true;
         loop {
-            timer.tick().await;
+            tokio::select! {
+                _ = timer.tick() => {}
+                _ = classes.tick() => {
+                    match self.refresh_classes().await {
+                        Ok(changed) => tracing::info!(changed, "KRA's item classes"),
+                        Err(err) => tracing::warn!(%err, "KRA's item classes"),
+                    }
+                    continue;
+                }
+                change = heard.next(), if listening => match change {
+                    Some(Change::InvoiceQueued) => {}
+                    Some(_) => continue,
+                    None => {
+                        listening = false;
+                        continue;
+                    }
+                },
+            }
             match self.send_due().await {
                 Ok(Sent { signed: 0, .. }) => {}
                 Ok(sent) => tracing::info!(?sent, "eTIMS"),
@@ -180,18 +243,25 @@ enum Step {
     Stop(Stopped),
 }
 
-/// Sends one invoice and stores KRA's answer.
+/// Sends one invoice, after registering the products it names, and stores KRA's answer.
 async fn send(tx: &mut PgConnection, sender: &Etims, unsent: &Unsent) -> Result<Step> {
-    let invoice = Invoice {
-        number: unsent.number,
-        kind: unsent.kind,
-        original_number: unsent.original_number,
-        issued_at: unsent.issued_at,
-        paid: db::etims::paid(&mut *tx, unsent.order_id).await?,
-        cashier: unsent.cashier.clone(),
-        lines: db::etims::lines(&mut *tx, unsent.order_id, unsent.return_id).await?,
+    let answer = match register_items(tx, sender, unsent).await? {
+        Some(stopped) => stopped,
+        None => {
+            let invoice = Invoice {
+                number: unsent.number,
+                kind: unsent.kind,
+                original_number: unsent.original_number,
+                issued_at: unsent.issued_at,
+                paid: db::etims::paid(&mut *tx, unsent.order_id).await?,
+                cashier: unsent.cashier.clone(),
+                reason: CreditReason::of_return(unsent.restocked),
+                lines: db::etims::lines(&mut *tx, unsent.order_id, unsent.return_id).await?,
+            };
+            sender.save_sale(&invoice.request()).await
+        }
     };
-    let (state, reason, retry, step) = match sender.save_sale(&invoice.request()).await {
+    let (state, reason, retry, step) = match answer {
         Ok(Answer::Signed(signature)) => {
             db::etims::signed(tx, unsent.id, &signature).await?;
             return Ok(Step::Signed);
@@ -212,7 +282,7 @@ async fn send(tx: &mut PgConnection, sender: &Etims, unsent: &Unsent) -> Result<
         ),
         Err(err) => (
             InvoiceState::Pending,
-            err.to_string(),
+            trouble(err),
             retry_in(unsent.attempts),
             Step::Stop(Stopped::Waiting(unsent.number)),
         ),
@@ -222,20 +292,81 @@ async fn send(tx: &mut PgConnection, sender: &Etims, unsent: &Unsent) -> Result<
     Ok(step)
 }
 
+/// Registers with KRA each product of the invoice that KRA does not hold as it is now
+/// (`saveItem`). None: all are registered; otherwise what stops the invoice (KRA refusing
+/// a product, or unreachable).
+async fn register_items(
+    tx: &mut PgConnection,
+    sender: &Etims,
+    unsent: &Unsent,
+) -> Result<Option<std::result::Result<Answer, GatewayError>>> {
+    for (item, registered) in
+        db::etims_items::of_invoice(tx, unsent.order_id, unsent.return_id).await?
+    {
+        let master = item.master();
+        if registered.as_ref() == Some(&master) {
+            continue;
+        }
+        match sender.save_item(&item.request(&unsent.cashier)).await {
+            Ok(ItemAnswer::Registered) => {
+                db::etims_items::registered(tx, item.product_id, &master).await?
+            }
+            Ok(ItemAnswer::Refused { code, message }) => {
+                let message = format!(
+                    "the product {} (SKU {}, item class \"{}\") was not registered: {message}",
+                    item.name, item.sku, item.item_class
+                );
+                return Ok(Some(Ok(Answer::Refused { code, message })));
+            }
+            Err(err) => return Ok(Some(Err(err))),
+        }
+    }
+    Ok(None)
+}
+
+/// Why KRA could not be asked, in KRA's name (the gateway speaks of providers).
+fn trouble(err: GatewayError) -> String {
+    match err {
+        GatewayError::Unreachable(why) => format!("KRA cannot be reached ({why})"),
+        GatewayError::Malformed(why) => format!("KRA's answer could not be read ({why})"),
+        GatewayError::Refused(why) | GatewayError::NotConfigured(why) => why,
+    }
+}
+
 impl EtimsSetup {
-    /// What a receipt prints of `fiscal`, whose invoice declares `lines`.
-    pub(crate) fn print(&self, fiscal: Fiscal, lines: &[InvoiceLine]) -> FiscalPrint {
-        let verify_link = fiscal
+    /// KRA's checker link of a signed invoice.
+    fn link(&self, fiscal: &Fiscal) -> Option<String> {
+        fiscal
             .signed
             .as_ref()
-            .map(|s| verify_link(&self.verify_url, &self.pin, &self.branch, &s.signature));
+            .map(|s| verify_link(&self.verify_url, &self.pin, &self.branch, &s.signature))
+    }
+
+    /// What a receipt prints of `fiscal`, whose invoice declares `lines`.
+    pub(crate) fn print(&self, fiscal: Fiscal, lines: &[InvoiceLine]) -> FiscalPrint {
         FiscalPrint {
             cu_invoice: format!("{}/{}", self.scu_id, fiscal.number),
             taxes: totals(lines.iter().map(|l| (l.tax_type, l.net()))),
-            verify_link,
+            verify_link: self.link(&fiscal),
             fiscal,
             sandbox: self.sender.as_ref().is_some_and(|s| s.pretend()),
         }
+    }
+
+    /// `print` as it stands now (KRA may have signed it since it was printed).
+    pub(crate) async fn print_now(
+        &self,
+        c: &mut sqlx::PgConnection,
+        print: &FiscalPrint,
+    ) -> Result<FiscalPrint> {
+        let fiscal = db::etims::fiscal_by_id(c, print.fiscal.id)
+            .await?
+            .ok_or_else(|| Error::NotFound("The invoice".into()))?;
+        Ok(FiscalPrint {
+            verify_link: self.link(&fiscal),
+            fiscal,
+            ..print.clone()
+        })
     }
 
     /// A sale's invoice (or with `return_id`, a return's credit note) as its receipt

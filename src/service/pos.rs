@@ -13,6 +13,7 @@ use crate::db::users::NewUser;
 use crate::db::{self, Db};
 use crate::domain::catalog::{OPEN_PRICE, Product, ProductQuery};
 use crate::domain::discount::{Discount, net_total};
+use crate::domain::etims::FiscalPrint;
 use crate::domain::held::HeldSale;
 use crate::domain::order::{
     OrderDetail, OrderItem, OrderLine, OrderStatus, RecentSale, UnpaidOrder,
@@ -690,6 +691,13 @@ impl Pos {
         let me = authorize(&mut *self.db.read().await?, actor, Role::Staff).await?;
         let detail = orders::load(&mut *self.db.read().await?, order_id).await?;
         self.receipt(Sold::from(detail), &me.username, None).await
+    }
+
+    /// A receipt's invoice as it stands now: signed by KRA since, or still pending.
+    pub async fn invoice_now(&self, actor: &Actor, print: &FiscalPrint) -> Result<FiscalPrint> {
+        let mut conn = self.db.read().await?;
+        authorize(&mut *conn, actor, Role::Staff).await?;
+        self.etims.print_now(&mut conn, print).await
     }
 
     /// What the cashier typed or scanned: an exact SKU gives that product; otherwise the

@@ -291,6 +291,8 @@ impl App {
             Msg::SearchDue(generation) => self.catalog.search_due(generation).into_iter().collect(),
             Msg::Changed(Change::Product(id)) => self.on_product_changed(id),
             Msg::Changed(Change::Payment(id)) => self.on_payment_changed(id),
+            Msg::Changed(Change::InvoiceAnswered(id)) => self.pos.on_invoice_answered(id),
+            Msg::Changed(Change::InvoiceQueued) => Vec::new(),
             Msg::Done(outcome) => {
                 self.busy = self.busy.saturating_sub(1);
                 self.on_outcome(*outcome)
@@ -306,6 +308,7 @@ impl App {
             Some(Overlay::Payment(flow)) => flow.on_tick(self.ticks).into_iter().collect(),
             _ => self.pos.on_tick(self.ticks).into_iter().collect(),
         };
+        effects.extend(self.pos.print_overdue());
         effects.extend(self.kiosk_tick());
         effects
     }

@@ -182,6 +182,8 @@ pub fn form(category: &Category, name: &str, sku: &str, price: &str) -> ProductF
         price: price.into(),
         category_id: Some(category.id),
         description: format!("{name} for the demo shop"),
+        // KRA's class for phones: eTIMS registers each product with its class.
+        item_class: "4321150300".into(),
         ..Default::default()
     }
 }

@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use crate::domain::catalog::Product;
 use crate::domain::discount::Approval;
+use crate::domain::etims::FiscalPrint;
 use crate::domain::held::HeldSale;
 use crate::domain::order::{OrderDetail, OrderItem, RecentSale, UnpaidOrder};
 use crate::domain::receipt::Receipt;
@@ -44,6 +45,8 @@ pub enum PosRequest {
     },
     /// Save (and print) a receipt.
     Issue(Box<Receipt>),
+    /// A receipt's eTIMS invoice as it stands now (KRA answered it).
+    InvoiceNow(Box<FiscalPrint>),
     /// Current prices and stock of the sale's products.
     Refresh(Vec<Uuid>),
     /// The receipt of a recorded sale (once its M-Pesa push was paid).
@@ -125,6 +128,7 @@ pub enum PosAnswer {
     ShiftReport(Result<Box<ShiftReport>>),
     Recent(Result<Vec<RecentSale>>),
     Reprinted(Result<Box<Receipt>>),
+    InvoiceNow(Result<Box<FiscalPrint>>),
     SaleFound(Result<Box<ReturnableSale>>),
     /// The return's slip.
     Returned(Result<Box<Receipt>>),
@@ -187,6 +191,9 @@ pub(super) async fn run(s: &Services, actor: &Actor, request: PosRequest) -> Pos
             PosAnswer::Sold(s.pos.pay_order(actor, order_id, tender).await.map(Box::new))
         }
         PosRequest::Issue(receipt) => PosAnswer::Issued(s.receipts.issue(&receipt).await),
+        PosRequest::InvoiceNow(print) => {
+            PosAnswer::InvoiceNow(s.pos.invoice_now(actor, &print).await.map(Box::new))
+        }
         PosRequest::Receipt(order_id) => {
             PosAnswer::Sold(s.pos.receipt_for(actor, order_id).await.map(Box::new))
         }

@@ -650,7 +650,7 @@ fn etims_status(invoices: &[QueuedInvoice]) -> String {
         .count();
     match invoices.first() {
         None => "no invoices (eTIMS is off, or nothing was sold since it was turned on)".into(),
-        Some(_) if unsent == 0 => "KRA has answered every invoice; the latest first".into(),
+        Some(_) if unsent == 0 => "every invoice answered; the latest first".into(),
         Some(first) if first.state == InvoiceState::Refused => format!(
             "KRA REFUSED invoice {}: {unsent} unsent wait for it (Enter sends it again)",
             first.number
@@ -885,7 +885,7 @@ mod tests {
     fn the_etims_title_says_how_the_queue_to_kra_stands() {
         use InvoiceState::*;
         assert!(etims_status(&[]).starts_with("no invoices"));
-        assert!(etims_status(&[invoice(3, Signed, 1)]).starts_with("KRA has answered"));
+        assert!(etims_status(&[invoice(3, Signed, 1)]).starts_with("every invoice answered"));
         let refused = etims_status(&[invoice(4, Refused, 1), invoice(5, Pending, 0)]);
         assert!(refused.contains("REFUSED invoice 4: 2 unsent"), "{refused}");
         let down = etims_status(&[invoice(4, Pending, 3), invoice(3, Signed, 1)]);

@@ -491,9 +491,13 @@ impl PosScreen {
                 let mut lines = vec![
                     Line::styled("Enter: next sale   ↑ ↓ scroll", theme.dim()),
                     Line::styled(
-                        issued
-                            .clone()
-                            .unwrap_or_else(|| "Saving the receipt…".into()),
+                        issued.clone().unwrap_or_else(|| {
+                            if self.shown_awaits_kra() {
+                                "Printing once KRA signs the invoice…".into()
+                            } else {
+                                "Saving the receipt…".into()
+                            }
+                        }),
                         theme.dim(),
                     ),
                 ];

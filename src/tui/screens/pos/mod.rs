@@ -5,6 +5,7 @@
 mod discount;
 mod draw;
 mod popup;
+mod print;
 mod returns;
 mod sale;
 mod scan;
@@ -73,6 +74,8 @@ pub struct PosScreen {
     pub shift_known: bool,
     /// The most a cashier takes off a line without an admin, once looked up.
     pub discount_limit: Option<Decimal>,
+    /// Receipts printed once KRA signs their invoice (or after a few seconds).
+    awaiting_kra: Vec<print::AwaitingKra>,
 }
 
 impl PosScreen {
@@ -416,7 +419,7 @@ impl PosScreen {
                         issued: None,
                         scroll: 0,
                     });
-                    effects.push(Effect::Pos(PosRequest::Issue(receipt)));
+                    effects.extend(self.issue(receipt));
                     return effects;
                 }
                 Err(err) => {
@@ -465,8 +468,9 @@ impl PosScreen {
                     issued: None,
                     scroll: 0,
                 });
-                return vec![Effect::Pos(PosRequest::Issue(copy))];
+                return self.issue(copy);
             }
+            PosAnswer::InvoiceNow(result) => return self.on_invoice_now(result),
             PosAnswer::SaleFound(result) => {
                 if let Some(PosPopup::ReturnFind { error, .. }) = &mut self.popup {
                     match result {
@@ -492,7 +496,7 @@ impl PosScreen {
                     issued: None,
                     scroll: 0,
                 });
-                effects.push(Effect::Pos(PosRequest::Issue(slip)));
+                effects.extend(self.issue(slip));
                 return effects;
             }
             PosAnswer::Returned(Err(err)) => {
