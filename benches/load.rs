@@ -1,7 +1,8 @@
 //! Load on a seeded database, through the service layer, for scripts/bench.sh (which seeds
 //! the million products, runs pgbench beside it, and prints the ratios).
 //!
-//!   cargo bench --bench load -- checkout TERMINALS SECONDS HOT   (HOT: 0, or 20 products)
+//!   cargo bench --bench load -- checkout TERMINALS SECONDS HOT [etims]   (HOT: 0, or 20
+//!                                       products; etims: receipts read their invoice)
 //!   cargo bench --bench load -- search TERMINALS ROUNDS
 //!   cargo bench --bench load -- startup BINARY CONFIG
 //!   cargo bench --bench load -- scan BINARY CONFIG SCANS
@@ -45,11 +46,12 @@ fn main() -> Result<()> {
         .enable_all()
         .build()?;
     match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-        ["checkout", terminals, seconds, hot] => runtime.block_on(checkout(
+        ["checkout", terminals, seconds, hot, ref etims @ ..] => runtime.block_on(checkout(
             &url,
             terminals.parse()?,
             Duration::from_secs(seconds.parse()?),
             hot.parse()?,
+            etims == ["etims"],
         )),
         ["search", terminals, rounds, pace] => runtime.block_on(search(
             &url,
@@ -88,11 +90,16 @@ fn main() -> Result<()> {
 
 /// A terminal: its own services on its own single connection, like one till process,
 /// working as the till role.
-async fn terminal(url: &str) -> Result<(Services, PgPool)> {
+/// A till; with `etims`, one of a shop with eTIMS on (each receipt reads its invoice).
+async fn terminal(url: &str, etims: bool) -> Result<(Services, PgPool)> {
     let pool = db::connect(url, 1).await?;
     // As a till works: every transaction becomes the till role and names its session.
     let till = db::Db::from(pool.clone()).working_as(db::TerminalRole::Till);
-    Ok((Services::new(till, Settings::built_in().setup()?), pool))
+    let mut settings = Settings::built_in();
+    if etims {
+        settings.etims.mode = "sandbox".into();
+    }
+    Ok((Services::new(till, settings.setup()?), pool))
 }
 
 /// Products to sell: the 20 hot ones (`bench_ids.n` 1..20) or the well-stocked rest.
@@ -119,12 +126,12 @@ fn three(pick: &[(Uuid, Money)], r: u64) -> [(Uuid, Money); 3] {
     [pick[a as usize], pick[b as usize], pick[c as usize]]
 }
 
-async fn checkout(url: &str, terminals: usize, run: Duration, hot: i64) -> Result<()> {
+async fn checkout(url: &str, terminals: usize, run: Duration, hot: i64, etims: bool) -> Result<()> {
     let pool = db::connect(url, 2).await?;
     let pick = products(&pool, hot).await?;
     let mut tills = Vec::new();
     for _ in 0..terminals {
-        let (s, _) = terminal(url).await?;
+        let (s, _) = terminal(url, etims).await?;
         let cashier: Actor = s.auth.login("cashier", "duka-till-2026").await?.into();
         // The terminals share the cashier's one shift: no till sale without it.
         if s.shifts.current(&cashier).await?.is_none() {
@@ -179,7 +186,7 @@ async fn checkout(url: &str, terminals: usize, run: Duration, hot: i64) -> Resul
     }
     let tps = latencies.len() as f64 / run.as_secs_f64();
     println!(
-        "checkout terminals={terminals} hot={hot} sales={} refused={refused} tps={tps:.0} p50_ms={:.2} p99_ms={:.2}",
+        "checkout terminals={terminals} hot={hot} etims={etims} sales={} refused={refused} tps={tps:.0} p50_ms={:.2} p99_ms={:.2}",
         latencies.len(),
         quantile(&mut latencies, 0.50),
         quantile(&mut latencies, 0.99),
@@ -255,7 +262,7 @@ async fn search(url: &str, terminals: usize, rounds: usize, pace: Pace) -> Resul
         let mut pages = Vec::new();
         let mut tasks = Vec::new();
         for t in 0..terminals {
-            let (s, pool) = terminal(url).await?;
+            let (s, pool) = terminal(url, false).await?;
             let phrase = PHRASES[t % PHRASES.len()];
             let category = categories[t % categories.len()];
             tasks.push(tokio::spawn(async move {

@@ -25,3 +25,7 @@ create table etims_lists_asked (
 );
 
 grant select on etims_item_classes to bytemtaani_admin;
+
+-- A receipt reads its sale's invoice or its return's credit note by the order: one index
+-- whatever the kind (the partial ones of migration 37 serve only a query naming the kind).
+create index etims_invoices_order on etims_invoices (order_id);

@@ -5,7 +5,7 @@
 # and memory. Every figure is printed beside its baseline from the same run, as a ratio.
 #
 #   scripts/bench.sh                          # everything, about 20 minutes on 2 cores
-#   BENCH_ONLY=checkout scripts/bench.sh      # one part: checkout, search, render, scan, flood, sessions, startup
+#   BENCH_ONLY=checkout scripts/bench.sh      # one part: checkout, etims, search, render, scan, flood, sessions, startup
 #   BENCH_PRODUCTS=100000 BENCH_SECONDS=3 scripts/bench.sh   # a quick look
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,6 +74,34 @@ if part checkout; then
       pg=$(median "${pg_runs[@]}") app=$(median "${app_runs[@]}")
       say "checkout hot=$hot clients=$clients pgbench_tps=$pg app_tps=$app ratio=$(awk "BEGIN {printf \"%.2f\", $app / $pg}") | runs pgbench ${pg_runs[*]} app ${app_runs[*]} | units checked $checked, oversold 0 | last app run: ${lines[-1]}"
     done
+  done
+fi
+
+if part etims; then
+  # The same till sales with eTIMS on (each paid sale numbered from the branch's counter row
+  # as it commits, its receipt reading the invoice) against off, interleaved, medians
+  # compared; pgbench's SQL sales are numbered by the same trigger.
+  for clients in 1 16 64; do
+    app_off=() app_on=() pg_off=() pg_on=()
+    for _ in 1 2 3; do
+      for mode in off on; do
+        sql -c "update etims_policy set enabled = $([ "$mode" = on ] && echo true || echo false)"
+        sql -f scripts/bench/prepare.sql
+        pg=$(pgbench -n -M prepared -c "$clients" -j "$(( clients < 2 ? 1 : 2 ))" -T "$seconds" \
+          -D base=20 -D n=$(( $(sql -c "select count(*) from bench_ids") - 20 )) \
+          -D walkin=00000000-0000-0000-0000-00000000000a \
+          -D cashier="$(sql -c "select id from users where username = 'cashier'")" \
+          -f scripts/bench/checkout.sql "$DATABASE_URL" 2>&1 | awk '/^tps/ {print $3; exit}')
+        app=$(load checkout "$clients" "$seconds" 0 $([ "$mode" = on ] && echo etims) \
+          | sed -E 's/.*tps=([0-9.]+).*/\1/')
+        if [ "$mode" = on ]; then app_on+=("$app") pg_on+=("$pg"); else app_off+=("$app") pg_off+=("$pg"); fi
+      done
+    done
+    sql -c "update etims_policy set enabled = false"
+    numbered=$(sql -c "select count(*) from etims_invoices")
+    a_off=$(median "${app_off[@]}") a_on=$(median "${app_on[@]}")
+    p_off=$(median "${pg_off[@]}") p_on=$(median "${pg_on[@]}")
+    say "etims clients=$clients app_tps off=$a_off on=$a_on on/off=$(awk "BEGIN {printf \"%.2f\", $a_on / $a_off}") | pgbench_tps off=$p_off on=$p_on on/off=$(awk "BEGIN {printf \"%.2f\", $p_on / $p_off}") | app on/pgbench on=$(awk "BEGIN {printf \"%.2f\", $a_on / $p_on}") | invoices numbered so far $numbered"
   done
 fi
 

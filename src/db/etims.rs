@@ -63,12 +63,13 @@ pub async fn first_unsent(c: &mut PgConnection, branch: &str) -> sqlx::Result<Op
         "select i.id, i.number, i.kind, i.order_id, i.return_id, i.original_number, i.issued_at,
                 i.state, i.attempts, i.next_attempt_at <= now() as due,
                 coalesce(u.username, '') as cashier, r.restocked
-         from etims_invoices i
+         -- the first by the unsent index, before any join: KRA away for a day leaves thousands
+         from (select * from etims_invoices
+               where branch = $1 and state in ('pending', 'refused')
+               order by number limit 1) i
          join orders o on o.id = i.order_id
          left join returns r on r.id = i.return_id
-         left join users u on u.id = coalesce(r.taken_by, o.served_by, o.user_id)
-         where i.branch = $1 and i.state in ('pending', 'refused')
-         order by i.number limit 1",
+         left join users u on u.id = coalesce(r.taken_by, o.served_by, o.user_id)",
     )
     .bind(branch)
     .fetch_optional(c)
@@ -100,7 +101,10 @@ pub async fn lines(
                 coalesce(ri.price, i.price) as price,
                 coalesce(ri.discount, i.discount) as discount
          from order_items i
-         join products p on p.id = i.product_id
+         -- each line's product by its key (LIMIT keeps it a lookup: unanalysed, order_items
+         -- looks large, and a join would read the whole catalog)
+         cross join lateral (select id, name, sku, item_class, etims_item from products
+                             where id = i.product_id limit 1) p
          left join return_items ri on ri.return_id = $2 and ri.product_id = i.product_id
          where i.order_id = $1 and ($2::uuid is null or ri.return_id is not null)
          order by p.name, p.id",

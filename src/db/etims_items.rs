@@ -32,12 +32,15 @@ pub async fn of_invoice(
     let rows: Vec<ItemRow> = sqlx::query_as(
         "select p.id as product_id, p.name, p.sku, p.item_class, p.etims_item, p.tax_type,
                 p.price, e.registered
-         from products p
+         from order_items i
+         -- each line's product by its key (LIMIT keeps it a lookup: unanalysed, order_items
+         -- looks large, and a join would read the whole catalog)
+         cross join lateral (select id, name, sku, item_class, etims_item, tax_type, price
+                             from products where id = i.product_id limit 1) p
          left join etims_items e on e.product_id = p.id
-         where p.id in (select i.product_id from order_items i where i.order_id = $1
-                        and ($2::uuid is null
-                             or i.product_id in (select product_id from return_items
-                                                 where return_id = $2)))
+         where i.order_id = $1
+           and ($2::uuid is null or i.product_id in (select product_id from return_items
+                                                     where return_id = $2))
          order by p.etims_item",
     )
     .bind(order_id)
