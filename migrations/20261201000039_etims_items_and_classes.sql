@@ -24,7 +24,7 @@ create table etims_lists_asked (
     answered_at varchar(14) not null check (answered_at ~ '^[0-9]{14}$')
 );
 
-grant select on etims_item_classes to bytemtaani_admin;
+grant select on etims_item_classes, etims_lists_asked to bytemtaani_admin;
 
 -- A receipt reads its sale's invoice or its return's credit note by the order: one index
 -- whatever the kind (the partial ones of migration 37 serve only a query naming the kind).

@@ -824,6 +824,8 @@ async fn each_product_is_registered_before_its_first_invoice_and_again_once_chan
         .map(|i| i["itemNm"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["Radio", "Power bank"], "both, before the invoice");
+    let device = s.etims.list(&admin).await.unwrap().device;
+    assert!(device.last_signed.is_some(), "{device:?}");
     let first_sent = &server.received_requests().await.unwrap();
     assert_eq!(first_sent.last().unwrap().url.path(), "/saveTrnsSalesOsdc");
     let registered = &items[0];
@@ -901,7 +903,7 @@ async fn a_product_kra_will_not_register_holds_its_invoice_until_an_admin_fixes_
         sent_numbers(&server).await.is_empty(),
         "no invoice for an unregistered item"
     );
-    let queue = s.etims.list(&admin).await.unwrap();
+    let queue = s.etims.list(&admin).await.unwrap().invoices;
     let reason = queue[0].last_error.clone().unwrap();
     assert!(
         reason.contains("Radio") && reason.contains("\"1234\"") && reason.contains("910"),
@@ -968,8 +970,17 @@ async fn an_admins_item_class_is_checked_against_kras_list(pool: PgPool) {
         .mount(&server)
         .await;
     let (s, admin, _, radio, phones) = radio_shop(&pool, kra(&server)).await;
+    let device = s.etims.list(&admin).await.unwrap().device;
+    assert_eq!((device.classes, device.classes_at), (0, None));
     assert_eq!(s.etims.refresh_classes().await.unwrap(), 3);
     assert_eq!(s.etims.refresh_classes().await.unwrap(), 1);
+    // The console heads its eTIMS section with the device and KRA's list.
+    let device = s.etims.list(&admin).await.unwrap().device;
+    assert_eq!(
+        (device.signer, device.classes, device.classes_at.as_deref()),
+        ("KRA signs", 3, Some("20261202080000"))
+    );
+    assert_eq!((device.scu_id.as_str(), device.last_signed), (SCU_ID, None));
     let tin = &sent_to(&server, "selectItemClsList").await[0]["tin"];
     assert_eq!(tin, "P051234567X");
 

@@ -265,6 +265,21 @@ pub async fn fiscal_by_id(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Opt
     Ok(row.map(Fiscal::from))
 }
 
+/// KRA's item classes kept, KRA's time of its last answer about them, and when KRA last
+/// signed an invoice.
+pub async fn device(
+    ex: impl PgExecutor<'_>,
+) -> sqlx::Result<(i64, Option<String>, Option<DateTime<Utc>>)> {
+    sqlx::query_as(
+        "select (select count(*) from etims_item_classes),
+                (select answered_at from etims_lists_asked where list = 'item_classes'),
+                (select signed_at from etims_invoices where state = 'signed'
+                 order by number desc limit 1)",
+    )
+    .fetch_one(ex)
+    .await
+}
+
 /// Invoices not yet answered (oldest first), then the latest answered: `limit` in all.
 pub async fn queue(ex: impl PgExecutor<'_>, limit: i64) -> sqlx::Result<Vec<QueuedInvoice>> {
     sqlx::query_as(

@@ -282,6 +282,28 @@ impl FiscalPrint {
     }
 }
 
+/// The eTIMS queue as the console shows it: the device first, then the invoices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceQueue {
+    pub device: DeviceStatus,
+    pub invoices: Vec<QueuedInvoice>,
+}
+
+/// How the shop stands with KRA, as the console's eTIMS section heads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceStatus {
+    /// Who signs, as the console says it: KRA (OSCU or the shop's VSCU), the sandbox, or
+    /// the shop's server (from a terminal, which sends nothing itself).
+    pub signer: &'static str,
+    pub scu_id: String,
+    pub branch: String,
+    /// KRA's item classes kept, and KRA's time of its last answer about them.
+    pub classes: i64,
+    pub classes_at: Option<String>,
+    /// When KRA last signed an invoice.
+    pub last_signed: Option<DateTime<Utc>>,
+}
+
 /// An invoice as the admin console lists it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct QueuedInvoice {

@@ -16,8 +16,8 @@ use crate::db::{self, Db};
 use uuid::Uuid;
 
 use crate::domain::etims::{
-    CreditReason, Fiscal, FiscalPrint, Invoice, InvoiceLine, InvoiceState, QueuedInvoice,
-    verify_link,
+    CreditReason, DeviceStatus, Fiscal, FiscalPrint, Invoice, InvoiceLine, InvoiceQueue,
+    InvoiceState, verify_link,
 };
 use crate::domain::live::Change;
 use crate::domain::tax::totals;
@@ -103,11 +103,26 @@ impl EtimsQueue {
         }
     }
 
-    /// The invoices KRA has not answered, then the latest it has (admins only).
-    pub async fn list(&self, actor: &Actor) -> Result<Vec<QueuedInvoice>> {
+    /// How the device stands, then the invoices KRA has not answered and the latest it
+    /// has (admins only).
+    pub async fn list(&self, actor: &Actor) -> Result<InvoiceQueue> {
         let mut conn = self.db.read().await?;
         authorize(&mut *conn, actor, Role::Admin).await?;
-        Ok(db::etims::queue(&mut *conn, LISTED).await?)
+        let (classes, classes_at, last_signed) = db::etims::device(&mut *conn).await?;
+        let device = DeviceStatus {
+            signer: match &self.setup.sender {
+                Some(sender) if sender.pretend() => "The sandbox signs (nothing declared)",
+                Some(_) => "KRA signs",
+                None => "The shop's server sends to KRA",
+            },
+            scu_id: self.setup.scu_id.clone(),
+            branch: self.setup.branch.clone(),
+            classes,
+            classes_at,
+            last_signed,
+        };
+        let invoices = db::etims::queue(&mut *conn, LISTED).await?;
+        Ok(InvoiceQueue { device, invoices })
     }
 
     /// Puts an invoice KRA refused back in the queue, to be sent at once (after an admin

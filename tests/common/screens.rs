@@ -5,7 +5,9 @@ use bytemtaani::domain::alert::{Alert, AlertKind};
 use bytemtaani::domain::audit::AuditEntry;
 use bytemtaani::domain::cart::{CartLine, CartView};
 use bytemtaani::domain::catalog::{Category, Page, Product};
-use bytemtaani::domain::etims::{InvoiceKind, InvoiceState, QueuedInvoice};
+use bytemtaani::domain::etims::{
+    DeviceStatus, InvoiceKind, InvoiceQueue, InvoiceState, QueuedInvoice,
+};
 use bytemtaani::domain::order::{OrderDetail, OrderItem, OrderStatus, OrderSummary, UnpaidOrder};
 use bytemtaani::domain::payment::PaymentRow;
 use bytemtaani::domain::payment::{PaymentMethod, PaymentStatus, PaymentSummary, TillPayment};
@@ -281,7 +283,17 @@ pub fn admin_answers() -> Vec<AdminAnswer> {
             received_at: at(8),
             payment_id: None,
         }])),
-        AdminAnswer::Etims(Ok(etims_queue())),
+        AdminAnswer::Etims(Ok(InvoiceQueue {
+            device: DeviceStatus {
+                signer: "KRA signs",
+                scu_id: "KRACU0100000001".into(),
+                branch: "00".into(),
+                classes: 4_812,
+                classes_at: Some("20261130060000".into()),
+                last_signed: Some(at(5)),
+            },
+            invoices: etims_queue(),
+        })),
     ]
 }
 

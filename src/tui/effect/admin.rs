@@ -7,7 +7,7 @@ use crate::domain::audit::AuditEntry;
 use crate::domain::catalog::{
     Category, PriceChange, Product, ProductForm, ProductQuery, StockReason,
 };
-use crate::domain::etims::QueuedInvoice;
+use crate::domain::etims::InvoiceQueue;
 use crate::domain::order::{OrderDetail, OrderFilter, OrderStatus, OrderSummary, short_id};
 use crate::domain::payment::{PaymentMethod, PaymentRow, PaymentStatus, TillPayment};
 use crate::domain::report::SalesReport;
@@ -167,7 +167,7 @@ pub enum AdminAnswer {
     Shifts(Result<Vec<Shift>>),
     Refunds(Result<Vec<PendingRefund>>),
     TillPayments(Result<Vec<TillPayment>>),
-    Etims(Result<Vec<QueuedInvoice>>),
+    Etims(Result<InvoiceQueue>),
     ShiftReport(Result<Box<ShiftReport>>),
     ShiftSummary(Result<Box<ShiftSummary>>),
     Audit(Result<Vec<AuditEntry>>),

@@ -9,7 +9,7 @@ use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Paragraph, Row, Tabs, Wra
 use super::{AdminScreen, Popup, Section};
 use crate::domain::audit::AuditEntry;
 use crate::domain::clock::shop_time;
-use crate::domain::etims::{InvoiceKind, InvoiceState, QueuedInvoice};
+use crate::domain::etims::{DeviceStatus, InvoiceKind, InvoiceState, QueuedInvoice};
 use crate::domain::order::short_id;
 use crate::domain::payment::PaymentStatus;
 use crate::domain::report::{MethodTotal, SalesReport};
@@ -58,6 +58,22 @@ impl AdminScreen {
         );
         match self.section {
             Section::Reports => draw_report(self.report.as_deref(), frame, main, theme),
+            Section::Etims => {
+                let [device, list] =
+                    Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(main);
+                let lines = self.etims_device.as_ref().map(device_lines);
+                frame.render_widget(
+                    Paragraph::new(
+                        lines
+                            .into_iter()
+                            .flatten()
+                            .map(|l| Line::styled(l, theme.dim()))
+                            .collect::<Vec<_>>(),
+                    ),
+                    device,
+                );
+                self.draw_list(frame, list, theme)
+            }
             _ => self.draw_list(frame, main, theme),
         }
         frame.render_widget(
@@ -641,6 +657,32 @@ fn text_or_loading(lines: Option<Vec<String>>, theme: Theme) -> Vec<Line<'static
     }
 }
 
+/// Who signs, the control unit and branch, and KRA's last signature; then its item classes.
+fn device_lines(d: &DeviceStatus) -> [String; 2] {
+    let signed = d.last_signed.map_or("none signed yet".into(), |at| {
+        format!("last signed {}", local(at))
+    });
+    let classes = match (d.classes, d.classes_at.as_deref().and_then(kra_time)) {
+        (0, _) => " KRA's item classes not fetched yet".to_owned(),
+        (n, Some(at)) => format!(" {n} of KRA's item classes kept (its list of {at})"),
+        (n, None) => format!(" {n} of KRA's item classes kept"),
+    };
+    [
+        format!(
+            " {} · CU {} · branch {} · {signed}",
+            d.signer, d.scu_id, d.branch
+        ),
+        classes,
+    ]
+}
+
+/// KRA's `YYYYMMDDhhmmss` (Nairobi time) as the console writes times.
+fn kra_time(text: &str) -> Option<String> {
+    chrono::NaiveDateTime::parse_from_str(text, "%Y%m%d%H%M%S")
+        .ok()
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+}
+
 /// How the queue to KRA stands, from the invoices listed (those not yet answered come first,
 /// in the order they go).
 fn etims_status(invoices: &[QueuedInvoice]) -> String {
@@ -865,6 +907,27 @@ mod tests {
             .collect();
         let axis = day_axis(&days, 2);
         assert_eq!(axis, "16/11         23/11         30/11");
+    }
+
+    #[test]
+    fn a_device_that_never_signed_nor_fetched_classes_says_so() {
+        let device = DeviceStatus {
+            signer: "The sandbox signs (nothing declared)",
+            scu_id: "KRACU0100000001".into(),
+            branch: "00".into(),
+            classes: 0,
+            classes_at: None,
+            last_signed: None,
+        };
+        let [first, second] = device_lines(&device);
+        assert!(first.starts_with(" The sandbox signs") && first.ends_with("none signed yet"));
+        assert_eq!(second, " KRA's item classes not fetched yet");
+        let fetched = DeviceStatus {
+            classes: 8,
+            classes_at: Some("not KRA's time".into()),
+            ..device
+        };
+        assert_eq!(device_lines(&fetched)[1], " 8 of KRA's item classes kept");
     }
 
     fn invoice(number: i64, state: InvoiceState, attempts: i32) -> QueuedInvoice {

@@ -13,7 +13,7 @@ use crate::domain::Result;
 use crate::domain::alert::Alert;
 use crate::domain::audit::AuditEntry;
 use crate::domain::catalog::{Category, PriceChange, Product};
-use crate::domain::etims::{InvoiceState, QueuedInvoice};
+use crate::domain::etims::{DeviceStatus, InvoiceState, QueuedInvoice};
 use crate::domain::order::{OrderDetail, OrderFilter, OrderStatus, OrderSummary, short_id};
 use crate::domain::payment::{PaymentMethod, PaymentRow, PaymentStatus, TillPayment};
 use crate::domain::report::SalesReport;
@@ -179,8 +179,9 @@ pub struct AdminScreen {
     pub refunds: List<PendingRefund>,
     /// Payments to the till number that no sale claimed.
     pub till_payments: List<TillPayment>,
-    /// eTIMS invoices, unsent first.
+    /// eTIMS invoices, unsent first, and how the device stands, once loaded.
     pub etims: List<QueuedInvoice>,
+    pub etims_device: Option<DeviceStatus>,
     pub report: Option<Box<SalesReport>>,
     pub popup: Option<Popup>,
     /// Lines a read-only popup (an order, a report) is scrolled by, when taller than the
@@ -219,6 +220,7 @@ impl AdminScreen {
             refunds: List::default(),
             till_payments: List::default(),
             etims: List::default(),
+            etims_device: None,
             report: None,
             popup: None,
             popup_scroll: 0,
@@ -623,7 +625,13 @@ impl AdminScreen {
             AdminAnswer::Shifts(result) => self.shifts.set(result),
             AdminAnswer::Refunds(result) => self.refunds.set(result),
             AdminAnswer::TillPayments(result) => self.till_payments.set(result),
-            AdminAnswer::Etims(result) => self.etims.set(result),
+            AdminAnswer::Etims(result) => {
+                let invoices = result.map(|queue| {
+                    self.etims_device = Some(queue.device);
+                    queue.invoices
+                });
+                self.etims.set(invoices)
+            }
             AdminAnswer::ShiftSummary(result) => {
                 self.fill_popup(result, |r| Popup::ShiftSummary(Some(r)))
             }
