@@ -291,7 +291,11 @@ impl App {
             Msg::SearchDue(generation) => self.catalog.search_due(generation).into_iter().collect(),
             Msg::Changed(Change::Product(id)) => self.on_product_changed(id),
             Msg::Changed(Change::Payment(id)) => self.on_payment_changed(id),
-            Msg::Changed(Change::InvoiceAnswered(id)) => self.pos.on_invoice_answered(id),
+            Msg::Changed(Change::InvoiceAnswered(id)) => {
+                let mut effects = self.pos.on_invoice_answered(id);
+                effects.extend(self.reload_invoiced_order(id));
+                effects
+            }
             Msg::Changed(Change::InvoiceQueued) => Vec::new(),
             Msg::Done(outcome) => {
                 self.busy = self.busy.saturating_sub(1);
@@ -912,6 +916,24 @@ impl App {
         }
     }
 
+    /// KRA answered the invoice of the order on screen: it is read again, to show KRA's
+    /// signature and checker code.
+    fn reload_invoiced_order(&self, invoice: Uuid) -> Option<Effect> {
+        match &self.overlay {
+            Some(Overlay::Order(Some(detail)))
+                if detail
+                    .fiscal
+                    .as_ref()
+                    .is_some_and(|f| f.fiscal.id == invoice) =>
+            {
+                Some(Effect::LoadOrder {
+                    order_id: detail.order.id,
+                })
+            }
+            _ => None,
+        }
+    }
+
     /// A payment being waited for changed (its callback came): ask for it now rather than
     /// at the next poll.
     fn on_payment_changed(&mut self, id: Uuid) -> Vec<Effect> {
@@ -1321,6 +1343,29 @@ mod tests {
         assert_eq!(
             app.update(key(KeyCode::Char('y'))),
             vec![Effect::CancelOrder {
+                order_id: Uuid::from_u128(7)
+            }]
+        );
+    }
+
+    #[test]
+    fn an_order_on_screen_is_read_again_once_kra_answers_its_invoice() {
+        let mut app = logged_in();
+        let mut detail = order_detail(crate::domain::order::OrderStatus::Paid);
+        let mut print = crate::domain::etims::tests::signed_print();
+        print.fiscal.signed = None;
+        print.fiscal.state = crate::domain::etims::InvoiceState::Pending;
+        let invoice = print.fiscal.id;
+        detail.fiscal = Some(print);
+        app.overlay = Some(Overlay::Order(Some(Box::new(detail))));
+        let answered = |id| Msg::Changed(Change::InvoiceAnswered(id));
+        assert!(
+            app.update(answered(Uuid::from_u128(99))).is_empty(),
+            "another invoice"
+        );
+        assert_eq!(
+            app.update(answered(invoice)),
+            vec![Effect::LoadOrder {
                 order_id: Uuid::from_u128(7)
             }]
         );
