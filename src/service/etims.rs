@@ -190,14 +190,15 @@ impl EtimsQueue {
         let Some(sender) = self.setup.sender.clone() else {
             return Ok(0);
         };
-        let mut tx = self.sender_db.begin().await?;
-        let since = db::etims_items::asked_at(&mut *tx, CLASSES)
+        let since = db::etims_items::asked_at(&mut *self.sender_db.read().await?, CLASSES)
             .await?
             .unwrap_or_else(|| KRA_BEGINNING.into());
+        // No connection is held while KRA answers.
         let answer = sender
             .item_classes(&since)
             .await
             .map_err(|err| Error::Conflict(trouble(err)))?;
+        let mut tx = self.sender_db.begin().await?;
         db::etims_items::save_classes(&mut tx, &answer.classes).await?;
         if is_kra_time(&answer.answered_at) {
             db::etims_items::set_asked_at(&mut tx, CLASSES, &answer.answered_at).await?;
