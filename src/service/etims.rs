@@ -385,6 +385,22 @@ impl EtimsSetup {
         })
     }
 
+    /// [`Self::print_of`] for a receipt printed just after its sale or return committed,
+    /// through a connection of its own, taken only where eTIMS is on (else a till sale would
+    /// pay two round trips for an empty transaction under its terminal role).
+    pub(crate) async fn print_after(
+        &self,
+        db: &Db,
+        order_id: uuid::Uuid,
+        return_id: Option<uuid::Uuid>,
+    ) -> Result<Option<FiscalPrint>> {
+        if !self.on {
+            return Ok(None);
+        }
+        self.print_of(&mut *db.read().await?, order_id, return_id)
+            .await
+    }
+
     /// A sale's invoice (or with `return_id`, a return's credit note) as its receipt
     /// prints it; None where eTIMS is off or it has none (sold before eTIMS was on).
     pub(crate) async fn print_of(

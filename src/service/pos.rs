@@ -789,7 +789,7 @@ impl Pos {
     async fn receipt(&self, sold: Sold, cashier: &str, cash: Option<Money>) -> Result<Receipt> {
         let fiscal = self
             .etims
-            .print_of(&mut *self.db.read().await?, sold.order_id, None)
+            .print_after(&self.db, sold.order_id, None)
             .await?;
         // A sale paid in parts is told by its parts (its first for the method).
         let payment = sold.payment.as_ref().or(sold.parts.first());

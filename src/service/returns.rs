@@ -133,11 +133,7 @@ impl Returns {
         tx.commit().await?;
         let fiscal = self
             .etims
-            .print_of(
-                &mut *self.db.read().await?,
-                request.order_id,
-                Some(taken.id),
-            )
+            .print_after(&self.db, request.order_id, Some(taken.id))
             .await?;
         Ok(Receipt {
             shop: self.shop.clone(),
