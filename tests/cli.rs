@@ -57,6 +57,29 @@ async fn migrate_seed_and_create_users_from_the_command_line(pool: PgPool) {
         200
     );
     assert_eq!(count(&pool, "select count(*) from categories").await, 8);
+    // Every product, made by hand or generated, has one of the classes the sandbox lists:
+    // with eTIMS on, KRA (and the sandbox) registers nothing without one.
+    let classes: Vec<String> = bytemtaani::domain::etims::DEMO_ITEM_CLASSES
+        .iter()
+        .map(|(_, class, _)| class.to_string())
+        .collect();
+    let unclassed: i64 = sqlx::query_scalar(
+        "select count(*) from products where not open_price and item_class <> all($1)",
+    )
+    .bind(&classes)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(unclassed, 0);
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from products where sku like 'GEN%' and name ilike '%flour%'
+             and tax_type <> 'A'"
+        )
+        .await,
+        0
+    );
     assert_eq!(
         count(&pool, "select count(*) from users where is_active").await,
         3
@@ -199,6 +222,44 @@ async fn migrate_hands_the_configured_login_policy_to_the_database(pool: PgPool)
     }
     let err = s.auth.login("amina", PASSWORD).await.unwrap_err();
     assert_eq!(err, Error::Locked { minutes: 7 });
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn migrate_gives_the_open_price_line_its_configured_kra_item_class(pool: PgPool) {
+    let migrate_with = |class: &str| {
+        let config = std::env::temp_dir().join(format!("bytemtaani-{}.toml", uuid::Uuid::new_v4()));
+        std::fs::write(
+            &config,
+            format!("[etims]\nopen_price_item_class = \"{class}\"\n"),
+        )
+        .unwrap();
+        let run = bytemtaani(
+            &pool,
+            &["--config", config.to_str().unwrap(), "migrate"],
+            None,
+        );
+        std::fs::remove_file(&config).unwrap();
+        run
+    };
+    let open_price_class = || async {
+        sqlx::query_scalar::<_, String>("select item_class from products where open_price")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    let migrate = migrate_with("4713160000");
+    assert!(
+        migrate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrate.stderr)
+    );
+    assert_eq!(open_price_class().await, "4713160000");
+
+    let refused = migrate_with("47-13");
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("etims.open_price_item_class"), "{said}");
+    assert_eq!(open_price_class().await, "4713160000", "left as it was");
 }
 
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]

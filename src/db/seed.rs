@@ -3,6 +3,8 @@
 
 use sqlx::{PgConnection, PgExecutor, PgPool};
 
+use crate::domain::etims::DEMO_ITEM_CLASSES;
+
 /// Up to `limit` usernames of accounts the demo did not make (the walk-in customer aside),
 /// and how many there are in all.
 pub async fn real_accounts(
@@ -67,8 +69,11 @@ pub async fn product(ex: impl PgExecutor<'_>, slug: &str, p: &DemoProduct<'_>) -
 }
 
 /// Generated products `from..=to`, numbered into their SKU (`GEN0000001`), so running the
-/// seed again adds nothing twice. Names combine a brand, an item and a variant.
+/// seed again adds nothing twice. Names combine a brand, an item and a variant; each takes
+/// its category's KRA item class ([`DEMO_ITEM_CLASSES`]), flour tax type A, as the demo's
+/// own products do (without a class, KRA would refuse the first invoice selling one).
 pub async fn generated_products(ex: impl PgExecutor<'_>, from: i64, to: i64) -> sqlx::Result<u64> {
+    let (slugs, classes) = demo_classes();
     let done = sqlx::query(
         "with items as (select *, lower(regexp_replace(item, '[^A-Za-z0-9]+', '-', 'g')) as slug from (values
              (0, 'phones', 'Smartphone', 14999), (1, 'phones', 'Feature Phone', 2499),
@@ -101,7 +106,8 @@ pub async fn generated_products(ex: impl PgExecutor<'_>, from: i64, to: i64) -> 
              join items i on i.n = g % 24
              join brands b on b.n = (g / 24) % 25
              join variants v on v.n = (g / 600) % 15)
-         insert into products (name, slug, sku, description, price, category_id, stock_quantity, created_at)
+         insert into products (name, slug, sku, description, price, category_id, stock_quantity,
+                               created_at, item_class, tax_type)
          select r.brand || ' ' || r.item || ' ' || r.variant,
                 r.slug || '-' || r.g,
                 'GEN' || lpad(r.g::text, 7, '0'),
@@ -109,12 +115,17 @@ pub async fn generated_products(ex: impl PgExecutor<'_>, from: i64, to: i64) -> 
                 round(r.base_price * (0.85 + (r.g % 31) / 100.0)),
                 c.id,
                 (r.g * 7919) % 150,
-                now() - (r.g % 2000) * interval '1 hour'
+                now() - (r.g % 2000) * interval '1 hour',
+                k.class,
+                case when r.item ilike '%flour%' then 'A'::tax_type else 'B'::tax_type end
          from rows r join categories c on c.slug = r.category_slug
+         join unnest($3::text[], $4::text[]) as k(slug, class) on k.slug = r.category_slug
          on conflict do nothing",
     )
     .bind(from)
     .bind(to)
+    .bind(slugs)
+    .bind(classes)
     .execute(ex)
     .await?;
     Ok(done.rows_affected())
@@ -191,23 +202,29 @@ pub async fn count_products(ex: impl PgExecutor<'_>) -> sqlx::Result<i64> {
         .await
 }
 
-/// The demo's KRA classes: each category's UNSPSC class (the list KRA's item classes are
-/// built on; a real shop checks each against KRA's `selectItemClsList`), and flour, which
+/// Category slugs and their KRA item classes, as two columns to bind.
+fn demo_classes() -> (Vec<&'static str>, Vec<&'static str>) {
+    DEMO_ITEM_CLASSES
+        .iter()
+        .map(|(slug, class, _)| (*slug, *class))
+        .unzip()
+}
+
+/// The demo's KRA classes ([`DEMO_ITEM_CLASSES`], one per category), and flour, which
 /// Kenya exempts from VAT, as tax type A. Products already classed, and the generated
-/// ones (a million rows to rewrite), are left as they are.
+/// ones (classed as they are made; a million rows to rewrite), are left as they are.
 pub async fn tax_classes(ex: impl PgExecutor<'_>) -> sqlx::Result<()> {
+    let (slugs, classes) = demo_classes();
     sqlx::query(
         "update products p
          set item_class = k.class,
              tax_type = case when p.name ilike '%flour%' then 'A'::tax_type else p.tax_type end
          from categories c
-         join (values ('phones', '4321150300'), ('accessories', '4321160000'),
-                      ('electronics', '5213160000'), ('groceries', '5022180000'),
-                      ('beverages', '5020200000'), ('household', '4713160000'),
-                      ('personal-care', '5313150000'), ('stationery', '4412170000'))
-              as k(slug, class) on k.slug = c.slug
+         join unnest($1::text[], $2::text[]) as k(slug, class) on k.slug = c.slug
          where c.id = p.category_id and p.item_class = '' and p.sku not like 'GEN%'",
     )
+    .bind(slugs)
+    .bind(classes)
     .execute(ex)
     .await?;
     Ok(())

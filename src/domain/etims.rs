@@ -242,6 +242,28 @@ fn item(seq: usize, line: &InvoiceLine) -> Value {
     })
 }
 
+/// The demo's KRA item classes, one per seeded category (its slug): what the seed gives
+/// its products and what the sandbox answers for `selectItemClsList`, so a demo product's
+/// class passes the console's check. Classes of the UNSPSC list KRA's are built on.
+pub const DEMO_ITEM_CLASSES: [(&str, &str, &str); 8] = [
+    ("phones", "4321150300", "Mobile phones"),
+    ("accessories", "4321160000", "Computer accessories"),
+    (
+        "electronics",
+        "5213160000",
+        "Domestic audio and visual equipment",
+    ),
+    ("groceries", "5022180000", "Flour and milled products"),
+    ("beverages", "5020200000", "Non alcoholic beverages"),
+    (
+        "household",
+        "4713160000",
+        "Cleaning and janitorial supplies",
+    ),
+    ("personal-care", "5313150000", "Bath and body"),
+    ("stationery", "4412170000", "Writing instruments"),
+];
+
 /// What a receipt prints of an invoice: its number, and KRA's signature once it is signed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fiscal {

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{GatewayError, http, json};
+use crate::domain::etims::DEMO_ITEM_CLASSES;
 
 /// KRA's own test service.
 pub const SANDBOX_URL: &str = "https://etims-api-sbx.kra.go.ke/etims-api";
@@ -317,18 +318,6 @@ fn kra_clock() -> String {
         .to_string()
 }
 
-/// The demo's item classes: what the seed gives its categories.
-const SANDBOX_CLASSES: [(&str, &str); 8] = [
-    ("4321150300", "Mobile phones"),
-    ("4321160000", "Computer accessories"),
-    ("5213160000", "Domestic audio and visual equipment"),
-    ("5022180000", "Flour and milled products"),
-    ("5020200000", "Non alcoholic beverages"),
-    ("4713160000", "Cleaning and janitorial supplies"),
-    ("5313150000", "Bath and body"),
-    ("4412170000", "Writing instruments"),
-];
-
 impl Sandbox {
     fn answer(code: &str, message: &str, data: Option<Value>) -> Reply {
         Reply {
@@ -348,9 +337,9 @@ impl Sandbox {
     }
 
     fn item_classes() -> Reply {
-        let list: Vec<Value> = SANDBOX_CLASSES
+        let list: Vec<Value> = DEMO_ITEM_CLASSES
             .iter()
-            .map(|(code, name)| {
+            .map(|(_, code, name)| {
                 serde_json::json!({ "itemClsCd": code, "itemClsNm": name, "itemClsLvl": 5,
                                     "taxTyCd": null, "mjrTgYn": "N", "useYn": "Y" })
             })
