@@ -101,8 +101,7 @@ pub async fn lines(
                 coalesce(ri.price, i.price) as price,
                 coalesce(ri.discount, i.discount) as discount
          from order_items i
-         -- each line's product by its key (LIMIT keeps it a lookup: unanalysed, order_items
-         -- looks large, and a join would read the whole catalog)
+         -- each line's product by its key (the db module's note on order lines)
          cross join lateral (select id, name, sku, item_class, etims_item from products
                              where id = i.product_id limit 1) p
          left join return_items ri on ri.return_id = $2 and ri.product_id = i.product_id
@@ -256,6 +255,7 @@ pub async fn fiscal(
     .await?;
     Ok(row.map(Fiscal::from))
 }
+
 /// The invoice `id` as it stands now.
 pub async fn fiscal_by_id(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Fiscal>> {
     let row: Option<FiscalRow> = sqlx::query_as(&format!("{FISCAL} where id = $1"))
@@ -265,17 +265,19 @@ pub async fn fiscal_by_id(ex: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Opt
     Ok(row.map(Fiscal::from))
 }
 
-/// KRA's item classes kept, KRA's time of its last answer about them, and when KRA last
-/// signed an invoice.
+/// KRA's item classes kept, KRA's time of its last answer about them (the list `classes`
+/// of `etims_lists_asked`), and when KRA last signed an invoice.
 pub async fn device(
     ex: impl PgExecutor<'_>,
+    classes: &str,
 ) -> sqlx::Result<(i64, Option<String>, Option<DateTime<Utc>>)> {
     sqlx::query_as(
         "select (select count(*) from etims_item_classes),
-                (select answered_at from etims_lists_asked where list = 'item_classes'),
+                (select answered_at from etims_lists_asked where list = $1),
                 (select signed_at from etims_invoices where state = 'signed'
                  order by number desc limit 1)",
     )
+    .bind(classes)
     .fetch_one(ex)
     .await
 }

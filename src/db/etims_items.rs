@@ -33,8 +33,7 @@ pub async fn of_invoice(
         "select p.id as product_id, p.name, p.sku, p.item_class, p.etims_item, p.tax_type,
                 p.price, e.registered
          from order_items i
-         -- each line's product by its key (LIMIT keeps it a lookup: unanalysed, order_items
-         -- looks large, and a join would read the whole catalog)
+         -- each line's product by its key (the db module's note on order lines)
          cross join lateral (select id, name, sku, item_class, etims_item, tax_type, price
                              from products where id = i.product_id limit 1) p
          left join etims_items e on e.product_id = p.id
@@ -134,24 +133,26 @@ pub async fn save_classes(c: &mut PgConnection, classes: &[ItemClass]) -> sqlx::
     Ok(())
 }
 
-/// One of KRA's item classes as kept here: its name and whether KRA still uses it.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct KnownClass {
-    pub name: String,
-    pub in_use: bool,
+/// The class `code` as KRA's list kept here has it: not listed, listed (with its name and
+/// whether KRA still uses it), or nothing to check against (no list fetched).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KnownClass {
+    NoList,
+    Unknown,
+    Listed { name: String, in_use: bool },
 }
 
-/// The class `code` as kept here, if KRA has it.
-pub async fn class(c: &mut PgConnection, code: &str) -> sqlx::Result<Option<KnownClass>> {
-    sqlx::query_as("select name, in_use from etims_item_classes where code = $1")
-        .bind(code)
-        .fetch_optional(c)
-        .await
-}
-
-/// Whether KRA's list was fetched (else nothing can be checked against it).
-pub async fn any_classes(c: &mut PgConnection) -> sqlx::Result<bool> {
-    sqlx::query_scalar("select exists (select 1 from etims_item_classes)")
-        .fetch_one(c)
-        .await
+pub async fn class(c: &mut PgConnection, code: &str) -> sqlx::Result<KnownClass> {
+    let (any, name, in_use): (bool, Option<String>, Option<bool>) = sqlx::query_as(
+        "select exists (select 1 from etims_item_classes), k.name, k.in_use
+         from (select 1) one left join etims_item_classes k on k.code = $1",
+    )
+    .bind(code)
+    .fetch_one(c)
+    .await?;
+    Ok(match (any, name, in_use) {
+        (false, ..) => KnownClass::NoList,
+        (true, Some(name), Some(in_use)) => KnownClass::Listed { name, in_use },
+        _ => KnownClass::Unknown,
+    })
 }

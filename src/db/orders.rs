@@ -246,8 +246,7 @@ pub async fn items(ex: impl PgExecutor<'_>, order_id: Uuid) -> sqlx::Result<Vec<
     sqlx::query_as(
         "select i.product_id, p.name as product_name, p.sku, i.quantity, i.price, i.discount
          from order_items i
-         -- each line's product by its key (LIMIT keeps it a lookup: unanalysed, order_items
-         -- looks large, and a join would read the whole catalog)
+         -- each line's product by its key (the db module's note on order lines)
          cross join lateral (select name, sku from products where id = i.product_id limit 1) p
          where i.order_id = $1 order by p.name",
     )

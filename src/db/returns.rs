@@ -38,8 +38,7 @@ pub async fn returnable(
                           where r.order_id = i.order_id and ri.product_id = i.product_id), 0)::int
                     as returned
          from order_items i
-         -- each line's product by its key (LIMIT keeps it a lookup: unanalysed, order_items
-         -- looks large, and a join would read the whole catalog)
+         -- each line's product by its key (the db module's note on order lines)
          cross join lateral (select id, name, sku from products where id = i.product_id limit 1) p
          where i.order_id = $1
          order by p.name, p.id",

@@ -5,6 +5,7 @@ use serde_json::json;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::db::etims_items::KnownClass;
 use crate::db::{self, Db};
 use crate::domain::catalog::{
     Category, MAX_STOCK, PriceChange, Product, ProductDraft, ProductForm, ProductQuery, StockReason,
@@ -30,16 +31,13 @@ fn no_category() -> Error {
 /// Once the shop's server has fetched KRA's item classes (eTIMS is on), a product's class
 /// must be one of them that KRA still uses: KRA refuses to register it otherwise.
 async fn check_item_class(c: &mut PgConnection, code: &str) -> Result<()> {
-    if !db::etims_items::any_classes(c).await? {
-        return Ok(());
-    }
     let why = match db::etims_items::class(c, code).await? {
-        Some(class) if class.in_use => return Ok(()),
-        Some(class) => format!("KRA no longer uses {code} ({})", class.name),
-        None if code.is_empty() => {
+        KnownClass::NoList | KnownClass::Listed { in_use: true, .. } => return Ok(()),
+        KnownClass::Listed { name, .. } => format!("KRA no longer uses {code} ({name})"),
+        KnownClass::Unknown if code.is_empty() => {
             "KRA's code is needed: eTIMS registers each product with it".into()
         }
-        None => format!("{code} is not one of KRA's item classes"),
+        KnownClass::Unknown => format!("{code} is not one of KRA's item classes"),
     };
     Err(Error::invalid("Item class", why))
 }

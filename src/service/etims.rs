@@ -108,7 +108,7 @@ impl EtimsQueue {
     pub async fn list(&self, actor: &Actor) -> Result<InvoiceQueue> {
         let mut conn = self.db.read().await?;
         authorize(&mut *conn, actor, Role::Admin).await?;
-        let (classes, classes_at, last_signed) = db::etims::device(&mut *conn).await?;
+        let (classes, classes_at, last_signed) = db::etims::device(&mut *conn, CLASSES).await?;
         let device = DeviceStatus {
             signer: match &self.setup.sender {
                 Some(sender) if sender.pretend() => "The sandbox signs (nothing declared)",
@@ -261,23 +261,7 @@ enum Step {
 
 /// Sends one invoice, after registering the products it names, and stores KRA's answer.
 async fn send(tx: &mut PgConnection, sender: &Etims, unsent: &Unsent) -> Result<Step> {
-    let answer = match register_items(tx, sender, unsent).await? {
-        Some(stopped) => stopped,
-        None => {
-            let invoice = Invoice {
-                number: unsent.number,
-                kind: unsent.kind,
-                original_number: unsent.original_number,
-                issued_at: unsent.issued_at,
-                paid: db::etims::paid(&mut *tx, unsent.order_id).await?,
-                cashier: unsent.cashier.clone(),
-                reason: CreditReason::of_return(unsent.restocked),
-                lines: db::etims::lines(&mut *tx, unsent.order_id, unsent.return_id).await?,
-            };
-            sender.save_sale(&invoice.request()).await
-        }
-    };
-    let (state, reason, retry, step) = match answer {
+    let (state, reason, retry, step) = match declare(tx, sender, unsent).await? {
         Ok(Answer::Signed(signature)) => {
             db::etims::signed(tx, unsent.id, &signature).await?;
             return Ok(Step::Signed);
@@ -308,14 +292,13 @@ async fn send(tx: &mut PgConnection, sender: &Etims, unsent: &Unsent) -> Result<
     Ok(step)
 }
 
-/// Registers with KRA each product of the invoice that KRA does not hold as it is now
-/// (`saveItem`). None: all are registered; otherwise what stops the invoice (KRA refusing
-/// a product, or unreachable).
-async fn register_items(
+/// KRA's answer to the invoice. First each product on it that KRA does not hold as it is
+/// now is registered (`saveItem`); KRA refusing one is the invoice's refusal, naming it.
+async fn declare(
     tx: &mut PgConnection,
     sender: &Etims,
     unsent: &Unsent,
-) -> Result<Option<std::result::Result<Answer, GatewayError>>> {
+) -> Result<std::result::Result<Answer, GatewayError>> {
     for (item, registered) in
         db::etims_items::of_invoice(tx, unsent.order_id, unsent.return_id).await?
     {
@@ -332,12 +315,22 @@ async fn register_items(
                     "the product {} (SKU {}, item class \"{}\") was not registered: {message}",
                     item.name, item.sku, item.item_class
                 );
-                return Ok(Some(Ok(Answer::Refused { code, message })));
+                return Ok(Ok(Answer::Refused { code, message }));
             }
-            Err(err) => return Ok(Some(Err(err))),
+            Err(err) => return Ok(Err(err)),
         }
     }
-    Ok(None)
+    let invoice = Invoice {
+        number: unsent.number,
+        kind: unsent.kind,
+        original_number: unsent.original_number,
+        issued_at: unsent.issued_at,
+        paid: db::etims::paid(&mut *tx, unsent.order_id).await?,
+        cashier: unsent.cashier.clone(),
+        reason: CreditReason::of_return(unsent.restocked),
+        lines: db::etims::lines(&mut *tx, unsent.order_id, unsent.return_id).await?,
+    };
+    Ok(sender.save_sale(&invoice.request()).await)
 }
 
 /// Why KRA could not be asked, in KRA's name (the gateway speaks of providers).
