@@ -283,7 +283,7 @@ impl App {
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
-        let effects = match msg {
+        let mut effects = match msg {
             Msg::Event(AppEvent::Key(key)) => self.on_key(&key),
             Msg::Event(AppEvent::Scan(code)) => self.on_scan(&code),
             Msg::Event(AppEvent::Tick) => self.on_tick(),
@@ -302,6 +302,14 @@ impl App {
                 self.on_outcome(*outcome)
             }
         };
+        if effects
+            .iter()
+            .any(|e| matches!(e, Effect::Quit | Effect::Logout))
+        {
+            // Receipts still waiting for KRA are printed as they are, not lost with the
+            // session (quitting lets them land first).
+            effects.splice(0..0, self.pos.print_awaiting_now());
+        }
         self.busy += effects.iter().filter(|e| calls_service(e)).count();
         effects
     }
@@ -1346,6 +1354,37 @@ mod tests {
                 order_id: Uuid::from_u128(7)
             }]
         );
+    }
+
+    #[test]
+    fn a_receipt_waiting_for_kra_is_printed_as_it_is_when_the_session_ends() {
+        let ctrl_c = || {
+            Msg::Event(AppEvent::Key(KeyEvent::new(
+                KeyCode::Char('c'),
+                KeyModifiers::CONTROL,
+            )))
+        };
+        for leave in [ctrl_c(), key(KeyCode::Char('L'))] {
+            let mut app = logged_in();
+            let mut receipt = crate::domain::receipt::tests::sample();
+            let mut print = crate::domain::etims::tests::signed_print();
+            print.fiscal.signed = None;
+            print.fiscal.state = crate::domain::etims::InvoiceState::Pending;
+            receipt.fiscal = Some(print);
+            let sold = app.update(done(Outcome::Pos(crate::tui::effect::PosAnswer::Sold(Ok(
+                Box::new(receipt),
+            )))));
+            assert!(sold.is_empty(), "waits for KRA: {sold:?}");
+            let effects = app.update(leave);
+            assert!(
+                matches!(
+                    &effects[..],
+                    [Effect::Pos(PosRequest::Issue(r)), Effect::Quit | Effect::Logout]
+                        if r.fiscal.as_ref().is_some_and(|f| f.awaits_kra())
+                ),
+                "{effects:?}"
+            );
+        }
     }
 
     #[test]

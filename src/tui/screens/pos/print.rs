@@ -93,6 +93,13 @@ impl PosScreen {
             .collect()
     }
 
+    /// Every receipt still waiting, printed as it is (the session ends).
+    pub fn print_awaiting_now(&mut self) -> Vec<Effect> {
+        self.take_awaiting(&|_| true)
+            .map(|receipt| Effect::Pos(PosRequest::Issue(receipt)))
+            .collect()
+    }
+
     /// Takes the receipts that are `done` waiting out of the queue.
     fn take_awaiting(
         &mut self,
