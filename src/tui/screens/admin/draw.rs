@@ -657,22 +657,20 @@ fn text_or_loading(lines: Option<Vec<String>>, theme: Theme) -> Vec<Line<'static
     }
 }
 
-/// Who signs, the control unit and branch, and KRA's last signature; then its item classes.
+/// Who signs, the control unit and branch; then KRA's last signature and its item classes
+/// (each line fits 80 columns).
 fn device_lines(d: &DeviceStatus) -> [String; 2] {
-    let signed = d.last_signed.map_or("none signed yet".into(), |at| {
-        format!("last signed {}", local(at))
+    let signed = d.last_signed.map_or("None signed yet".into(), |at| {
+        format!("Last signed {}", local(at))
     });
     let classes = match (d.classes, d.classes_at.as_deref().and_then(kra_time)) {
-        (0, _) => " KRA's item classes not fetched yet".to_owned(),
-        (n, Some(at)) => format!(" {n} of KRA's item classes kept (its list of {at})"),
-        (n, None) => format!(" {n} of KRA's item classes kept"),
+        (0, _) => "KRA's item classes not fetched yet".to_owned(),
+        (n, Some(at)) => format!("{n} KRA item classes (list {at})"),
+        (n, None) => format!("{n} KRA item classes"),
     };
     [
-        format!(
-            " {} · CU {} · branch {} · {signed}",
-            d.signer, d.scu_id, d.branch
-        ),
-        classes,
+        format!(" {} · CU {} · branch {}", d.signer, d.scu_id, d.branch),
+        format!(" {signed} · {classes}"),
     ]
 }
 
@@ -920,14 +918,20 @@ mod tests {
             last_signed: None,
         };
         let [first, second] = device_lines(&device);
-        assert!(first.starts_with(" The sandbox signs") && first.ends_with("none signed yet"));
-        assert_eq!(second, " KRA's item classes not fetched yet");
+        assert!(first.starts_with(" The sandbox signs") && first.ends_with("branch 00"));
+        assert_eq!(
+            second,
+            " None signed yet · KRA's item classes not fetched yet"
+        );
         let fetched = DeviceStatus {
             classes: 8,
             classes_at: Some("not KRA's time".into()),
             ..device
         };
-        assert_eq!(device_lines(&fetched)[1], " 8 of KRA's item classes kept");
+        assert_eq!(
+            device_lines(&fetched)[1],
+            " None signed yet · 8 KRA item classes"
+        );
     }
 
     fn invoice(number: i64, state: InvoiceState, attempts: i32) -> QueuedInvoice {
