@@ -92,14 +92,23 @@ async fn a_cash_sale_is_paid_at_once_with_change_and_a_receipt(pool: PgPool) {
         (stock(&pool, &bank).await, stock(&pool, &tea).await),
         (9, 47)
     );
+    // The sale's one audit entry (written with its payment) names the cashier, the order
+    // and the payment's transaction id.
+    let audited: Vec<(Option<Uuid>, Option<Uuid>, serde_json::Value)> = sqlx::query_as(
+        "select actor_id, entity_id, details from audit_log where action = 'pos.sale'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(audited.len(), 1, "{audited:?}");
+    let (actor, entity, details) = &audited[0];
+    assert_eq!((*actor, *entity), (served_by, Some(receipt.order_id)));
     assert_eq!(
-        count(
-            &pool,
-            "select count(*) from audit_log where action = 'pos.sale'"
-        )
-        .await,
-        1
+        details["transaction_id"],
+        receipt.payment.transaction_id.as_str()
     );
+    assert_eq!(details["total"], "3750.50");
+    assert_eq!(details["method"], "Cash");
 }
 
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]

@@ -128,6 +128,23 @@ async fn part_cash_part_card_pays_the_sale_exactly(pool: PgPool) {
     // A reprint tells the same parts.
     let copy = t.pos.reprint(&cashier, receipt.order_id).await.unwrap();
     assert_eq!(copy.parts, receipt.parts);
+    // One audit entry for the sale, naming both parts (none of its own for a part).
+    let audited: Vec<(Option<Uuid>, serde_json::Value)> = sqlx::query_as(
+        "select entity_id, details->'parts' from audit_log where action = 'pos.sale'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(audited.len(), 1, "{audited:?}");
+    assert_eq!(audited[0].0, Some(receipt.order_id));
+    let methods: Vec<&str> = audited[0]
+        .1
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["method"].as_str().unwrap())
+        .collect();
+    assert_eq!(methods, ["Cash", "Card"]);
 }
 
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]

@@ -3,6 +3,16 @@ use uuid::Uuid;
 
 use crate::domain::audit::AuditEntry;
 
+/// An audit row written by the statement of the change it describes (one round trip for
+/// both, on the busiest paths).
+pub struct NewEntry<'a> {
+    pub actor_id: Uuid,
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: Option<Uuid>,
+    pub details: serde_json::Value,
+}
+
 /// Writes one audit row; call it inside the transaction of the change it describes.
 pub async fn record(
     ex: impl PgExecutor<'_>,
@@ -19,6 +29,20 @@ pub async fn record(
         entity,
         entity_id,
         details,
+    )
+    .await
+}
+
+/// Writes `entry` on its own (see [`NewEntry`]).
+pub async fn write(ex: impl PgExecutor<'_>, entry: NewEntry<'_>) -> sqlx::Result<()> {
+    let who = (Some(entry.actor_id), None);
+    insert(
+        ex,
+        who,
+        entry.action,
+        entry.entity,
+        entry.entity_id,
+        entry.details,
     )
     .await
 }

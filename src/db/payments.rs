@@ -1,6 +1,7 @@
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
+use crate::db::audit::NewEntry;
 use crate::domain::Money;
 use crate::domain::payment::{
     PaymentMethod, PaymentRow, PaymentStatus, PaymentSummary, TransactionId,
@@ -176,18 +177,27 @@ pub async fn claim_reference(
     .await
 }
 
-/// A payment settled as it is made (cash, or a card terminal's approval at the till).
+/// A payment settled as it is made (cash, or a card terminal's approval at the till). With
+/// `audit`, that row is written by the same statement: a cash or card sale's audit entry
+/// costs no round trip of its own.
 pub async fn insert_settled(
     ex: impl PgExecutor<'_>,
     payment: &NewPayment,
     transaction_id: &TransactionId,
     confirmed_by: Uuid,
+    audit: Option<NewEntry<'_>>,
 ) -> sqlx::Result<PaymentSummary> {
+    let audit = audit.as_ref();
     sqlx::query_as(&format!(
-        "insert into payments (order_id, user_id, amount, method, split, status, transaction_id,
-                               paid_at, confirmed_by, created_at)
-         values ($1, $2, $3, $4, $5, 'successful', $6, now(), $7, clock_timestamp())
-         returning {PAYMENT_COLUMNS}"
+        "with paid as (
+             insert into payments (order_id, user_id, amount, method, split, status,
+                                   transaction_id, paid_at, confirmed_by, created_at)
+             values ($1, $2, $3, $4, $5, 'successful', $6, now(), $7, clock_timestamp())
+             returning {PAYMENT_COLUMNS}),
+         noted as (
+             insert into audit_log (actor_id, action, entity, entity_id, details)
+             select $8, $9, $10, $11, $12 where $9::text is not null)
+         select * from paid"
     ))
     .bind(payment.order_id)
     .bind(payment.user_id)
@@ -196,6 +206,11 @@ pub async fn insert_settled(
     .bind(payment.split)
     .bind(transaction_id.as_str())
     .bind(confirmed_by)
+    .bind(audit.map(|a| a.actor_id))
+    .bind(audit.map(|a| a.action))
+    .bind(audit.map(|a| a.entity))
+    .bind(audit.and_then(|a| a.entity_id))
+    .bind(audit.map(|a| &a.details))
     .fetch_one(ex)
     .await
 }

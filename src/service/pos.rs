@@ -7,6 +7,7 @@ use serde_json::json;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::db::audit::NewEntry;
 use crate::db::orders::NewOrder;
 use crate::db::payments::NewPayment;
 use crate::db::users::NewUser;
@@ -281,14 +282,27 @@ impl Pos {
             method,
             split,
         };
+        let audit = |transaction_id: Option<&str>, parts: &[PaymentSummary]| NewEntry {
+            actor_id: me.user_id,
+            action: "pos.sale",
+            entity: "order",
+            entity_id: Some(placed.id),
+            details: json!({ "total": placed.total, "method": method,
+                    "transaction_id": transaction_id, "parts": described(parts),
+                    "customer": sale.customer, "open_price": open_price }),
+        };
         let mut parts = Vec::new();
         let payment = match &proof {
-            // One row, straight to successful (the sale's audit entry names it).
-            Proof::Settled(id) => Some(
-                db::payments::insert_settled(&mut *tx, &whole(method, false), id, me.user_id)
-                    .await
-                    .map_err(|err| duplicate_or(err, id))?,
-            ),
+            // One row, straight to successful, and the sale's audit entry with it.
+            Proof::Settled(id) => {
+                let noted = audit(Some(id.as_str()), &[]);
+                let paid = whole(method, false);
+                Some(
+                    db::payments::insert_settled(&mut *tx, &paid, id, me.user_id, Some(noted))
+                        .await
+                        .map_err(|err| duplicate_or(err, id))?,
+                )
+            }
             Proof::Claimed(id) => {
                 let payment =
                     db::payments::open(&mut tx, placed.id, buyer, placed.total, method).await?;
@@ -312,17 +326,10 @@ impl Pos {
                 None
             }
         };
-        db::audit::record(
-            &mut *tx,
-            me.user_id,
-            "pos.sale",
-            "order",
-            Some(placed.id),
-            json!({ "total": placed.total, "method": method,
-                    "transaction_id": payment.as_ref().and_then(|p| p.transaction_id.clone()),
-                    "parts": described(&parts), "customer": sale.customer, "open_price": open_price }),
-        )
-        .await?;
+        if !matches!(proof, Proof::Settled(_)) {
+            let transaction_id = payment.as_ref().and_then(|p| p.transaction_id.as_deref());
+            db::audit::write(&mut *tx, audit(transaction_id, &parts)).await?;
+        }
         let customer = match sale.customer.filter(|id| *id != WALK_IN) {
             Some(id) => db::users::by_id(&mut *tx, id).await?.map(|u| u.username),
             None => None,
@@ -491,9 +498,11 @@ impl Pos {
         proof: &Proof,
     ) -> Result<PaymentSummary> {
         match proof {
-            Proof::Settled(id) => db::payments::insert_settled(&mut *tx, part, id, me.user_id)
-                .await
-                .map_err(|err| duplicate_or(err, id)),
+            Proof::Settled(id) => {
+                db::payments::insert_settled(&mut *tx, part, id, me.user_id, None)
+                    .await
+                    .map_err(|err| duplicate_or(err, id))
+            }
             Proof::Claimed(code) => {
                 let opened = db::payments::open_part(&mut *tx, part).await?;
                 let claimed = claim_code(tx, me, &opened, code).await?;
