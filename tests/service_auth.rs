@@ -323,3 +323,39 @@ async fn a_kiosk_login_is_for_customers_and_opens_nothing_for_staff(pool: PgPool
     let amina = s.auth.login_customer("amina", PASSWORD).await.unwrap();
     assert_eq!(amina.role, Role::Customer);
 }
+
+/// A cashier whose earlier sessions were never ended (a till switched off, a dropped SSH
+/// link) still has every request's session check look at one session, not all of them: it
+/// ran before every till sale and slowed down with each open session the cashier had.
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn the_session_check_reads_one_session_however_many_are_left_open(pool: PgPool) {
+    let s = services(&pool);
+    let cashier = login_as(&s, "otieno", Role::Staff).await;
+    let session = cashier.session().unwrap().clone();
+    sqlx::query("insert into user_sessions (user_id) select $1 from generate_series(1, 2000)")
+        .bind(session.user_id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    let fetched = "select coalesce(sum(idx_tup_fetch + seq_tup_read), 0)::bigint
+                   from pg_stat_xact_user_tables where relname = 'user_sessions'";
+    let before: i64 = sqlx::query_scalar(fetched)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    let user = db::sessions::user(&mut *tx, session.id, session.user_id)
+        .await
+        .unwrap()
+        .expect("the session is open");
+    let after: i64 = sqlx::query_scalar(fetched)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(user.username, "otieno");
+    assert!(
+        after - before <= 1,
+        "{} sessions read for one",
+        after - before
+    );
+}
