@@ -6,15 +6,13 @@ mod common;
 use bytemtaani::domain::Error;
 use bytemtaani::domain::cart::CartView;
 use bytemtaani::service::pos::Lookup;
-use bytemtaani::tui::app::Msg;
-use bytemtaani::tui::app::{App, Kiosk, done, key};
+use bytemtaani::tui::app::{App, Kiosk, ctrl, done, key};
 use bytemtaani::tui::effect::{AdminAnswer, AdminRequest, Change, Effect, Outcome, PosAnswer};
-use bytemtaani::tui::event::AppEvent;
 use bytemtaani::tui::event::TICK;
 use bytemtaani::tui::theme::Theme;
 use bytemtaani::tui::view;
 use common::screens::*;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -328,10 +326,7 @@ fn till() {
 #[test]
 fn till_discounts() {
     let mut app = common::screens::till();
-    let ctrl_d = Msg::Event(AppEvent::Key(KeyEvent::new(
-        KeyCode::Char('d'),
-        KeyModifiers::CONTROL,
-    )));
+    let ctrl_d = ctrl('d');
     app.update(ctrl_d.clone());
     type_text(&mut app, "5%");
     press(&mut app, &[KeyCode::Tab]);
@@ -706,16 +701,9 @@ fn small_terminals_keep_the_tabs_and_say_the_size_needed() {
 /// product looked up for the sale. A cashier is told to ask an admin.
 #[test]
 fn an_unknown_sku_at_the_till_is_added_by_an_admin_there() {
-    use bytemtaani::tui::app::{Msg, Tab};
+    use bytemtaani::tui::app::Tab;
     use bytemtaani::tui::effect::{Effect, PosRequest};
-    use bytemtaani::tui::event::AppEvent;
-    use crossterm::event::{KeyEvent, KeyModifiers};
-    let ctrl_n = || {
-        Msg::Event(AppEvent::Key(KeyEvent::new(
-            KeyCode::Char('n'),
-            KeyModifiers::CONTROL,
-        )))
-    };
+    let ctrl_n = || ctrl('n');
     let unknown = |app: &mut App| {
         app.tab = Tab::Pos;
         app.pos.popup = None;

@@ -35,16 +35,14 @@ pub async fn record(
 
 /// Writes `entry` on its own (see [`NewEntry`]).
 pub async fn write(ex: impl PgExecutor<'_>, entry: NewEntry<'_>) -> sqlx::Result<()> {
-    let who = (Some(entry.actor_id), None);
-    insert(
-        ex,
-        who,
-        entry.action,
-        entry.entity,
-        entry.entity_id,
-        entry.details,
-    )
-    .await
+    let NewEntry {
+        actor_id,
+        action,
+        entity,
+        entity_id,
+        details,
+    } = entry;
+    record(ex, actor_id, action, entity, entity_id, details).await
 }
 
 /// A change the operator made at the server's command line (no app login acts).

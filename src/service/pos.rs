@@ -326,6 +326,7 @@ impl Pos {
                 None
             }
         };
+        // Cash and card wrote the sale's audit entry with their payment.
         if !matches!(proof, Proof::Settled(_)) {
             let transaction_id = payment.as_ref().and_then(|p| p.transaction_id.as_deref());
             db::audit::write(&mut *tx, audit(transaction_id, &parts)).await?;

@@ -1064,6 +1064,14 @@ pub fn key(code: KeyCode) -> Msg {
     Msg::Event(AppEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 
+/// Ctrl and a letter, as tests press it.
+pub fn ctrl(letter: char) -> Msg {
+    Msg::Event(AppEvent::Key(KeyEvent::new(
+        KeyCode::Char(letter),
+        KeyModifiers::CONTROL,
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1165,11 +1173,7 @@ mod tests {
         assert!(matches!(app.overlay, Some(Overlay::ConfirmQuit)));
         app.update(key(KeyCode::Char('n')));
         assert!(app.overlay.is_none() && !app.quit);
-        let ctrl_c = Msg::Event(AppEvent::Key(KeyEvent::new(
-            KeyCode::Char('c'),
-            KeyModifiers::CONTROL,
-        )));
-        assert_eq!(app.update(ctrl_c), vec![Effect::Quit]);
+        assert_eq!(app.update(ctrl('c')), vec![Effect::Quit]);
         assert!(app.quit);
     }
 
@@ -1310,11 +1314,7 @@ mod tests {
         assert!(app.update(key(KeyCode::Char('L'))).is_empty(), "asks first");
         assert!(matches!(app.overlay, Some(Overlay::ConfirmLogout)));
         assert_eq!(app.update(key(KeyCode::Char('y'))), vec![Effect::Logout]);
-        let ctrl_c = Msg::Event(AppEvent::Key(KeyEvent::new(
-            KeyCode::Char('c'),
-            KeyModifiers::CONTROL,
-        )));
-        assert!(app.update(ctrl_c).is_empty());
+        assert!(app.update(ctrl('c')).is_empty());
         assert!(!app.quit && matches!(app.overlay, Some(Overlay::ConfirmQuit)));
     }
 
@@ -1358,13 +1358,7 @@ mod tests {
 
     #[test]
     fn a_receipt_waiting_for_kra_is_printed_as_it_is_when_the_session_ends() {
-        let ctrl_c = || {
-            Msg::Event(AppEvent::Key(KeyEvent::new(
-                KeyCode::Char('c'),
-                KeyModifiers::CONTROL,
-            )))
-        };
-        for leave in [ctrl_c(), key(KeyCode::Char('L'))] {
+        for leave in [ctrl('c'), key(KeyCode::Char('L'))] {
             let mut app = logged_in();
             let mut receipt = crate::domain::receipt::tests::sample();
             let mut print = crate::domain::etims::tests::signed_print();
@@ -1484,11 +1478,7 @@ mod tests {
     #[test]
     fn leaving_a_kiosk_takes_an_admin_password() {
         let mut app = logged_in().with_kiosk(Some(Kiosk::new(TICK * 1000)));
-        let ctrl_c = Msg::Event(AppEvent::Key(KeyEvent::new(
-            KeyCode::Char('c'),
-            KeyModifiers::CONTROL,
-        )));
-        assert!(app.update(ctrl_c).is_empty());
+        assert!(app.update(ctrl('c')).is_empty());
         assert!(!app.quit && matches!(app.overlay, Some(Overlay::KioskExit(_))));
         for c in "admin".chars() {
             app.update(key(KeyCode::Char(c)));
