@@ -181,7 +181,8 @@ impl Db {
         let Some(role) = self.role else {
             return self.pool.begin().await;
         };
-        // Both values are ours: a fixed role name and a UUID's own text, never input.
+        // Both values are ours: a fixed role name and a UUID's own text, never input. Two SET
+        // commands, not a SELECT of set_config: a SET is parsed only, never planned.
         let session = self
             .viewer
             .get()
@@ -189,7 +190,7 @@ impl Db {
             .unwrap_or_default();
         self.pool
             .begin_with(format!(
-                "begin; set local role {}; select set_config('bytemtaani.session', '{session}', true)",
+                "begin; set local role {}; set local bytemtaani.session = '{session}'",
                 role.role_name()
             ))
             .await
