@@ -263,6 +263,30 @@ async fn migrate_gives_the_open_price_line_its_configured_kra_item_class(pool: P
 }
 
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn etims_init_speaks_of_kra_when_kra_cannot_be_reached(pool: PgPool) {
+    let config = std::env::temp_dir().join(format!("bytemtaani-{}.toml", uuid::Uuid::new_v4()));
+    // Nothing listens on port 9 here.
+    std::fs::write(&config, "[etims]\nbase_url = \"http://127.0.0.1:9\"\n").unwrap();
+    let init = bytemtaani(
+        &pool,
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "etims",
+            "init",
+            "--serial",
+            "DEV-1",
+        ],
+        None,
+    );
+    std::fs::remove_file(&config).unwrap();
+    assert!(!init.status.success());
+    let said = String::from_utf8_lossy(&init.stderr);
+    assert!(said.contains("KRA cannot be reached"), "{said}");
+    assert!(!said.contains("payment provider"), "{said}");
+}
+
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
 async fn reconciliation_goes_by_the_database_clock_not_the_terminals(pool: PgPool) {
     let s = services(&pool);
     let (admin, phones) = shop(&s).await;

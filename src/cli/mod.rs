@@ -289,7 +289,8 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<()> {
                 &e.branch()?,
                 &serial,
             )
-            .await?;
+            .await
+            .map_err(|err| anyhow::anyhow!(crate::gateway::etims::trouble(err)))?;
             println!(
                 "KRA initialised device {serial} for {} branch {}.\n\
                  Set etims.scu_id = \"{}\" in the config, and BYTEMTAANI_ETIMS_CMC_KEY={} in \

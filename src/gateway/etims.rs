@@ -26,6 +26,16 @@ const OVERLAPPED: &str = "994";
 /// "There is no search result": nothing changed since the last ask.
 const NOTHING_NEW: &str = "001";
 
+/// Why KRA could not be asked, in KRA's name (a [`GatewayError`] speaks of payment
+/// providers).
+pub fn trouble(err: GatewayError) -> String {
+    match err {
+        GatewayError::Unreachable(why) => format!("KRA cannot be reached ({why})"),
+        GatewayError::Malformed(why) => format!("KRA's answer could not be read ({why})"),
+        GatewayError::Refused(why) | GatewayError::NotConfigured(why) => why,
+    }
+}
+
 /// Who the shop is to eTIMS: the trader's PIN, the branch, and the key `selectInitOsdcInfo`
 /// gave the device.
 #[derive(Clone, PartialEq, Eq)]

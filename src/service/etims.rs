@@ -24,7 +24,7 @@ use crate::domain::tax::totals;
 use crate::domain::user::{Actor, Role};
 use crate::domain::{Error, Result};
 use crate::gateway::GatewayError;
-use crate::gateway::etims::{Answer, Etims, ItemAnswer};
+use crate::gateway::etims::{Answer, Etims, ItemAnswer, trouble};
 use crate::service::access::authorize;
 
 /// What the shop's eTIMS set-up prints and where it sends.
@@ -331,15 +331,6 @@ async fn declare(
         lines: db::etims::lines(&mut *tx, unsent.order_id, unsent.return_id).await?,
     };
     Ok(sender.save_sale(&invoice.request()).await)
-}
-
-/// Why KRA could not be asked, in KRA's name (the gateway speaks of providers).
-fn trouble(err: GatewayError) -> String {
-    match err {
-        GatewayError::Unreachable(why) => format!("KRA cannot be reached ({why})"),
-        GatewayError::Malformed(why) => format!("KRA's answer could not be read ({why})"),
-        GatewayError::Refused(why) | GatewayError::NotConfigured(why) => why,
-    }
 }
 
 impl EtimsSetup {
