@@ -873,3 +873,57 @@ async fn an_open_price_line_sells_what_the_shop_has_not_entered(pool: PgPool) {
         "{found:?}"
     );
 }
+
+/// PostgreSQL holds one database-wide lock from queueing a transaction's notifications until
+/// its commit has reached the disk, so sales whose commits notify are flushed one at a time.
+/// The order function announces nothing itself; the till announces the stock a sale took
+/// once the sale has committed.
+#[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
+async fn a_sales_stock_is_announced_after_its_commit_not_by_it(pool: PgPool) {
+    use std::time::Duration;
+    let s = services(&pool);
+    let (_, cashier, bank, tea) = till(&s).await;
+    let mut listener = sqlx::postgres::PgListener::connect_with(&pool)
+        .await
+        .unwrap();
+    listener.listen("product_changed").await.unwrap();
+
+    let session = cashier.session().unwrap();
+    let mut order = pool.begin().await.unwrap();
+    sqlx::query(
+        "select * from bytemtaani_place_order($1, $2, $3, $4, 'pending', $5, $6, '[]', null, null)",
+    )
+    .bind(session.id)
+    .bind(WALK_IN)
+    .bind(session.user_id)
+    .bind(Uuid::new_v4())
+    .bind(vec![bank.id])
+    .bind(vec![1i32])
+    .execute(&mut *order)
+    .await
+    .unwrap();
+    order.commit().await.unwrap();
+    assert_eq!(stock(&pool, &bank).await, 9);
+    let by_the_commit = tokio::time::timeout(Duration::from_millis(300), listener.recv()).await;
+    assert!(by_the_commit.is_err(), "{by_the_commit:?}");
+
+    s.pos
+        .sell(
+            &cashier,
+            sale(vec![line(&tea, 2), line(&bank, 1)], cash("3600")),
+        )
+        .await
+        .unwrap();
+    let mut heard = Vec::new();
+    for _ in 0..2 {
+        let note = tokio::time::timeout(Duration::from_secs(1), listener.recv())
+            .await
+            .expect("announced once sold")
+            .unwrap();
+        heard.push(note.payload().to_owned());
+    }
+    heard.sort();
+    let mut sold = vec![bank.id.to_string(), tea.id.to_string()];
+    sold.sort();
+    assert_eq!(heard, sold);
+}

@@ -90,10 +90,11 @@ impl Orders {
             approval: None,
             open_price: None,
         };
-        let order_id = place(&mut tx, &me, order, lines).await?.id;
+        let placed = place(&mut tx, &me, order, lines).await?;
         db::cart::clear(&mut *tx, me.user_id).await?;
         tx.commit().await?;
-        self.load(order_id).await
+        announce_stock(&self.db, &placed).await;
+        self.load(placed.id).await
     }
 
     /// The actor's own orders, newest first; pass the last one shown to get the next page.
@@ -306,6 +307,17 @@ pub(crate) struct Placed {
     pub created_at: DateTime<Utc>,
     pub total: Money,
     pub items: Vec<OrderItem>,
+}
+
+/// Tells every screen that the stock `placed` took has changed, once its order has
+/// committed: the order function leaves that to its caller, so that a sale's commit carries
+/// no notification (migration 42). A failure here costs a screen its live refresh, never
+/// the sale.
+pub(crate) async fn announce_stock(db: &Db, placed: &Placed) {
+    let ids: Vec<Uuid> = placed.items.iter().map(|item| item.product_id).collect();
+    if let Err(err) = db::products::announce(db.pool(), &ids).await {
+        tracing::warn!(%err, order = %placed.id, "stock taken not announced");
+    }
 }
 
 /// Writes an order inside the caller's transaction as `me`: the buyer, or the staff member

@@ -28,7 +28,7 @@ use crate::service::Setup;
 use crate::service::access::{Principal, authorize};
 use crate::service::etims::EtimsSetup;
 use crate::service::gateways::{Gateways, TillConfirmations};
-use crate::service::orders::{self, place};
+use crate::service::orders::{self, announce_stock, place};
 use crate::service::payments::{TILL_PAYMENT_MINUTES, duplicate_or, settle};
 
 /// How the customer pays at the till.
@@ -336,6 +336,7 @@ impl Pos {
             None => None,
         };
         tx.commit().await?;
+        announce_stock(&self.db, &placed).await;
         // Everything the receipt shows is in hand; only an eTIMS invoice, numbered as the
         // sale committed, is read back.
         let sold = Sold {
