@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
+use crate::db::listen;
 use crate::domain::Money;
 use crate::domain::etims::{
     Fiscal, InvoiceKind, InvoiceLine, InvoiceState, Paid, QueuedInvoice, Signed,
@@ -143,17 +144,6 @@ pub async fn paid(c: &mut PgConnection, order_id: Uuid) -> sqlx::Result<Paid> {
     })
 }
 
-/// Tells every terminal, as the answer commits, that KRA answered invoice `id` (a till
-/// holding its receipt prints the signed one).
-async fn announce(c: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
-    sqlx::query("select pg_notify($1, $2::text)")
-        .bind(crate::db::listen::INVOICE_ANSWERED_CHANNEL)
-        .bind(id)
-        .execute(c)
-        .await?;
-    Ok(())
-}
-
 pub async fn signed(c: &mut PgConnection, id: Uuid, s: &Signature) -> sqlx::Result<()> {
     sqlx::query(
         "update etims_invoices set state = 'signed', attempts = attempts + 1, last_error = null,
@@ -169,7 +159,8 @@ pub async fn signed(c: &mut PgConnection, id: Uuid, s: &Signature) -> sqlx::Resu
     .bind(&s.scu_time)
     .execute(&mut *c)
     .await?;
-    announce(c, id).await
+    // Heard by every terminal as this commits: a till holding its receipt prints the signed one.
+    listen::announce(c, listen::INVOICE_ANSWERED_CHANNEL, &[id]).await
 }
 
 /// KRA's answer was not a signature: `state` with its reason, to be tried again after
@@ -195,7 +186,7 @@ pub async fn answered(
     if state == InvoiceState::Pending {
         return Ok(());
     }
-    announce(c, id).await
+    listen::announce(c, listen::INVOICE_ANSWERED_CHANNEL, &[id]).await
 }
 
 /// What a receipt prints of an invoice ([`FiscalRow`]).

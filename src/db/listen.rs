@@ -3,8 +3,9 @@
 //! answered (the sender, `db::etims`).
 
 use futures::{Stream, StreamExt};
-use sqlx::PgPool;
 use sqlx::postgres::PgListener;
+use sqlx::{PgExecutor, PgPool};
+use uuid::Uuid;
 
 use crate::domain::live::Change;
 
@@ -43,4 +44,15 @@ pub async fn changes(
             Err(err) => Some(Err(err)),
         })
     }))
+}
+
+/// Sends `ids` on `channel`, one notification each, delivered when the caller's transaction
+/// commits (at once outside one).
+pub async fn announce(ex: impl PgExecutor<'_>, channel: &str, ids: &[Uuid]) -> sqlx::Result<()> {
+    sqlx::query("select pg_notify($1, id::text) from unnest($2::uuid[]) id")
+        .bind(channel)
+        .bind(ids)
+        .execute(ex)
+        .await?;
+    Ok(())
 }

@@ -174,17 +174,6 @@ fn push_filters(sql: &mut QueryBuilder<'_, Postgres>, query: &ProductQuery) {
     }
 }
 
-/// Tells every listening screen that these products' stock changed (the order function
-/// leaves this to its caller, after the commit: migration 42).
-pub async fn announce(ex: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<()> {
-    sqlx::query("select pg_notify($1, id::text) from unnest($2::uuid[]) id")
-        .bind(crate::db::listen::PRODUCT_CHANNEL)
-        .bind(ids)
-        .execute(ex)
-        .await?;
-    Ok(())
-}
-
 /// Products on sale with `threshold` units or fewer, emptiest first. No index serves it on
 /// purpose: one on stock would make every sale's stock update a non-HOT one (migration 7).
 pub async fn low_stock(

@@ -315,7 +315,7 @@ pub(crate) struct Placed {
 /// the sale.
 pub(crate) async fn announce_stock(db: &Db, placed: &Placed) {
     let ids: Vec<Uuid> = placed.items.iter().map(|item| item.product_id).collect();
-    if let Err(err) = db::products::announce(db.pool(), &ids).await {
+    if let Err(err) = db::listen::announce(db.pool(), db::listen::PRODUCT_CHANNEL, &ids).await {
         tracing::warn!(%err, order = %placed.id, "stock taken not announced");
     }
 }
