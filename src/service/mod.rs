@@ -4,6 +4,7 @@
 mod access;
 pub mod admin_catalog;
 pub mod admin_users;
+mod announce;
 pub mod auth;
 pub mod cart;
 pub mod catalog;
@@ -57,6 +58,7 @@ pub struct Services {
     pub etims: etims::EtimsQueue,
     db: Db,
     setup: Setup,
+    stock: announce::StockAnnouncer,
 }
 
 /// What the services need besides the database, from the config.
@@ -80,7 +82,15 @@ impl Services {
     pub fn new(db: impl Into<Db>, setup: Setup) -> Self {
         let db = db.into();
         let counters = auth::TerminalCounters::new(&setup.customers);
-        Services::build(db.clone(), db.clone(), setup, counters, Catalog::new(db))
+        let stock = announce::StockAnnouncer::new(db.clone());
+        Services::build(
+            db.clone(),
+            db.clone(),
+            setup,
+            counters,
+            Catalog::new(db),
+            stock,
+        )
     }
 
     /// The services for one session of the shop server: the same pool and live changes,
@@ -88,7 +98,15 @@ impl Services {
     pub fn at_terminal(&self, role: TerminalRole, counters: auth::TerminalCounters) -> Services {
         let db = self.db.working_as(role);
         let catalog = self.catalog.working_through(db.clone());
-        Services::build(db, self.db.clone(), self.setup.clone(), counters, catalog)
+        let stock = self.stock.clone();
+        Services::build(
+            db,
+            self.db.clone(),
+            self.setup.clone(),
+            counters,
+            catalog,
+            stock,
+        )
     }
 
     /// `provider` settles what payment providers confirm (see `Payments`).
@@ -98,6 +116,7 @@ impl Services {
         setup: Setup,
         counters: auth::TerminalCounters,
         catalog: Catalog,
+        stock: announce::StockAnnouncer,
     ) -> Self {
         let payments = Payments::new(
             db.clone(),
@@ -115,11 +134,12 @@ impl Services {
                 payments.clone(),
                 setup.customers,
                 setup.etims.clone(),
+                stock.clone(),
             ),
             payments,
             admin: AdminCatalog::new(db.clone()),
             users: AdminUsers::new(db.clone()),
-            pos: Pos::new(db.clone(), &setup),
+            pos: Pos::new(db.clone(), &setup, stock.clone()),
             receipts: setup.receipts.clone(),
             returns: Returns::new(db.clone(), &setup),
             shifts: Shifts::new(db.clone(), setup.shop.clone()),
@@ -128,6 +148,7 @@ impl Services {
             etims: etims::EtimsQueue::new(db.clone(), provider, setup.etims.clone()),
             db,
             setup,
+            stock,
         }
     }
 }

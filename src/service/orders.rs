@@ -18,6 +18,7 @@ use crate::domain::user::{Actor, Role};
 use crate::domain::values::{limits, parse_name, person_needle};
 use crate::domain::{Error, Money, Result};
 use crate::service::access::{Principal, authorize};
+use crate::service::announce::StockAnnouncer;
 use crate::service::etims::EtimsSetup;
 use crate::service::limits::Limits;
 use crate::service::payments::Payments;
@@ -32,15 +33,23 @@ pub struct Orders {
     limits: Limits,
     /// For the invoice shown with a paid order.
     etims: EtimsSetup,
+    stock: StockAnnouncer,
 }
 
 impl Orders {
-    pub fn new(db: Db, payments: Payments, limits: Limits, etims: EtimsSetup) -> Self {
+    pub(crate) fn new(
+        db: Db,
+        payments: Payments,
+        limits: Limits,
+        etims: EtimsSetup,
+        stock: StockAnnouncer,
+    ) -> Self {
         Orders {
             db,
             payments,
             limits,
             etims,
+            stock,
         }
     }
 
@@ -93,7 +102,7 @@ impl Orders {
         let placed = place(&mut tx, &me, order, lines).await?;
         db::cart::clear(&mut *tx, me.user_id).await?;
         tx.commit().await?;
-        announce_stock(&self.db, &placed).await;
+        self.stock.taken(&placed);
         self.load(placed.id).await
     }
 
@@ -307,17 +316,6 @@ pub(crate) struct Placed {
     pub created_at: DateTime<Utc>,
     pub total: Money,
     pub items: Vec<OrderItem>,
-}
-
-/// Tells every screen that the stock `placed` took has changed, once its order has
-/// committed: the order function leaves that to its caller, so that a sale's commit carries
-/// no notification (migration 42). A failure here costs a screen its live refresh, never
-/// the sale.
-pub(crate) async fn announce_stock(db: &Db, placed: &Placed) {
-    let ids: Vec<Uuid> = placed.items.iter().map(|item| item.product_id).collect();
-    if let Err(err) = db::listen::announce(db.pool(), db::listen::PRODUCT_CHANNEL, &ids).await {
-        tracing::warn!(%err, order = %placed.id, "stock taken not announced");
-    }
 }
 
 /// Writes an order inside the caller's transaction as `me`: the buyer, or the staff member

@@ -26,9 +26,10 @@ use crate::domain::values::{Phone, Sku, Username, parse_search, person_needle};
 use crate::domain::{Error, Money, Result};
 use crate::service::Setup;
 use crate::service::access::{Principal, authorize};
+use crate::service::announce::StockAnnouncer;
 use crate::service::etims::EtimsSetup;
 use crate::service::gateways::{Gateways, TillConfirmations};
-use crate::service::orders::{self, announce_stock, place};
+use crate::service::orders::{self, place};
 use crate::service::payments::{TILL_PAYMENT_MINUTES, duplicate_or, settle};
 
 /// How the customer pays at the till.
@@ -216,15 +217,17 @@ pub struct Pos {
     shop: Shop,
     gateways: Gateways,
     etims: EtimsSetup,
+    stock: StockAnnouncer,
 }
 
 impl Pos {
-    pub fn new(db: Db, setup: &Setup) -> Self {
+    pub(crate) fn new(db: Db, setup: &Setup, stock: StockAnnouncer) -> Self {
         Pos {
             db,
             shop: setup.shop.clone(),
             gateways: setup.gateways.clone(),
             etims: setup.etims.clone(),
+            stock,
         }
     }
 
@@ -336,7 +339,7 @@ impl Pos {
             None => None,
         };
         tx.commit().await?;
-        announce_stock(&self.db, &placed).await;
+        self.stock.taken(&placed);
         // Everything the receipt shows is in hand; only an eTIMS invoice, numbered as the
         // sale committed, is read back.
         let sold = Sold {
