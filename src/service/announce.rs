@@ -5,10 +5,11 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use sqlx::PgPool;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use crate::db::{self, Db};
+use crate::db;
 use crate::service::orders::Placed;
 
 /// Sales whose products may wait to be announced. Past it a screen misses one live refresh
@@ -22,14 +23,15 @@ const GATHER: Duration = Duration::from_millis(100);
 /// One per process (the shop server's sessions share it).
 #[derive(Clone)]
 pub(crate) struct StockAnnouncer {
-    db: Db,
+    /// The process's pool: a notification needs no terminal role.
+    pool: PgPool,
     queue: Arc<OnceLock<mpsc::Sender<Vec<Uuid>>>>,
 }
 
 impl StockAnnouncer {
-    pub fn new(db: Db) -> Self {
+    pub fn new(pool: PgPool) -> Self {
         StockAnnouncer {
-            db,
+            pool,
             queue: Arc::default(),
         }
     }
@@ -45,7 +47,7 @@ impl StockAnnouncer {
 
     fn start(&self) -> mpsc::Sender<Vec<Uuid>> {
         let (queue, mut waiting) = mpsc::channel::<Vec<Uuid>>(WAITING);
-        let pool = self.db.pool().clone();
+        let pool = self.pool.clone();
         tokio::spawn(async move {
             while let Some(mut products) = waiting.recv().await {
                 tokio::time::sleep(GATHER).await;

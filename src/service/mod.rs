@@ -82,7 +82,7 @@ impl Services {
     pub fn new(db: impl Into<Db>, setup: Setup) -> Self {
         let db = db.into();
         let counters = auth::TerminalCounters::new(&setup.customers);
-        let stock = announce::StockAnnouncer::new(db.clone());
+        let stock = announce::StockAnnouncer::new(db.pool().clone());
         Services::build(
             db.clone(),
             db.clone(),
