@@ -10,7 +10,7 @@ use crate::tui::app::{App, Level, Overlay, Tab};
 use crate::tui::console_font;
 use crate::tui::keymap::{self, Binding};
 use crate::tui::screens::orders::fitted_detail_lines;
-use crate::tui::screens::payment;
+use crate::tui::screens::{self, payment};
 use crate::tui::theme::Theme;
 
 const SPINNER: [&str; 4] = ["⠋", "⠙", "⠸", "⠴"];
@@ -104,8 +104,9 @@ fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
             .highlight_style(theme.selected()),
         tabs,
     );
+    let name = screens::head(&app.shop_name, usize::from(shop.width));
     frame.render_widget(
-        Paragraph::new(Line::styled(app.shop_name.clone(), theme.title())).right_aligned(),
+        Paragraph::new(Line::styled(name, theme.title())).right_aligned(),
         shop,
     );
 }

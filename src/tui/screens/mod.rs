@@ -60,6 +60,22 @@ pub fn tail(value: &str, width: usize) -> String {
         .collect()
 }
 
+/// The start of `value` that fits in `width` columns, "…" last when it was cut: a name too
+/// long for its place reads as shortened, not as broken.
+pub fn head(value: &str, width: usize) -> String {
+    if value.chars().count() <= width {
+        return value.to_owned();
+    }
+    match width.checked_sub(1) {
+        Some(keep) => value
+            .chars()
+            .take(keep)
+            .chain(std::iter::once('…'))
+            .collect(),
+        None => String::new(),
+    }
+}
+
 /// The hint under a field with a limit: how much of it is used, said plainly once full.
 pub fn limit_hint(value: &str, max: usize) -> (String, bool) {
     let used = value.chars().count();
@@ -118,6 +134,14 @@ impl Listing<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_too_long_for_its_place_is_cut_with_an_ellipsis() {
+        assert_eq!(head("ByteMtaani Duka", 15), "ByteMtaani Duka");
+        assert_eq!(head("ByteMtaani Duka", 8), "ByteMta…");
+        assert_eq!(tail("ByteMtaani Duka", 8), "…ni Duka");
+        assert_eq!(head("Duka", 0), "");
+    }
 
     #[test]
     fn typing_stops_at_the_field_limit_and_ignores_control_characters() {
