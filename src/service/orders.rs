@@ -321,7 +321,8 @@ pub(crate) struct Placed {
 /// Writes an order inside the caller's transaction as `me`: the buyer, or the staff member
 /// ringing it up for the buyer (then `served_by`, at a till, maybe with discounts). The database takes stock row by row in ascending product id
 /// order (so carts {A,B} and {B,A} cannot deadlock) and never below zero; prices must still
-/// be the agreed ones. Any refusal rolls back all.
+/// be the agreed ones. Any refusal rolls back all. The caller announces the stock taken once
+/// its transaction has committed ([`StockAnnouncer::taken`]; migration 42).
 pub(crate) async fn place(
     tx: &mut PgConnection,
     me: &Principal,
