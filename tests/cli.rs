@@ -34,6 +34,17 @@ fn run(pool: &PgPool, mut command: Command, password: Option<&str>) -> Output {
     command.output().expect("run bytemtaani")
 }
 
+/// Runs the binary with `args` after `--config` naming a file that holds `toml`, removed after.
+fn configured(pool: &PgPool, toml: &str, args: &[&str]) -> Output {
+    let config = std::env::temp_dir().join(format!("bytemtaani-{}.toml", uuid::Uuid::new_v4()));
+    std::fs::write(&config, toml).unwrap();
+    let mut all = vec!["--config", config.to_str().unwrap()];
+    all.extend(args);
+    let run = bytemtaani(pool, &all, None);
+    std::fs::remove_file(&config).unwrap();
+    run
+}
+
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
 async fn migrate_seed_and_create_users_from_the_command_line(pool: PgPool) {
     let migrate = bytemtaani(&pool, &["migrate"], None);
@@ -153,23 +164,19 @@ async fn migrate_seed_and_create_users_from_the_command_line(pool: PgPool) {
 
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
 async fn the_callback_receiver_refuses_pretend_providers_unless_told(pool: PgPool) {
-    let config = std::env::temp_dir().join(format!("bytemtaani-{}.toml", uuid::Uuid::new_v4()));
-    std::fs::write(&config, "[payments]\nmpesa = \"sandbox\"\n").unwrap();
     // 192.0.2.1 (a documentation address) is not this machine's: listening fails there.
     let listen = ["callbacks", "--listen", "192.0.2.1:8089"];
     for (extra, expected) in [
         (None, "--allow-sandbox"),
         (Some("--allow-sandbox"), "listening on 192.0.2.1:8089"),
     ] {
-        let mut args = vec!["--config", config.to_str().unwrap()];
-        args.extend(listen);
+        let mut args = listen.to_vec();
         args.extend(extra);
-        let run = bytemtaani(&pool, &args, None);
+        let run = configured(&pool, "[payments]\nmpesa = \"sandbox\"\n", &args);
         assert!(!run.status.success());
         let said = String::from_utf8_lossy(&run.stderr);
         assert!(said.contains(expected), "{said}");
     }
-    std::fs::remove_file(&config).unwrap();
 }
 
 /// Till payments confirmed by Safaricom need the secret end of their address where the
@@ -192,14 +199,11 @@ async fn the_receiver_needs_the_till_payments_token(pool: PgPool) {
 
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
 async fn migrate_hands_the_configured_login_policy_to_the_database(pool: PgPool) {
-    let config = std::env::temp_dir().join(format!("bytemtaani-{}.toml", uuid::Uuid::new_v4()));
-    std::fs::write(&config, "[login]\nmax_failures = 2\nlock_minutes = 7\n").unwrap();
-    let migrate = bytemtaani(
+    let migrate = configured(
         &pool,
-        &["--config", config.to_str().unwrap(), "migrate"],
-        None,
+        "[login]\nmax_failures = 2\nlock_minutes = 7\n",
+        &["migrate"],
     );
-    std::fs::remove_file(&config).unwrap();
     assert!(
         migrate.status.success(),
         "{}",
@@ -227,19 +231,8 @@ async fn migrate_hands_the_configured_login_policy_to_the_database(pool: PgPool)
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
 async fn migrate_gives_the_open_price_line_its_configured_kra_item_class(pool: PgPool) {
     let migrate_with = |class: &str| {
-        let config = std::env::temp_dir().join(format!("bytemtaani-{}.toml", uuid::Uuid::new_v4()));
-        std::fs::write(
-            &config,
-            format!("[etims]\nopen_price_item_class = \"{class}\"\n"),
-        )
-        .unwrap();
-        let run = bytemtaani(
-            &pool,
-            &["--config", config.to_str().unwrap(), "migrate"],
-            None,
-        );
-        std::fs::remove_file(&config).unwrap();
-        run
+        let toml = format!("[etims]\nopen_price_item_class = \"{class}\"\n");
+        configured(&pool, &toml, &["migrate"])
     };
     let open_price_class = || async {
         sqlx::query_scalar::<_, String>("select item_class from products where open_price")
@@ -264,22 +257,12 @@ async fn migrate_gives_the_open_price_line_its_configured_kra_item_class(pool: P
 
 #[sqlx::test(migrator = "bytemtaani::MIGRATOR")]
 async fn etims_init_speaks_of_kra_when_kra_cannot_be_reached(pool: PgPool) {
-    let config = std::env::temp_dir().join(format!("bytemtaani-{}.toml", uuid::Uuid::new_v4()));
     // Nothing listens on port 9 here.
-    std::fs::write(&config, "[etims]\nbase_url = \"http://127.0.0.1:9\"\n").unwrap();
-    let init = bytemtaani(
+    let init = configured(
         &pool,
-        &[
-            "--config",
-            config.to_str().unwrap(),
-            "etims",
-            "init",
-            "--serial",
-            "DEV-1",
-        ],
-        None,
+        "[etims]\nbase_url = \"http://127.0.0.1:9\"\n",
+        &["etims", "init", "--serial", "DEV-1"],
     );
-    std::fs::remove_file(&config).unwrap();
     assert!(!init.status.success());
     let said = String::from_utf8_lossy(&init.stderr);
     assert!(said.contains("KRA cannot be reached"), "{said}");
