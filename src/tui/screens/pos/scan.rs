@@ -13,7 +13,8 @@ impl PosScreen {
     /// A barcode scan (see `tui::scanner`): it always reaches the sale. A field waiting for
     /// exactly such text (cash, M-Pesa code, card reference, customer search, the push's
     /// phone, a receipt number to return from) takes it as typed; goods being returned
-    /// count one more of the item scanned; a half-filled form (and cash parts taken) stays;
+    /// count one more of the item scanned; a half-filled form (a shift's amount once typed,
+    /// and cash parts taken) stays;
     /// any other popup that takes no text closes; while the
     /// sale (or a return) is being written, or a push is on the phone, the scan starts the
     /// next sale.
@@ -58,6 +59,10 @@ impl PosScreen {
             )
             | None => {}
             Some(PosPopup::Pay { parts, .. }) if !parts.is_empty() => {}
+            // A shift's float or closing count half typed stays; an empty one is not what
+            // the cashier is doing (an item at opening time), so it closes.
+            Some(PosPopup::ShiftOpen { input, .. } | PosPopup::ShiftClose { input, .. })
+                if !input.value().is_empty() => {}
             Some(_) => self.popup = None,
         }
         self.matches.clear();

@@ -495,13 +495,13 @@ fn a_scan_closes_a_popup_that_takes_no_text_and_fills_a_field_that_waits_for_it(
 }
 
 /// A form half filled in (a discount and its reason, an admin's name for the approval, an
-/// open price) and cash parts already taken stay as they are while a scan joins the sale.
+/// open price, a shift's float or closing count) and cash parts already taken stay as they are while a scan joins the sale.
 #[test]
-fn a_scan_leaves_a_half_typed_discount_open_price_or_parts_taken_as_they_are() {
+fn a_scan_leaves_a_half_typed_form_or_parts_taken_as_they_are() {
     let mut pos = PosScreen::new();
     scanned(&mut pos, product(1, 900_000, 9), 1);
     type Opens = fn(&mut PosScreen);
-    let opened: [(&str, Opens); 4] = [
+    let opened: [(&str, Opens); 6] = [
         ("discount", |pos| {
             pos.on_key(&KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL));
             type_text(pos, "5%");
@@ -523,6 +523,17 @@ fn a_scan_leaves_a_half_typed_discount_open_price_or_parts_taken_as_they_are() {
             press(pos, KeyCode::Char('c'));
             type_text(pos, "1000");
             press(pos, KeyCode::Tab);
+        }),
+        ("float", |pos| {
+            press(pos, KeyCode::F(10));
+            type_text(pos, "500");
+        }),
+        ("count", |pos| {
+            pos.popup = Some(PosPopup::ShiftClose {
+                input: Input::default(),
+                error: None,
+            });
+            type_text(pos, "12,400");
         }),
     ];
     for (name, open) in opened {
